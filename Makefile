@@ -1,0 +1,95 @@
+# hfl — build, test, bench. `make help` lists the targets.
+SHELL      := /bin/bash
+CC         ?= cc
+LUAJIT     ?= luajit
+PKGS       := luajit yaml-0.1 libcurl libarchive libgit2 libpcre2-8 openssl zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out luajit,$(PKGS)) 2>/dev/null)
+LUAJIT_A   := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libluajit-5.1.a /usr/lib/*/libluajit-5.1.a /usr/local/lib/libluajit-5.1.a))
+LUAJIT_LIB := $(if $(LUAJIT_A),$(LUAJIT_A),-lluajit-5.1)
+CFLAGS     ?= -O2 -g
+WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+BUILD      ?= build
+PREFIX     ?= /usr/local
+LUA_VER    := 5.1
+
+# Every c/*.c except the executable's entry point is part of hfl.core.
+CORE_SRC   := $(filter-out c/main.c,$(wildcard c/*.c))
+CORE_PIC   := $(CORE_SRC:c/%.c=$(BUILD)/pic/%.o)
+CORE_OBJ   := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
+LUA_SRC    := $(shell find lua stdlib -name '*.lua' 2>/dev/null | sort)
+CORE_SO    := lua/hfl/core.so
+
+.PHONY: all deps test test-fast asan bench demo install clean oracle help cluster-up cluster-down
+all: hfl $(CORE_SO) hfl.lua
+
+help:
+	@echo "make deps    install build/test dependencies (apt + npm helm binaries)"
+	@echo "make         build ./hfl and lua/hfl/core.so"
+	@echo "make test    build and run every spec; last line 'N passed, N failed'"
+	@echo "make asan    the same specs against ASan+UBSan builds"
+	@echo "make bench   run the benchmarks in bench/"
+	@echo "make demo    build and render the bundled example"
+
+deps:
+	@bash spec/support/deps.sh
+
+$(BUILD)/pic/%.o: c/%.c $(wildcard c/*.h) | $(BUILD)/pic
+	$(CC) $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: c/%.c $(wildcard c/*.h) | $(BUILD)/obj
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+$(BUILD)/pic $(BUILD)/obj:
+	@mkdir -p $@
+
+# The Lua sources, compiled to LuaJIT bytecode and linked into the executable.
+$(BUILD)/embedded.c: $(LUA_SRC) c/embed.lua | $(BUILD)/obj
+	$(LUAJIT) c/embed.lua $@ $(LUA_SRC)
+$(BUILD)/obj/embedded.o: $(BUILD)/embedded.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+hfl: $(BUILD)/obj/main.o $(CORE_OBJ) $(BUILD)/obj/embedded.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@ $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl
+
+$(CORE_SO): $(CORE_PIC)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS) -lm
+
+# Lets plain `luajit -e 'require "hfl"'` work from the build tree.
+hfl.lua: c/buildtree.lua
+	@sed 's|@ROOT@|$(CURDIR)/|' $< > $@
+
+test: all
+	@bash spec/support/run-specs.sh
+
+test-fast: all
+	@bash spec/support/run-specs.sh --exclude-tags=slow
+
+oracle:
+	@bash spec/support/yamlref/build.sh
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" CORE_SO=build-asan/hfl/core.so hfl-asan build-asan/hfl/core.so
+	@HFL_ASAN=1 bash spec/support/run-specs.sh
+
+hfl-asan: $(BUILD)/obj/main.o $(CORE_OBJ) $(BUILD)/obj/embedded.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@ $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl
+build-asan/hfl/core.so: $(CORE_PIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS) -lm
+
+bench: all
+	@bash bench/run.sh
+
+demo: deps all
+	./hfl version
+	./hfl --help | head -20
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl
+	install -m 755 hfl $(DESTDIR)$(PREFIX)/bin/hfl
+	install -m 755 $(CORE_SO) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core.so
+	cd lua && find hfl -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/{} \;
+	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/hfl/stdlib/{} \;
+
+clean:
+	rm -rf build build-asan hfl hfl-asan hfl.lua $(CORE_SO)

@@ -1,0 +1,12 @@
+/* hfl.core: the C modules, each a Lua library. core.c lists them; each c/l_<mod>.c defines
+ * its luaopen_hfl_core_<mod>. */
+#ifndef HFL_CORE_H
+#define HFL_CORE_H
+
+#include <lua.h>
+
+int luaopen_hfl_core(lua_State *L);
+int luaopen_hfl_core_yaml(lua_State *L);
+int luaopen_hfl_core_proc(lua_State *L);
+
+#endif
