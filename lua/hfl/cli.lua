@@ -1,8 +1,166 @@
+--- hfl's command line: parses argv (Helmfile's global flags anywhere, each command's own
+--- flags), dispatches to lua/hfl/cmd/<name>.lua and turns the outcome into an exit code.
+--- Exit codes: 0 ok; what a command returns; 1 for a returned error or a usage error;
+--- 70 for a bug (a thrown error); 130/143 after SIGINT/SIGTERM.
+local commands = require "hfl.cli.commands"
+local flagset = require "hfl.cli.flagset"
+local global = require "hfl.cli.global"
+local parser = require "hfl.cli.parser"
+local suggest = require "hfl.cli.suggest"
+
 local M = {}
-function M.main(args)
-  local hfl = require "hfl"
-  if args[1] == "version" then print("hfl version " .. hfl.version) return 0 end
-  io.stderr:write("hfl: not implemented yet\n")
-  return 1
+
+---@class hfl.cli.Invocation
+---@field command string|nil  "diff", nil for bare `hfl`
+---@field args string[]       positional arguments after the command name
+---@field global table        global options, keyed by long flag name with "-" → "_"
+---@field options table       the command's options, keyed the same way
+---@field explicit table<string, boolean>  long names of the flags given on the command line
+
+--- os.getenv. Seam for tests.
+---@param name string
+---@return string|nil
+function M.getenv(name) return os.getenv(name) end
+--- Writes to stdout. Seam for tests.
+---@param s string
+function M.out(s) io.stdout:write(s) end
+--- Writes to stderr. Seam for tests.
+---@param s string
+function M.err(s) io.stderr:write(s) end
+
+local function _contains(list, word)
+  for _, w in ipairs(list) do
+    if w == word then return true end
+  end
+  return false
 end
+
+local function _check_args(name, set, args)
+  local choices = set.arg_choices
+  if choices and not args[1] then
+    return ('"hfl %s" needs a subcommand: %s'):format(name, table.concat(choices, ", "))
+  end
+  if choices and not _contains(choices, args[1]) then
+    return ('unknown command "%s" for "hfl %s"%s'):format(args[1], name,
+      suggest.hint(args[1], choices))
+  end
+  if set.max_args and #args > set.max_args then
+    return ('unexpected argument "%s" for "hfl %s"'):format(args[set.max_args + 1], name)
+  end
+end
+
+--- Parses argv into an invocation, or returns nil and a one-line error.
+---@param argv string[]
+---@param getenv (fun(name: string): string|nil)|nil  defaults to M.getenv
+---@return hfl.cli.Invocation|nil, string|nil
+function M.parse(argv, getenv)
+  local gset = global.flags()
+  local at = parser.find_command(argv, gset, commands.exists)
+  local name = at and argv[at]
+  if name and not commands.exists(name) then
+    return nil, ('unknown command "%s"%s'):format(name, suggest.hint(name, commands.names))
+  end
+  local cset = name and commands.flags(name) or flagset.new(nil)
+  local g, opts = gset:defaults(), cset:defaults()
+  local args, explicit = parser.parse(argv, { { set = cset, out = opts }, { set = gset, out = g } }, at)
+  if not args then return nil, explicit end
+  local err = global.apply_env(gset, g, explicit, getenv or M.getenv) or global.finish(g, explicit)
+  if not err and not g.help and name then err = _check_args(name, cset, args) end
+  if err then return nil, err end
+  return { command = name, args = args, global = g, options = opts, explicit = explicit }
+end
+
+--- Prints the help for `name` (nil: the top-level help) to stdout.
+---@param name string|nil
+---@return integer|nil, string|nil
+function M.help(name)
+  local help = require "hfl.cli.help"
+  if name and not commands.exists(name) then
+    return nil, ('unknown command "%s"%s'):format(name, suggest.hint(name, commands.names))
+  end
+  if name then
+    M.out(help.command(name, commands.flags(name), global.flags()))
+  else
+    M.out(help.root(global.flags(), require("hfl").version))
+  end
+  return 0
+end
+
+--- Runs a parsed invocation; returns what the command returns (code, or nil and an error).
+---@param inv hfl.cli.Invocation
+---@return integer|boolean|nil, string|nil
+function M.dispatch(inv)
+  if inv.global.help then return M.help(inv.command ~= "help" and inv.command or nil) end
+  if inv.command == "help" then return M.help(inv.args[1]) end
+  if inv.global.version and not inv.command then
+    return commands.module("version").run({ options = {}, global = inv.global, args = {} })
+  end
+  if not inv.command then return M.help(nil) end
+  return commands.module(inv.command).run(inv)
+end
+
+local function _exit_code(result, err)
+  if type(result) == "number" then return result end
+  if err ~= nil and not result then
+    M.err("hfl: " .. tostring(err) .. "\n")
+    return 1
+  end
+  return result == false and 1 or 0
+end
+
+--- Parses, sets up logging and runs the command; returns the exit code. Raises on bugs.
+---@param argv string[]
+---@return integer
+function M.run(argv)
+  local inv, err = M.parse(argv)
+  if not inv then return _exit_code(nil, err) end
+  require("hfl.log").setup({ level = inv.global.log_level, color_mode = inv.global.color_mode })
+  return _exit_code(M.dispatch(inv))
+end
+
+local SIGNAL_EXIT = { SIGINT = 130, INT = 130, SIGTERM = 143, TERM = 143 }
+
+--- The exit code for a SIGINT/SIGTERM seen during the run (130/143), or nil. Asks
+--- hfl.proc (which forwards signals to helm and friends) via its `interrupted()`; a run that
+--- never loaded hfl.proc started no child and installed no handler, so it is not asked.
+---@return integer|nil
+function M.interrupted()
+  local proc = package.loaded["hfl.proc"]
+  if type(proc) ~= "table" or type(proc.interrupted) ~= "function" then return nil end
+  local sig = proc.interrupted()
+  if type(sig) == "number" then return 128 + sig end
+  if type(sig) == "string" then return SIGNAL_EXIT[sig:upper()] or 130 end
+  if sig then return 130 end
+end
+
+local function _debug_requested(argv)
+  for _, a in ipairs(argv) do
+    if a == "--" then break end
+    if a == "--debug" or a == "--debug=true" then return true end
+  end
+  return M.getenv("HELMFILE_DEBUG") == "true"
+end
+
+--- Entry point called by c/main.c with argv (without argv[0]); returns the exit code.
+--- The one xpcall of hfl: a thrown error is a bug, reported as such with exit code 70.
+---@param argv string[]
+---@return integer
+function M.main(argv)
+  local trace = _debug_requested(argv)
+  local ok, code = xpcall(M.run, function(e)
+    return { msg = tostring(e), traceback = debug.traceback("", 2) }
+  end, argv)
+  local sig = M.interrupted()
+  io.stdout:flush()
+  if sig then return sig end
+  if ok then return code end
+  if trace then
+    M.err(("hfl: internal error: %s (please report this)\n%s\n"):format(code.msg, code.traceback))
+  else
+    M.err(("hfl: internal error: %s (please report this; run with --debug for a traceback)\n")
+      :format(code.msg))
+  end
+  return 70
+end
+
 return M

@@ -1,0 +1,20 @@
+--- `hfl apply`: diff, then upgrade only the releases that changed.
+local commands = require "hfl.cli.commands"
+local groups = require "hfl.cli.groups"
+
+local M = {}
+
+M.summary = "Apply all releases from the state file, only where they changed"
+
+--- Declares diff's flags, the sync flags, --skip-cleanup and --suppress-diff.
+---@param set hfl.cli.FlagSet
+function M.add_to_parser(set)
+  require("hfl.cmd.diff").add_flags(set)
+  groups.sync(set)
+  set:bool("skip-cleanup", "keep the temporary values files")
+  set:bool("suppress-diff", "don't print the diff before applying")
+end
+
+M.run = commands.not_implemented("apply")
+
+return M
