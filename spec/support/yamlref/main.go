@@ -1,12 +1,16 @@
 // yamlref: go-yaml (the library Helm and Helmfile read and write YAML with) as an oracle for
 // hfl's differential specs. Built in GOPATH mode against Debian's go-yaml sources by build.sh.
 //
-//	yamlref decode [--v2]     YAML on stdin → one typed JSON dump line per document
-//	yamlref encode [-0]       YAML on stdin → each document decoded (v3) and re-encoded
-//	yamlref encode-json [-0]  typed JSON dumps on stdin → each value encoded (v3)
+//	yamlref decode [--v2]   YAML on stdin → one typed JSON dump line per document
+//	yamlref encode          YAML on stdin → each document decoded (v3) and re-encoded
+//	yamlref encode-json     typed JSON dumps on stdin → each value encoded (v3)
 //
-// Encoding is what Helmfile's yaml.Marshal does: a fresh v3 Encoder per value, SetIndent(2).
-// Documents are separated by "---\n", or terminated by a NUL byte with -0.
+// Encoding is what Helmfile's yaml.Marshal does: a fresh v3 Encoder per value, SetIndent(2);
+// the documents of one input are joined with "---\n".
+//
+// With -0 (batch mode) stdin holds many inputs, each ended by a NUL byte; each is processed
+// on its own and its output is ended by a NUL byte. An input that fails yields its output so
+// far and then the line "\x01error: <message>".
 //
 // The typed dump names each value's kind so both sides compare exactly:
 //
@@ -38,61 +42,60 @@ func main() {
 	if len(os.Args) < 2 {
 		usage()
 	}
+	mode, v2, batch := os.Args[1], false, false
+	for _, a := range os.Args[2:] {
+		switch {
+		case a == "--v2" && mode == "decode":
+			v2 = true
+		case a == "-0":
+			batch = true
+		default:
+			usage()
+		}
+	}
+	var run func(in []byte, out *bytes.Buffer) error
+	switch mode {
+	case "decode":
+		run = func(in []byte, out *bytes.Buffer) error { return decode(in, v2, out) }
+	case "encode":
+		run = encode
+	case "encode-json":
+		run = encodeJSON
+	default:
+		usage()
+	}
 	in, err := io.ReadAll(os.Stdin)
 	if err != nil {
 		fail(err)
 	}
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
-	flags := map[string]bool{}
-	for _, a := range os.Args[2:] {
-		if a != "--v2" && a != "-0" {
-			usage()
-		}
-		flags[a] = true
-	}
-	switch os.Args[1] {
-	case "decode":
-		docs, err := decodeAll(in, flags["--v2"])
-		for _, d := range docs {
-			dump(out, d)
-			out.WriteByte('\n')
-		}
+	if !batch {
+		var b bytes.Buffer
+		err := run(in, &b)
+		out.Write(b.Bytes())
 		if err != nil {
 			out.Flush()
 			fail(err)
 		}
-	case "encode":
-		docs, err := decodeAll(in, false)
-		if err != nil {
-			fail(err)
+		return
+	}
+	parts := bytes.Split(in, []byte{0})
+	if len(parts) > 0 && len(parts[len(parts)-1]) == 0 {
+		parts = parts[:len(parts)-1]
+	}
+	for _, part := range parts {
+		var b bytes.Buffer
+		if err := run(part, &b); err != nil {
+			b.WriteString("\x01error: " + err.Error() + "\n")
 		}
-		encodeDocs(out, docs, flags["-0"])
-	case "encode-json":
-		var docs []interface{}
-		dec := json.NewDecoder(bytes.NewReader(in))
-		dec.UseNumber()
-		for {
-			var raw interface{}
-			if err := dec.Decode(&raw); err == io.EOF {
-				break
-			} else if err != nil {
-				fail(err)
-			}
-			v, err := undump(raw)
-			if err != nil {
-				fail(err)
-			}
-			docs = append(docs, v)
-		}
-		encodeDocs(out, docs, flags["-0"])
-	default:
-		usage()
+		out.Write(b.Bytes())
+		out.WriteByte(0)
 	}
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: yamlref decode [--v2] | encode [-0] | encode-json [-0]  (input on stdin)")
+	fmt.Fprintln(os.Stderr, "usage: yamlref decode [--v2] [-0] | encode [-0] | encode-json [-0]  (input on stdin)")
 	os.Exit(2)
 }
 
@@ -152,28 +155,64 @@ func stringifyKeys(v interface{}) interface{} {
 	return v
 }
 
-func encodeDocs(out *bufio.Writer, docs []interface{}, nul bool) {
+func decode(in []byte, v2 bool, out *bytes.Buffer) error {
+	docs, err := decodeAll(in, v2)
+	for _, d := range docs {
+		dump(out, d)
+		out.WriteByte('\n')
+	}
+	return err
+}
+
+func encode(in []byte, out *bytes.Buffer) error {
+	docs, err := decodeAll(in, false)
+	if err != nil {
+		return err
+	}
+	return encodeDocs(out, docs)
+}
+
+func encodeJSON(in []byte, out *bytes.Buffer) error {
+	var docs []interface{}
+	dec := json.NewDecoder(bytes.NewReader(in))
+	dec.UseNumber()
+	for {
+		var raw interface{}
+		if err := dec.Decode(&raw); err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		v, err := undump(raw)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, v)
+	}
+	return encodeDocs(out, docs)
+}
+
+// encodeDocs writes what Helmfile's yaml.Marshal writes for each value, "---\n" between them.
+func encodeDocs(out *bytes.Buffer, docs []interface{}) error {
 	for i, d := range docs {
 		var b bytes.Buffer
 		enc := yamlv3.NewEncoder(&b)
 		enc.SetIndent(2)
 		if err := enc.Encode(d); err != nil {
-			fail(err)
+			return err
 		}
 		if err := enc.Close(); err != nil {
-			fail(err)
+			return err
 		}
-		if !nul && i > 0 {
+		if i > 0 {
 			out.WriteString("---\n")
 		}
 		out.Write(b.Bytes())
-		if nul {
-			out.WriteByte(0)
-		}
 	}
+	return nil
 }
 
-func dumpString(out *bufio.Writer, s string) {
+func dumpString(out *bytes.Buffer, s string) {
 	const hex = "0123456789abcdef"
 	out.WriteByte('"')
 	for i := 0; i < len(s); i++ {
@@ -193,7 +232,7 @@ func dumpString(out *bufio.Writer, s string) {
 	out.WriteByte('"')
 }
 
-func dump(out *bufio.Writer, v interface{}) {
+func dump(out *bytes.Buffer, v interface{}) {
 	switch t := v.(type) {
 	case nil:
 		out.WriteString(`{"null":true}`)
