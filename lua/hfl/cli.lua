@@ -5,6 +5,7 @@
 local commands = require "hfl.cli.commands"
 local flagset = require "hfl.cli.flagset"
 local global = require "hfl.cli.global"
+local log = require "hfl.log"
 local parser = require "hfl.cli.parser"
 local suggest = require "hfl.cli.suggest"
 
@@ -99,10 +100,14 @@ function M.dispatch(inv)
   return commands.module(inv.command).run(inv)
 end
 
+local function _fail(msg)
+  M.err(log.paint("hfl:", "red") .. " " .. msg .. "\n")
+end
+
 local function _exit_code(result, err)
   if type(result) == "number" then return result end
   if err ~= nil and not result then
-    M.err("hfl: " .. tostring(err) .. "\n")
+    _fail(tostring(err))
     return 1
   end
   return result == false and 1 or 0
@@ -114,7 +119,7 @@ end
 function M.run(argv)
   local inv, err = M.parse(argv)
   if not inv then return _exit_code(nil, err) end
-  require("hfl.log").setup({ level = inv.global.log_level, color_mode = inv.global.color_mode })
+  log.setup({ level = inv.global.log_level, color_mode = inv.global.color_mode })
   return _exit_code(M.dispatch(inv))
 end
 
@@ -155,9 +160,9 @@ function M.main(argv)
   if sig then return sig end
   if ok then return code end
   if trace then
-    M.err(("hfl: internal error: %s (please report this)\n%s\n"):format(code.msg, code.traceback))
+    _fail(("internal error: %s (please report this)\n%s"):format(code.msg, code.traceback))
   else
-    M.err(("hfl: internal error: %s (please report this; run with --debug for a traceback)\n")
+    _fail(("internal error: %s (please report this; run with --debug for a traceback)")
       :format(code.msg))
   end
   return 70
