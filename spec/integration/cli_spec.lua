@@ -1,0 +1,166 @@
+-- Integration specs of the built hfl binary's command line (HFL_BIN, default ./hfl).
+local BIN = os.getenv("HFL_BIN") or "./hfl"
+
+local function quote(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  os.remove(path)
+  return s
+end
+
+-- Runs `hfl ARGS…` with colour variables cleared plus `env`; returns code, stdout, stderr.
+local function hfl(args, env)
+  local words = { "env -u NO_COLOR -u HELMFILE_NO_COLOR -u HELMFILE_ENVIRONMENT" }
+  for k, v in pairs(env or {}) do words[#words + 1] = quote(k .. "=" .. v) end
+  words[#words + 1] = quote(BIN)
+  for _, a in ipairs(args) do words[#words + 1] = quote(a) end
+  local out, err = os.tmpname(), os.tmpname()
+  local p = io.popen(("%s >%s 2>%s; echo $?"):format(table.concat(words, " "), out, err))
+  local code = tonumber(p:read("*a"))
+  p:close()
+  return code, slurp(out), slurp(err)
+end
+
+-- Runs `hfl ARGS…` on a pseudo-terminal (util-linux script); returns what it printed.
+local function hfl_on_tty(args, env)
+  local words = { "env -u NO_COLOR -u HELMFILE_NO_COLOR TERM=xterm" }
+  for k, v in pairs(env or {}) do words[#words + 1] = quote(k .. "=" .. v) end
+  words[#words + 1] = quote(BIN)
+  for _, a in ipairs(args) do words[#words + 1] = quote(a) end
+  local p = io.popen("script -qec " .. quote(table.concat(words, " ")) .. " /dev/null")
+  local s = p:read("*a")
+  p:close()
+  return s
+end
+
+local has_script = os.execute("command -v script >/dev/null 2>&1") == 0
+
+describe("the hfl binary #integration", function()
+  describe("version", function()
+    it("prints the version of hfl", function()
+      local code, out = hfl({ "version" })
+      assert.equal(0, code)
+      assert.matches("^hfl version %d+%.%d+%.%d+\n", out)
+    end)
+
+    it("prints only the number with -o short, and with --version the text", function()
+      local _, short = hfl({ "version", "-o", "short" })
+      assert.matches("^%d+%.%d+%.%d+\n$", short)
+      local code, out = hfl({ "--version" })
+      assert.equal(0, code)
+      assert.equal("hfl version " .. short, out:match("^[^\n]+\n"))
+    end)
+
+    it("prints a JSON document with -o json and YAML with -o yaml", function()
+      local _, json = hfl({ "version", "-o", "json" })
+      assert.matches('^{\n  "version": "%d+%.%d+%.%d+",\n', json)
+      local _, yaml = hfl({ "version", "--output=yaml" })
+      assert.matches('^version: "%d+%.%d+%.%d+"\n', yaml)
+    end)
+
+    it("rejects an unknown output format", function()
+      local code, out, err = hfl({ "version", "-o", "xml" })
+      assert.equal(1, code)
+      assert.equal("", out)
+      assert.matches("must be one of json, yaml, short", err, 1, true)
+    end)
+  end)
+
+  describe("help", function()
+    it("lists the commands and the global flags with --help", function()
+      local code, out, err = hfl({ "--help" })
+      assert.equal(0, code)
+      assert.equal("", err)
+      assert.matches("\n  apply +Apply", out)
+      assert.matches("\n  template +Render", out)
+      assert.matches("-e, --environment NAME", out, 1, true)
+      assert.matches("--state-values-set KEY=VALUE", out, 1, true)
+    end)
+
+    it("prints the same help for a bare hfl", function()
+      local _, bare = hfl({})
+      local _, help = hfl({ "--help" })
+      assert.equal(help, bare)
+    end)
+
+    it("shows a command's own flags with help CMD and CMD --help", function()
+      local code, out = hfl({ "help", "diff" })
+      assert.equal(0, code)
+      assert.matches("hfl diff [flags]", out, 1, true)
+      assert.matches("%-%-detailed%-exitcode +exit 2 when there are changes", out)
+      assert.matches("Global flags:", out, 1, true)
+      local _, again = hfl({ "diff", "--help" })
+      assert.equal(out, again)
+      local _, short = hfl({ "-h", "diff" })
+      assert.equal(out, short)
+    end)
+
+    it("suggests a command for help on a mistyped one", function()
+      local code, _, err = hfl({ "help", "tempalte" })
+      assert.equal(1, code)
+      assert.equal('hfl: unknown command "tempalte" (did you mean "template"?)\n', err)
+    end)
+  end)
+
+  describe("mistakes", function()
+    it("exits 1 and suggests the command for an unknown command", function()
+      local code, out, err = hfl({ "aply" })
+      assert.equal(1, code)
+      assert.equal("", out)
+      assert.equal('hfl: unknown command "aply" (did you mean "apply"?)\n', err)
+    end)
+
+    it("exits 1 and suggests the flag for an unknown flag", function()
+      local code, _, err = hfl({ "--enviroment", "prod", "diff" })
+      assert.equal(1, code)
+      assert.equal('hfl: unknown flag "--enviroment" (did you mean "--environment"?)\n', err)
+    end)
+
+    it("exits 1 when --color and --no-color are both given", function()
+      local code, _, err = hfl({ "--color", "list", "--no-color" })
+      assert.equal(1, code)
+      assert.equal("hfl: --color and --no-color cannot be used together\n", err)
+    end)
+
+    it("says a command that is not implemented yet is not, and exits 1", function()
+      local code, out, err = hfl({ "-e", "prod", "sync", "-l", "tier=db" })
+      assert.equal(1, code)
+      assert.equal("", out)
+      assert.equal("hfl: sync is not implemented yet\n", err)
+    end)
+  end)
+
+  describe("colour", function()
+    it("uses no ANSI escapes when stderr is not a terminal", function()
+      local _, _, err = hfl({ "aply" }, { TERM = "xterm" })
+      assert.is_nil(err:find("\27", 1, true))
+    end)
+
+    it("colours errors on a terminal", function()
+      if not has_script then return pending("needs util-linux script") end
+      assert.matches("\27[31mhfl:", hfl_on_tty({ "aply" }), 1, true)
+    end)
+
+    it("uses no colour on a terminal with NO_COLOR, HELMFILE_NO_COLOR=true, --no-color or TERM=dumb", function()
+      if not has_script then return pending("needs util-linux script") end
+      for _, case in ipairs({ { {}, { NO_COLOR = "1" } }, { {}, { HELMFILE_NO_COLOR = "true" } },
+                              { { "--no-color" }, {} }, { {}, { TERM = "dumb" } } }) do
+        local args = { "diff" }
+        for _, a in ipairs(case[1]) do args[#args + 1] = a end
+        local out = hfl_on_tty(args, case[2])
+        assert.matches("hfl: diff is not implemented yet", out, 1, true)
+        assert.is_nil(out:find("\27", 1, true))
+      end
+    end)
+
+    it("colours with --color even when stderr is not a terminal", function()
+      local _, _, err = hfl({ "--color", "diff" })
+      assert.equal("\27[31mhfl:\27[0m diff is not implemented yet\n", err)
+    end)
+  end)
+end)
