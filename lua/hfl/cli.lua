@@ -123,19 +123,22 @@ function M.run(argv)
   return _exit_code(M.dispatch(inv))
 end
 
-local SIGNAL_EXIT = { SIGINT = 130, INT = 130, SIGTERM = 143, TERM = 143 }
+local SIGNAL_EXIT = { SIGINT = 130, SIGTERM = 143 }
 
---- The exit code for a SIGINT/SIGTERM seen during the run (130/143), or nil. Asks
---- hfl.proc (which forwards signals to helm and friends) via its `interrupted()`; a run that
---- never loaded hfl.proc started no child and installed no handler, so it is not asked.
+--- The exit code for a SIGINT/SIGTERM seen during the run (130/143), or nil. Asks hfl.proc,
+--- which traps those signals while children run and forwards them: its `exit_code()`, else
+--- its `interrupted()` (name and/or number). A run that never loaded hfl.proc started no
+--- child and trapped no signal (the default action ended it), so it is not asked.
 ---@return integer|nil
 function M.interrupted()
   local proc = package.loaded["hfl.proc"]
-  if type(proc) ~= "table" or type(proc.interrupted) ~= "function" then return nil end
-  local sig = proc.interrupted()
+  if type(proc) ~= "table" then return nil end
+  if type(proc.exit_code) == "function" then return proc.exit_code() end
+  if type(proc.interrupted) ~= "function" then return nil end
+  local sig, num = proc.interrupted()
+  if type(num) == "number" then return 128 + num end
   if type(sig) == "number" then return 128 + sig end
-  if type(sig) == "string" then return SIGNAL_EXIT[sig:upper()] or 130 end
-  if sig then return 130 end
+  if sig then return SIGNAL_EXIT[sig] or 130 end
 end
 
 local function _debug_requested(argv)

@@ -22,7 +22,7 @@ local function main(argv, vars)
   return code, table.concat(err)
 end
 
-describe("hfl.cli", function()
+describe("hfl.cli #unit", function()
   describe("parse()", function()
     it("finds the command after global flags", function()
       local inv = assert(parse({ "-e", "prod", "--namespace", "web", "diff" }))
@@ -260,16 +260,30 @@ describe("hfl.cli", function()
 
     it("exits 130 after SIGINT and 143 after SIGTERM, as hfl.proc reports them", function()
       local saved = package.loaded["hfl.proc"]
-      package.loaded["hfl.proc"] = { interrupted = function() return "SIGINT" end }
+      package.loaded["hfl.proc"] = { interrupted = function() return "SIGINT", 2 end }
       assert.equal(130, (main({ "diff" })))
-      package.loaded["hfl.proc"] = { interrupted = function() return 15 end }
+      package.loaded["hfl.proc"] = { interrupted = function() return "SIGTERM", 15 end }
+      assert.equal(143, (main({ "diff" })))
+      package.loaded["hfl.proc"] = { exit_code = function() return 143 end }
       assert.equal(143, (main({ "diff" })))
       package.loaded["hfl.proc"] = saved
+    end)
+
+    it("reports no internal error when the run was interrupted", function()
+      local saved_proc, saved_module = package.loaded["hfl.proc"], commands.module
+      package.loaded["hfl.proc"] = { interrupted = function() return "SIGINT", 2 end }
+      commands.module = function()
+        return { add_to_parser = function() end, run = function() error("poll: interrupted") end }
+      end
+      local code, err = main({ "diff" })
+      package.loaded["hfl.proc"], commands.module = saved_proc, saved_module
+      assert.equal(130, code)
+      assert.equal("", err)
     end)
   end)
 end)
 
-describe("hfl.log", function()
+describe("hfl.log #unit", function()
   local saved = {}
   before_each(function()
     saved.isatty, saved.getenv, saved.write = log.isatty, log.getenv, log.write
