@@ -237,4 +237,101 @@ function M.dump_docs(docs, opts)
   return concat(lines)
 end
 
+-- A reader for exactly the JSON the dump writes (and the oracle prints).
+local function parse_error(s, pos, what)
+  error(format("typed dump: %s at byte %d: %q", what, pos, s:sub(pos, pos + 30)), 0)
+end
+
+local function read_string(s, pos)
+  if s:sub(pos, pos) ~= '"' then parse_error(s, pos, "string expected") end
+  local out, i = {}, pos + 1
+  while true do
+    local j = s:find('["\\]', i)
+    if not j then parse_error(s, pos, "unterminated string") end
+    out[#out + 1] = s:sub(i, j - 1)
+    if s:sub(j, j) == '"' then return concat(out), j + 1 end
+    local esc = s:sub(j + 1, j + 1)
+    if esc == "u" then
+      local code = tonumber(s:sub(j + 2, j + 5), 16)
+      if not code or code > 127 then parse_error(s, j, "unsupported escape") end
+      out[#out + 1] = string.char(code)
+      i = j + 6
+    else
+      out[#out + 1] = esc
+      i = j + 2
+    end
+  end
+end
+
+local read_value
+read_value = function(s, pos)
+  local kind_name
+  if s:sub(pos, pos) ~= "{" then parse_error(s, pos, "'{' expected") end
+  kind_name, pos = read_string(s, pos + 1)
+  if s:sub(pos, pos) ~= ":" then parse_error(s, pos, "':' expected") end
+  pos = pos + 1
+  local v
+  if kind_name == "null" or kind_name == "bool" then
+    local word = s:match("^%a+", pos)
+    pos = pos + #word
+    if kind_name == "null" then v = value.null else v = (word == "true") end
+  elseif kind_name == "str" or kind_name == "time" then
+    v, pos = read_string(s, pos)
+  elseif kind_name == "int" then
+    local digits
+    digits, pos = read_string(s, pos)
+    v = value.int(digits)
+  elseif kind_name == "float" then
+    local text
+    text, pos = read_string(s, pos)
+    local n = ({ ["+Inf"] = math.huge, ["-Inf"] = -math.huge, NaN = 0 / 0 })[text] or tonumber(text)
+    v = value.float(n)
+  elseif kind_name == "list" or kind_name == "map" then
+    v = kind_name == "list" and value.list() or value.map()
+    if s:sub(pos, pos) ~= "[" then parse_error(s, pos, "'[' expected") end
+    pos = pos + 1
+    local n = 0
+    while s:sub(pos, pos) ~= "]" do
+      if n > 0 then
+        if s:sub(pos, pos) ~= "," then parse_error(s, pos, "',' expected") end
+        pos = pos + 1
+      end
+      n = n + 1
+      if kind_name == "list" then
+        v[n], pos = read_value(s, pos)
+      else
+        if s:sub(pos, pos) ~= "[" then parse_error(s, pos, "'[' expected") end
+        local key, x
+        key, pos = read_string(s, pos + 1)
+        if s:sub(pos, pos) ~= "," then parse_error(s, pos, "',' expected") end
+        x, pos = read_value(s, pos + 1)
+        if s:sub(pos, pos) ~= "]" then parse_error(s, pos, "']' expected") end
+        pos = pos + 1
+        v[key] = x
+      end
+    end
+    pos = pos + 1
+  else
+    parse_error(s, pos, "unknown kind " .. kind_name)
+  end
+  if s:sub(pos, pos) ~= "}" then parse_error(s, pos, "'}' expected") end
+  return v, pos + 1
+end
+
+--- The hfl value a typed dump line describes (a Go time becomes its RFC 3339 string).
+---@param line string
+---@return any
+function M.undump(line)
+  local v, pos = read_value(line, 1)
+  if pos <= #line and not line:sub(pos):match("^%s*$") then parse_error(line, pos, "trailing text") end
+  return v
+end
+
+--- Every document of a dump (one line each).
+function M.undump_docs(text)
+  local docs = {}
+  for line in text:gmatch("[^\n]+") do docs[#docs + 1] = M.undump(line) end
+  return docs
+end
+
 return M
