@@ -205,12 +205,26 @@ describe("hfl.cli #unit", function()
   end)
 
   describe("every command", function()
-    it("declares its flags and says it is not implemented or runs", function()
+    it("has a summary, a run function and a help text naming it", function()
+      local saved, out = cli.out, nil
+      cli.out = function(s) out = s end
       for _, name in ipairs(commands.names) do
         local mod = commands.module(name)
         assert.is_string(mod.summary, name)
         assert.is_function(mod.run, name)
-        assert.is_table(commands.flags(name), name)
+        assert.equal(0, cli.help(name))
+        assert.matches("hfl " .. name:gsub("%-", "%%-") .. " %[flags%]", out)
+      end
+      cli.out = saved
+    end)
+
+    it("lists every command in the top-level help", function()
+      local saved, out = cli.out, nil
+      cli.out = function(s) out = s end
+      cli.help(nil)
+      cli.out = saved
+      for _, name in ipairs(commands.names) do
+        assert.matches("\n  " .. name:gsub("%-", "%%-") .. " ", out)
       end
     end)
   end)
