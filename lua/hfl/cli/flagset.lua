@@ -13,12 +13,14 @@ local M = {}
 ---@field default any
 ---@field choices string[]|nil  allowed values
 ---@field env string|nil     environment variable read when the flag is absent
----@field env_any boolean|nil   for bool flags: any value of `env` means true (NO_COLOR)
 
 ---@class hfl.cli.FlagSet
 ---@field flags hfl.cli.Flag[]  in declaration order (the order --help lists them)
 ---@field by_long table<string, hfl.cli.Flag>
 ---@field by_short table<string, hfl.cli.Flag>
+---@field usage_args string     positional arguments for --help, e.g. "[NAME]"
+---@field max_args integer|nil  how many positional arguments (nil: any number; default 0)
+---@field arg_choices string[]|nil  the words the first positional must be (subcommands)
 local FlagSet = {}
 FlagSet.__index = FlagSet
 
