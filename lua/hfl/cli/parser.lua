@@ -101,13 +101,10 @@ local function _short(st, tok)
       if err then return err end
       k = k + 1
     else
-      rest = rest:gsub("^=", "")
-      if rest == "" and flag.kind ~= "bool" then
-        local err
-        rest, err = _next_value(st, flag)
-        if err then return err end
-      end
-      return _assign(st, flag, out, rest)
+      if rest ~= "" then return _assign(st, flag, out, (rest:gsub("^=", ""))) end
+      local value, err = _next_value(st, flag)
+      if err then return err end
+      return _assign(st, flag, out, value)
     end
   end
 end
