@@ -35,7 +35,7 @@ end
 ---@param set hfl.cli.FlagSet
 function M.diff(set)
   set:string("diff-args", "extra arguments for the diff", { arg = "ARGS" })
-  set:int("context", "lines of context around each change", { default = -1 })
+  set:int("context", "lines of context around each change")
   set:string("output", "diff output format (diff, simple, template, dyff)", { arg = "FORMAT" })
   set:bool("show-secrets", "show the content of secrets in diffs")
   set:bool("suppress-secrets", "hide secrets from the diff output")

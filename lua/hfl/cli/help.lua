@@ -15,7 +15,7 @@ local function _flag_desc(f)
   local d = f.desc
   if f.kind == "list" and not d:find("repeat", 1, true) then d = d .. " (repeatable)" end
   if f.kind == "string" and f.default then return ('%s (default "%s")'):format(d, f.default) end
-  if (f.kind == "int" and f.default ~= 0) or f.default == true then
+  if (f.kind == "int" and f.default and f.default ~= 0) or f.default == true then
     return ("%s (default %s)"):format(d, tostring(f.default))
   end
   return d
