@@ -1,0 +1,616 @@
+/* Decoding: libyaml events → value tree, with go-yaml's rules for merge keys, duplicate
+ * keys and alias expansion. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "yaml_internal.h"
+
+/* ---- decode ------------------------------------------------------------------------------- */
+
+typedef struct {
+    yv_pair pair;
+    size_t line, col;
+    int is_merge;
+} pending_pair;
+
+typedef struct {
+    yv_kind kind;       /* YV_MAP or YV_LIST */
+    char *anchor;       /* malloc'd; registered when the node completes */
+    size_t line, col;
+    /* lists */
+    yv **items;
+    size_t len, cap;
+    /* maps */
+    pending_pair *pairs;
+    size_t plen, pcap;
+    int have_key;
+    pending_pair key;
+} frame;
+
+typedef struct {
+    char *name;
+    yv *node;
+} anchor_entry;
+
+typedef struct {
+    const yv_decode_opts *opts;
+    yv_arena *arena;
+    char *err;
+    size_t errlen;
+    frame *stack;
+    size_t depth, cap;
+    anchor_entry *anchors;
+    size_t nanchors, acap;
+    long decode_count, alias_count;
+} decoder;
+
+static const char *fname(decoder *d)
+{
+    return d->opts->filename ? d->opts->filename : "<input>";
+}
+
+static int oom(decoder *d)
+{
+    seterr(d->err, d->errlen, fname(d), 0, 0, "out of memory");
+    return -1;
+}
+
+static int define_anchor(decoder *d, char *name, yv *node)
+{
+    if (!name)
+        return 0;
+    /* A later anchor of the same name shadows the earlier one, as in YAML. */
+    if (d->nanchors == d->acap) {
+        size_t ncap = d->acap ? d->acap * 2 : 16;
+        anchor_entry *n = realloc(d->anchors, ncap * sizeof *n);
+        if (!n) {
+            free(name);
+            return oom(d);
+        }
+        d->anchors = n;
+        d->acap = ncap;
+    }
+    d->anchors[d->nanchors].name = name;
+    d->anchors[d->nanchors++].node = node;
+    return 0;
+}
+
+static void forget_anchors(decoder *d)
+{
+    for (size_t i = 0; i < d->nanchors; i++)
+        free(d->anchors[i].name);
+    d->nanchors = 0;
+}
+
+static yv *find_anchor(decoder *d, const char *name)
+{
+    for (size_t i = d->nanchors; i-- > 0;)
+        if (strcmp(d->anchors[i].name, name) == 0)
+            return d->anchors[i].node;
+    return NULL;
+}
+
+static long count_nodes(const yv *v)
+{
+    long n = 1;
+    if (v->kind == YV_MAP)
+        for (size_t i = 0; i < v->as.map.len; i++)
+            n += count_nodes(v->as.map.items[i].val);
+    else if (v->kind == YV_LIST)
+        for (size_t i = 0; i < v->as.list.len; i++)
+            n += count_nodes(v->as.list.items[i]);
+    return n;
+}
+
+/* go-yaml's bound on alias expansion ("billion laughs"). */
+static int excessive_aliasing(decoder *d)
+{
+    if (d->alias_count <= 100 || d->decode_count <= 1000)
+        return 0;
+    double ratio = (double)d->alias_count / (double)d->decode_count, allowed;
+    if (d->decode_count <= 400000)
+        allowed = 0.99;
+    else if (d->decode_count >= 4000000)
+        allowed = 0.10;
+    else
+        allowed = 0.99 - 0.89 * ((double)(d->decode_count - 400000) / 3600000.0);
+    return ratio > allowed;
+}
+
+static int scalar_key_text(decoder *d, const yv *v, char **out, size_t *len)
+{
+    char buf[64];
+    const char *s = buf;
+    size_t n;
+    switch (v->kind) {
+    case YV_STR:
+        s = v->as.s.ptr, n = v->as.s.len;
+        break;
+    case YV_NULL:
+        s = "null", n = 4;
+        break;
+    case YV_BOOL:
+        s = v->as.b ? "true" : "false", n = strlen(s);
+        break;
+    case YV_INT:
+        n = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)v->as.i);
+        break;
+    case YV_UINT:
+        n = (size_t)snprintf(buf, sizeof buf, "%llu", (unsigned long long)v->as.u);
+        break;
+    case YV_FLOAT:
+        yv_format_float(v->as.f, 1, buf, sizeof buf);
+        n = strlen(buf);
+        break;
+    default:
+        return -1;
+    }
+    *out = arena_strdup(d->arena, s, n);
+    *len = n;
+    return *out ? 0 : oom(d);
+}
+
+static yv *make_scalar(decoder *d, const yaml_event_t *ev)
+{
+    const char *val = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    size_t line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
+    int tag = short_tag((const char *)ev->data.scalar.tag);
+    int quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    if (tag == T_STR || tag == T_OTHER || (tag == T_NONE && quoted) || tag == T_TIMESTAMP)
+        return yv_new_str(d->arena, val, len);
+    if (tag == T_BINARY) {
+        /* base64 → bytes */
+        yv *v = yv_new(d->arena, YV_STR);
+        char *out = v ? yv_alloc(d->arena, len + 1) : NULL;
+        if (!out)
+            return NULL;
+        size_t n = 0;
+        unsigned acc = 0;
+        int bits = 0;
+        for (size_t i = 0; i < len; i++) {
+            const char *b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            unsigned char ch = (unsigned char)val[i];
+            if (ch == '=' || isspace(ch))
+                continue;
+            const char *p = ch ? strchr(b64, ch) : NULL;
+            if (!p) {
+                seterr(d->err, d->errlen, fname(d), line, col,
+                       "!!binary value contains invalid base64 data");
+                return NULL;
+            }
+            acc = (acc << 6) | (unsigned)(p - b64);
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                out[n++] = (char)((acc >> bits) & 0xFF);
+            }
+        }
+        out[n] = '\0';
+        v->as.s.ptr = out;
+        v->as.s.len = n;
+        return v;
+    }
+    if (tag == T_NULL)
+        return yv_new(d->arena, YV_NULL);
+    resolved r;
+    resolve_plain(val, len, d->opts->yaml11, &r);
+    if (tag == T_FLOAT && r.t == T_INT) {
+        r.t = T_FLOAT;
+        r.f = r.is_uint ? (double)r.u : (double)r.i;
+    }
+    static const char *names[] = {"", "!!str", "!!bool", "!!int", "!!float", "!!null",
+                                  "!!timestamp"};
+    if (tag != T_NONE && r.t != tag) {
+        seterr(d->err, d->errlen, fname(d), line, col, "cannot decode %s `%s` as a %s",
+               names[r.t == T_TIMESTAMP ? T_TIMESTAMP : r.t], val, names[tag]);
+        return NULL;
+    }
+    yv *v;
+    switch (r.t) {
+    case T_BOOL:
+        if ((v = yv_new(d->arena, YV_BOOL)))
+            v->as.b = r.b;
+        return v;
+    case T_NULL:
+        return yv_new(d->arena, YV_NULL);
+    case T_INT:
+        if ((v = yv_new(d->arena, r.is_uint ? YV_UINT : YV_INT))) {
+            if (r.is_uint)
+                v->as.u = r.u;
+            else
+                v->as.i = r.i;
+        }
+        return v;
+    case T_FLOAT:
+        if ((v = yv_new(d->arena, YV_FLOAT)))
+            v->as.f = r.f;
+        return v;
+    default:
+        return yv_new_str(d->arena, val, len);
+    }
+}
+
+static int push_frame(decoder *d, yv_kind kind, const yaml_event_t *ev, const char *anchor)
+{
+    if (d->depth >= YV_MAX_DEPTH) {
+        seterr(d->err, d->errlen, fname(d), ev->start_mark.line + 1, ev->start_mark.column + 1,
+               "exceeded max depth of %d", YV_MAX_DEPTH);
+        return -1;
+    }
+    if (d->depth == d->cap) {
+        size_t ncap = d->cap ? d->cap * 2 : 32;
+        frame *n = realloc(d->stack, ncap * sizeof *n);
+        if (!n)
+            return oom(d);
+        memset(n + d->cap, 0, (ncap - d->cap) * sizeof *n);
+        d->stack = n;
+        d->cap = ncap;
+    }
+    frame *f = &d->stack[d->depth++];
+    f->kind = kind;
+    f->len = f->plen = 0;
+    f->have_key = 0;
+    f->line = ev->start_mark.line + 1;
+    f->col = ev->start_mark.column + 1;
+    f->anchor = NULL;
+    if (anchor && !(f->anchor = strdup(anchor)))
+        return oom(d);
+    return 0;
+}
+
+static int add_pair(decoder *d, frame *f, pending_pair *p)
+{
+    if (f->plen == f->pcap) {
+        size_t ncap = f->pcap ? f->pcap * 2 : 8;
+        pending_pair *n = realloc(f->pairs, ncap * sizeof *n);
+        if (!n)
+            return oom(d);
+        f->pairs = n;
+        f->pcap = ncap;
+    }
+    f->pairs[f->plen++] = *p;
+    return 0;
+}
+
+/* Builds the map of a finished mapping: explicit keys in order (duplicates are an error),
+ * then keys from `<<` merges that are not set yet — earlier merge sources win. */
+static yv *finish_map(decoder *d, frame *f)
+{
+    yv *map = yv_new(d->arena, YV_MAP);
+    if (!map)
+        return NULL;
+    size_t nexplicit = 0, nmerged = 0;
+    for (size_t i = 0; i < f->plen; i++) {
+        if (!f->pairs[i].is_merge) {
+            nexplicit++;
+            continue;
+        }
+        const yv *src = f->pairs[i].pair.val;
+        if (src->kind == YV_MAP) {
+            nmerged += src->as.map.len;
+            continue;
+        }
+        int ok = src->kind == YV_LIST;
+        for (size_t k = 0; ok && k < src->as.list.len; k++) {
+            ok = src->as.list.items[k]->kind == YV_MAP;
+            if (ok)
+                nmerged += src->as.list.items[k]->as.map.len;
+        }
+        if (!ok) {
+            seterr(d->err, d->errlen, fname(d), f->pairs[i].line, f->pairs[i].col,
+                   "map merge requires map or sequence of maps as the value");
+            return NULL;
+        }
+    }
+    size_t total = nexplicit + nmerged;
+    yv_pair *items = yv_alloc(d->arena, (total ? total : 1) * sizeof(yv_pair));
+    keyset ks = {0};
+    if (!items || (total > 8 && keyset_init(&ks, total) < 0)) {
+        oom(d);
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < f->plen; i++) {
+        if (f->pairs[i].is_merge)
+            continue;
+        items[n] = f->pairs[i].pair;
+        long dup = -1;
+        if (ks.slots)
+            dup = keyset_find_add(&ks, items, n, 1);
+        else
+            for (size_t k = 0; k < n && dup < 0; k++)
+                if (items[k].klen == items[n].klen && !memcmp(items[k].key, items[n].key, items[n].klen))
+                    dup = (long)k;
+        if (dup >= 0) {
+            size_t first_line = 0;
+            for (size_t k = 0; k < f->plen; k++)
+                if (!f->pairs[k].is_merge && f->pairs[k].pair.key == items[dup].key)
+                    first_line = f->pairs[k].line;
+            seterr(d->err, d->errlen, fname(d), f->pairs[i].line, f->pairs[i].col,
+                   "mapping key \"%s\" already defined at line %zu", items[n].key, first_line);
+            free(ks.slots);
+            return NULL;
+        }
+        n++;
+    }
+    for (size_t i = 0; i < f->plen; i++) {
+        if (!f->pairs[i].is_merge)
+            continue;
+        const yv *src = f->pairs[i].pair.val;
+        size_t nsrc = src->kind == YV_MAP ? 1 : src->as.list.len;
+        for (size_t s = 0; s < nsrc; s++) {
+            const yv *m = src->kind == YV_MAP ? src : src->as.list.items[s];
+            for (size_t k = 0; k < m->as.map.len; k++) {
+                items[n] = m->as.map.items[k];
+                long dup = -1;
+                if (ks.slots)
+                    dup = keyset_find_add(&ks, items, n, 1);
+                else
+                    for (size_t j = 0; j < n && dup < 0; j++)
+                        if (items[j].klen == items[n].klen &&
+                            !memcmp(items[j].key, items[n].key, items[n].klen))
+                            dup = (long)j;
+                if (dup < 0)
+                    n++;
+            }
+        }
+    }
+    free(ks.slots);
+    map->as.map.items = items;
+    map->as.map.len = n;
+    return map;
+}
+
+static yv *finish_list(decoder *d, frame *f)
+{
+    yv *list = yv_new(d->arena, YV_LIST);
+    yv **items = list ? yv_alloc(d->arena, (f->len ? f->len : 1) * sizeof(yv *)) : NULL;
+    if (!items) {
+        oom(d);
+        return NULL;
+    }
+    if (f->len)
+        memcpy(items, f->items, f->len * sizeof(yv *));
+    list->as.list.items = items;
+    list->as.list.len = f->len;
+    return list;
+}
+
+/* Hands a finished node to the enclosing container (or makes it a document root). */
+static int add_node_at(decoder *d, yv *node, size_t line, size_t col, int merge_key);
+
+static int add_node_at(decoder *d, yv *node, size_t line, size_t col, int merge_key)
+{
+    d->decode_count++;
+    if (d->depth == 0)
+        return 1; /* a document root: the caller keeps it */
+    frame *f = &d->stack[d->depth - 1];
+    if (f->kind == YV_LIST) {
+        if (f->len == f->cap) {
+            size_t ncap = f->cap ? f->cap * 2 : 8;
+            yv **n = realloc(f->items, ncap * sizeof *n);
+            if (!n)
+                return oom(d);
+            f->items = n;
+            f->cap = ncap;
+        }
+        f->items[f->len++] = node;
+        return 0;
+    }
+    if (!f->have_key) {
+        pending_pair *k = &f->key;
+        memset(k, 0, sizeof *k);
+        k->line = line;
+        k->col = col;
+        k->is_merge = merge_key;
+        if (node->kind == YV_MAP || node->kind == YV_LIST) {
+            seterr(d->err, d->errlen, fname(d), line, col,
+                   "invalid map key: a map or list cannot be a key");
+            return -1;
+        }
+        if (scalar_key_text(d, node, &k->pair.key, &k->pair.klen) < 0)
+            return -1;
+        f->have_key = 1;
+        return 0;
+    }
+    f->key.pair.val = node;
+    f->have_key = 0;
+    return add_pair(d, f, &f->key);
+}
+
+static void free_decoder(decoder *d)
+{
+    for (size_t i = 0; i < d->cap; i++) {
+        free(d->stack[i].items);
+        free(d->stack[i].pairs);
+        free(d->stack[i].anchor);
+    }
+    free(d->stack);
+    forget_anchors(d);
+    free(d->anchors);
+}
+
+static void parser_error(decoder *d, yaml_parser_t *p, const char *text, size_t len)
+{
+    const yaml_mark_t *m = p->problem_mark.line || p->problem_mark.column ? &p->problem_mark
+                                                                          : &p->context_mark;
+    const char *hint = "";
+    size_t idx = m->index;
+    if (idx < len && text[idx] == '\t')
+        hint = " (a tab: YAML indentation must use spaces)";
+    const char *problem = p->problem ? p->problem : "invalid YAML";
+    if (p->context)
+        seterr(d->err, d->errlen, fname(d), m->line + 1, m->column + 1, "%s %s%s", problem,
+               p->context, hint);
+    else
+        seterr(d->err, d->errlen, fname(d), m->line + 1, m->column + 1, "%s%s", problem, hint);
+}
+
+static int is_merge_key(const yaml_event_t *ev)
+{
+    int tag = short_tag((const char *)ev->data.scalar.tag);
+    return ev->data.scalar.length == 2 && memcmp(ev->data.scalar.value, "<<", 2) == 0 &&
+           ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && (tag == T_NONE || tag == T_MERGE);
+}
+
+static int expecting_key(decoder *d)
+{
+    return d->depth && d->stack[d->depth - 1].kind == YV_MAP && !d->stack[d->depth - 1].have_key;
+}
+
+/* One event; returns 0 to go on, 1 when a document root was produced (in *root), -1 error. */
+static int on_event(decoder *d, yaml_event_t *ev, yv **root)
+{
+    size_t line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
+    yv *node = NULL;
+    int merge_key = 0;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        merge_key = expecting_key(d) && is_merge_key(ev);
+        node = make_scalar(d, ev);
+        if (!node)
+            return d->err[0] ? -1 : oom(d);
+        if (ev->data.scalar.anchor) {
+            char *name = strdup((const char *)ev->data.scalar.anchor);
+            if (!name || define_anchor(d, name, node) < 0)
+                return name ? -1 : oom(d);
+        }
+        break;
+    case YAML_ALIAS_EVENT: {
+        const yv *target = find_anchor(d, (const char *)ev->data.alias.anchor);
+        if (!target) {
+            seterr(d->err, d->errlen, fname(d), line, col, "unknown anchor '%s' referenced",
+                   ev->data.alias.anchor);
+            return -1;
+        }
+        d->alias_count++;
+        d->decode_count += count_nodes(target) - 1;
+        if (excessive_aliasing(d)) {
+            seterr(d->err, d->errlen, fname(d), line, col, "document contains excessive aliasing");
+            return -1;
+        }
+        /* Copied, so that merging into one alias never changes another. */
+        node = yv_copy(d->arena, target);
+        if (!node)
+            return oom(d);
+        break;
+    }
+    case YAML_SEQUENCE_START_EVENT:
+        return push_frame(d, YV_LIST, ev, (const char *)ev->data.sequence_start.anchor);
+    case YAML_MAPPING_START_EVENT:
+        return push_frame(d, YV_MAP, ev, (const char *)ev->data.mapping_start.anchor);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: {
+        frame *f = &d->stack[d->depth - 1];
+        node = f->kind == YV_MAP ? finish_map(d, f) : finish_list(d, f);
+        if (!node)
+            return -1;
+        line = f->line, col = f->col;
+        char *anchor = f->anchor;
+        f->anchor = NULL;
+        d->depth--;
+        if (define_anchor(d, anchor, node) < 0)
+            return -1;
+        break;
+    }
+    default:
+        return 0;
+    }
+    int rc = add_node_at(d, node, line, col, merge_key);
+    if (rc == 1)
+        *root = node;
+    return rc;
+}
+
+int yv_decode(const char *text, size_t len, const yv_decode_opts *opts, yv_doc *out, char *err,
+              size_t errlen)
+{
+    decoder d = {.opts = opts, .err = err, .errlen = errlen};
+    if (err && errlen)
+        err[0] = '\0';
+    out->root = NULL;
+    out->arena = d.arena = yv_arena_new();
+    if (!d.arena)
+        return oom(&d);
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        yv_doc_free(out);
+        return oom(&d);
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    yv *docs = opts->all ? yv_new(d.arena, YV_LIST) : NULL;
+    size_t docs_cap = 0;
+    int rc = 0, done = 0;
+    while (!done && rc == 0) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            parser_error(&d, &parser, text, len);
+            rc = -1;
+            break;
+        }
+        yv *root = NULL;
+        if (ev.type == YAML_STREAM_END_EVENT)
+            done = 1;
+        else if (ev.type == YAML_DOCUMENT_START_EVENT)
+            forget_anchors(&d); /* anchors do not cross documents */
+        int r = on_event(&d, &ev, &root);
+        yaml_event_delete(&ev);
+        if (r < 0)
+            rc = -1;
+        else if (r == 1) {
+            if (!opts->all) {
+                out->root = root;
+                done = 1;
+            } else if (yv_list_push(d.arena, docs, root, &docs_cap) < 0) {
+                rc = oom(&d);
+            }
+        }
+    }
+    yaml_parser_delete(&parser);
+    free_decoder(&d);
+    if (rc < 0) {
+        yv_doc_free(out);
+        return -1;
+    }
+    if (opts->all)
+        out->root = docs;
+    else if (!out->root && !(out->root = yv_new(out->arena, YV_NULL))) {
+        yv_doc_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+long yv_scan(const char *text, size_t len, char *err, size_t errlen)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return -1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    long n = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            seterr(err, errlen, NULL, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                   "%s", parser.problem ? parser.problem : "invalid YAML");
+            n = -1;
+            break;
+        }
+        int end = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+        n++;
+        if (end)
+            break;
+    }
+    yaml_parser_delete(&parser);
+    return n;
+}
+
