@@ -198,7 +198,7 @@ static char **build_env(lua_State *L, int t, int replace, size_t *count)
 // child, err = proc.spawn(argv, opts)
 //   opts: env = {K = "v" | false}, env_replace, cwd, stdin = data | nil,
 //         stdin_mode / stdout / stderr = "capture" | "stream" | "inherit" | "null",
-//         max_output, timeout, grace (seconds)
+//         max_output, timeout, grace (seconds), group (own process group)
 static int l_spawn(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -237,6 +237,9 @@ static int l_spawn(lua_State *L)
     o.max_output = (size_t)opt_number(L, 2, "max_output", 64.0 * 1024 * 1024);
     o.timeout = opt_number(L, 2, "timeout", 0);
     o.grace = opt_number(L, 2, "grace", 5);
+    lua_getfield(L, 2, "group");
+    o.group = lua_toboolean(L, -1);
+    lua_pop(L, 1);
 
     char **env = NULL;
     size_t nenv = 0;

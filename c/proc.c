@@ -48,6 +48,7 @@ struct hfl_child {
     size_t max_output;
     int truncated[2];
     int timed_out, killed;
+    int group;                       /* leads its own process group: signals go to all of it */
     unsigned long tag;
     double start, deadline, kill_at, drain_at, grace, duration;
 };
@@ -167,6 +168,11 @@ static void child_free(struct hfl_child *c)
     free(c);
 }
 
+static int signal_child(struct hfl_child *c, int sig)
+{
+    return kill(c->group ? -c->pid : c->pid, sig);
+}
+
 static void unref(struct hfl_child *c)
 {
     if (--c->refs == 0)
@@ -243,7 +249,7 @@ void hfl_loop_free(struct hfl_loop *loop)
     while (loop->live) {
         struct hfl_child *c = loop->live;
         if (!c->reaped) {
-            kill(c->pid, SIGKILL);
+            signal_child(c, SIGKILL);
             reap(c, 1);
         }
         c->done = 1;
@@ -380,6 +386,7 @@ int hfl_spawn(struct hfl_loop *loop, const struct hfl_spawn_opts *o, struct hfl_
     c->mode[2] = o->err;
     c->max_output = o->max_output;
     c->grace = o->grace;
+    c->group = o->group;
     if (o->in == HFL_IO_CAPTURE && o->in_len > 0) {
         c->in = malloc(o->in_len);
         if (!c->in) {
@@ -418,8 +425,11 @@ int hfl_spawn(struct hfl_loop *loop, const struct hfl_spawn_opts *o, struct hfl_
         e = posix_spawnattr_setsigmask(&attr, &none);
     if (!e)
         e = posix_spawnattr_setsigdefault(&attr, &defaults);
+    if (!e && o->group)
+        e = posix_spawnattr_setpgroup(&attr, 0);
     if (!e)
-        e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                                (o->group ? POSIX_SPAWN_SETPGROUP : 0));
     if (e) {
         snprintf(err, errlen, "cannot run \"%s\": %s", o->argv[0], strerror(e));
     } else {
@@ -502,7 +512,7 @@ int hfl_child_kill(struct hfl_child *c, int sig)
 {
     if (c->reaped)
         return ESRCH;
-    return kill(c->pid, sig) == 0 ? 0 : errno;
+    return signal_child(c, sig) == 0 ? 0 : errno;
 }
 
 /* Writes what the pipe takes of stdin. SIGPIPE is blocked around the write so a child that
@@ -586,7 +596,7 @@ static void forward_signal(struct hfl_loop *loop, int sig, double now)
     for (struct hfl_child *c = loop->live; c; c = c->next) {
         if (c->reaped)
             continue;
-        kill(c->pid, sig);
+        signal_child(c, sig);
         double at = now + loop->interrupt_grace;
         if (!c->kill_at || at < c->kill_at)
             c->kill_at = at;
@@ -718,12 +728,12 @@ int hfl_loop_step(struct hfl_loop *loop, int timeout_ms)
         if (!c->reaped) {
             if (c->deadline && !c->timed_out && now >= c->deadline) {
                 c->timed_out = 1;
-                kill(c->pid, SIGTERM);
+                signal_child(c, SIGTERM);
                 c->kill_at = earliest(c->kill_at, now + (c->grace > 0 ? c->grace : 0));
             }
             if (c->kill_at && now >= c->kill_at && !c->killed) {
                 c->killed = 1;
-                kill(c->pid, SIGKILL);
+                signal_child(c, SIGKILL);
             }
             continue;
         }

@@ -28,6 +28,8 @@ struct hfl_spawn_opts {
     size_t max_output;        /* bytes kept per captured stream; the rest is read and dropped */
     double timeout;           /* seconds, <= 0: none */
     double grace;             /* seconds between SIGTERM and SIGKILL on timeout */
+    int group;                /* own process group; timeouts, forwarded signals and kills reach
+                               * the grandchildren too (but the terminal's Ctrl-C does not) */
 };
 
 struct hfl_result {

@@ -26,6 +26,7 @@ local tasks = {}          -- coroutine -> task, while it runs
 local ntasks = 0
 local ready, rhead, rtail = {}, 1, 0   -- coroutines to resume, with their values
 local running = {}        -- child userdata -> handle, until its result is delivered
+local timers = {}         -- { at = seconds, waiters = {…} }, sorted by at
 
 local function current_task()
   local co = co_running()
@@ -95,16 +96,29 @@ local function run_ready()
   ready, rhead, rtail = {}, 1, 0
 end
 
+local function fire_timers()
+  local now = core.now()
+  while timers[1] and timers[1].at <= now do
+    for _, w in ipairs(table.remove(timers, 1).waiters) do wake(w) end
+  end
+end
+
 -- Runs ready tasks and turns the loop until pred() holds.
 function drive(pred)
   while true do
     run_ready()
     if pred() then return end
-    if core.live() == 0 and rhead > rtail then
+    local ms = -1
+    if rhead <= rtail then
+      ms = 0
+    elseif timers[1] then
+      ms = math.max(0, math.ceil((timers[1].at - core.now()) * 1000))
+    elseif core.live() == 0 then
       error("hfl.proc: waiting forever: no process is running and no task can run "
         .. "(a semaphore never released, or a task joining itself?)", 3)
     end
-    dispatch(core.step(rhead <= rtail and 0 or -1))
+    dispatch(core.step(ms))
+    fire_timers()
   end
 end
 
@@ -227,6 +241,7 @@ end
 ---  stdout = "capture" | "inherit" | "null", stderr = same (default "capture"),
 ---  on_stdout = fn(line), on_stderr = fn(line) (streamed line by line, not captured),
 ---  timeout = seconds, grace = seconds (SIGTERM → SIGKILL), max_output = bytes,
+---  group = true (own process group: timeouts and kills reach its grandchildren too),
 ---  shell = true | "/bin/bash" (runs opts[1] as a script, opts[2..] as $1…) }
 ---@return hfl.proc.Handle|nil handle, string|nil err  err names the command
 function M.spawn(opts)
@@ -260,7 +275,7 @@ function M.spawn(opts)
     stdout = cb[1] and "stream" or io_mode(opts.stdout, "stdout"),
     stderr = cb[2] and "stream" or io_mode(opts.stderr, "stderr"),
     max_output = opts.max_output or M.MAX_OUTPUT,
-    timeout = opts.timeout, grace = opts.grace or M.GRACE,
+    timeout = opts.timeout, grace = opts.grace or M.GRACE, group = opts.group,
   })
   if not c then return nil, err end
   local h = setmetatable({
@@ -282,6 +297,15 @@ function M.run(opts)
   local h, err = M.spawn(opts)
   if not h then return nil, err end
   return h:wait()
+end
+
+--- Waits `seconds` (yielding inside a task, driving the loop outside one).
+function M.sleep(seconds)
+  local entry = { at = core.now() + seconds, waiters = {} }
+  local i = #timers + 1
+  while i > 1 and timers[i - 1].at > entry.at do i = i - 1 end
+  table.insert(timers, i, entry)
+  suspend(entry.waiters)
 end
 
 ---------------------------------------------------------------------------------------------

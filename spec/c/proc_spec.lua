@@ -237,6 +237,20 @@ describe("hfl.proc #unit", function()
       assert.truthy(took >= 0.6 and took < 4, "took " .. took)
     end)
 
+    it("reaches grandchildren too when the child has its own process group", function()
+      local r = assert(proc.run{ "sh", "-c", "sleep 30 & echo $!; wait", timeout = 0.3,
+        group = true })
+      assert.is_true(r.timed_out)
+      local grandchild = assert(tonumber(r.stdout))
+      local state
+      for _ = 1, 40 do  -- dead: gone, or a zombie its new parent has yet to reap
+        state = (slurp("/proc/" .. grandchild .. "/stat") or ""):match("^%d+ %b() (%a)")
+        if state == nil or state == "Z" then break end
+        proc.sleep(0.05)
+      end
+      assert.truthy(state == nil or state == "Z", "grandchild state " .. tostring(state))
+    end)
+
     it("lets a child that finishes in time finish", function()
       local r = assert(proc.run{ "sh", "-c", "sleep 0.1; echo done", timeout = 10 })
       assert.is_false(r.timed_out)
@@ -319,6 +333,16 @@ describe("hfl.proc #unit", function()
       local ok, err = pcall(proc.wait_all)
       assert.is_false(ok)
       assert.matches("unjoined failure", err)
+    end)
+
+    it("sleeps in a task without holding up the others", function()
+      local order = {}
+      proc.go(function() proc.sleep(0.2); order[#order + 1] = "sleeper" end)
+      proc.go(function() proc.run{ "true" }; order[#order + 1] = "runner" end)
+      local t0 = proc.now()
+      proc.wait_all()
+      assert.same({ "runner", "sleeper" }, order)
+      assert.truthy(proc.now() - t0 >= 0.19)
     end)
 
     it("raises instead of waiting forever when nothing can happen", function()
