@@ -8,6 +8,7 @@
 static const luaL_Reg modules[] = {
     {"yaml", luaopen_hfl_core_yaml},
     {"proc", luaopen_hfl_core_proc},
+    {"regex", luaopen_hfl_core_regex},
     {NULL, NULL},
 };
 

@@ -1,0 +1,3 @@
+local M = {}
+M.funcs = {}
+return M
