@@ -367,11 +367,11 @@ int hfl_spawn(struct hfl_loop *loop, const struct hfl_spawn_opts *o, struct hfl_
     }
     if (o->cwd) {
         struct stat st;
-        if (stat(o->cwd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            int e = errno;
+        int missing = stat(o->cwd, &st) != 0;
+        if (missing || !S_ISDIR(st.st_mode)) {
             snprintf(err, errlen, "cannot run \"%s\": working directory \"%s\" %s", o->argv[0],
-                     o->cwd, stat(o->cwd, &st) == 0 ? "is not a directory" : "does not exist");
-            return e ? e : ENOTDIR;
+                     o->cwd, missing ? "does not exist" : "is not a directory");
+            return missing ? ENOENT : ENOTDIR;
         }
     }
     struct hfl_child *c = calloc(1, sizeof *c);

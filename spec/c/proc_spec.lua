@@ -388,6 +388,24 @@ describe("hfl.proc signal forwarding #integration", function()
     assert.truthy(proc.now() - t0 < 8)
   end)
 
+  it("gives SIGINT back to its previous handler once no child runs", function()
+    -- luajit's own SIGINT handler raises "interrupted!" in the script
+    local r = assert(proc.run{ "luajit", "-e", [[
+      package.path = "./?.lua;" .. package.path
+      require "hfl"
+      local proc = require "hfl.proc"
+      assert(proc.run{ "true" }).code = 0
+      local ffi = require "ffi"
+      ffi.cdef "int kill(int pid, int sig); int getpid(void);"
+      ffi.C.kill(ffi.C.getpid(), 2)
+      jit.off()
+      for _ = 1, 1e8 do end
+      os.exit(5)
+    ]], timeout = 20 })
+    assert.equal(1, r.code)
+    assert.matches("interrupted", r.stderr)
+  end)
+
   it("refuses to start children once interrupted", function()
     local mark = tmpfile()
     local out = {}
