@@ -1,0 +1,306 @@
+--- hfl.tmpl: Go's text/template for hfl, compiled to Lua closures.
+--
+--   local tmpl = require "hfl.tmpl"
+--   tmpl.render(text, data [, opts])            -- string | nil, err
+--   local t = tmpl.compile(text [, opts])        -- Template | nil, err;  t:execute(data [, xopts])
+--   local set = tmpl.new{ name=, funcs= }        -- several files and their defines:
+--   set:parse(text, name); set:execute(name, data [, xopts])
+--
+-- opts: name (default "stringTemplate", the name Helmfile gives its templates), funcs
+-- (name → function, first in the lookup), missingkey ("error" default | "zero" | "default"),
+-- basedir and prerender (passed to the function library), range_int (Go 1.22 `range N`,
+-- default true). Functions are looked up in opts.funcs, then the engine's include/tpl,
+-- then `require("hfl.stdlib").funcs(ctx)` when that module exists, then Go's builtins.
+local parser = require "hfl.tmpl.parser"
+local exec = require "hfl.tmpl.exec"
+local builtins = require "hfl.tmpl.builtins"
+local fmt = require "hfl.tmpl.fmt"
+
+local M = {}
+M.fmt = fmt
+
+local sfmt, quote = string.format, fmt.quote
+local DEFAULT_NAME = "stringTemplate"
+
+local builtin_funcs = {}
+for _, name in ipairs(builtins.names) do builtin_funcs[name] = builtins[name] end
+M.builtins = builtin_funcs
+
+-- The function library, loaded once if present.
+local stdlib_mod, stdlib_tried
+local function stdlib()
+  if not stdlib_tried then
+    stdlib_tried = true
+    local ok, mod = pcall(require, "hfl.stdlib")
+    if ok and type(mod) == "table" and type(mod.funcs) == "function" then stdlib_mod = mod end
+  end
+  return stdlib_mod
+end
+
+-- The execution state running now (ctx.render / ctx.include act on it).
+local active
+
+local function raise_string(err)
+  if type(err) == "table" and err.tmpl_exec then err = err.tmpl_exec end
+  error(err, 0)
+end
+
+-- Functions of the engine itself; they receive the execution state first.
+local engine = {}
+
+function engine.include(st, name, data)
+  if type(name) ~= "string" then
+    error("wrong type for value; expected string; got " .. fmt.type_name(name), 0)
+  end
+  local tree = st.set.trees[name]
+  if not tree then
+    error(sfmt("template: no template %s associated with template %s", quote(name), quote(st.set.name)), 0)
+  end
+  if st.depth >= exec.max_depth then
+    error(sfmt("rendering template has a nested reference name: %s: unable to execute template", name), 0)
+  end
+  local sub = { buf = {}, n = 0, vars = nil, name = name, missing = st.missing, funcs = st.funcs,
+    set = st.set, depth = st.depth, engine = st.engine, opts = st.opts }
+  local saved = active
+  active = sub
+  local ok, err = pcall(exec.run_tree, sub, tree, data)
+  active = saved
+  if not ok then raise_string(err) end
+  return table.concat(sub.buf, "", 1, sub.n)
+end
+
+function engine.tpl(st, text, data)
+  if type(text) ~= "string" then
+    error("wrong type for value; expected string; got " .. fmt.type_name(text), 0)
+  end
+  local o = st.opts
+  local t, err = M.compile(text, { name = DEFAULT_NAME, funcs = st.set.funcs, missingkey = st.missing,
+    basedir = o.basedir, prerender = o.prerender, range_int = st.set.range_int })
+  if not t then error(err, 0) end
+  if st.depth >= exec.max_depth then
+    error("tpl: exceeded maximum template depth (" .. exec.max_depth .. ")", 0)
+  end
+  local out, err2 = t.set:_run(t.name, data, o, st.depth + 1)
+  if not out then error(err2, 0) end
+  return out
+end
+
+local Set = {}
+Set.__index = Set
+
+--- A template set: several parsed texts and their defines, executed by name.
+---@param opts table|nil { name=, funcs=, missingkey=, basedir=, prerender=, range_int= }
+---@return table set
+function M.new(opts)
+  opts = opts or {}
+  local set = setmetatable({
+    name = opts.name or DEFAULT_NAME, funcs = opts.funcs, trees = {}, opts = opts,
+    range_int = opts.range_int ~= false, merged = setmetatable({}, { __mode = "k" }),
+  }, Set)
+  local user = opts.funcs
+  set.resolve = function(fname)
+    if user and user[fname] ~= nil then return "user" end
+    if engine[fname] then return "engine" end
+    local lib = stdlib()
+    if lib and M._stdlib_names()[fname] then return "stdlib" end
+    if builtin_funcs[fname] then return "builtin" end
+    return nil
+  end
+  set.has_func = function(fname) return set.resolve(fname) ~= nil end
+  return set
+end
+
+local stdlib_cache = {}
+local stdlib_names
+-- Names the function library defines (for the parser's "function not defined" check).
+function M._stdlib_names()
+  if stdlib_names then return stdlib_names end
+  stdlib_names = {}
+  local lib = stdlib()
+  if lib then
+    local ok, funcs = pcall(lib.funcs, M._ctx(nil, false))
+    if ok and type(funcs) == "table" then
+      for k in pairs(funcs) do stdlib_names[k] = true end
+    end
+  end
+  return stdlib_names
+end
+
+function M._ctx(basedir, prerender)
+  return {
+    basedir = basedir, prerender = prerender,
+    render = function(text, data)
+      local o = active and active.opts or {}
+      local out, err = M.render(text, data, { funcs = active and active.set.funcs,
+        missingkey = active and active.missing, basedir = o.basedir or basedir, prerender = o.prerender })
+      if not out then error(err, 0) end
+      return out
+    end,
+    include = function(name, data)
+      if not active then error("include: no template is executing", 0) end
+      return engine.include(active, name, data)
+    end,
+  }
+end
+
+-- The function table for one execution: user funcs, then stdlib, then builtins.
+function Set:_funcs(basedir, prerender)
+  local lib = stdlib()
+  local libfuncs
+  if lib then
+    local key = tostring(basedir) .. "\0" .. tostring(prerender and true or false)
+    libfuncs = stdlib_cache[key]
+    if not libfuncs then
+      local ok, funcs = pcall(lib.funcs, M._ctx(basedir, prerender and true or false))
+      if ok and type(funcs) == "table" then
+        libfuncs = funcs
+      else
+        -- a broken library must not take the builtins down; the error is kept for hfl doctor
+        M.stdlib_error, libfuncs = tostring(funcs), {}
+      end
+      stdlib_cache[key] = libfuncs
+    end
+  end
+  local cache_key = libfuncs or builtin_funcs
+  local merged = self.merged[cache_key]
+  if merged then return merged end
+  merged = {}
+  for k, v in pairs(builtin_funcs) do merged[k] = v end
+  if libfuncs then for k, v in pairs(libfuncs) do merged[k] = v end end
+  if self.funcs then for k, v in pairs(self.funcs) do merged[k] = v end end
+  self.merged[cache_key] = merged
+  return merged
+end
+
+--- Parses text as the template `name` (default: the set's name); its defines join the set.
+---@param text string
+---@param name string|nil
+---@return table|nil set, string|nil err
+function Set:parse(text, name)
+  local ok, err = parser.parse(text, name or self.name, self.has_func, self.trees,
+    { allow_else_with = true })
+  if not ok then return nil, err end
+  for _, tree in pairs(self.trees) do
+    if not tree.fn then exec.compile_tree(tree, self) end
+  end
+  return self
+end
+
+--- Whether the set has a template of that name.
+function Set:lookup(name) return self.trees[name] ~= nil end
+
+function Set:_run(name, data, xopts, depth)
+  local tree = self.trees[name]
+  if not tree then
+    return nil, sfmt("template: no template %s associated with template %s", quote(name), quote(self.name))
+  end
+  local o = self.opts
+  xopts = xopts or {}
+  local basedir = xopts.basedir or o.basedir
+  local prerender = xopts.prerender
+  if prerender == nil then prerender = o.prerender end
+  local missing = xopts.missingkey or o.missingkey or "error"
+  if missing == "invalid" then missing = "default" end
+  local st = { buf = {}, n = 0, name = name, missing = missing, funcs = self:_funcs(basedir, prerender),
+    set = self, depth = depth or 0, engine = engine,
+    opts = { basedir = basedir, prerender = prerender } }
+  local saved = active
+  active = st
+  local ok, err = pcall(exec.run_tree, st, tree, data)
+  active = saved
+  if ok then return table.concat(st.buf, "", 1, st.n) end
+  if type(err) == "table" and err.tmpl_exec then return nil, err.tmpl_exec end
+  if type(err) == "string" and err:find("stack overflow", 1, true) then
+    return nil, sfmt("template: %s: exceeded maximum template depth (stack overflow)", name)
+  end
+  error(err, 0)
+end
+
+--- Executes the template `name` with data.
+---@param name string
+---@param data any
+---@param xopts table|nil { missingkey=, basedir=, prerender= } overriding the set's
+---@return string|nil out, string|nil err
+function Set:execute(name, data, xopts)
+  return self:_run(name, data, xopts, 0)
+end
+
+local Template = {}
+Template.__index = Template
+
+--- Executes the compiled template.
+---@return string|nil out, string|nil err
+function Template:execute(data, xopts)
+  return self.set:_run(self.name, data, xopts, 0)
+end
+
+--- Adds the defines of another text (e.g. a `_helpers.tpl`) to this template's set.
+function Template:parse(text, name)
+  if not self.own then
+    -- the set may be shared through the compile cache: parse into a copy
+    local copy = M.new(self.set.opts)
+    for k, v in pairs(self.set.trees) do copy.trees[k] = v end
+    self.set, self.own = copy, true
+  end
+  local ok, err = self.set:parse(text, name)
+  if not ok then return nil, err end
+  return self
+end
+
+local cache, cache_size = {}, 0
+local funcs_cache = setmetatable({}, { __mode = "k" })
+
+--- Compiles text once (cached by name and text, per funcs table).
+---@param text string
+---@param opts table|nil
+---@return table|nil template, string|nil err
+function M.compile(text, opts)
+  opts = opts or {}
+  local name = opts.name or DEFAULT_NAME
+  local key = name .. "\0" .. (opts.range_int == false and "0" or "1") .. text
+  local bucket = cache
+  if opts.funcs then
+    bucket = funcs_cache[opts.funcs]
+    if not bucket then
+      bucket = {}
+      funcs_cache[opts.funcs] = bucket
+    end
+  end
+  local hit = bucket[key]
+  if hit then
+    if hit.err then return nil, hit.err end
+    local t = setmetatable({ set = hit.set, name = name }, Template)
+    return t
+  end
+  local set = M.new { name = name, funcs = opts.funcs, range_int = opts.range_int }
+  local ok, err = set:parse(text, name)
+  if bucket == cache then
+    cache_size = cache_size + 1
+    if cache_size > 2000 then
+      cache, cache_size = {}, 1
+      bucket = cache
+    end
+  end
+  if not ok then
+    bucket[key] = { err = err }
+    return nil, err
+  end
+  bucket[key] = { set = set }
+  return setmetatable({ set = set, name = name }, Template)
+end
+
+--- Renders text with data.
+---@param text string
+---@param data any
+---@param opts table|nil { name=, funcs=, missingkey=, basedir=, prerender= }
+---@return string|nil out, string|nil err
+function M.render(text, data, opts)
+  local t, err = M.compile(text, opts)
+  if not t then return nil, err end
+  return t.set:_run(t.name, data, opts, 0)
+end
+
+--- The depth limit of {{template}} and include nesting.
+function M.set_max_depth(n) exec.max_depth = n end
+
+return M

@@ -1,0 +1,577 @@
+--- The parser of Go's text/template: tokens → parse trees, with Go's parse errors.
+--
+-- `parser.parse(text, name, has_func, trees)` parses one text named `name` and stores
+-- `trees[name]` and one tree per `define`/`block`; a tree is
+-- `{ name=, parse_name=, text=, root=list }`. Errors are returned as
+-- "template: NAME:LINE: message" strings.
+local lexer = require "hfl.tmpl.lexer"
+local value = require "hfl.value"
+local fmt = require "hfl.tmpl.fmt"
+
+local M = {}
+
+local sfmt, ssub, sbyte, schar, concat = string.format, string.sub, string.byte, string.char, table.concat
+local tonumber = tonumber
+
+local function perr(msg) error({ tmpl_parse = msg }, 0) end
+
+local escapes = { a = "\a", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t", v = "\v", ["\\"] = "\\" }
+
+-- strconv.UnquoteChar on s at i; returns the text and next index, or nil.
+local function unquote_char(s, i, quote)
+  local c = ssub(s, i, i)
+  if c ~= "\\" then
+    if c == quote and quote == "'" then return nil end
+    local b = sbyte(c)
+    local l = b < 0x80 and 1 or b < 0xE0 and 2 or b < 0xF0 and 3 or 4
+    return ssub(s, i, i + l - 1), i + l
+  end
+  local e = ssub(s, i + 1, i + 1)
+  if escapes[e] then return escapes[e], i + 2 end
+  if e == quote then return e, i + 2 end
+  if e == "x" or e == "u" or e == "U" then
+    local n = e == "x" and 2 or e == "u" and 4 or 8
+    local h = ssub(s, i + 2, i + 1 + n)
+    if #h ~= n or h:find("[^%x]") then return nil end
+    local v = tonumber(h, 16)
+    if e == "x" then return schar(v), i + 2 + n end
+    if v > 0x10FFFF or (v >= 0xD800 and v <= 0xDFFF) then return nil end
+    return fmt.utf8_encode(v), i + 2 + n, v
+  end
+  if e:match("[0-7]") then
+    local o = ssub(s, i + 1, i + 3)
+    if not o:match("^[0-7][0-7][0-7]$") then return nil end
+    local v = tonumber(o, 8)
+    if v > 255 then return nil end
+    return schar(v), i + 4
+  end
+  return nil
+end
+
+--- strconv.Unquote for "..." and `...` literals.
+---@return string|nil
+function M.unquote(q)
+  local first = ssub(q, 1, 1)
+  if first == "`" then return (ssub(q, 2, -2):gsub("\r", "")) end
+  local out, i, stop = {}, 2, #q
+  while i < stop do
+    local piece, nxt = unquote_char(q, i, '"')
+    if not piece then return nil end
+    out[#out + 1] = piece
+    i = nxt
+  end
+  return concat(out)
+end
+
+-- The value of a number literal, following parse.newNumber and exec's idealConstant.
+local function number_node(tok)
+  local text = tok[2]
+  local node = { t = "number", pos = tok[3], text = text }
+  if tok[1] == "char" then
+    local inner = ssub(text, 2, -2)
+    local piece, nxt, cp = unquote_char(inner, 1, "'")
+    if not piece or nxt ~= #inner + 1 then
+      perr(sfmt("malformed character constant: %s", text))
+    end
+    if not cp then
+      local runes = fmt.runes(piece)
+      cp = runes[1] and runes[1][1] or 0
+    end
+    node.is_int, node.int, node.value = true, cp, cp
+    return node
+  end
+  if text:find("i$") then perr(sfmt("complex numbers are not supported: %q", text)) end
+  local sign, body = text:match("^([+-]?)(.*)$")
+  local clean = body:gsub("_", "")
+  local int
+  if clean:match("^0[xX]%x+$") then int = tonumber(ssub(clean, 3), 16)
+  elseif clean:match("^0[oO][0-7]+$") then int = tonumber(ssub(clean, 3), 8)
+  elseif clean:match("^0[bB][01]+$") then int = tonumber(ssub(clean, 3), 2)
+  elseif clean:match("^0[0-7]+$") then int = tonumber(clean, 8)
+  elseif clean:match("^%d+$") then int = tonumber(clean) end
+  local is_float_syntax = not clean:match("^0[xX]") and clean:find("[.eEpP]")
+  if int then
+    if sign == "-" then int = -int end
+    if int >= 2 ^ 63 or int < -2 ^ 63 then perr(sfmt("integer overflow: %q", text)) end
+    node.is_int, node.int = true, int
+    if math.abs(int) >= 2 ^ 53 and clean:match("^%d+$") then
+      node.value = value.int(sign == "-" and "-" .. clean or clean)
+    else
+      node.value = int
+    end
+    return node
+  end
+  local f = tonumber(clean)
+  if not f or clean:match("^0[xX]") and not clean:find("[pP]") then
+    perr(sfmt("illegal number syntax: %q", text))
+  end
+  if sign == "-" then f = -f end
+  node.float = f
+  if f == math.floor(f) and math.abs(f) < 2 ^ 63 then node.is_int, node.int = true, f end
+  if is_float_syntax then
+    node.value = value.float(f)
+  else
+    node.value = f
+  end
+  return node
+end
+
+-- Go's item.String() for error messages.
+local function tok_string(tok)
+  local typ, val = tok[1], tok[2]
+  if typ == "eof" then return "EOF" end
+  if typ == "error" then return val end
+  if lexer.keyword_kinds[typ] then return "<" .. val .. ">" end
+  local runes = fmt.runes(val)
+  if #runes > 10 then
+    local t = {}
+    for i = 1, 10 do t[i] = runes[i][2] end
+    return fmt.quote(concat(t)) .. "..."
+  end
+  return fmt.quote(val)
+end
+
+--- Go's Node.String() of a parse node (used in exec error contexts).
+local function node_string(n)
+  local t = n.t
+  if t == "field" then return "." .. concat(n.ident, ".") end
+  if t == "variable" then return concat(n.ident, ".") end
+  if t == "identifier" then return n.name end
+  if t == "dot" then return "." end
+  if t == "nil" then return "nil" end
+  if t == "bool" then return n.val and "true" or "false" end
+  if t == "number" then return n.text end
+  if t == "string" then return n.quoted end
+  if t == "chain" then
+    local s = n.node.t == "pipe" and "(" .. node_string(n.node) .. ")" or node_string(n.node)
+    return s .. "." .. concat(n.field, ".")
+  end
+  if t == "command" then
+    local parts = {}
+    for i, a in ipairs(n.args) do
+      parts[i] = a.t == "pipe" and "(" .. node_string(a) .. ")" or node_string(a)
+    end
+    return concat(parts, " ")
+  end
+  if t == "pipe" then
+    local s = ""
+    if #n.decl > 0 then
+      local d = {}
+      for i, v in ipairs(n.decl) do d[i] = node_string(v) end
+      s = concat(d, ", ") .. " := "
+    end
+    local c = {}
+    for i, cmd in ipairs(n.cmds) do c[i] = node_string(cmd) end
+    return s .. concat(c, " | ")
+  end
+  if t == "template" then
+    return "{{template " .. fmt.quote(n.name) .. (n.pipe and " " .. node_string(n.pipe) or "") .. "}}"
+  end
+  if t == "action" then return "{{" .. node_string(n.pipe) .. "}}" end
+  if t == "text" then return n.text end
+  if t == "list" then
+    local parts = {}
+    for i, c in ipairs(n.nodes) do parts[i] = node_string(c) end
+    return concat(parts)
+  end
+  if t == "if" or t == "with" or t == "range" then
+    return "{{" .. t .. " " .. node_string(n.pipe) .. "}}" .. node_string(n.list)
+      .. (n.else_list and "{{else}}" .. node_string(n.else_list) or "") .. "{{end}}"
+  end
+  if t == "break" then return "{{break}}" end
+  if t == "continue" then return "{{continue}}" end
+  return t
+end
+M.node_string = node_string
+
+local Parser = {}
+Parser.__index = Parser
+
+function Parser:next()
+  local i = self.i
+  self.i = i + 1
+  if i > self.far then self.far = i end
+  return self.toks[i]
+end
+function Parser:backup(k) self.i = self.i - (k or 1) end
+function Parser:peek()
+  local tok = self:next()
+  self:backup()
+  return tok
+end
+function Parser:next_non_space()
+  local tok = self:next()
+  while tok[1] == "space" do tok = self:next() end
+  return tok
+end
+function Parser:peek_non_space()
+  local i = self.i
+  local tok = self:next_non_space()
+  self.i = i
+  return tok
+end
+
+function Parser:errorf(msg)
+  local tok = self.toks[self.far] or self.toks[#self.toks]
+  perr(sfmt("template: %s:%d: %s", self.parse_name, tok[4], msg))
+end
+
+function Parser:unexpected(tok, context)
+  if tok[1] == "error" then
+    local extra = ""
+    if self.action_line and self.action_line ~= tok[4] then
+      extra = sfmt(" in action started at %s:%d", self.parse_name, self.action_line)
+      if tok[2]:sub(-7) == " action" then extra = extra:sub(#" in action" + 1) end
+    end
+    self:errorf(tok_string(tok) .. extra)
+  end
+  self:errorf(sfmt("unexpected %s in %s", tok_string(tok), context))
+end
+
+function Parser:expect(typ, context)
+  local tok = self:next_non_space()
+  if tok[1] ~= typ then self:unexpected(tok, context) end
+  return tok
+end
+
+function Parser:pop_vars(n)
+  for i = #self.vars, n + 1, -1 do self.vars[i] = nil end
+end
+
+function Parser:add_tree(name, root)
+  local trees = self.trees
+  local old = trees[name]
+  if old and M.is_empty(root) and old.root then return end
+  trees[name] = { name = name, parse_name = self.parse_name, text = self.text, root = root }
+end
+
+function Parser:parse_top()
+  local root = { t = "list", nodes = {}, pos = 0 }
+  while self:peek()[1] ~= "eof" do
+    if self:peek()[1] == "ldelim" then
+      local save = self.i
+      self:next()
+      if self:next_non_space()[1] == "define" then
+        self:parse_definition()
+        goto continue
+      end
+      self.i = save
+    end
+    do
+      local n = self:text_or_action()
+      if n.t == "end" or n.t == "else" then
+        self:errorf("unexpected " .. (n.t == "end" and "{{end}}" or "{{else}}"))
+      end
+      root.nodes[#root.nodes + 1] = n
+    end
+    ::continue::
+  end
+  if self:peek()[1] == "eof" then self:next() end
+  return root
+end
+
+function Parser:template_name(tok, context)
+  if tok[1] == "string" or tok[1] == "rawstring" then
+    local s = M.unquote(tok[2])
+    if not s then self:errorf("invalid syntax") end
+    return s
+  end
+  self:unexpected(tok, context)
+end
+
+function Parser:parse_definition()
+  local context = "define clause"
+  local tok = self:next_non_space()
+  if tok[1] ~= "string" and tok[1] ~= "rawstring" then self:unexpected(tok, context) end
+  local name = self:template_name(tok, context)
+  self:expect("rdelim", context)
+  local saved_vars = self.vars
+  self.vars = { "$" }
+  local list, stop = self:item_list()
+  if stop.t ~= "end" then self:errorf("unexpected {{else}} in " .. context) end
+  self.vars = saved_vars
+  self:add_tree(name, list)
+end
+
+function Parser:item_list()
+  local list = { t = "list", nodes = {}, pos = self:peek_non_space()[3] }
+  while self:peek_non_space()[1] ~= "eof" do
+    local n = self:text_or_action()
+    if n.t == "end" or n.t == "else" then return list, n end
+    list.nodes[#list.nodes + 1] = n
+  end
+  local tok = self:peek_non_space()
+  if tok[1] == "error" then self:next_non_space() self:unexpected(tok, "input") end
+  self:errorf("unexpected EOF")
+end
+
+function Parser:text_or_action()
+  local tok = self:next_non_space()
+  if tok[1] == "text" then
+    return { t = "text", pos = tok[3], text = tok[2] }
+  elseif tok[1] == "ldelim" then
+    local saved = self.action_line
+    self.action_line = tok[4]
+    local n = self:action()
+    self.action_line = saved
+    return n
+  end
+  self:unexpected(tok, "input")
+end
+
+function Parser:action()
+  local tok = self:next_non_space()
+  local typ = tok[1]
+  if typ == "block" then return self:block_control()
+  elseif typ == "break" or typ == "continue" then
+    local t2 = self:next_non_space()
+    if t2[1] ~= "rdelim" then self:unexpected(t2, "{{" .. typ .. "}}") end
+    if self.range_depth == 0 then self:errorf("{{" .. typ .. "}} outside {{range}}") end
+    return { t = typ, pos = tok[3], line = tok[4] }
+  elseif typ == "else" then
+    local peek = self:peek_non_space()
+    if peek[1] == "if" or (peek[1] == "with" and self.allow_else_with) then
+      return { t = "else", pos = peek[3], line = peek[4], chained = peek[1] }
+    end
+    local t2 = self:expect("rdelim", "else")
+    return { t = "else", pos = t2[3], line = t2[4] }
+  elseif typ == "end" then
+    local t2 = self:expect("rdelim", "end")
+    return { t = "end", pos = t2[3] }
+  elseif typ == "if" or typ == "range" or typ == "with" then
+    return self:control(typ)
+  elseif typ == "template" then
+    local context = "template clause"
+    local ntok = self:next_non_space()
+    local name = self:template_name(ntok, context)
+    local pipe
+    if self:next_non_space()[1] ~= "rdelim" then
+      self:backup()
+      pipe = self:pipeline(context, "rdelim")
+    end
+    return { t = "template", pos = ntok[3], line = ntok[4], name = name, pipe = pipe }
+  end
+  self:backup()
+  local p = self:peek()
+  return { t = "action", pos = p[3], line = p[4], pipe = self:pipeline("command", "rdelim") }
+end
+
+function Parser:block_control()
+  local context = "block clause"
+  local ntok = self:next_non_space()
+  local name = self:template_name(ntok, context)
+  local pipe = self:pipeline(context, "rdelim")
+  local saved_vars, saved_depth = self.vars, self.range_depth
+  self.vars, self.range_depth = { "$" }, 0
+  local list, stop = self:item_list()
+  if stop.t ~= "end" then self:errorf("unexpected {{else}} in " .. context) end
+  self.vars, self.range_depth = saved_vars, saved_depth
+  self:add_tree(name, list)
+  return { t = "template", pos = ntok[3], line = ntok[4], name = name, pipe = pipe }
+end
+
+function Parser:control(kind)
+  local nvars = #self.vars
+  local pipe = self:pipeline(kind, "rdelim")
+  if kind == "range" then self.range_depth = self.range_depth + 1 end
+  local list, stop = self:item_list()
+  if kind == "range" then self.range_depth = self.range_depth - 1 end
+  local else_list
+  if stop.t == "else" then
+    if stop.chained == "if" and kind == "if" or stop.chained == "with" and kind == "with" then
+      self:next_non_space() -- the if/with keyword
+      else_list = { t = "list", pos = stop.pos, nodes = { self:control(stop.chained) } }
+    elseif stop.chained then
+      -- "else if" inside range/with: Go parses the if as a nested action after else
+      local t2 = self:expect("rdelim", "else")
+      self:errorf("unexpected " .. tok_string(t2) .. " in else")
+    else
+      local stop2
+      else_list, stop2 = self:item_list()
+      if stop2.t ~= "end" then self:errorf("expected end; found {{else}}") end
+    end
+  end
+  self:pop_vars(nvars)
+  return { t = kind, pos = pipe.pos, line = pipe.line, pipe = pipe, list = list, else_list = else_list }
+end
+
+local operand_start = { bool = true, char = true, dot = true, field = true, identifier = true,
+  number = true, ["nil"] = true, rawstring = true, string = true, variable = true, lparen = true }
+
+function Parser:pipeline(context, stop)
+  local first = self:peek_non_space()
+  local pipe = { t = "pipe", pos = first[3], line = first[4], decl = {}, cmds = {} }
+  ::decls::
+  local v = self:peek_non_space()
+  if v[1] == "variable" then
+    local save = self.i
+    self:next_non_space()
+    local nxt = self:peek_non_space()
+    if nxt[1] == "assign" or nxt[1] == "declare" then
+      pipe.is_assign = nxt[1] == "assign"
+      self:next_non_space()
+      if pipe.is_assign then
+        self:use_var(v[3], v[2])
+      end
+      pipe.decl[#pipe.decl + 1] = { t = "variable", pos = v[3], ident = { v[2] } }
+      self.vars[#self.vars + 1] = v[2]
+    elseif nxt[1] == "punct" and nxt[2] == "," then
+      self:next_non_space()
+      pipe.decl[#pipe.decl + 1] = { t = "variable", pos = v[3], ident = { v[2] } }
+      self.vars[#self.vars + 1] = v[2]
+      if context == "range" and #pipe.decl < 2 then
+        local pk = self:peek_non_space()[1]
+        if pk == "variable" or pk == "rdelim" or pk == "rparen" then goto decls end
+        self:errorf("range can only initialize variables")
+      end
+      self:errorf("too many declarations in " .. context)
+    else
+      self.i = save
+    end
+  end
+  while true do
+    local tok = self:next_non_space()
+    if tok[1] == stop then
+      if #pipe.cmds == 0 then self:errorf("missing value for " .. context) end
+      for i = 2, #pipe.cmds do
+        local a = pipe.cmds[i].args[1].t
+        if a == "bool" or a == "dot" or a == "nil" or a == "number" or a == "string" then
+          self:errorf(sfmt("non executable command in pipeline stage %d", i))
+        end
+      end
+      return pipe
+    elseif operand_start[tok[1]] then
+      self:backup()
+      pipe.cmds[#pipe.cmds + 1] = self:command()
+    else
+      self:unexpected(tok, context)
+    end
+  end
+end
+
+function Parser:command()
+  local cmd = { t = "command", pos = self:peek_non_space()[3], args = {} }
+  while true do
+    self:peek_non_space()
+    local op = self:operand()
+    if op then cmd.args[#cmd.args + 1] = op end
+    local tok = self:next()
+    local typ = tok[1]
+    if typ == "space" then
+      -- continue
+    elseif typ == "rdelim" or typ == "rparen" then
+      self:backup()
+      break
+    elseif typ == "pipe" then
+      break
+    else
+      self:unexpected(tok, "operand")
+    end
+  end
+  if #cmd.args == 0 then self:errorf("empty command") end
+  return cmd
+end
+
+function Parser:operand()
+  local node = self:term()
+  if not node then return nil end
+  if self:peek()[1] == "field" then
+    local fields = {}
+    local chain_pos = self:peek()[3]
+    while self:peek()[1] == "field" do
+      fields[#fields + 1] = ssub(self:next()[2], 2)
+    end
+    local t = node.t
+    if t == "field" then
+      for _, f in ipairs(fields) do node.ident[#node.ident + 1] = f end
+      node.pos = chain_pos
+    elseif t == "variable" then
+      for _, f in ipairs(fields) do node.ident[#node.ident + 1] = f end
+      node.pos = chain_pos
+    elseif t == "bool" or t == "string" or t == "number" or t == "nil" or t == "dot" then
+      self:errorf(sfmt("unexpected . after term %s", fmt.quote(node_string(node))))
+    else
+      node = { t = "chain", pos = chain_pos, node = node, field = fields }
+    end
+  end
+  return node
+end
+
+function Parser:use_var(pos, name)
+  local base = name:match("^(%$[^.]*)")
+  for i = #self.vars, 1, -1 do
+    if self.vars[i] == base then return end
+  end
+  self:errorf(sfmt("undefined variable %s", fmt.quote(base)))
+end
+
+function Parser:term()
+  local tok = self:next_non_space()
+  local typ = tok[1]
+  if typ == "identifier" then
+    if not self.has_func(tok[2]) then
+      self:errorf(sfmt("function %s not defined", fmt.quote(tok[2])))
+    end
+    return { t = "identifier", pos = tok[3], name = tok[2] }
+  elseif typ == "dot" then
+    return { t = "dot", pos = tok[3] }
+  elseif typ == "nil" then
+    return { t = "nil", pos = tok[3] }
+  elseif typ == "variable" then
+    self:use_var(tok[3], tok[2])
+    local ident = {}
+    for part in (tok[2] .. "."):gmatch("([^.]*)%.") do ident[#ident + 1] = part end
+    return { t = "variable", pos = tok[3], ident = ident }
+  elseif typ == "field" then
+    return { t = "field", pos = tok[3], ident = { ssub(tok[2], 2) } }
+  elseif typ == "bool" then
+    return { t = "bool", pos = tok[3], val = tok[2] == "true" }
+  elseif typ == "char" or typ == "number" then
+    local ok, node = pcall(number_node, tok)
+    if not ok then
+      self:errorf(node.tmpl_parse or tostring(node))
+    end
+    return node
+  elseif typ == "lparen" then
+    return self:pipeline("parenthesized pipeline", "rparen")
+  elseif typ == "string" or typ == "rawstring" then
+    local s = M.unquote(tok[2])
+    if not s then self:errorf("invalid syntax") end
+    return { t = "string", pos = tok[3], quoted = tok[2], text = s }
+  end
+  self:backup()
+  return nil
+end
+
+--- Whether a list holds nothing but whitespace text (Go's parse.IsEmptyTree).
+function M.is_empty(list)
+  for _, n in ipairs(list.nodes) do
+    if n.t ~= "text" or n.text:find("%S") then return false end
+  end
+  return true
+end
+
+--- Parses text; adds its trees to `trees`.
+---@param text string
+---@param name string
+---@param has_func fun(name: string): boolean
+---@param trees table<string, table>
+---@param opts table|nil { allow_else_with = bool }
+---@return boolean|nil ok, string|nil err
+function M.parse(text, name, has_func, trees, opts)
+  local toks = lexer.lex(text)
+  local p = setmetatable({
+    toks = toks, i = 1, far = 1, parse_name = name, text = text, has_func = has_func,
+    trees = trees, vars = { "$" }, range_depth = 0,
+    allow_else_with = not (opts and opts.allow_else_with == false),
+  }, Parser)
+  local ok, err = pcall(function()
+    local root = p:parse_top()
+    p:add_tree(name, root)
+  end)
+  if ok then return true end
+  if type(err) == "table" and err.tmpl_parse then return nil, err.tmpl_parse end
+  error(err, 0)
+end
+
+return M
