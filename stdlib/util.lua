@@ -43,6 +43,8 @@ function M.float(n) return value.float(n) end
 
 --- Go's type name of a value as %T prints it.
 function M.go_type(v)
+  local st = type(v) == "table" and M.types[getmetatable(v)]
+  if st then return st.go_type end
   local k = kind(v)
   if k == "string" then return "string"
   elseif k == "int" then return "int"
@@ -60,6 +62,8 @@ end
 
 --- Go's reflect.Kind name of a value.
 function M.go_kind(v)
+  local st = type(v) == "table" and M.types[getmetatable(v)]
+  if st then return st.go_kind end
   local k = kind(v)
   if k == "float" then return "float64"
   elseif k == "null" then return "invalid"
