@@ -14,9 +14,8 @@
 typedef struct {
     char *buf;
     size_t len, cap;
-    int column, whitespace, indention, open_ended;
+    int column, whitespace, indention;
     int indent, best_indent, sort_keys, failed;
-    int root_context; /* emitting the document's root node */
 } emitter;
 
 static void put_n(emitter *e, const char *s, size_t n)
@@ -71,7 +70,6 @@ static void write_indicator(emitter *e, const char *ind, int need_ws, int is_ws,
     put_n(e, ind, strlen(ind));
     e->whitespace = is_ws;
     e->indention = e->indention && is_indention;
-    e->open_ended = 0;
 }
 
 static int utf8_width(unsigned char c)
@@ -282,9 +280,6 @@ static void write_plain(emitter *e, const char *s, size_t n)
     if (n > 0)
         e->whitespace = 0;
     e->indention = 0;
-    /* go-yaml marks a plain root scalar open-ended: the stream then ends with "..." */
-    if (e->root_context)
-        e->open_ended = 1;
 }
 
 static void write_single(emitter *e, const char *s, size_t n)
@@ -360,7 +355,6 @@ static void write_literal(emitter *e, const char *str, size_t n)
         char hint[2] = {(char)('0' + e->best_indent), 0};
         write_indicator(e, hint, 0, 0, 0);
     }
-    e->open_ended = 0;
     const char *chomp = NULL;
     if (n == 0) {
         chomp = "-";
@@ -372,14 +366,12 @@ static void write_literal(emitter *e, const char *str, size_t n)
             chomp = "-";
         } else if (i == 0) {
             chomp = "+";
-            e->open_ended = 1;
         } else {
             i--;
             while (i > 0 && (v[i] & 0xC0) == 0x80)
                 i--;
             if (is_break_at(v, n, i)) {
                 chomp = "+";
-                e->open_ended = 1;
             }
         }
     }
@@ -593,7 +585,6 @@ static int is_simple_key(const yv_pair *p)
 
 static void emit_block_map(emitter *e, const yv *m)
 {
-    e->root_context = 0;
     int saved = e->indent;
     e->indent = e->indent < 0 ? 0 : e->indent + e->best_indent;
     const yv_pair **pairs = ordered_pairs(e, m);
@@ -617,7 +608,6 @@ static void emit_block_map(emitter *e, const yv *m)
 
 static void emit_block_list(emitter *e, const yv *l)
 {
-    e->root_context = 0;
     int saved = e->indent;
     e->indent = e->indent < 0 ? 0 : e->indent + e->best_indent;
     for (size_t i = 0; i < l->as.list.len && !e->failed; i++) {
@@ -676,15 +666,11 @@ char *yv_encode(const yv *root, const yv_encode_opts *opts, size_t *len, char *e
 {
     emitter e = {.indent = -1, .whitespace = 1, .indention = 1,
                  .best_indent = opts->indent >= 2 && opts->indent <= 9 ? opts->indent : 2,
-                 .sort_keys = opts->sort_keys, .root_context = 1};
+                 .sort_keys = opts->sort_keys};
     emit_node(&e, root, 0);
     /* document end: go-yaml always finishes the last line */
     e.indent = -1;
     write_indent(&e);
-    if (e.open_ended) {
-        write_indicator(&e, "...", 1, 0, 0);
-        write_indent(&e);
-    }
     if (e.failed) {
         free(e.buf);
         seterr(err, errlen, NULL, 0, 0, "out of memory while encoding YAML");

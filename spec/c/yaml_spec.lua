@@ -1,0 +1,369 @@
+local yaml = require "hfl.yaml"
+local value = require "hfl.value"
+local null = value.null
+
+local function dedent(s)
+  local indent = s:match("^\n?( *)")
+  s = s:gsub("^\n", ""):gsub("\n *$", "\n")
+  return (s:gsub("\n" .. indent, "\n"):gsub("^" .. indent, ""))
+end
+
+describe("hfl.yaml #unit", function()
+  describe("decode()", function()
+    it("reads block and flow maps, lists and scalars", function()
+      local v = assert(yaml.decode(dedent [[
+        name: web
+        ports: [80, 443]
+        env: {LOG: debug}
+        hosts:
+          - a.example.com
+          - b.example.com
+      ]]))
+      assert.equal("web", v.name)
+      assert.same({ 80, 443 }, { v.ports[1], v.ports[2] })
+      assert.equal("debug", v.env.LOG)
+      assert.equal("b.example.com", v.hosts[2])
+    end)
+
+    it("keeps ints and integral floats apart", function()
+      local v = assert(yaml.decode("i: 1000000\nf: 1000000.0\ne: 1e3\n"))
+      assert.equal("int", value.kind(v.i))
+      assert.equal("float", value.kind(v.f))
+      assert.equal("float", value.kind(v.e))
+      assert.equal(1000, value.tonumber(v.e))
+    end)
+
+    it("keeps the exact digits of integers beyond 2^53", function()
+      local v = assert(yaml.decode("a: 9007199254740993\nb: 18446744073709551615\nc: -9223372036854775808\n"))
+      assert.equal("9007199254740993", tostring(v.a))
+      assert.equal("18446744073709551615", tostring(v.b))
+      assert.equal("-9223372036854775808", tostring(v.c))
+      assert.equal("a: 9007199254740993\nb: 18446744073709551615\nc: -9223372036854775808\n", yaml.encode(v))
+    end)
+
+    it("resolves scalars as go-yaml v3 does by default", function()
+      local v = assert(yaml.decode(dedent [[
+        yes: yes
+        on: on
+        o: 0o755
+        legacy: 0755
+        hex: 0x1F
+        under: 1_000
+        inf: .inf
+        ninf: -.Inf
+        t: True
+        date: 2001-12-14
+        ver: 1.10
+        eight: 08
+      ]]))
+      assert.equal("yes", v.yes)
+      assert.equal("on", v.on)
+      assert.equal(493, v.o)
+      assert.equal(493, v.legacy)
+      assert.equal(31, v.hex)
+      assert.equal(1000, v.under)
+      assert.equal(math.huge, v.inf)
+      assert.equal(-math.huge, v.ninf)
+      assert.is_true(v.t)
+      assert.equal("2001-12-14", v.date)
+      assert.equal(1.1, v.ver)
+      -- Go's base-0 ParseInt rejects 08, and the float pattern then accepts it
+      assert.equal("float", value.kind(v.eight))
+    end)
+
+    it("reads YAML 1.1 booleans with go-yaml v2 rules", function()
+      local v = assert(yaml.decode("a: yes\nb: off\nc: y\n", { v2 = true }))
+      assert.is_true(v.a)
+      assert.is_false(v.b)
+      assert.is_true(v.c)
+    end)
+
+    it("follows HELMFILE_GO_YAML_V3=false", function()
+      local ffi = require "ffi"
+      pcall(ffi.cdef, "int setenv(const char*, const char*, int); int unsetenv(const char*);")
+      ffi.C.setenv("HELMFILE_GO_YAML_V3", "false", 1)
+      local v = yaml.decode("a: on\n")
+      ffi.C.unsetenv("HELMFILE_GO_YAML_V3")
+      assert.is_true(v.a)
+      assert.equal("on", yaml.decode("a: on\n").a)
+    end)
+
+    it("decodes null, ~ and empty values to hfl.null", function()
+      local v = assert(yaml.decode("a: null\nb: ~\nc:\nd: Null\n"))
+      for _, k in ipairs { "a", "b", "c", "d" } do assert.equal(null, v[k]) end
+      assert.equal(null, yaml.decode(""))
+    end)
+
+    it("keeps empty maps and empty lists distinguishable", function()
+      local v = assert(yaml.decode("m: {}\nl: []\n"))
+      assert.equal("map", value.kind(v.m))
+      assert.equal("list", value.kind(v.l))
+      assert.equal("l: []\nm: {}\n", yaml.encode(v))
+    end)
+
+    it("honours explicit tags", function()
+      local v = assert(yaml.decode('s: !!str 123\ni: !!int "42"\nf: !!float 1\nb: !!binary aGVsbG8=\nx: !custom thing\n'))
+      assert.equal("123", v.s)
+      assert.equal(42, v.i)
+      assert.equal("float", value.kind(v.f))
+      assert.equal("hello", v.b)
+      assert.equal("thing", v.x)
+      local _, err = yaml.decode("a: !!int abc\n", { filename = "t.yaml" })
+      assert.equal("t.yaml:1:4: cannot decode !!str `abc` as a !!int", err)
+    end)
+
+    it("copies aliases, so changing one never changes another", function()
+      local v = assert(yaml.decode("a: &x {p: 1}\nb: *x\n"))
+      v.a.p = 2
+      assert.equal(1, v.b.p)
+      local m = yaml.merge(v, { a = { p = 3 } })
+      assert.equal(3, m.a.p)
+      assert.equal(1, m.b.p)
+    end)
+
+    it("applies merge keys: explicit keys win, earlier sources win", function()
+      local v = assert(yaml.decode(dedent [[
+        base: &base {x: 1, y: 1}
+        extra: &extra {y: 2, z: 2}
+        one:
+          y: 9
+          <<: *base
+        two:
+          <<: [*base, *extra]
+      ]]))
+      assert.same({ x = 1, y = 9 }, { x = v.one.x, y = v.one.y })
+      assert.same({ 1, 1, 2 }, { v.two.x, v.two.y, v.two.z })
+    end)
+
+    it("rejects a merge of something that is not a map", function()
+      local _, err = yaml.decode("a: &s hello\nb:\n  <<: *s\n", { filename = "m.yaml" })
+      assert.matches("m.yaml:3:3: map merge requires map or sequence of maps as the value", err, 1, true)
+    end)
+
+    it("keeps map keys in document order for iteration", function()
+      local v = assert(yaml.decode("zeta: 1\nalpha: 2\nmid: 3\n"))
+      assert.same({ "zeta", "alpha", "mid" }, value.keys(v))
+      assert.equal("zeta: 1\nalpha: 2\nmid: 3\n", yaml.encode(v, { sort = false }))
+    end)
+
+    it("decodes the first document, and every document with decode_all", function()
+      local text = "a: 1\n---\nb: 2\n--- 3\n"
+      assert.equal(1, yaml.decode(text).a)
+      local docs = assert(yaml.decode_all(text))
+      assert.equal(3, #docs)
+      assert.equal(2, docs[2].b)
+      assert.equal(3, docs[3])
+    end)
+
+    describe("on bad input", function()
+      local cases = {
+        { "an unclosed quote", "a: 'open\n", "bad.yaml:2:1: found unexpected end of stream while scanning a quoted scalar" },
+        { "bad indentation", "a:\n  b: 1\n c: 2\n", "bad.yaml:3:2: did not find expected key while parsing a block mapping" },
+        { "tab indentation", "a:\n\tb: 1\n", "bad.yaml:2:1: found character that cannot start any token while scanning for the next token (a tab: YAML indentation must use spaces)" },
+        { "a duplicate key", "a: 1\nb: 2\na: 3\n", 'bad.yaml:3:1: mapping key "a" already defined at line 1' },
+        { "an unknown alias", "a: *nope\n", "bad.yaml:1:4: unknown anchor 'nope' referenced" },
+        { "binary garbage", "\0\1\2\255\254garbage", "bad.yaml:" },
+        { "a list as a key", "? [a]\n: 1\n", "bad.yaml:1:3: invalid map key: a map or list cannot be a key" },
+      }
+      for _, c in ipairs(cases) do
+        it("reports " .. c[1] .. " with file, line and column", function()
+          local v, err = yaml.decode(c[2], { filename = "bad.yaml" })
+          assert.is_nil(v)
+          assert.is_string(err)
+          assert.equal(c[3], err:sub(1, #c[3]))
+        end)
+      end
+
+      it("refuses a 100,000-deep document with a clear error", function()
+        local _, err = yaml.decode(("["):rep(100000) .. ("]"):rep(100000), { filename = "deep.yaml" })
+        assert.matches("deep.yaml:%d+:%d+: exceeded max depth of 10000", err)
+        local lines = {}
+        for i = 1, 20000 do lines[i] = (" "):rep(i - 1) .. "k:" end
+        _, err = yaml.decode(table.concat(lines, "\n"), { filename = "deep.yaml" })
+        assert.matches("exceeded max depth of 10000", err, 1, true)
+      end)
+
+      it("stops an alias bomb (billion laughs) quickly", function()
+        local doc = { "a: &a [x, x, x, x, x, x, x, x, x, x]" }
+        local prev = "a"
+        for i = 1, 9 do
+          local name = string.char(97 + i)
+          doc[#doc + 1] = ("%s: &%s [%s]"):format(name, name, ("*" .. prev .. ", "):rep(9) .. "*" .. prev)
+          prev = name
+        end
+        local t0 = os.clock()
+        local v, err = yaml.decode(table.concat(doc, "\n"), { filename = "bomb.yaml" })
+        assert.is_nil(v)
+        assert.matches("document contains excessive aliasing", err, 1, true)
+        assert.is_true(os.clock() - t0 < 5)
+      end)
+    end)
+
+    it("decodes a 50 MB file correctly #slow", function()
+      local parts, n = {}, 0
+      while n < 50 * 1024 * 1024 do
+        local line = ("key%07d: %s\n"):format(#parts, ("v"):rep(200))
+        parts[#parts + 1] = line
+        n = n + #line
+      end
+      local v = assert(yaml.decode(table.concat(parts)))
+      assert.equal(("v"):rep(200), v.key0000000)
+      assert.equal(#parts, #value.keys(v))
+    end)
+  end)
+
+  describe("encode()", function()
+    it("quotes strings exactly when a reader would mistake them", function()
+      local cases = {
+        { "yes", '"yes"' }, { "on", '"on"' }, { "Off", '"Off"' }, { "y", '"y"' }, { "1.0", '"1.0"' },
+        { "0755", '"0755"' }, { "0x1F", '"0x1F"' }, { "null", '"null"' }, { "~", '"~"' }, { "", '""' },
+        { "true", '"true"' }, { "2001-12-14", '"2001-12-14"' }, { "1:20", '"1:20"' }, { ".inf", '".inf"' },
+        { " lead", "' lead'" }, { "trail ", "'trail '" }, { "a: b", "'a: b'" }, { "#x", "'#x'" },
+        { "a #b", "'a #b'" }, { "- x", "'- x'" }, { "*ref", "'*ref'" }, { "it's", "it's" },
+        { "'q'", "'''q'''" }, { "tab\there", '"tab\\there"' }, { "plain text", "plain text" },
+        { "a:b", "a:b" }, { "http://x.io/a#b", "http://x.io/a#b" }, { "ünïcode", "ünïcode" },
+        { "bell\7", '"bell\\a"' }, { "emoji 😀", '"emoji \\U0001F600"' },
+      }
+      for _, c in ipairs(cases) do
+        assert.equal("v: " .. c[2] .. "\n", yaml.encode({ v = c[1] }), "encoding " .. ("%q"):format(c[1]))
+      end
+    end)
+
+    it("writes multi-line strings as literal blocks with go-yaml's chomping", function()
+      assert.equal("a: |-\n  one\n  two\n", yaml.encode({ a = "one\ntwo" }))
+      assert.equal("a: |\n  one\n  two\n", yaml.encode({ a = "one\ntwo\n" }))
+      assert.equal("a: |2-\n    indented\n  next\n", yaml.encode({ a = "  indented\nnext" }))
+      assert.equal("a: \"trailing \\nspace\"\n", yaml.encode({ a = "trailing \nspace" }))
+      assert.equal("- |-\n  x\n\n  y\n", yaml.encode({ "x\n\ny" }))
+    end)
+
+    it("sorts keys as go-yaml does, numbers inside keys numerically", function()
+      assert.equal("a1: 1\na2: 2\na10: 3\nb: 4\n", yaml.encode({ b = 4, a10 = 3, a2 = 2, a1 = 1 }))
+    end)
+
+    it("nests maps and lists with go-yaml v3's indentation", function()
+      local v = { a = { b = { 1, 2 }, c = { { d = 1, e = { "x" } }, {} } } }
+      assert.equal(dedent [[
+        a:
+          b:
+            - 1
+            - 2
+          c:
+            - d: 1
+              e:
+                - x
+            - {}
+      ]], yaml.encode(v))
+      assert.equal("- - a\n  - b\n- c\n", yaml.encode({ { "a", "b" }, "c" }))
+    end)
+
+    it("prints numbers the way Go does", function()
+      local v = { 1.5, value.float(1e6), value.float(1), 123456789, 0.0001, 0.00001, -2.5e-7, math.huge, -math.huge }
+      assert.equal("- 1.5\n- 1e+06\n- 1\n- 123456789\n- 0.0001\n- 1e-05\n- -2.5e-07\n- .inf\n- -.inf\n", yaml.encode(v))
+    end)
+
+    it("writes scalars at the root as go-yaml does", function()
+      assert.equal("null\n", yaml.encode(null))
+      assert.equal("{}\n", yaml.encode(value.map()))
+      assert.equal("[]\n", yaml.encode(value.list()))
+      assert.equal("\"yes\"\n", yaml.encode("yes"))
+    end)
+
+    it("round-trips every kind of value", function()
+      local v = value.map {
+        s = "text", q = "yes", e = "", n = null, t = true, f = false, i = 42, neg = -7, fl = 2.25,
+        bf = value.float(3e6), big = value.int("9223372036854775807"), ml = "a\nb\n", m = value.map(),
+        l = value.list(), nested = { x = { y = { "z", { w = 1 } } } }, keys = { ["a: b"] = 1, ["yes"] = 2 },
+      }
+      local back = assert(yaml.decode(assert(yaml.encode(v))))
+      assert.is_true(value.equal(v, back))
+    end)
+
+    it("writes integral floats below 1e6 as Go does, so they read back as ints", function()
+      assert.equal("3\n", yaml.encode(value.float(3)))
+      assert.equal("int", value.kind(yaml.decode(yaml.encode(value.float(3)))))
+      assert.equal("float", value.kind(yaml.decode(yaml.encode(value.float(3e6)))))
+    end)
+
+    it("refuses values YAML cannot hold", function()
+      local _, err = yaml.encode({ f = print })
+      assert.matches("cannot encode a function value", err, 1, true)
+      local cyclic = {}
+      cyclic.self = cyclic
+      _, err = yaml.encode(cyclic)
+      assert.matches("nested deeper than 10000 levels", err, 1, true)
+    end)
+  end)
+
+  describe("merge()", function()
+    it("merges maps deeply and replaces scalars and lists", function()
+      local m = yaml.merge({ a = { b = 1, c = 2 }, l = { 1, 2, 3 }, s = "x" }, { a = { c = 3, d = 4 }, l = { 9 }, s = "y" })
+      assert.equal("a:\n  b: 1\n  c: 3\n  d: 4\nl:\n  - 9\ns: \"y\"\n", yaml.encode(m))
+    end)
+
+    it("keeps the base value when the override is null (Helmfile's layers)", function()
+      local m = yaml.merge({ a = 1, b = { c = 1 } }, { a = null, b = null, new = null })
+      assert.equal(1, m.a)
+      assert.equal(1, m.b.c)
+      assert.equal(null, m.new)
+    end)
+
+    it("sets or deletes on null when asked (mergo and Helm rules)", function()
+      assert.equal(null, yaml.merge({ a = 1 }, { a = null }, { nulls = "set" }).a)
+      local m = yaml.merge({ a = 1, b = 2 }, { a = null, c = null }, { nulls = "delete" })
+      assert.same({ "b" }, value.keys(m))
+    end)
+
+    it("merges a list element by element when the override list holds a null", function()
+      local m = yaml.merge({ l = { { a = 1 }, "keep", "x" } }, { l = { { b = 2 }, null, "y", "new" } })
+      assert.equal(1, m.l[1].a)
+      assert.equal(2, m.l[1].b)
+      assert.equal("keep", m.l[2])
+      assert.equal("y", m.l[3])
+      assert.equal("new", m.l[4])
+      local r = yaml.merge({ l = { 1, 2 } }, { l = { null } }, { lists = "replace" })
+      assert.equal(1, #r.l)
+    end)
+
+    it("leaves its inputs unchanged", function()
+      local base, over = { a = { b = 1 } }, { a = { b = 2 } }
+      yaml.merge(base, over)
+      assert.equal(1, base.a.b)
+    end)
+  end)
+
+  describe("trees (values kept in C)", function()
+    local tmp = os.tmpname()
+    after_each(function() os.remove(tmp) end)
+
+    it("parse → merge → encode gives what the Lua path gives", function()
+      local a, b = "x:\n  y: 1\n  l: [1, 2]\nz: keep\n", "x:\n  y: 2\n  l: [3]\nnew: 1\n"
+      local t = assert(yaml.parse(a)):merge(assert(yaml.parse(b)))
+      assert.equal(yaml.encode(yaml.merge(yaml.decode(a), yaml.decode(b))), t:encode())
+      assert.equal(2, t:value().x.y)
+    end)
+
+    it("does not change the tree merged from", function()
+      local a, b = assert(yaml.parse("m: {k: 1}\n")), assert(yaml.parse("m: {k: 2, j: 3}\n"))
+      a:merge(b)
+      a:merge(assert(yaml.parse("m: {j: 4}\n")))
+      assert.equal("m:\n  j: 3\n  k: 2\n", b:encode())
+    end)
+
+    it("writes a file whole, through a temporary file", function()
+      assert(assert(yaml.parse("a: 1\n")):write(tmp))
+      local f = assert(io.open(tmp))
+      assert.equal("a: 1\n", f:read("*a"))
+      f:close()
+      local dir = tmp:match("^(.*)/")
+      local leftovers = io.popen("ls " .. dir .. " | grep -c '" .. tmp:match("[^/]+$") .. ".tmp' || true"):read("*l")
+      assert.equal("0", leftovers)
+    end)
+
+    it("reports a file it cannot write", function()
+      local ok, err = assert(yaml.parse("a: 1\n")):write("/nonexistent-dir/values.yaml")
+      assert.is_nil(ok)
+      assert.matches("/nonexistent%-dir/values.yaml: cannot create a temporary file", err)
+    end)
+  end)
+end)
