@@ -323,6 +323,11 @@ static yv *finish_map(decoder *d, frame *f)
             for (size_t k = 0; k < n && dup < 0; k++)
                 if (items[k].klen == items[n].klen && !memcmp(items[k].key, items[n].key, items[n].klen))
                     dup = (long)k;
+        if (dup >= 0 && d->opts->yaml11) {
+            /* go-yaml v2 keeps the last of duplicate keys (yes/on/true all read as true) */
+            items[dup].val = items[n].val;
+            continue;
+        }
         if (dup >= 0) {
             size_t first_line = 0;
             for (size_t k = 0; k < f->plen; k++)

@@ -257,7 +257,7 @@ static int string_style(const char *s, size_t n, int simple_key)
         int plain_ok = 0;
         if (!memchr(s, '\0', n)) {
             resolve_plain(s, n, 0, &r);
-            plain_ok = r.t == T_STR && !is_base60_float(s) && !is_old_bool(s) && strcmp(s, "<<") != 0;
+            plain_ok = r.t == T_STR && !is_base60_float(s) && !is_old_bool(s);
         }
         style = plain_ok ? ST_PLAIN : ST_DOUBLE;
     }
@@ -282,13 +282,45 @@ static void write_plain(emitter *e, const char *s, size_t n)
     e->indention = 0;
 }
 
+static void write_break_char(emitter *e, const char *s, size_t n, size_t *i)
+{
+    if (s[*i] == '\n') {
+        put_break(e);
+        (*i)++;
+    } else {
+        /* NEL, LS, PS and CR are written as they are and end the line */
+        int w = s[*i] == '\r' ? 1 : utf8_width((unsigned char)s[*i]);
+        if (*i + (size_t)w > n)
+            w = (int)(n - *i);
+        put_n(e, s + *i, (size_t)w);
+        e->column = 0;
+        *i += (size_t)w;
+    }
+    e->indention = 1;
+}
+
 static void write_single(emitter *e, const char *s, size_t n)
 {
+    const unsigned char *v = (const unsigned char *)s;
     write_indicator(e, "'", 1, 0, 0);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\'')
-            put_c(e, '\'');
-        put_c(e, s[i]);
+    int breaks = 0;
+    for (size_t i = 0; i < n;) {
+        if (is_break_at(v, n, i)) {
+            if (!breaks && s[i] == '\n')
+                put_break(e);
+            write_break_char(e, s, n, &i);
+            breaks = 1;
+        } else {
+            if (breaks)
+                write_indent(e);
+            int w = utf8_width(v[i]);
+            if (s[i] == '\'')
+                put_c(e, '\'');
+            put_n(e, s + i, (size_t)w);
+            i += (size_t)w;
+            e->indention = 0;
+            breaks = 0;
+        }
     }
     write_indicator(e, "'", 0, 0, 0);
 }
@@ -298,7 +330,9 @@ static void write_double(emitter *e, const char *str, size_t n)
     const unsigned char *v = (const unsigned char *)str;
     write_indicator(e, "\"", 1, 0, 0);
     for (size_t i = 0; i < n;) {
-        int bom = i + 2 < n && v[i] == 0xEF && v[i + 1] == 0xBB && v[i + 2] == 0xBF;
+        /* go-yaml tests for a BOM at the start of the string at every position, so a
+         * leading BOM escapes the whole string; kept for byte-identical output */
+        int bom = n >= 3 && v[0] == 0xEF && v[1] == 0xBB && v[2] == 0xBF;
         if (!is_printable_at(v, n, i) || bom || is_break_at(v, n, i) || v[i] == '"' || v[i] == '\\') {
             int w = utf8_width(v[i]);
             unsigned long cp = w == 1 ? v[i] : w == 2 ? (v[i] & 0x1Fu) : w == 3 ? (v[i] & 0x0Fu) : (v[i] & 0x07u);
@@ -351,7 +385,13 @@ static void write_literal(emitter *e, const char *str, size_t n)
 {
     const unsigned char *v = (const unsigned char *)str;
     write_indicator(e, "|", 1, 0, 0);
-    if (n && (v[0] == ' ' || is_break_at(v, n, 0))) {
+    /* libyaml cannot detect the indentation of a block whose first line starts with a tab
+     * (go-yaml's parser can), so hfl then states it: "|2" where go-yaml writes "|" */
+    size_t first = 0;
+    while (first < n && v[first] == '\n')
+        first++;
+    int tab_first = first < n && v[first] == '\t';
+    if (n && (v[0] == ' ' || is_break_at(v, n, 0) || tab_first)) {
         char hint[2] = {(char)('0' + e->best_indent), 0};
         write_indicator(e, hint, 0, 0, 0);
     }
@@ -377,21 +417,16 @@ static void write_literal(emitter *e, const char *str, size_t n)
     }
     if (chomp)
         write_indicator(e, chomp, 0, 0, 0);
+    /* The header line ends here, as in libyaml. go-yaml v3 lets the value's first line
+     * break end it instead, which drops a leading newline ("\nx" reads back as "x"):
+     * the one place where hfl's output deliberately differs from go-yaml's. */
+    put_break(e);
+    e->indention = 1;
     e->whitespace = 1;
     int breaks = 1;
     for (size_t i = 0; i < n;) {
         if (is_break_at(v, n, i)) {
-            /* Line separators other than \n are written as they are, then a newline. */
-            if (v[i] == '\n') {
-                put_break(e);
-                i++;
-            } else {
-                int w = v[i] == '\r' ? 1 : utf8_width(v[i]);
-                put_n(e, str + i, (size_t)w);
-                e->column = 0;
-                i += (size_t)w;
-            }
-            e->indention = 1;
+            write_break_char(e, str, n, &i);
             breaks = 1;
         } else {
             if (breaks)
@@ -580,7 +615,11 @@ static const yv_pair **ordered_pairs(emitter *e, const yv *m)
 
 static int is_simple_key(const yv_pair *p)
 {
-    return p->klen <= 128 && !memchr(p->key, '\n', p->klen) && !memchr(p->key, '\r', p->klen);
+    if (p->klen > 128)
+        return 0;
+    scalar_analysis a;
+    analyze_scalar((const unsigned char *)p->key, p->klen, &a);
+    return !a.multiline;
 }
 
 static void emit_block_map(emitter *e, const yv *m)
