@@ -3,7 +3,9 @@
 local root = "@ROOT@"
 if not package.path:find(root .. "lua/?.lua", 1, true) then
   package.path = root .. "lua/?.lua;" .. root .. "lua/?/init.lua;" .. package.path
-  package.cpath = root .. "lua/?.so;" .. package.cpath
+  -- `make asan` runs the specs against the sanitizer build of hfl.core
+  local cdir = os.getenv("HFL_ASAN") and "build-asan/" or "lua/"
+  package.cpath = root .. cdir .. "?.so;" .. package.cpath
   table.insert(package.loaders, 2, function(name)
     local rest = name:match("^hfl%.stdlib%.(.+)$")
     if not rest then return nil end
