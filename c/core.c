@@ -9,6 +9,7 @@ static const luaL_Reg modules[] = {
     {"yaml", luaopen_hfl_core_yaml},
     {"proc", luaopen_hfl_core_proc},
     {"regex", luaopen_hfl_core_regex},
+    {"crypto", luaopen_hfl_core_crypto},
     {NULL, NULL},
 };
 
