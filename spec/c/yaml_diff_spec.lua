@@ -68,7 +68,7 @@ local function corpus_files()
 end
 
 -- Where two texts first differ, with a little context of each.
-local function first_difference(a, b)
+local function first_difference(a, b, left)
   if a == b then return "" end
   local line, i = 1, 1
   while i <= #a and i <= #b and a:byte(i) == b:byte(i) do
@@ -78,15 +78,18 @@ local function first_difference(a, b)
   local function around(s)
     return ("%q"):format(s:sub(math.max(1, i - 60), i + 60))
   end
-  return ("first difference at byte %d (line %d):\n  go-yaml: %s\n  hfl:     %s\n"):format(
-    i, line, around(a), around(b))
+  left = left or "go-yaml"
+  return ("first difference at byte %d (line %d):\n  %-8s %s\n  %-8s %s\n"):format(
+    i, line, left .. ":", around(a), "hfl:", around(b))
 end
 
-local function mismatch(case, what, expected, actual, input)
+-- Fails with both sides in full. `left` names the expected side ("go-yaml" unless given).
+local function mismatch(case, what, expected, actual, input, left)
+  left = left or "go-yaml"
   local parts = {
-    ("%s: %s differs from go-yaml"):format(case, what),
-    first_difference(expected, actual),
-    "--- go-yaml:", expected,
+    ("%s: %s differs from %s"):format(case, what, left == "go-yaml" and "go-yaml" or "the value"),
+    first_difference(expected, actual, left),
+    "--- " .. left .. ":", expected,
     "--- hfl:", actual,
   }
   if input then
@@ -142,15 +145,17 @@ local function check_round(case, docs, go_reads)
   local text = hfl_encode_docs(docs)
   local _, err, back_docs = hfl_decode(text)
   if not back_docs then
-    mismatch(case, "hfl reading its own encoding", want, "!error: " .. err, text)
+    mismatch(case, "hfl reading its own encoding", want, "!error: " .. err, text, "value")
   end
   local back = oracle.dump_docs(back_docs, { go_roundtrip = true })
-  if back ~= want then mismatch(case, "decode(encode(x)) (hfl both ways)", want, back, text) end
+  if back ~= want then mismatch(case, "decode(encode(x)) (hfl both ways)", want, back, text, "value") end
   if go_reads then
     local go = go_reads(text)
     local go_back = go.err and shown(go.out, go.err) or
       oracle.dump_docs(oracle.undump_docs(go.out), { go_roundtrip = true })
-    if go_back ~= want then mismatch(case, "go-yaml reading hfl's encoding", want, go_back, text) end
+    if go_back ~= want then
+      mismatch(case, "go-yaml reading hfl's encoding", want, go_back, text, "value")
+    end
   end
 end
 
