@@ -20,7 +20,7 @@ CORE_OBJ   := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LUA_SRC    := $(shell find lua stdlib -name '*.lua' 2>/dev/null | sort)
 CORE_SO    := lua/hfl/core.so
 
-.PHONY: all deps test test-fast asan bench demo install clean oracle help cluster-up cluster-down
+.PHONY: all deps test test-fast asan bench demo install install-rock clean oracle help
 all: hfl $(CORE_SO) hfl.lua
 
 help:
@@ -82,7 +82,7 @@ bench: all
 
 demo: deps all
 	./hfl version
-	./hfl --help | head -20
+	./hfl run examples/workflows/layer-values.lua
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl
@@ -90,6 +90,14 @@ install: all
 	install -m 755 $(CORE_SO) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core.so
 	cd lua && find hfl -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/{} \;
 	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/hfl/stdlib/{} \;
+
+# `luarocks make` installs through this target (see hfl-scm-1.rockspec).
+install-rock: all
+	install -d $(LUADIR)/hfl $(LIBDIR)/hfl $(BINDIR)
+	install -m 755 $(CORE_SO) $(LIBDIR)/hfl/core.so
+	install -m 755 hfl $(BINDIR)/hfl
+	cd lua && find hfl -name '*.lua' -exec install -D -m 644 {} $(LUADIR)/{} \;
+	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(LUADIR)/hfl/stdlib/{} \;
 
 clean:
 	rm -rf build build-asan hfl hfl-asan hfl.lua $(CORE_SO)
