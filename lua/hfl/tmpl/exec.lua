@@ -139,6 +139,24 @@ end
 
 local compile_pipe, compile_list, compile_arg
 
+-- The node Go's executor last marked (s.at) after evaluating node: its error contexts name
+-- that node, not always the one that failed.
+local function last_at(node)
+  local t = node.t
+  if t == "pipe" then return last_at(node.cmds[#node.cmds]) end
+  if t == "command" then
+    local first = node.args[1]
+    if first.t == "identifier" then
+      if #node.args > 1 then return last_at(node.args[#node.args]) end
+      return first
+    end
+    return last_at(first)
+  end
+  if t == "chain" then return last_at(node.node) end
+  return node
+end
+M.last_at = last_at
+
 -- Compile context: tree, scope (variable names → slots), slot counter, set.
 local function lookup_var(cc, name)
   local scope = cc.scope
@@ -353,7 +371,7 @@ function compile_arg(cc, node)
       return function(st) exec_error(st, tree, node, "indirection through explicit nil in " .. node_string(node)) end
     end
     local base = compile_arg(cc, node.node)
-    local walk = chain_walker(tree, node, node.field, 1, false)
+    local walk = chain_walker(tree, last_at(node.node), node.field, 1, false)
     return function(st, dot)
       local r = base(st, dot)
       if r == null then r = nil end
@@ -363,7 +381,7 @@ function compile_arg(cc, node)
   error("tmpl: unknown argument node " .. tostring(t))
 end
 
-local function compile_command(cc, cmd)
+local function compile_command(cc, cmd, pipe, prev)
   local tree = cc.tree
   local first = cmd.args[1]
   local t = first.t
@@ -378,7 +396,7 @@ local function compile_command(cc, cmd)
     end
   elseif t == "chain" then
     local base = compile_arg(cc, first.node)
-    local walk = chain_walker(tree, first, first.field, 1, false)
+    local walk = chain_walker(tree, last_at(first.node), first.field, 1, false)
     local has_args = nargs > 1
     if first.node.t == "nil" then
       return function(st)
@@ -399,9 +417,12 @@ local function compile_command(cc, cmd)
     end
   elseif t == "pipe" then
     local p = compile_pipe(cc, first)
+    local ctx_final = prev and last_at(prev) or pipe
     return function(st, dot, final)
-      if nargs > 1 or final ~= MISSING then
-        exec_error(st, tree, cmd, "can't give argument to non-function " .. node_string(first))
+      if final ~= MISSING then
+        exec_error(st, tree, ctx_final, "can't give argument to non-function " .. node_string(first))
+      elseif nargs > 1 then
+        exec_error(st, tree, pipe, "can't give argument to non-function " .. node_string(first))
       end
       return p(st, dot)
     end
@@ -427,7 +448,7 @@ function compile_pipe(cc, pipe)
       slots[i] = declare_var(cc, d.ident[1])
     end
   end
-  for i, c in ipairs(pipe.cmds) do cmds[i] = compile_command(cc, c) end
+  for i, c in ipairs(pipe.cmds) do cmds[i] = compile_command(cc, c, pipe, pipe.cmds[i - 1]) end
   local ncmds = #cmds
   local c1, c2 = cmds[1], cmds[2]
   local run
@@ -455,22 +476,23 @@ function compile_pipe(cc, pipe)
       return v
     end
   end
-  if #slots == 0 then return run end
+  if #pipe.decl == 0 then return run end
+  for i, d in ipairs(pipe.decl) do
+    if not slots[i] then
+      -- `$x = …` of a variable never declared: Go fails when it executes
+      local at, name, tree = last_at(pipe), d.ident[1], cc.tree
+      return function(st, dot)
+        run(st, dot)
+        exec_error(st, tree, at, "undefined variable: " .. name)
+      end
+    end
+  end
   return function(st, dot)
     local v = run(st, dot)
     local vars = st.vars
     for i = 1, #slots do vars[slots[i]] = v end
     return v
   end
-end
-
--- The node whose position Go reports when range or if rejects a pipeline's value: the
--- last operand evaluated.
-local function last_operand(pipe)
-  local cmd = pipe.cmds[#pipe.cmds]
-  local first = cmd.args[1]
-  if first.t == "identifier" then return cmd.args[#cmd.args] end
-  return first
 end
 
 local function compile_range(cc, node)
@@ -489,7 +511,7 @@ local function compile_range(cc, node)
   local body = compile_list(cc, node.list)
   local else_body = node.else_list and compile_list(cc, node.else_list)
   for i = #cc.scope, mark + 1, -1 do cc.scope[i] = nil end
-  local errnode = last_operand(node.pipe)
+  local errnode = last_at(node.pipe)
   local allow_int = cc.range_int
   return function(st, dot)
     local v = pipe(st, dot)

@@ -61,6 +61,54 @@ local function fmt_f(d, dp, prec)
   return int .. "." .. concat(frac)
 end
 
+-- Rounds the digit string d to keep digits, ties to even (LuaJIT's string.format rounds
+-- ties away from zero, Go to even; its digits are exact, so 25 more decide every tie).
+local function round_half_even(d, keep)
+  if keep >= #d then return d .. srep("0", keep - #d), false end
+  if keep < 0 then return "", false end
+  local head, nextd, rest = ssub(d, 1, keep), sbyte(d, keep + 1) - 48, ssub(d, keep + 2)
+  local up
+  if nextd > 5 then up = true
+  elseif nextd < 5 then up = false
+  elseif rest:find("[1-9]") then up = true
+  else
+    local last = keep > 0 and sbyte(head, keep) - 48 or 0
+    up = last % 2 == 1
+  end
+  if not up then return head, false end
+  local t, i = { sbyte(head, 1, -1) }, keep
+  while i >= 1 do
+    if t[i] == 57 then t[i] = 48 i = i - 1 else t[i] = t[i] + 1 break end
+  end
+  local r = schar(unpack(t))
+  if i == 0 then return "1" .. r, true end
+  return r, false
+end
+
+-- n (>= 0) rounded to prec fractional digits, as %.{prec}f.
+local function f_digits(n, prec)
+  local s = sfmt("%." .. (prec + 25) .. "f", n)
+  local int, frac = s:match("^(%d+)%.(%d+)$")
+  local all = int .. frac
+  local r = round_half_even(all, #int + prec)
+  local ilen = #r - prec
+  local ipart = ssub(r, 1, ilen):gsub("^0+(%d)", "%1")
+  if prec == 0 then return ipart end
+  return ipart .. "." .. ssub(r, ilen + 1)
+end
+
+-- n (>= 0) as sig significant digits and the decimal exponent of the first one.
+local function e_digits(n, sig)
+  if n == 0 then return srep("0", sig), 0 end
+  local s = sfmt("%." .. (sig + 24) .. "e", n)
+  local m, x = s:match("^([%d%.]+)e([-+]%d+)$")
+  local d = m:gsub("%.", "")
+  local r, carry = round_half_even(d, sig)
+  x = tonumber(x)
+  if carry then r, x = ssub(r, 1, sig), x + 1 end
+  return r, x
+end
+
 --- strconv.FormatFloat(n, fmt, prec, 64): fmt one of 'e','E','f','g','G'; prec -1 = shortest.
 ---@param n number
 ---@param ch string
@@ -89,11 +137,24 @@ function M.format_float(n, ch, prec)
       end
     end
   elseif ch == "e" or ch == "E" then
-    out = sfmt("%." .. prec .. ch, a)
+    local d, x = e_digits(a, prec + 1)
+    out = fmt_e(d, x + 1, prec, ch)
   elseif ch == "f" or ch == "F" then
-    out = sfmt("%." .. prec .. "f", a)
+    out = f_digits(a, prec)
   else
-    out = sfmt("%." .. prec .. ch, a)
+    -- %g with a precision: prec significant digits, trailing zeros dropped
+    if prec == 0 then prec = 1 end
+    local d, x = e_digits(a, prec)
+    d = d:gsub("0+$", "")
+    if d == "" then d = "0" end
+    local dp = x + 1
+    local eprec = prec
+    if eprec > #d and #d >= dp then eprec = #d end
+    if a ~= 0 and (x < -4 or x >= eprec) then
+      out = fmt_e(d, dp, #d - 1, ch == "G" and "E" or "e")
+    else
+      out = fmt_f(d, dp, #d - dp > 0 and #d - dp or 0)
+    end
   end
   return neg and "-" .. out or out
 end
@@ -299,7 +360,9 @@ local function fmt_float(f, n, verb)
   if not prec then prec = (verb == "g" or verb == "G") and -1 or 6 end
   if verb ~= "e" and verb ~= "E" and verb ~= "f" and verb ~= "g" and verb ~= "G" then
     if verb == "x" or verb == "X" or verb == "b" then
-      return pad(f, sfmt("%a", n))
+      local h = sfmt("%a", n):gsub("p([-+])(%d)$", "p%10%2")
+      if verb == "X" then h = h:upper() end
+      return pad(f, h)
     end
     return nil
   end
@@ -474,7 +537,7 @@ function M.sprintf_args(format, args, n)
       reordered = true
       local close = format:find("]", i, true)
       local num = close and tonumber(ssub(format, i + 1, close - 1))
-      if not num or num < 1 or ssub(format, i + 1, close - 1):find("[^%d]") then
+      if not num or num < 1 or num > n or ssub(format, i + 1, close - 1):find("[^%d]") then
         f.badindex = true
         i = close and close + 1 or len + 1
         return

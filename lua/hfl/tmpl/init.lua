@@ -15,6 +15,7 @@ local parser = require "hfl.tmpl.parser"
 local exec = require "hfl.tmpl.exec"
 local builtins = require "hfl.tmpl.builtins"
 local fmt = require "hfl.tmpl.fmt"
+local value = require "hfl.value"
 
 local M = {}
 M.fmt = fmt
@@ -63,6 +64,7 @@ function engine.include(st, name, data)
     set = st.set, depth = st.depth, engine = st.engine, opts = st.opts }
   local saved = active
   active = sub
+  if data == value.null then data = nil end
   local ok, err = pcall(exec.run_tree, sub, tree, data)
   active = saved
   if not ok then raise_string(err) end
@@ -206,6 +208,7 @@ function Set:_run(name, data, xopts, depth)
     opts = { basedir = basedir, prerender = prerender } }
   local saved = active
   active = st
+  if data == value.null then data = nil end
   local ok, err = pcall(exec.run_tree, st, tree, data)
   active = saved
   if ok then return table.concat(st.buf, "", 1, st.n) end

@@ -260,7 +260,7 @@ function M.lex(text, ldelim, rdelim)
         elseif c == 41 then
           emit("rparen", pos, pos) pos = pos + 1
           depth = depth - 1
-          if depth < 0 then return fail("unexpected right paren U+0029 ')'", start) end
+          if depth < 0 then return fail("unexpected right paren U+0029 ')'", pos) end
         elseif c < 128 and c >= 32 and c ~= 127 then
           emit("punct", pos, pos) pos = pos + 1
         else

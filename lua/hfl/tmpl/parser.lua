@@ -242,6 +242,10 @@ function Parser:add_tree(name, root)
   local trees = self.trees
   local old = trees[name]
   if old and M.is_empty(root) and old.root then return end
+  if self.added[name] and old and not M.is_empty(old.root) and not M.is_empty(root) then
+    self:errorf(sfmt("template: multiple definition of template %s", fmt.quote(name)))
+  end
+  self.added[name] = true
   trees[name] = { name = name, parse_name = self.parse_name, text = self.text, root = root }
 end
 
@@ -381,11 +385,8 @@ function Parser:control(kind)
     if stop.chained == "if" and kind == "if" or stop.chained == "with" and kind == "with" then
       self:next_non_space() -- the if/with keyword
       else_list = { t = "list", pos = stop.pos, nodes = { self:control(stop.chained) } }
-    elseif stop.chained then
-      -- "else if" inside range/with: Go parses the if as a nested action after else
-      local t2 = self:expect("rdelim", "else")
-      self:errorf("unexpected " .. tok_string(t2) .. " in else")
     else
+      -- a plain else; "else if" inside range/with leaves the if to fail as Go's does
       local stop2
       else_list, stop2 = self:item_list()
       if stop2.t ~= "end" then self:errorf("expected end; found {{else}}") end
@@ -410,9 +411,6 @@ function Parser:pipeline(context, stop)
     if nxt[1] == "assign" or nxt[1] == "declare" then
       pipe.is_assign = nxt[1] == "assign"
       self:next_non_space()
-      if pipe.is_assign then
-        self:use_var(v[3], v[2])
-      end
       pipe.decl[#pipe.decl + 1] = { t = "variable", pos = v[3], ident = { v[2] } }
       self.vars[#self.vars + 1] = v[2]
     elseif nxt[1] == "punct" and nxt[2] == "," then
@@ -562,7 +560,7 @@ function M.parse(text, name, has_func, trees, opts)
   local toks = lexer.lex(text)
   local p = setmetatable({
     toks = toks, i = 1, far = 1, parse_name = name, text = text, has_func = has_func,
-    trees = trees, vars = { "$" }, range_depth = 0,
+    trees = trees, vars = { "$" }, range_depth = 0, added = {},
     allow_else_with = not (opts and opts.allow_else_with == false),
   }, Parser)
   local ok, err = pcall(function()
