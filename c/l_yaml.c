@@ -16,6 +16,7 @@
 
 #define NULL_KEY "hfl.null"
 #define ORDER_KEY "hfl.order"
+#define LINES_KEY "hfl.lines"
 #define MAP_MT "hfl.map"
 #define LIST_MT "hfl.list"
 #define FLOAT_MT "hfl.float"
@@ -84,7 +85,17 @@ static void encode_opts(lua_State *L, int idx, yv_encode_opts *o)
 
 typedef struct {
     int order; /* stack index of the order table, 0 when key order is not recorded */
+    int lines; /* stack index of the lines table, 0 when positions are not recorded */
 } push_ctx;
+
+/* Files a side table for a new container t at index t: order[t] / lines[t] = side, where
+ * side is at the top of the stack; pops side. */
+static void file_side_table(lua_State *L, int registry_table, int t)
+{
+    lua_pushvalue(L, t);
+    lua_insert(L, -2);
+    lua_rawset(L, registry_table);
+}
 
 static void push_number_box(lua_State *L, const char *mt)
 {
@@ -134,58 +145,88 @@ static int push_value(lua_State *L, const yv *v, const push_ctx *ctx)
     case YV_STR:
         lua_pushlstring(L, v->as.s.ptr, v->as.s.len);
         break;
-    case YV_LIST:
+    case YV_LIST: {
         lua_createtable(L, (int)v->as.list.len, 0);
+        int t = lua_gettop(L), lines = 0;
+        if (ctx->lines) {
+            lua_createtable(L, (int)v->as.list.len, 0);
+            lines = lua_gettop(L);
+        }
         for (size_t i = 0; i < v->as.list.len; i++) {
             if (push_value(L, v->as.list.items[i], ctx) < 0)
                 return -1;
-            lua_rawseti(L, -2, (int)i + 1);
+            lua_rawseti(L, t, (int)i + 1);
+            if (lines) {
+                lua_pushnumber(L, v->as.list.items[i]->line);
+                lua_rawseti(L, lines, (int)i + 1);
+            }
         }
+        if (lines)
+            file_side_table(L, ctx->lines, t);
         luaL_getmetatable(L, LIST_MT);
-        lua_setmetatable(L, -2);
+        lua_setmetatable(L, t);
         break;
-    case YV_MAP:
+    }
+    case YV_MAP: {
         lua_createtable(L, 0, (int)v->as.map.len);
-        if (ctx->order)
-            lua_createtable(L, (int)v->as.map.len, 0); /* [map, keys] */
+        int t = lua_gettop(L), keys = 0, lines = 0;
+        if (ctx->order) {
+            lua_createtable(L, (int)v->as.map.len, 0);
+            keys = lua_gettop(L);
+        }
+        if (ctx->lines) {
+            lua_createtable(L, 0, (int)v->as.map.len);
+            lines = lua_gettop(L);
+        }
         for (size_t i = 0; i < v->as.map.len; i++) {
             const yv_pair *p = &v->as.map.items[i];
             lua_pushlstring(L, p->key, p->klen);
-            if (ctx->order) {
+            if (keys) {
                 lua_pushvalue(L, -1);
-                lua_rawseti(L, -3, (int)i + 1);
+                lua_rawseti(L, keys, (int)i + 1);
+            }
+            if (lines) {
+                lua_pushvalue(L, -1);
+                lua_pushnumber(L, p->line);
+                lua_rawset(L, lines);
             }
             if (push_value(L, p->val, ctx) < 0)
                 return -1;
-            lua_rawset(L, ctx->order ? -4 : -3);
+            lua_rawset(L, t);
         }
-        if (ctx->order) {
-            lua_pushvalue(L, -2);
-            lua_insert(L, -2);           /* [map, map, keys] */
-            lua_rawset(L, ctx->order);   /* order[map] = keys */
-        }
+        if (lines)
+            file_side_table(L, ctx->lines, t);
+        if (keys)
+            file_side_table(L, ctx->order, t);
         luaL_getmetatable(L, MAP_MT);
-        lua_setmetatable(L, -2);
+        lua_setmetatable(L, t);
         break;
+    }
     }
     return 0;
 }
 
 /* Pushes the value of root; on failure pushes nil, message and returns 2. */
-static int push_root(lua_State *L, const yv *root, int record_order)
+static int push_root(lua_State *L, const yv *root, int record_order, int record_lines)
 {
     push_ctx ctx = {0};
+    int base = lua_gettop(L);
     if (record_order) {
         lua_getfield(L, LUA_REGISTRYINDEX, ORDER_KEY);
         ctx.order = lua_gettop(L);
     }
+    if (record_lines) {
+        lua_getfield(L, LUA_REGISTRYINDEX, LINES_KEY);
+        ctx.lines = lua_gettop(L);
+    }
     if (push_value(L, root, &ctx) < 0) {
+        lua_settop(L, base);
         lua_pushnil(L);
         lua_pushliteral(L, "value too deeply nested for the Lua stack");
         return 2;
     }
-    if (record_order)
-        lua_remove(L, ctx.order);
+    lua_replace(L, base + 1);
+    lua_settop(L, base + 1);
     return 1;
 }
 
@@ -458,7 +499,7 @@ static int hfl_yaml_decode(lua_State *L)
     yv_doc doc;
     if (decode_into(L, opt_bool(L, 2, "all", 0), &doc, err, sizeof err) < 0)
         return push_error(L, err);
-    int n = push_root(L, doc.root, opt_bool(L, 2, "order", 1));
+    int n = push_root(L, doc.root, opt_bool(L, 2, "order", 1), opt_bool(L, 2, "lines", 0));
     yv_doc_free(&doc);
     return n;
 }
@@ -514,7 +555,7 @@ static int hfl_yaml_merge(lua_State *L)
         yv_arena_free(b.arena);
         return luaL_error(L, "%s", msg);
     }
-    int n = push_root(L, base, 1);
+    int n = push_root(L, base, 1, 0);
     yv_arena_free(b.arena);
     return n;
 }
@@ -619,7 +660,7 @@ static int hfl_yaml_tree_encode(lua_State *L)
 static int hfl_yaml_tree_value(lua_State *L)
 {
     tree_ud *t = check_tree(L, 1);
-    return push_root(L, t->doc.root, 1);
+    return push_root(L, t->doc.root, 1, 0);
 }
 
 /* Writes data to path through a temp file in the same directory and a rename, so readers
@@ -751,18 +792,21 @@ static void push_types(lua_State *L)
         luaL_newmetatable(L, mts[i][0]);
         lua_setfield(L, -2, mts[i][1]);
     }
-    lua_getfield(L, LUA_REGISTRYINDEX, ORDER_KEY);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_newtable(L);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, ORDER_KEY);
+    static const char *const weak[][2] = {{ORDER_KEY, "order"}, {LINES_KEY, "lines"}};
+    for (size_t i = 0; i < 2; i++) {
+        lua_getfield(L, LUA_REGISTRYINDEX, weak[i][0]);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_newtable(L);
+            lua_pushliteral(L, "k");
+            lua_setfield(L, -2, "__mode");
+            lua_setmetatable(L, -2);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, LUA_REGISTRYINDEX, weak[i][0]);
+        }
+        lua_setfield(L, -2, weak[i][1]);
     }
-    lua_setfield(L, -2, "order");
 }
 
 int luaopen_hfl_core_yaml(lua_State *L)

@@ -23,6 +23,7 @@ typedef struct yv_pair yv_pair;
 
 struct yv {
     yv_kind kind;
+    uint32_t line; /* where the node starts in its document (1-based), 0 when built */
     union {
         int b;
         int64_t i;
@@ -36,7 +37,8 @@ struct yv {
 
 struct yv_pair {
     char *key;
-    size_t klen;
+    uint32_t klen;
+    uint32_t line; /* the key's line, 0 when built */
     yv *val;
 };
 
@@ -53,6 +55,8 @@ typedef struct {
     int yaml11;            /* go-yaml v2 / YAML 1.1 scalars: yes/no/on/off booleans */
     int all;               /* every document: root is a list of documents */
 } yv_decode_opts;
+
+enum { YV_MAX_STRING = 0x7fffffff }; /* map keys are at most this long */
 
 enum { YV_NULL_KEEP, YV_NULL_SET, YV_NULL_DELETE };
 

@@ -117,7 +117,7 @@ static int excessive_aliasing(decoder *d)
     return ratio > allowed;
 }
 
-static int scalar_key_text(decoder *d, const yv *v, char **out, size_t *len)
+static int scalar_key_text(decoder *d, const yv *v, char **out, uint32_t *len)
 {
     char buf[64];
     const char *s = buf;
@@ -145,8 +145,12 @@ static int scalar_key_text(decoder *d, const yv *v, char **out, size_t *len)
     default:
         return -1;
     }
+    if (n > YV_MAX_STRING) {
+        seterr(d->err, d->errlen, fname(d), v->line, 0, "a map key longer than 2 GiB");
+        return -1;
+    }
     *out = arena_strdup(d->arena, s, n);
-    *len = n;
+    *len = (uint32_t)n;
     return *out ? 0 : oom(d);
 }
 
@@ -410,6 +414,7 @@ static int add_node_at(decoder *d, yv *node, size_t line, size_t col, int merge_
         k->line = line;
         k->col = col;
         k->is_merge = merge_key;
+        k->pair.line = (uint32_t)line;
         if (node->kind == YV_MAP || node->kind == YV_LIST) {
             seterr(d->err, d->errlen, fname(d), line, col,
                    "invalid map key: a map or list cannot be a key");
@@ -530,6 +535,7 @@ static int on_event(decoder *d, yaml_event_t *ev, yv **root)
     default:
         return 0;
     }
+    node->line = (uint32_t)line;
     int rc = add_node_at(d, node, line, col, merge_key);
     if (rc == 1)
         *root = node;

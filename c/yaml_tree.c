@@ -109,9 +109,12 @@ int yv_map_set(yv_arena *a, yv *map, const char *key, size_t klen, yv *val, size
     if (!items)
         return -1;
     map->as.map.items = items;
+    if (klen > YV_MAX_STRING)
+        return -1;
     yv_pair *p = &items[map->as.map.len++];
     p->key = arena_strdup(a, key, klen);
-    p->klen = klen;
+    p->klen = (uint32_t)klen;
+    p->line = 0;
     p->val = val;
     return p->key ? 0 : -1;
 }
@@ -187,6 +190,7 @@ yv *yv_copy(yv_arena *a, const yv *v)
             return NULL;
         for (size_t i = 0; i < n; i++) {
             items[i].klen = v->as.map.items[i].klen;
+            items[i].line = v->as.map.items[i].line;
             items[i].key = arena_strdup(a, v->as.map.items[i].key, items[i].klen);
             items[i].val = yv_copy(a, v->as.map.items[i].val);
             if (!items[i].key || !items[i].val)
@@ -304,9 +308,12 @@ static int merge_map(yv_arena *a, yv *dst, const yv *src, const yv_merge_opts *o
         if (sp->val->kind == YV_NULL && o->nulls == YV_NULL_DELETE)
             continue;
         yv *copy = yv_copy(a, sp->val);
-        if (!copy || yv_map_set(a, dst, sp->key, sp->klen, copy, &cap) < 0)
+        if (!copy || yv_map_set(a, dst, sp->key, sp->klen, copy, &cap) < 0) {
             rc = -1;
-        else if (ks.slots)
+            continue;
+        }
+        dst->as.map.items[dst->as.map.len - 1].line = sp->line;
+        if (ks.slots)
             keyset_find_add(&ks, dst->as.map.items, dst->as.map.len - 1, 1);
     }
     free(ks.slots);

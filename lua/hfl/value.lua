@@ -14,7 +14,7 @@ local types = require("hfl.core").yaml.types
 local M = {}
 
 local null, map_mt, list_mt = types.null, types.map, types.list
-local float_mt, int_mt, order = types.float, types.int, types.order
+local float_mt, int_mt, order, lines = types.float, types.int, types.order, types.lines
 M.null, M.map_mt, M.list_mt, M.float_mt, M.int_mt = null, map_mt, list_mt, float_mt, int_mt
 
 local type, getmetatable, setmetatable, rawset, floor = type, getmetatable, setmetatable, rawset, math.floor
@@ -24,7 +24,6 @@ local function is_integral(n)
   return n == floor(n) and n ~= huge and n ~= -huge
 end
 
-map_mt.__index = nil
 -- New keys are recorded in insertion order; see value.keys.
 map_mt.__newindex = function(t, k, v)
   local keys = order[t]
@@ -165,6 +164,16 @@ function M.sorted_keys(m)
   for k in pairs(m) do keys[#keys + 1] = k end
   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
   return keys
+end
+
+--- The line where a key of a map (or an item of a list) was written, when the value was
+--- decoded with `{lines = true}`; nil otherwise.
+---@param container table
+---@param key string|integer
+---@return integer|nil
+function M.line(container, key)
+  local t = lines[container]
+  return t and t[key]
 end
 
 --- Iterates a map in insertion order.

@@ -23,7 +23,8 @@ end
 
 --- Decodes the first document of text (an empty text is null).
 ---@param text string
----@param opts? {filename?: string, v2?: boolean}
+--- With `lines = true`, hfl.value.line(container, key) tells where each key / item was.
+---@param opts? {filename?: string, v2?: boolean, lines?: boolean, order?: boolean}
 ---@return any value, string? err  `nil, "file:line:col: what is wrong"` on bad input
 function M.decode(text, opts)
   return core.decode(text, decode_opts(opts))

@@ -146,6 +146,14 @@ describe("hfl.yaml #unit", function()
       assert.equal("zeta: 1\nalpha: 2\nmid: 3\n", yaml.encode(v, { sort = false }))
     end)
 
+    it("tells where each key and list item was written, when asked", function()
+      local t = assert(yaml.decode("a: 1\nreleases:\n  - name: x\n    chrat: y\n", { lines = true }))
+      assert.equal(2, value.line(t, "releases"))
+      assert.equal(3, value.line(t.releases, 1))
+      assert.equal(4, value.line(t.releases[1], "chrat"))
+      assert.is_nil(value.line(assert(yaml.decode("a: 1\n")), "a"))
+    end)
+
     it("decodes the first document, and every document with decode_all", function()
       local text = "a: 1\n---\nb: 2\n--- 3\n"
       assert.equal(1, yaml.decode(text).a)
