@@ -97,7 +97,7 @@ function M.eq(a, ...)
     else
       local ka, kb = a == nil and "nil" or kind_of(a), b == nil and "nil" or kind_of(b)
       if ka ~= kb and ka ~= "nil" and kb ~= "nil" then
-        error(sfmt("non-comparable types %s: %s, %s: %s", sprint_s(a), type_name(a), type_name(b), sprint_s(b)), 0)
+        error(sfmt("non-comparable types %s: %s, %s: %s", sprint_s(a), type_name(a), type_name(b), fmt.sprint(b)), 0)
       end
       if a == nil or b == nil then
         eq = a == nil and b == nil

@@ -293,7 +293,19 @@ local format_value
 
 local function bad_verb(f, v, verb)
   if v == nil or v == null then return "%!" .. verb .. "(<nil>)" end
-  return "%!" .. verb .. "(" .. type_name(v) .. "=" .. format_value({}, v, "v", 0) .. ")"
+  return "%!" .. verb .. "(" .. type_name(v) .. "=" .. format_value(f, v, "v", 0) .. ")"
+end
+
+-- The hex digits of -a as Go's uint64 conversion sees it (two's complement).
+local function neg_hex(a)
+  local h = digits_of(a - 1, 16, true)
+  h = srep("0", 16 - #h) .. h
+  return (h:gsub("%x", function(c) return sfmt("%X", 15 - tonumber(c, 16)) end))
+end
+
+local function nozero(f)
+  if not f.zero then return f end
+  return { wid = f.wid, minus = f.minus }
 end
 
 local function fmt_integer(f, v, verb)
@@ -324,18 +336,25 @@ local function fmt_integer(f, v, verb)
     elseif verb == "q" then
       return pad(f, quote_char(v, f.plus))
     elseif verb == "U" then
-      local s = sfmt("U+%04X", a)
+      local h = neg and neg_hex(a) or sfmt("%X", a)
+      local want = f.prec and f.prec > 4 and f.prec or 4
+      if #h < want then h = srep("0", want - #h) .. h end
+      local s = "U+" .. h
       if f.sharp and v <= 0x10FFFF and is_printable(v) then s = s .. " '" .. utf8_encode(v) .. "'" end
-      return pad(f, s)
+      return pad(nozero(f), s)
     else
       return bad_verb(f, v, verb)
     end
   end
-  local zero_pad = f.zero and not f.minus and f.wid and not f.prec
+  local prec
   if f.prec then
-    if f.prec == 0 and digits == "0" then digits = "" end
-    if #digits < f.prec then digits = srep("0", f.prec - #digits) .. digits end
+    prec = f.prec
+    if prec == 0 and digits == "0" then return pad(nozero(f), "") end
+  elseif f.zero and f.wid and not f.minus then
+    prec = f.wid
+    if neg or f.plus or f.space then prec = prec - 1 end
   end
+  if prec and #digits < prec then digits = srep("0", prec - #digits) .. digits end
   local prefix = ""
   if f.sharp then
     if verb == "x" then prefix = "0x" elseif verb == "X" then prefix = "0X"
@@ -344,13 +363,43 @@ local function fmt_integer(f, v, verb)
   end
   if verb == "O" then prefix = "0o" end
   local sign = neg and "-" or (f.plus and "+" or (f.space and " " or ""))
-  local body = prefix .. digits
-  if zero_pad then
-    local n = f.wid - #sign - #body
-    if n > 0 then body = srep("0", n) .. body end
-    return sign .. body
+  return pad(nozero(f), sign .. prefix .. digits)
+end
+
+-- %x / %X / %b of a float64, as strconv formats 'x' and 'b'.
+local function hex_float(n, verb, prec)
+  if n ~= n then return "NaN" end
+  if n == huge then return "+Inf" end
+  if n == -huge then return "-Inf" end
+  local neg = n < 0 or (n == 0 and 1 / n < 0)
+  local a = abs(n)
+  local m, e = math.frexp(a) -- a = m * 2^e, m in [0.5, 1)
+  if verb == "b" then
+    local mant, exp = m * 2 ^ 53, e - 53
+    if a == 0 then mant, exp = 0, -1074 end
+    if a ~= 0 and exp < -1074 then mant, exp = mant / 2 ^ (-1074 - exp), -1074 end
+    return (neg and "-" or "") .. sfmt("%.0f", mant) .. "p" .. (exp < 0 and "-" or "+") .. abs(exp)
   end
-  return pad(f, sign .. body)
+  local frac, x = 0, 0
+  if a ~= 0 then frac, x = (m * 2 - 1) * 2 ^ 52, e - 1 end
+  -- frac: 52-bit fraction as an integer; round to prec hex digits (ties to even)
+  local lead = a == 0 and 0 or 1
+  local digits = 13
+  if prec and prec < 13 then
+    local drop = 2 ^ (4 * (13 - prec))
+    local q = floor(frac / drop)
+    local r = frac - q * drop
+    if r > drop / 2 or (r == drop / 2 and q % 2 == 1) then q = q + 1 end
+    if q >= 2 ^ (4 * prec) then q, lead, x = 0, lead + 1, x end
+    if lead == 2 then lead, x = 1, x + 1 end
+    frac, digits = q, prec
+  end
+  local h = digits > 0 and digits_of(frac, 16) or ""
+  if #h < digits then h = srep("0", digits - #h) .. h end
+  if not prec then h = h:gsub("0+$", "") elseif prec > 13 then h = h .. srep("0", prec - 13) end
+  local s = "0x" .. lead .. (h ~= "" and "." .. h or "") .. "p" .. (x < 0 and "-" or "+") .. (abs(x) < 10 and "0" or "") .. abs(x)
+  if verb == "X" then s = s:upper() end
+  return (neg and "-" or "") .. s
 end
 
 local function fmt_float(f, n, verb)
@@ -359,24 +408,40 @@ local function fmt_float(f, n, verb)
   local prec = f.prec
   if not prec then prec = (verb == "g" or verb == "G") and -1 or 6 end
   if verb ~= "e" and verb ~= "E" and verb ~= "f" and verb ~= "g" and verb ~= "G" then
-    if verb == "x" or verb == "X" or verb == "b" then
-      local h = sfmt("%a", n):gsub("p([-+])(%d)$", "p%10%2")
-      if verb == "X" then h = h:upper() end
-      return pad(f, h)
-    end
-    return nil
+    if verb ~= "x" and verb ~= "X" and verb ~= "b" then return nil end
   end
-  local s = M.format_float(n, verb, prec)
-  if f.sharp then
-    local mant, tail = s:match("^(.-)([eE].*)$")
+  local s
+  if verb == "x" or verb == "X" or verb == "b" then
+    s = hex_float(n, verb, f.prec)
+  else
+    s = M.format_float(n, verb, prec)
+  end
+  if f.sharp and verb ~= "b" and not s:find("[IN]") then
+    -- Go's # keeps a decimal point and, for %g and %x, pads to the precision (6 by default)
+    local sign0 = ""
+    if ssub(s, 1, 1) == "-" then sign0, s = "-", ssub(s, 2) end
+    local mant, tail = s:match("^(.-)([pP].*)$")
+    if not mant and verb ~= "x" and verb ~= "X" then mant, tail = s:match("^(.-)([eE].*)$") end
     if not mant then mant, tail = s, "" end
-    if not mant:find(".", 1, true) and not mant:find("[IN]") then mant = mant .. "." end
-    if verb == "g" or verb == "G" then
-      local want = prec < 0 and 6 or prec
-      local sig = #(mant:gsub("[^%d]", ""):gsub("^0+", ""))
-      if sig < want then mant = mant .. srep("0", want - sig) end
+    local digits = 0
+    if verb == "g" or verb == "G" or verb == "x" or verb == "X" then
+      digits = (f.prec or -1) < 0 and 6 or f.prec
     end
-    s = mant .. tail
+    local point, saw = false, false
+    for i = 1, #mant do
+      local c = ssub(mant, i, i)
+      if c == "." then point = true
+      else
+        if c ~= "0" then saw = true end
+        if saw then digits = digits - 1 end
+      end
+    end
+    if not point then
+      if mant == "0" then digits = digits - 1 end
+      mant = mant .. "."
+    end
+    if digits > 0 then mant = mant .. srep("0", digits) end
+    s = sign0 .. mant .. tail
   end
   local sign = ""
   if ssub(s, 1, 1) == "-" or ssub(s, 1, 1) == "+" then
@@ -399,7 +464,9 @@ local function fmt_float(f, n, verb)
 end
 
 local function fmt_string(f, s, verb)
-  if f.prec then
+  if f.prec and (verb == "x" or verb == "X") then
+    s = ssub(s, 1, f.prec)
+  elseif f.prec then
     local rs = runes(s)
     if #rs > f.prec then
       local t = {}
@@ -434,7 +501,7 @@ function format_value(f, v, verb, depth)
     end
     return bad_verb(f, v, verb)
   end
-  if verb == "T" then return pad(f, type_name(v)) end
+  if verb == "T" then return fmt_string(f, type_name(v), "s") end
   local t = type(v)
   if t == "string" then
     return fmt_string(f, v, verb) or bad_verb(f, v, verb)
