@@ -42,7 +42,7 @@ local function new_list(t) return util.list(t or {}) end
 
 -- A map[string]interface{} parameter; nil (Go's nil map) is allowed.
 local function map_arg(v)
-  if is_nil(v) then return nil end
+  if v == nil then return nil end
   if util.is_map(v) then return v end
   util.type_error(v, "map[string]interface {}")
 end
@@ -144,7 +144,6 @@ local function chunk_of(size, l)
     for j = i, math.min(i + size - 1, n) do c[#c + 1] = l[j] end
     out[#out + 1] = new_list(c)
   end
-  if n == 0 then out[1] = new_list() end
   return new_list(out)
 end
 local function slice_of(l, ...)
@@ -159,7 +158,7 @@ local function slice_of(l, ...)
   if nargs > 0 then start = util.toint64((...)) end
   if nargs >= 2 then stop = util.toint64((select(2, ...))) end
   if start < 0 or stop < start or stop > n then
-    error("reflect.Value.Slice: slice index out of range", 0)
+    error("reflect.Value.Slice: slice index out of bounds", 0)
   end
   local out = {}
   for i = start + 1, stop do out[#out + 1] = l[i] end

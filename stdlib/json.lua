@@ -161,7 +161,9 @@ function Decoder:literal(word, v)
   local s = self.s
   for k = 2, #word do
     local i = self.i + k - 1
-    if i > #s then syntax_error("unexpected end of JSON input") end
+    if i > #s then
+      syntax_error(fmt("invalid character ' ' in literal %s (expecting %s)", word, quote_char(sub(word, k, k))))
+    end
     if sub(s, i, i) ~= sub(word, k, k) then
       self.i = i
       self:char_error(fmt("in literal %s (expecting %s)", word, quote_char(sub(word, k, k))))
@@ -176,14 +178,14 @@ function Decoder:number()
   local start = i
   if sub(s, i, i) == "-" then
     i = i + 1
-    if i > #s then syntax_error("unexpected end of JSON input") end
+    if i > #s then syntax_error("invalid character ' ' in numeric literal") end
     if not sub(s, i, i):match("%d") then self.i = i self:char_error("in numeric literal") end
   end
   if sub(s, i, i) == "0" then i = i + 1
   else while sub(s, i, i):match("^%d$") do i = i + 1 end end
   if sub(s, i, i) == "." then
     i = i + 1
-    if i > #s then syntax_error("unexpected end of JSON input") end
+    if i > #s then syntax_error("invalid character ' ' after decimal point in numeric literal") end
     if not sub(s, i, i):match("^%d$") then self.i = i self:char_error("after decimal point in numeric literal") end
     while sub(s, i, i):match("^%d$") do i = i + 1 end
   end
@@ -191,7 +193,7 @@ function Decoder:number()
   if e == "e" or e == "E" then
     i = i + 1
     if sub(s, i, i) == "+" or sub(s, i, i) == "-" then i = i + 1 end
-    if i > #s then syntax_error("unexpected end of JSON input") end
+    if i > #s then syntax_error("invalid character ' ' in exponent of numeric literal") end
     if not sub(s, i, i):match("^%d$") then self.i = i self:char_error("in exponent of numeric literal") end
     while sub(s, i, i):match("^%d$") do i = i + 1 end
   end

@@ -148,7 +148,7 @@ M.funcs = {
   typeIs = typed_bool(function(target, v) return target == go_type(v) end),
   typeIsLike = typed_bool(function(target, v)
     local t = go_type(v)
-    return target == t or target == "*" .. t
+    return target == t or "*" .. target == t
   end),
   kindOf = function(v) return go_kind(v) end,
   kindIs = typed_bool(function(target, v) return target == go_kind(v) end),

@@ -320,7 +320,7 @@ M.strslice = strslice
 local function index_map(parts)
   local m = util.map()
   for i, p in ipairs(parts) do m["_" .. (i - 1)] = p end
-  return m
+  return util.strmap(m)
 end
 
 M.funcs = {

@@ -12,9 +12,10 @@ local kind = value.kind
 M.kind = kind
 M.null = null
 
---- Marks lists whose Go type is []string (splitList, keys, toStrings…) so typeOf can say so.
-M.strlist_mt = setmetatable({}, { __index = list_mt })
-M.strmap_mt = {}
+-- Lists whose Go type is []string (splitList, keys, toStrings…) and maps that are
+-- map[string]string (split), so typeOf can say so; weak, as the values are ordinary lists
+-- and maps.
+local go_types = setmetatable({}, { __mode = "k" })
 
 --- Types of values made by the function library itself (time.Time, *url.URL-like…) register
 --- here: mt → { go_type =, go_kind =, string = function(v) }.
@@ -36,7 +37,15 @@ local num = M.num
 --- A new list / map in the values model.
 function M.list(t) return setmetatable(t or {}, list_mt) end
 function M.map() return setmetatable({}, map_mt) end
-function M.strlist(t) return setmetatable(t or {}, list_mt) end
+function M.strlist(t)
+  t = setmetatable(t or {}, list_mt)
+  go_types[t] = "[]string"
+  return t
+end
+function M.strmap(t)
+  go_types[t] = "map[string]string"
+  return t
+end
 
 --- A float result: integral values are boxed so they print as Go floats.
 function M.float(n) return value.float(n) end
@@ -45,6 +54,7 @@ function M.float(n) return value.float(n) end
 function M.go_type(v)
   local st = type(v) == "table" and M.types[getmetatable(v)]
   if st then return st.go_type end
+  if go_types[v] then return go_types[v] end
   local k = kind(v)
   if k == "string" then return "string"
   elseif k == "int" then return "int"
@@ -220,7 +230,8 @@ end
 
 --- Raised for a call whose argument has the wrong Go type (text/template's wording).
 function M.type_error(v, want)
-  if M.is_nil(v) then error("invalid value; expected " .. want, 0) end
+  if v == nil then error("invalid value; expected " .. want, 0) end
+  if v == null then error("wrong type for value; expected " .. want .. "; got interface {}", 0) end
   error("wrong type for value; expected " .. want .. "; got " .. M.go_type(v), 0)
 end
 
@@ -270,7 +281,10 @@ local function parse_int0(s)
   elseif lower:sub(1, 2) == "0b" then base, digits = 2, body:sub(3)
   elseif body:sub(1, 1) == "0" and #body > 1 then base, digits = 8, body:sub(2) end
   if digits:find("_") then
-    if base == 10 or digits:find("__") or digits:sub(-1) == "_" then return nil end
+    -- Go's underscoreOK: each underscore between digits (or right after a base prefix)
+    local prefixed = base ~= 10
+    local check = (prefixed and body:sub(1, 1) == "0") and ("0" .. digits) or digits
+    if check:find("__") or check:sub(-1) == "_" or check:sub(1, 1) == "_" then return nil end
     digits = digits:gsub("_", "")
   end
   if digits == "" then return nil end
@@ -314,10 +328,12 @@ function M.tofloat64(v)
   if k == "int" or k == "float" then return num(v) end
   if k == "bool" then return v and 1 or 0 end
   if k == "string" then
-    local s = v:gsub("_", "")
-    if v:find("_") then return 0 end
-    local n = M.parse_float(s)
-    return n or 0
+    local s = v
+    if v:find("_") then
+      if v:find("__") or v:match("^[+-]?_") or v:sub(-1) == "_" or v:find("_[^%x]") or v:find("[^%x]_") then return 0 end
+      s = v:gsub("_", "")
+    end
+    return M.parse_float(s) or 0
   end
   return 0
 end
