@@ -102,19 +102,19 @@ local function chain_walker(tree, node, idents, from, first_iface)
   local n = #idents
   if n - from == 0 then
     local a = idents[from]
-    return function(st, recv, has_args)
+    return function(st, recv, has_args, iface)
       if not has_args and type(recv) == "table" then
         local v = recv[a]
         if v ~= nil then return v end
       end
-      return eval_field(st, tree, node, recv, a, has_args, first_iface)
+      return eval_field(st, tree, node, recv, a, has_args, first_iface or iface)
     end
   elseif n - from == 1 then
     local a, b = idents[from], idents[from + 1]
-    return function(st, recv, has_args)
+    return function(st, recv, has_args, iface)
       local v
       if type(recv) == "table" then v = recv[a] end
-      if v == nil then v = eval_field(st, tree, node, recv, a, false, first_iface) end
+      if v == nil then v = eval_field(st, tree, node, recv, a, false, first_iface or iface) end
       if not has_args and type(v) == "table" then
         local w = v[b]
         if w ~= nil then return w end
@@ -122,14 +122,14 @@ local function chain_walker(tree, node, idents, from, first_iface)
       return eval_field(st, tree, node, v, b, has_args, true)
     end
   end
-  return function(st, recv, has_args)
+  return function(st, recv, has_args, iface)
     local v = recv
     for i = from, n do
       local last = i == n
       local w
       if type(v) == "table" and not (last and has_args) then w = v[idents[i]] end
       if w == nil then
-        w = eval_field(st, tree, node, v, idents[i], last and has_args, i > from or first_iface)
+        w = eval_field(st, tree, node, v, idents[i], last and has_args, i > from or first_iface or iface)
       end
       v = w
     end
@@ -352,7 +352,7 @@ function compile_arg(cc, node)
     return function() return v end
   elseif t == "field" then
     local walk = chain_walker(tree, node, node.ident, 1, false)
-    return function(st, dot) return walk(st, dot, false) end
+    return function(st, dot) return walk(st, dot, false, st.dot_iface) end
   elseif t == "variable" then
     local slot = lookup_var(cc, node.ident[1])
     if #node.ident == 1 then
@@ -392,7 +392,7 @@ local function compile_command(cc, cmd, pipe, prev)
     local walk = chain_walker(tree, first, first.ident, 1, false)
     local has_args = nargs > 1
     return function(st, dot, final)
-      return walk(st, dot, has_args or final ~= MISSING)
+      return walk(st, dot, has_args or final ~= MISSING, st.dot_iface)
     end
   elseif t == "chain" then
     local base = compile_arg(cc, first.node)
@@ -522,6 +522,8 @@ local function compile_range(cc, node)
       if mt == list_mt or (mt == nil and v[1] ~= nil) then
         local n = #v
         if n > 0 then
+          local saved = st.dot_iface
+          st.dot_iface = true
           for i = 1, n do
             local e = v[i]
             if e == nil then e = null end
@@ -530,11 +532,14 @@ local function compile_range(cc, node)
             local r = body(st, e)
             if r == BREAK then break end
           end
+          st.dot_iface = saved
           return
         end
       elseif mt == map_mt or mt == nil then
         local keys = value.sorted_keys(v)
         if #keys > 0 then
+          local saved = st.dot_iface
+          st.dot_iface = true
           for i = 1, #keys do
             local k = keys[i]
             local e = v[k]
@@ -543,6 +548,7 @@ local function compile_range(cc, node)
             local r = body(st, e)
             if r == BREAK then break end
           end
+          st.dot_iface = saved
           return
         end
       elseif mt == int_mt or mt == float_mt then
@@ -556,11 +562,14 @@ local function compile_range(cc, node)
         exec_error(st, tree, errnode, "can't use " .. sprint(v) .. " to iterate over more than one variable")
       end
       if v > 0 then
+        local saved = st.dot_iface
+        st.dot_iface = false
         for i = 0, v - 1 do
           if vslot then vars[vslot] = i end
           local r = body(st, i)
           if r == BREAK then break end
         end
+        st.dot_iface = saved
         return
       end
     elseif v ~= nil then
@@ -579,7 +588,13 @@ local function compile_if_with(cc, node, is_with)
   if is_with then
     return function(st, dot)
       local v = pipe(st, dot)
-      if truth(v) then return body(st, v) end
+      if truth(v) then
+        local saved = st.dot_iface
+        st.dot_iface = false
+        local r = body(st, v)
+        st.dot_iface = saved
+        return r
+      end
       if else_body then return else_body(st, dot) end
     end
   end
@@ -681,12 +696,12 @@ end
 -- Runs a tree with a fresh variable frame ($ = dot), as a {{template}} call does.
 function run_tree(st, tree, dot)
   local fn = tree.fn or M.compile_tree(tree, st.set)
-  local saved_vars, saved_name = st.vars, st.name
-  st.vars, st.name = { dot }, tree.name
+  local saved_vars, saved_name, saved_iface = st.vars, st.name, st.dot_iface
+  st.vars, st.name, st.dot_iface = { dot }, tree.name, false
   st.depth = st.depth + 1
   fn(st, dot)
   st.depth = st.depth - 1
-  st.vars, st.name = saved_vars, saved_name
+  st.vars, st.name, st.dot_iface = saved_vars, saved_name, saved_iface
 end
 M.run_tree = run_tree
 
