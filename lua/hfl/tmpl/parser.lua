@@ -374,7 +374,19 @@ function Parser:block_control()
   return { t = "template", pos = ntok[3], line = ntok[4], name = name, pipe = pipe }
 end
 
+-- Nesting of control structures and parentheses is bounded so that hostile input cannot
+-- exhaust the Lua stack (Go's limit is its goroutine stack).
+M.max_nesting = 1000
+
+function Parser:enter()
+  self.depth = self.depth + 1
+  if self.depth > M.max_nesting then
+    self:errorf(sfmt("template nesting exceeds %d levels", M.max_nesting))
+  end
+end
+
 function Parser:control(kind)
+  self:enter()
   local nvars = #self.vars
   local pipe = self:pipeline(kind, "rdelim")
   if kind == "range" then self.range_depth = self.range_depth + 1 end
@@ -393,6 +405,7 @@ function Parser:control(kind)
     end
   end
   self:pop_vars(nvars)
+  self.depth = self.depth - 1
   return { t = kind, pos = pipe.pos, line = pipe.line, pipe = pipe, list = list, else_list = else_list }
 end
 
@@ -531,7 +544,10 @@ function Parser:term()
     end
     return node
   elseif typ == "lparen" then
-    return self:pipeline("parenthesized pipeline", "rparen")
+    self:enter()
+    local pipe = self:pipeline("parenthesized pipeline", "rparen")
+    self.depth = self.depth - 1
+    return pipe
   elseif typ == "string" or typ == "rawstring" then
     local s = M.unquote(tok[2])
     if not s then self:errorf("invalid syntax") end
@@ -560,7 +576,7 @@ function M.parse(text, name, has_func, trees, opts)
   local toks = lexer.lex(text)
   local p = setmetatable({
     toks = toks, i = 1, far = 1, parse_name = name, text = text, has_func = has_func,
-    trees = trees, vars = { "$" }, range_depth = 0, added = {},
+    trees = trees, vars = { "$" }, range_depth = 0, added = {}, depth = 0,
     allow_else_with = not (opts and opts.allow_else_with == false),
   }, Parser)
   local ok, err = pcall(function()
