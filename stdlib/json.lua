@@ -277,7 +277,7 @@ function Decoder:value(context)
   local c = sub(self.s, self.i, self.i)
   if c == "{" then
     self.depth = self.depth + 1
-    if self.depth > 10000 then syntax_error("exceeded max depth") end
+    if self.depth > 2000 then syntax_error("exceeded max depth") end
     self.i = self.i + 1
     local m = util.map()
     self:skip()
@@ -309,7 +309,7 @@ function Decoder:value(context)
     return m
   elseif c == "[" then
     self.depth = self.depth + 1
-    if self.depth > 10000 then syntax_error("exceeded max depth") end
+    if self.depth > 2000 then syntax_error("exceeded max depth") end
     self.i = self.i + 1
     local l = util.list()
     self:skip()
