@@ -10,6 +10,7 @@
 #include <lua.h>
 
 #include "core.h"
+#include "l_proc.h"
 #include "proc.h"
 
 extern char **environ;
@@ -85,6 +86,8 @@ static struct hfl_loop *loop_of(lua_State *L)
     lua_pop(L, 1);
     return loop;
 }
+
+struct hfl_loop *hfl_lua_loop(lua_State *L) { return loop_of(L); }
 
 static struct lchild *check_child(lua_State *L, int idx)
 {
@@ -318,6 +321,13 @@ static int l_live(lua_State *L)
     return 1;
 }
 
+// n = proc.watching()  -- watches and timers other modules (http) keep on the loop
+static int l_watching(lua_State *L)
+{
+    lua_pushinteger(L, hfl_loop_watching(loop_of(L)));
+    return 1;
+}
+
 // signum|nil = proc.interrupted()
 static int l_interrupted(lua_State *L)
 {
@@ -445,6 +455,7 @@ static const luaL_Reg funcs[] = {
     {"spawn", l_spawn},
     {"step", l_step},
     {"live", l_live},
+    {"watching", l_watching},
     {"interrupted", l_interrupted},
     {"clear_interrupt", l_clear_interrupt},
     {"set_interrupt_grace", l_set_interrupt_grace},

@@ -53,7 +53,23 @@ struct hfl_child {
     double start, deadline, kill_at, drain_at, grace, duration;
 };
 
+struct watch {
+    int fd, events;
+    hfl_watch_fn fn;
+    void *ud;
+};
+
+struct timer {
+    void *owner;
+    double at;
+    hfl_timer_fn fn;
+};
+
 struct hfl_loop {
+    struct watch *watches;
+    size_t nwatch, watch_cap;
+    struct timer *timers;
+    size_t ntimer, timer_cap;
     struct hfl_child *live;
     int nlive;
     struct hfl_child **ready;
@@ -261,6 +277,8 @@ void hfl_loop_free(struct hfl_loop *loop)
         loop->ready[i]->queued = 0;
         unref(loop->ready[i]);
     }
+    free(loop->watches);
+    free(loop->timers);
     free(loop->ready);
     free(loop->pfd);
     free(loop->pchild);
@@ -269,6 +287,87 @@ void hfl_loop_free(struct hfl_loop *loop)
 }
 
 int hfl_loop_live(const struct hfl_loop *loop) { return loop->nlive; }
+int hfl_loop_watching(const struct hfl_loop *loop) { return (int)(loop->nwatch + loop->ntimer); }
+
+int hfl_loop_watch(struct hfl_loop *loop, int fd, int events, hfl_watch_fn fn, void *ud)
+{
+    for (size_t i = 0; i < loop->nwatch; i++) {
+        if (loop->watches[i].fd != fd)
+            continue;
+        if (events == 0)
+            loop->watches[i] = loop->watches[--loop->nwatch];
+        else
+            loop->watches[i] = (struct watch){fd, events, fn, ud};
+        return 0;
+    }
+    if (events == 0)
+        return 0;
+    if (loop->nwatch == loop->watch_cap) {
+        size_t cap = loop->watch_cap ? loop->watch_cap * 2 : 8;
+        struct watch *w = realloc(loop->watches, cap * sizeof *w);
+        if (!w)
+            return ENOMEM;
+        loop->watches = w;
+        loop->watch_cap = cap;
+    }
+    loop->watches[loop->nwatch++] = (struct watch){fd, events, fn, ud};
+    return 0;
+}
+
+int hfl_loop_timer(struct hfl_loop *loop, void *owner, double at, hfl_timer_fn fn)
+{
+    for (size_t i = 0; i < loop->ntimer; i++) {
+        if (loop->timers[i].owner != owner)
+            continue;
+        if (at <= 0)
+            loop->timers[i] = loop->timers[--loop->ntimer];
+        else
+            loop->timers[i] = (struct timer){owner, at, fn};
+        return 0;
+    }
+    if (at <= 0)
+        return 0;
+    if (loop->ntimer == loop->timer_cap) {
+        size_t cap = loop->timer_cap ? loop->timer_cap * 2 : 4;
+        struct timer *t = realloc(loop->timers, cap * sizeof *t);
+        if (!t)
+            return ENOMEM;
+        loop->timers = t;
+        loop->timer_cap = cap;
+    }
+    loop->timers[loop->ntimer++] = (struct timer){owner, at, fn};
+    return 0;
+}
+
+/* Calls the watch of fd, if it still has one, with the events it still wants. */
+static void fire_watch(struct hfl_loop *loop, int fd, int revents)
+{
+    for (size_t i = 0; i < loop->nwatch; i++) {
+        struct watch w = loop->watches[i];
+        if (w.fd != fd)
+            continue;
+        int ev = revents & (w.events | POLLERR | POLLHUP | POLLNVAL);
+        if (ev)
+            w.fn(w.ud, fd, ev);
+        return;
+    }
+}
+
+/* Calls the timers that are due, one at a time (a callback may change the list). */
+static void fire_timers(struct hfl_loop *loop)
+{
+    double now = hfl_now();
+    for (;;) {
+        size_t i = 0;
+        while (i < loop->ntimer && loop->timers[i].at > now)
+            i++;
+        if (i == loop->ntimer)
+            return;
+        struct timer t = loop->timers[i];
+        loop->timers[i] = loop->timers[--loop->ntimer];
+        t.fn(t.owner);
+    }
+}
 int hfl_loop_interrupted(const struct hfl_loop *loop) { return loop->interrupted; }
 void hfl_loop_set_interrupt_grace(struct hfl_loop *loop, double s) { loop->interrupt_grace = s; }
 void hfl_loop_clear_interrupt(struct hfl_loop *loop) { loop->interrupted = 0; }
@@ -647,7 +746,7 @@ static void check_signals(struct hfl_loop *loop)
 
 int hfl_loop_step(struct hfl_loop *loop, int timeout_ms)
 {
-    int e = grow_poll(loop, (size_t)loop->nlive * 4 + 1);
+    int e = grow_poll(loop, (size_t)loop->nlive * 4 + loop->nwatch + 1);
     if (e)
         return e;
     if (loop->trapping)
@@ -685,6 +784,14 @@ int hfl_loop_step(struct hfl_loop *loop, int timeout_ms)
         else
             wake = earliest(wake, c->drain_at);
     }
+    for (size_t i = 0; i < loop->nwatch; i++) {
+        loop->pfd[n] = (struct pollfd){.fd = loop->watches[i].fd,
+                                       .events = (short)loop->watches[i].events};
+        loop->pchild[n] = NULL;
+        loop->pslot[n++] = 4;
+    }
+    for (size_t i = 0; i < loop->ntimer; i++)
+        wake = earliest(wake, loop->timers[i].at);
     int ms = timeout_ms;
     if (wake) {
         double left = (wake - now) * 1000.0 + 1.0;
@@ -694,7 +801,7 @@ int hfl_loop_step(struct hfl_loop *loop, int timeout_ms)
     }
     if (no_pidfd && (ms < 0 || ms > NO_PIDFD_POLL_MS))
         ms = NO_PIDFD_POLL_MS;
-    if (loop->nlive == 0 && ms < 0)
+    if (loop->nlive == 0 && loop->nwatch == 0 && loop->ntimer == 0 && ms < 0)
         ms = 0;  /* nothing can wake us */
     int r = poll(loop->pfd, n, ms);
     if (r < 0 && errno != EINTR)
@@ -705,7 +812,9 @@ int hfl_loop_step(struct hfl_loop *loop, int timeout_ms)
             continue;
         struct hfl_child *c = loop->pchild[k];
         int slot = loop->pslot[k];
-        if (slot == -1) {
+        if (slot == 4) {
+            fire_watch(loop, loop->pfd[k].fd, loop->pfd[k].revents);
+        } else if (slot == -1) {
             char tmp[64];
             while (read(sig_pipe[0], tmp, sizeof tmp) > 0) {
             }
@@ -719,6 +828,7 @@ int hfl_loop_step(struct hfl_loop *loop, int timeout_ms)
     }
     if (loop->trapping)
         check_signals(loop);
+    fire_timers(loop);
 
     now = hfl_now();
     for (struct hfl_child *c = loop->live, *next; c; c = next) {

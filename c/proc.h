@@ -82,4 +82,16 @@ int hfl_child_kill(struct hfl_child *c, int sig);
 
 double hfl_now(void);
 
+/* Other event sources on the same loop (hfl.core.http drives libcurl through these): a watch
+ * calls fn when fd is ready for events (POLLIN | POLLOUT); one timer per owner calls fn once
+ * at `at` (hfl_now() seconds). Callbacks may add, change or remove watches and timers. */
+typedef void (*hfl_watch_fn)(void *ud, int fd, int revents);
+typedef void (*hfl_timer_fn)(void *ud);
+/* Watches fd (replacing its previous watch); events 0 removes it. Returns 0 or ENOMEM. */
+int hfl_loop_watch(struct hfl_loop *loop, int fd, int events, hfl_watch_fn fn, void *ud);
+/* Sets owner's timer (at <= 0: cancels it). Returns 0 or ENOMEM. */
+int hfl_loop_timer(struct hfl_loop *loop, void *owner, double at, hfl_timer_fn fn);
+/* Watches and timers set: while any is, waiting on the loop can end. */
+int hfl_loop_watching(const struct hfl_loop *loop);
+
 #endif

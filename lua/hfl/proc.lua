@@ -27,6 +27,7 @@ local ntasks = 0
 local ready, rhead, rtail = {}, 1, 0   -- coroutines to resume, with their values
 local running = {}        -- child userdata -> handle, until its result is delivered
 local timers = {}         -- { at = seconds, waiters = {…} }, sorted by at
+local step_hooks = {}     -- fn() called after every loop turn (hfl.http collects transfers)
 
 local function current_task()
   local co = co_running()
@@ -113,11 +114,12 @@ function drive(pred)
       ms = 0
     elseif timers[1] then
       ms = math.max(0, math.ceil((timers[1].at - core.now()) * 1000))
-    elseif core.live() == 0 then
+    elseif core.live() == 0 and core.watching() == 0 then
       error("hfl.proc: waiting forever: no process is running and no task can run "
         .. "(a semaphore never released, or a task joining itself?)", 3)
     end
     dispatch(core.step(ms))
+    for i = 1, #step_hooks do step_hooks[i]() end
     fire_timers()
   end
 end
@@ -406,6 +408,38 @@ function M.map(items, n, fn)
   end
   if first then error(first, 0) end
   return results
+end
+
+---------------------------------------------------------------------------------------------
+-- Other event sources on the loop
+
+--- Calls fn() after every turn of the loop, so a module with its own C event source on the
+--- loop (hfl.http) can collect what finished and wake its waiters with an event.
+function M.on_step(fn)
+  step_hooks[#step_hooks + 1] = fn
+end
+
+---@class hfl.proc.Event
+local Event = {}
+Event.__index = Event
+
+--- A one-shot event: ev:wait() suspends the caller (yields in a task, drives the loop outside
+--- one) until ev:fire(...), and returns fire's values; after the fire it returns at once.
+---@return hfl.proc.Event
+function M.event()
+  return setmetatable({ fired = false, waiters = {} }, Event)
+end
+
+function Event:wait()
+  if not self.fired then suspend(self.waiters) end
+  return unpack(self.values, 1, self.values.n)
+end
+
+function Event:fire(...)
+  if self.fired then return end
+  self.fired, self.values = true, { n = select("#", ...), ... }
+  for _, w in ipairs(self.waiters) do wake(w, ...) end
+  self.waiters = {}
 end
 
 ---------------------------------------------------------------------------------------------
