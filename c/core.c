@@ -10,6 +10,7 @@ static const luaL_Reg modules[] = {
     {"proc", luaopen_hfl_core_proc},
     {"regex", luaopen_hfl_core_regex},
     {"crypto", luaopen_hfl_core_crypto},
+    {"git", luaopen_hfl_core_git},
     {NULL, NULL},
 };
 

@@ -10,5 +10,6 @@ int luaopen_hfl_core_yaml(lua_State *L);
 int luaopen_hfl_core_proc(lua_State *L);
 int luaopen_hfl_core_regex(lua_State *L);
 int luaopen_hfl_core_crypto(lua_State *L);
+int luaopen_hfl_core_git(lua_State *L);
 
 #endif

@@ -1,0 +1,98 @@
+/* hfl git: fetch a ref with libgit2 and check it out into a plain work tree. libgit2 1.5 has
+ * no shallow fetch, so the remote's branches and tags are fetched in full. */
+#include "git.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <git2.h>
+
+int hfl_git_init(void)
+{
+    return git_libgit2_init() < 0 ? -1 : 0;
+}
+
+static int fail(char *err, size_t errlen, const char *what, const char *url)
+{
+    const git_error *e = git_error_last();
+    snprintf(err, errlen, "%s %s: %s", what, url, e && e->message ? e->message : "unknown error");
+    return -1;
+}
+
+/* The object `ref` names after the fetch: remote branch, tag, then any revision (commit id). */
+static git_object *lookup_ref(git_repository *repo, const char *ref)
+{
+    static const char *forms[] = {"refs/remotes/origin/%s", "refs/tags/%s", "%s"};
+    char spec[1024];
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        int n = snprintf(spec, sizeof spec, forms[i], ref);
+        if (n < 0 || (size_t)n >= sizeof spec)
+            return NULL;
+        git_object *obj = NULL;
+        if (git_revparse_single(&obj, repo, spec) == 0) {
+            git_object *commit = NULL;
+            int rc = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
+            git_object_free(obj);
+            if (rc == 0)
+                return commit;
+        }
+    }
+    return NULL;
+}
+
+int hfl_git_checkout(const char *url, const char *ref, const char *gitdir, const char *workdir,
+                     char commit[41], char *err, size_t errlen)
+{
+    git_repository *repo = NULL;
+    git_remote *remote = NULL;
+    git_object *target = NULL;
+    int rc = -1;
+
+    git_repository_init_options io;
+    git_repository_init_options_init(&io, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+    io.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+    io.workdir_path = workdir;
+    if (git_repository_init_ext(&repo, gitdir, &io) < 0) {
+        fail(err, errlen, "git init for", url);
+        goto out;
+    }
+    if (git_remote_create_with_fetchspec(&remote, repo, "origin", url,
+                                         "+refs/heads/*:refs/remotes/origin/*") < 0) {
+        fail(err, errlen, "git remote", url);
+        goto out;
+    }
+    char *specs[] = {"+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*",
+                     "+HEAD:refs/remotes/origin/HEAD"};
+    git_strarray refspecs = {specs, 3};
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+    if (git_remote_fetch(remote, &refspecs, &fo, NULL) < 0) {
+        fail(err, errlen, "git fetch", url);
+        goto out;
+    }
+    target = lookup_ref(repo, ref && *ref ? ref : "HEAD");
+    if (!target) {
+        snprintf(err, errlen, "git fetch %s: no branch, tag or commit named \"%s\"", url,
+                 ref && *ref ? ref : "HEAD");
+        goto out;
+    }
+    git_checkout_options co;
+    git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+    co.checkout_strategy = GIT_CHECKOUT_FORCE;
+    if (git_checkout_tree(repo, target, &co) < 0) {
+        fail(err, errlen, "git checkout of", url);
+        goto out;
+    }
+    if (git_repository_set_head_detached(repo, git_object_id(target)) < 0) {
+        fail(err, errlen, "git checkout of", url);
+        goto out;
+    }
+    git_oid_tostr(commit, 41, git_object_id(target));
+    rc = 0;
+out:
+    git_object_free(target);
+    git_remote_free(remote);
+    git_repository_free(repo);
+    return rc;
+}
