@@ -345,6 +345,9 @@ function compile_arg(cc, node)
     local v = node.val
     return function() return v end
   elseif t == "number" then
+    if node.overflow then
+      return function(st) exec_error(st, tree, node, node.text .. " overflows int") end
+    end
     local v = constant_value(node)
     return function() return v end
   elseif t == "string" then

@@ -20,6 +20,7 @@ local escapes = { a = "\a", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t", v 
 -- strconv.UnquoteChar on s at i; returns the text and next index, or nil.
 local function unquote_char(s, i, quote)
   local c = ssub(s, i, i)
+  if c == "" then return nil end
   if c ~= "\\" then
     if c == quote and quote == "'" then return nil end
     local b = sbyte(c)
@@ -63,16 +64,33 @@ function M.unquote(q)
   return concat(out)
 end
 
--- The value of a number literal, following parse.newNumber and exec's idealConstant.
+-- Go's rule for underscores in number literals: each one separates two digits (a base
+-- prefix counts as a digit).
+local function underscores_ok(body)
+  if not body:find("_", 1, true) then return true end
+  local b = body:gsub("^0[xXoObB]", "0")
+  return not (b:find("__", 1, true) or b:find("^_") or b:find("_$") or b:find("_[^%w]") or b:find("[^%w]_"))
+end
+
+-- Compares two decimal digit strings without leading zeros.
+local function digits_le(a, b)
+  if #a ~= #b then return #a < #b end
+  return a <= b
+end
+
+local INT64_MAX, UINT64_MAX = "9223372036854775807", "18446744073709551615"
+
+-- The value of a number literal, following parse.newNumber and exec's idealConstant:
+-- syntax decides int or float64; an int beyond int64 but within uint64 fails only when
+-- executed ("overflows int"), as Go's does.
 local function number_node(tok)
   local text = tok[2]
   local node = { t = "number", pos = tok[3], text = text }
   if tok[1] == "char" then
     local inner = ssub(text, 2, -2)
     local piece, nxt, cp = unquote_char(inner, 1, "'")
-    if not piece or nxt ~= #inner + 1 then
-      perr(sfmt("malformed character constant: %s", text))
-    end
+    if not piece then perr("invalid syntax") end
+    if nxt ~= #inner + 1 then perr(sfmt("malformed character constant: %s", text)) end
     if not cp then
       local runes = fmt.runes(piece)
       cp = runes[1] and runes[1][1] or 0
@@ -80,22 +98,38 @@ local function number_node(tok)
     node.is_int, node.int, node.value = true, cp, cp
     return node
   end
-  if text:find("i$") then perr(sfmt("complex numbers are not supported: %q", text)) end
+  if text:find("i$") then perr(sfmt("complex numbers are not supported by hfl: %q", text)) end
   local sign, body = text:match("^([+-]?)(.*)$")
+  if not underscores_ok(body) then perr(sfmt("illegal number syntax: %q", text)) end
   local clean = body:gsub("_", "")
-  local int
+  local int, digits
   if clean:match("^0[xX]%x+$") then int = tonumber(ssub(clean, 3), 16)
   elseif clean:match("^0[oO][0-7]+$") then int = tonumber(ssub(clean, 3), 8)
   elseif clean:match("^0[bB][01]+$") then int = tonumber(ssub(clean, 3), 2)
   elseif clean:match("^0[0-7]+$") then int = tonumber(clean, 8)
-  elseif clean:match("^%d+$") then int = tonumber(clean) end
-  local is_float_syntax = not clean:match("^0[xX]") and clean:find("[.eEpP]")
+  elseif clean:match("^[1-9]%d*$") or clean == "0" then int, digits = tonumber(clean), clean end
+  local hex = clean:match("^0[xX]")
+  local is_float_syntax = (hex and clean:find("[pP]")) or (not hex and clean:find("[.eE]"))
   if int then
+    if digits then
+      local limit = sign == "-" and "9223372036854775808" or INT64_MAX
+      if not digits_le(digits, limit) then
+        if sign ~= "-" and digits_le(digits, UINT64_MAX) then
+          node.overflow = true
+          return node
+        end
+        perr(sfmt("integer overflow: %q", text))
+      end
+    elseif int >= 2 ^ 64 then
+      perr(sfmt("integer overflow: %q", text))
+    elseif int >= 2 ^ 63 and sign ~= "-" then
+      node.overflow = true
+      return node
+    end
     if sign == "-" then int = -int end
-    if int >= 2 ^ 63 or int < -2 ^ 63 then perr(sfmt("integer overflow: %q", text)) end
     node.is_int, node.int = true, int
-    if math.abs(int) >= 2 ^ 53 and clean:match("^%d+$") then
-      node.value = value.int(sign == "-" and "-" .. clean or clean)
+    if digits and math.abs(int) >= 2 ^ 53 then
+      node.value = value.int(sign == "-" and "-" .. digits or digits)
     else
       node.value = int
     end
@@ -105,14 +139,11 @@ local function number_node(tok)
   if not f or clean:match("^0[xX]") and not clean:find("[pP]") then
     perr(sfmt("illegal number syntax: %q", text))
   end
+  if not is_float_syntax then perr(sfmt("integer overflow: %q", text)) end
   if sign == "-" then f = -f end
   node.float = f
   if f == math.floor(f) and math.abs(f) < 2 ^ 63 then node.is_int, node.int = true, f end
-  if is_float_syntax then
-    node.value = value.float(f)
-  else
-    node.value = f
-  end
+  node.value = value.float(f)
   return node
 end
 
