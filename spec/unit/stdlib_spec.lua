@@ -103,6 +103,14 @@ describe("hfl.stdlib", function()
       end)
     end)
 
+    it("knows the Go parameter count of every function", function()
+      for _, name in ipairs(stdlib.names()) do
+        assert.is_table(stdlib.arity[name], name)
+      end
+      assert.are.same({ min = 3, max = 3 }, stdlib.arity.substr)
+      assert.are.same({ min = 1, max = math.huge }, stdlib.arity.default)
+    end)
+
     it("calls ctx.render for tpl", function()
       local T = stdlib.funcs { render = function(text, data) return text .. "|" .. data.x end }
       assert.are.equal("t|1", T.tpl("t", value.map { x = 1 }))
