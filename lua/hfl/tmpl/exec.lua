@@ -11,6 +11,8 @@ local value = require "hfl.value"
 local fmt = require "hfl.tmpl.fmt"
 local parser = require "hfl.tmpl.parser"
 local builtins = require "hfl.tmpl.builtins"
+local runtime = require "hfl.tmpl.runtime"
+local calls = require "hfl.tmpl.calls"
 
 local M = {}
 
@@ -19,35 +21,14 @@ local sfmt, sfind, ssub, concat, floor = string.format, string.find, string.sub,
 local null, map_mt, list_mt, float_mt, int_mt = value.null, value.map_mt, value.list_mt, value.float_mt, value.int_mt
 local kind_of, type_name, quote, sprint = value.kind, fmt.type_name, fmt.quote, fmt.sprint
 local truth, node_string = builtins.truth, parser.node_string
-
-local MISSING = setmetatable({}, { __tostring = function() return "<missing>" end })
-local BREAK, CONTINUE = {}, {}
-M.MISSING = MISSING
+local MISSING, BREAK, CONTINUE = runtime.MISSING, runtime.BREAK, runtime.CONTINUE
+local exec_error, printable, last_at = runtime.exec_error, runtime.printable, runtime.last_at
+local eval_field, chain_walker, compile_call = runtime.eval_field, runtime.chain_walker, calls.compile_call
+M.MISSING, M.exec_error, M.printable, M.last_at = MISSING, exec_error, printable, last_at
 
 --- Maximum nesting of {{template}} calls and include (Go allows 100000; a Lua stack
 --- allows far fewer, Helm stops include at 1000).
 M.max_depth = 1000
-
-local function location(tree, node)
-  local text, pos = tree.text, node.pos or 0
-  local before = ssub(text, 1, pos)
-  local line, last = 1, nil
-  local i = 1
-  while true do
-    local j = sfind(before, "\n", i, true)
-    if not j then break end
-    line, last, i = line + 1, j, j + 1
-  end
-  local col = last and pos - last or pos
-  return sfmt("%s:%d:%d", tree.parse_name, line, col)
-end
-
---- Raises Go's ExecError text for node.
-local function exec_error(st, tree, node, msg)
-  error({ tmpl_exec = sfmt("template: %s: executing %s at <%s>: %s", location(tree, node),
-    quote(st.name), node_string(node), msg) }, 0)
-end
-M.exec_error = exec_error
 
 local function out(st, s)
   local n = st.n + 1
@@ -55,107 +36,7 @@ local function out(st, s)
   st.buf[n] = s
 end
 
--- Go's printableValue + fmt.Fprint for an action's result.
-local function printable(v)
-  local t = type(v)
-  if t == "string" then return v end
-  if v == nil or v == null then return "<no value>" end
-  if t == "number" and v == floor(v) and v < 1e15 and v > -1e15 then return sfmt("%d", v) end
-  return sprint(v)
-end
-M.printable = printable
-
--- One step of a field chain (evalField). iface: the receiver is held in an interface
--- (a map or list element), which is how Go names its type in errors.
-local function eval_field(st, tree, node, recv, name, has_args, iface)
-  if recv == nil then
-    if st.missing == "error" then
-      exec_error(st, tree, node, sfmt("nil data; no entry for key %s", quote(name)))
-    end
-    return nil
-  end
-  if recv == null then
-    exec_error(st, tree, node, sfmt("nil pointer evaluating interface {}.%s", name))
-  end
-  if type(recv) == "table" then
-    local mt = getmetatable(recv)
-    if mt == map_mt or (mt == nil and kind_of(recv) == "map") then
-      if has_args then exec_error(st, tree, node, name .. " is not a method but has arguments") end
-      local v = recv[name]
-      if v == nil then
-        local mk = st.missing
-        if mk == "error" then
-          exec_error(st, tree, node, sfmt("map has no entry for key %s", quote(name)))
-        elseif mk == "zero" then
-          return null
-        end
-      end
-      return v
-    end
-  end
-  exec_error(st, tree, node, sfmt("can't evaluate field %s in type %s", name,
-    iface and "interface {}" or type_name(recv)))
-end
-
--- A closure walking the field chain `idents[from..]` starting at a receiver.
-local function chain_walker(tree, node, idents, from, first_iface)
-  local n = #idents
-  if n - from == 0 then
-    local a = idents[from]
-    return function(st, recv, has_args, iface)
-      if not has_args and type(recv) == "table" then
-        local v = recv[a]
-        if v ~= nil then return v end
-      end
-      return eval_field(st, tree, node, recv, a, has_args, first_iface or iface)
-    end
-  elseif n - from == 1 then
-    local a, b = idents[from], idents[from + 1]
-    return function(st, recv, has_args, iface)
-      local v
-      if type(recv) == "table" then v = recv[a] end
-      if v == nil then v = eval_field(st, tree, node, recv, a, false, first_iface or iface) end
-      if not has_args and type(v) == "table" then
-        local w = v[b]
-        if w ~= nil then return w end
-      end
-      return eval_field(st, tree, node, v, b, has_args, true)
-    end
-  end
-  return function(st, recv, has_args, iface)
-    local v = recv
-    for i = from, n do
-      local last = i == n
-      local w
-      if type(v) == "table" and not (last and has_args) then w = v[idents[i]] end
-      if w == nil then
-        w = eval_field(st, tree, node, v, idents[i], last and has_args, i > from or first_iface or iface)
-      end
-      v = w
-    end
-    return v
-  end
-end
-
 local compile_pipe, compile_list, compile_arg
-
--- The node Go's executor last marked (s.at) after evaluating node: its error contexts name
--- that node, not always the one that failed.
-local function last_at(node)
-  local t = node.t
-  if t == "pipe" then return last_at(node.cmds[#node.cmds]) end
-  if t == "command" then
-    local first = node.args[1]
-    if first.t == "identifier" then
-      if #node.args > 1 then return last_at(node.args[#node.args]) end
-      return first
-    end
-    return last_at(first)
-  end
-  if t == "chain" then return last_at(node.node) end
-  return node
-end
-M.last_at = last_at
 
 -- Compile context: tree, scope (variable names → slots), slot counter, set.
 local function lookup_var(cc, name)
@@ -181,156 +62,6 @@ end
 -- Number literal as an ideal constant: int or float64 by its syntax.
 local function constant_value(n)
   return n.value
-end
-
-local builtin_arity = {
-  ["not"] = { 1, 1 }, len = { 1, 1 }, ne = { 2, 2 }, lt = { 2, 2 }, le = { 2, 2 }, gt = { 2, 2 },
-  ge = { 2, 2 }, eq = { 1 }, index = { 1 }, slice = { 1 }, ["and"] = { 1 }, ["or"] = { 1 },
-  printf = { 1 }, call = { 1 },
-}
-
-local function arity_error(st, tree, node, name, numin)
-  local a = builtin_arity[name]
-  if not a then return end
-  if a[2] then
-    if numin ~= a[1] then
-      exec_error(st, tree, node, sfmt("wrong number of args for %s: want %d got %d", name, a[1], numin))
-    end
-  elseif numin < a[1] then
-    exec_error(st, tree, node, sfmt("wrong number of args for %s: want at least %d got %d", name, a[1], numin))
-  end
-end
-
--- printf's format parameter is a Go string: check it as evalArg/validateType do.
-local function string_param(cc, node)
-  local tree = cc.tree
-  local t = node.t
-  if t == "number" or t == "bool" then
-    return function(st) exec_error(st, tree, node, "expected string; found " .. node_string(node)) end
-  elseif t == "nil" then
-    return function(st) exec_error(st, tree, node, "cannot assign nil to string") end
-  end
-  local eval = compile_arg(cc, node)
-  return function(st, dot)
-    local v = eval(st, dot)
-    if type(v) == "string" then return v end
-    if v == nil then exec_error(st, tree, node, "invalid value; expected string") end
-    exec_error(st, tree, node, "wrong type for value; expected string; got " .. (v == null and "interface {}" or type_name(v)))
-  end
-end
-
-local function call_error(st, tree, cmd, name, err)
-  if type(err) == "table" and err.tmpl_exec then error(err, 0) end
-  if type(err) == "table" and err.tmpl_error then err = err.tmpl_error end
-  exec_error(st, tree, cmd, "error calling " .. name .. ": " .. tostring(err))
-end
-
--- A function call: `name args...` with the pipeline's previous value as the last arg.
-local function compile_call(cc, cmd, ident)
-  local tree = cc.tree
-  local name = ident.name
-  local nargs = #cmd.args - 1
-  local evals = {}
-  local kind = cc.resolve(name) -- "user", "engine", "stdlib", "builtin"
-  for i = 2, #cmd.args do
-    if i == 2 and name == "printf" and kind == "builtin" then
-      evals[1] = string_param(cc, cmd.args[2])
-    else
-      evals[i - 1] = compile_arg(cc, cmd.args[i])
-    end
-  end
-  if kind == "builtin" and (name == "and" or name == "or") then
-    local want = name == "or"
-    return function(st, dot, final)
-      local numin = nargs + (final ~= MISSING and 1 or 0)
-      arity_error(st, tree, ident, name, numin)
-      local v
-      for i = 1, nargs do
-        v = evals[i](st, dot)
-        if truth(v) == want then return v end
-      end
-      if final ~= MISSING then v = final end
-      return v
-    end
-  end
-  local engine = kind == "engine"
-  local check_arity = kind == "builtin" and builtin_arity[name]
-  local e1, e2, e3 = evals[1], evals[2], evals[3]
-  if nargs == 0 and not engine then
-    return function(st, dot, final)
-      local fn = st.funcs[name]
-      local ok, r
-      if final == MISSING then
-        if check_arity then arity_error(st, tree, ident, name, 0) end
-        ok, r = pcall(fn)
-      else
-        if check_arity then arity_error(st, tree, ident, name, 1) end
-        ok, r = pcall(fn, final)
-      end
-      if not ok then call_error(st, tree, cmd, name, r) end
-      return r
-    end
-  elseif nargs == 1 and not engine then
-    return function(st, dot, final)
-      local fn = st.funcs[name]
-      local ok, r
-      if final == MISSING then
-        if check_arity then arity_error(st, tree, ident, name, 1) end
-        local a = e1(st, dot)
-        ok, r = pcall(fn, a)
-      else
-        if check_arity then arity_error(st, tree, ident, name, 2) end
-        local a = e1(st, dot)
-        ok, r = pcall(fn, a, final)
-      end
-      if not ok then call_error(st, tree, cmd, name, r) end
-      return r
-    end
-  elseif nargs == 2 and not engine then
-    return function(st, dot, final)
-      local fn = st.funcs[name]
-      local ok, r
-      if final == MISSING then
-        if check_arity then arity_error(st, tree, ident, name, 2) end
-        local a, b = e1(st, dot), e2(st, dot)
-        ok, r = pcall(fn, a, b)
-      else
-        if check_arity then arity_error(st, tree, ident, name, 3) end
-        local a, b = e1(st, dot), e2(st, dot)
-        ok, r = pcall(fn, a, b, final)
-      end
-      if not ok then call_error(st, tree, cmd, name, r) end
-      return r
-    end
-  elseif nargs == 3 and not engine then
-    return function(st, dot, final)
-      local fn = st.funcs[name]
-      local ok, r
-      if check_arity then arity_error(st, tree, ident, name, final == MISSING and 3 or 4) end
-      local a, b, c = e1(st, dot), e2(st, dot), e3(st, dot)
-      if final == MISSING then
-        ok, r = pcall(fn, a, b, c)
-      else
-        ok, r = pcall(fn, a, b, c, final)
-      end
-      if not ok then call_error(st, tree, cmd, name, r) end
-      return r
-    end
-  end
-  return function(st, dot, final)
-    local args, n = {}, nargs
-    if check_arity then arity_error(st, tree, ident, name, nargs + (final == MISSING and 0 or 1)) end
-    for i = 1, nargs do args[i] = evals[i](st, dot) end
-    if final ~= MISSING then n = n + 1 args[n] = final end
-    local ok, r
-    if engine then
-      ok, r = pcall(st.engine[name], st, unpack(args, 1, n))
-    else
-      ok, r = pcall(st.funcs[name], unpack(args, 1, n))
-    end
-    if not ok then call_error(st, tree, cmd, name, r) end
-    return r
-  end
 end
 
 -- A value-producing node used as an argument (evalArg with an interface type).
@@ -691,7 +422,7 @@ end
 function M.compile_tree(tree, set)
   if tree.fn then return tree.fn end
   local cc = { tree = tree, scope = { { "$", 1 } }, nslots = 1, resolve = set.resolve,
-    iface_slots = {}, range_int = set.range_int ~= false }
+    iface_slots = {}, range_int = set.range_int ~= false, compile_arg = compile_arg }
   tree.fn = compile_list(cc, tree.root)
   return tree.fn
 end
