@@ -49,16 +49,30 @@ local function indent(text, pad)
   return concat(out)
 end
 
+local ffi = require("ffi")
+pcall(ffi.cdef, [[
+int access(const char *path, int mode);
+typedef struct hfl_dir hfl_dir;
+struct hfl_dirent { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[256]; };
+hfl_dir *opendir(const char *name);
+struct hfl_dirent *readdir(hfl_dir *dir);
+int closedir(hfl_dir *dir);
+]])
+local C = ffi.C
+local X_OK = 1
+
 -- $PATH lookup as exec.LookPath does (names with a slash are used as they are).
-local function look_path(name, basedir)
+local function look_path(name)
   if name:find("/", 1, true) then return name end
   for dir in (os.getenv("PATH") or ""):gmatch("[^:]+") do
     local p = dir .. "/" .. name
-    local f = io.open(p, "rb")
-    if f then
-      f:close()
-      local ok = os.execute("test -x " .. shell_quote(p) .. " && test -f " .. shell_quote(p))
-      if ok == 0 or ok == true then return p end
+    if C.access(p, X_OK) == 0 then
+      local f = io.open(p, "rb")
+      if f then
+        local data, _, code = f:read(0)
+        f:close()
+        if not (data == nil and code == 21) then return p end
+      end
     end
   end
   return nil
@@ -119,7 +133,7 @@ local function env_exec(ctx, envs, command, args, inputs)
       env[k] = v
     end
   end
-  local path = look_path(command, ctx.basedir)
+  local path = look_path(command)
   if not path then
     error(fmt('exec: "%s": executable file not found in $PATH', command), 0)
   end
@@ -159,14 +173,21 @@ end
 
 -- Directory entries sorted by name: { {name=, dir=bool}, … } or nil, err.
 local function list_dir(path)
-  if stat_kind(path) ~= "dir" then
-    if not stat_kind(path) then return nil, "open " .. path .. ": no such file or directory" end
+  local kind = stat_kind(path)
+  if kind ~= "dir" then
+    if not kind then return nil, "open " .. path .. ": no such file or directory" end
     return nil, "readdirent " .. path .. ": not a directory"
   end
-  local p = io.popen("ls -1A " .. shell_quote(path) .. " 2>/dev/null")
+  local d = C.opendir(path)
+  if d == nil then return nil, "open " .. path .. ": permission denied" end
   local names = {}
-  for line in p:lines() do names[#names + 1] = line end
-  p:close()
+  while true do
+    local e = C.readdir(d)
+    if e == nil then break end
+    local n = ffi.string(e.d_name)
+    if n ~= "." and n ~= ".." then names[#names + 1] = n end
+  end
+  C.closedir(d)
   table.sort(names)
   local out = {}
   for i, n in ipairs(names) do out[i] = { name = n, dir = stat_kind(path .. "/" .. n) == "dir" } end
