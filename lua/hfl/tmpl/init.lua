@@ -5,6 +5,7 @@
 --   local t = tmpl.compile(text [, opts])        -- Template | nil, err;  t:execute(data [, xopts])
 --   local set = tmpl.new{ name=, funcs= }        -- several files and their defines:
 --   set:parse(text, name); set:execute(name, data [, xopts])
+--   tmpl.hint(err)                               -- a line of advice for an error, or nil
 --
 -- opts: name (default "stringTemplate", the name Helmfile gives its templates), funcs
 -- (name → function, first in the lookup), missingkey ("error" default | "zero" | "default"),
@@ -301,6 +302,32 @@ function M.render(text, data, opts)
   local t, err = M.compile(text, opts)
   if not t then return nil, err end
   return t.set:_run(t.name, data, opts, 0)
+end
+
+--- A hint to print under a template error, or nil. Errors themselves stay word for word
+--- Go's; callers (state loading, the CLI) add the hint on its own line.
+---@param err string
+---@return string|nil
+function M.hint(err)
+  if type(err) ~= "string" then return nil end
+  local field, key = err:match("at <([^>]*)>: map has no entry for key \"([^\"]*)\"")
+  if key then
+    local path = field:match("^%.(.*)$") or field
+    return sfmt('the key %s is missing: use `get %s "default" .` or `hasKey` to make it optional, '
+      .. 'or define it in your values', quote(key), quote(path))
+  end
+  local fld = err:match("nil pointer evaluating interface {}%.([%w_]+)")
+  if fld then
+    return sfmt("a value on the way to %s is null: guard it with `if`, `with` or `default`", quote(fld))
+  end
+  if err:find("incompatible types for comparison", 1, true) then
+    return "eq/lt compare only values of one kind: an int never equals a float or a string (convert with int, float64 or toString)"
+  end
+  local fn = err:match('function "([^"]+)" not defined')
+  if fn then
+    return sfmt("%s is not a text/template, Sprig or Helmfile function", quote(fn))
+  end
+  return nil
 end
 
 --- The depth limit of {{template}} and include nesting.
