@@ -47,11 +47,13 @@ $(BUILD)/embedded.c: $(LUA_SRC) c/embed.lua | $(BUILD)/obj
 $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Linked under a temporary name and renamed, so a running hfl or spec process that has the
+# old file mapped keeps it intact.
 hfl: $(BUILD)/obj/main.o $(CORE_OBJ) $(BUILD)/obj/embedded.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@ $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@.tmp $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl && mv -f $@.tmp $@
 
 $(CORE_SO): $(CORE_PIC)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@.tmp $^ $(PKG_LIBS) -lm && mv -f $@.tmp $@
 
 # Lets plain `luajit -e 'require "hfl"'` work from the build tree.
 hfl.lua: c/buildtree.lua
@@ -72,10 +74,10 @@ asan:
 	@HFL_ASAN=1 bash spec/support/run-specs.sh
 
 hfl-asan: $(BUILD)/obj/main.o $(CORE_OBJ) $(BUILD)/obj/embedded.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@ $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@.tmp $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl && mv -f $@.tmp $@
 build-asan/hfl/core.so: $(CORE_PIC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@.tmp $^ $(PKG_LIBS) -lm && mv -f $@.tmp $@
 
 bench: all
 	@bash bench/run.sh
