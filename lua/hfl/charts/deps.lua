@@ -1,0 +1,202 @@
+--- Dependencies of local charts (Chart.yaml `dependencies`, or requirements.yaml): when
+--- charts/ does not already hold what Chart.lock (or the constraints) ask for, each dependency
+--- is fetched through the shared cache into charts/ — once per chart directory per run.
+--- Repositories hfl cannot reach itself fall back to one `helm dependency build`.
+local value = require "hfl.value"
+local yaml = require "hfl.yaml"
+local semver = require "hfl.charts.semver"
+local localchart = require "hfl.charts.localchart"
+local repo = require "hfl.charts.repo"
+
+local M = {}
+
+local fmt = string.format
+
+local function str(v)
+  if v == nil or v == value.null then return nil end
+  return type(v) == "string" and v or tostring(v)
+end
+
+local function read_list(path, key)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("*a")
+  f:close()
+  local doc, err = yaml.decode(text, { filename = path })
+  if doc == nil then return nil, err end
+  if value.kind(doc) ~= "map" then return {} end
+  local list = doc[key]
+  if value.kind(list) ~= "list" then return {} end
+  local out = {}
+  for _, d in ipairs(list) do
+    if value.kind(d) == "map" then
+      out[#out + 1] = { name = str(d.name), version = str(d.version), repository = str(d.repository) or "",
+        alias = str(d.alias) }
+    end
+  end
+  return out
+end
+
+--- The chart's declared dependencies and its lock entries.
+---@param dir string
+---@return table|nil deps, table|nil lock_or_err
+function M.declared(dir)
+  local deps, err = read_list(dir .. "/Chart.yaml", "dependencies")
+  if err then return nil, err end
+  if not deps or #deps == 0 then
+    deps, err = read_list(dir .. "/requirements.yaml", "dependencies")
+    if err then return nil, err end
+  end
+  local lock = read_list(dir .. "/Chart.lock", "dependencies") or read_list(dir .. "/requirements.lock", "dependencies")
+  return deps or {}, lock or {}
+end
+
+-- The version a dependency needs: its Chart.lock entry, else its constraint.
+local function wanted(d, lock)
+  for _, l in ipairs(lock) do
+    if l.name == d.name and (l.repository == d.repository or l.repository == "") then return l.version, true end
+  end
+  return d.version, false
+end
+
+-- True when charts/ already holds a version of `d` satisfying `want`.
+local function present(dir, d, want, files)
+  for _, f in ipairs(files) do
+    local v = f:match("^" .. d.name:gsub("%p", "%%%0") .. "%-(%d.*)%.tgz$")
+    if v and (want == v or (want and semver.satisfies(v, want))) then return true end
+    if f == d.name and localchart.exists(dir .. "/charts/" .. f .. "/Chart.yaml") then return true end
+  end
+  return false
+end
+
+local function copy_file(src, dst)
+  local i = io.open(src, "rb")
+  if not i then return nil, "cannot read " .. src end
+  local data = i:read("*a")
+  i:close()
+  local tmp = dst .. ".hfl-tmp"
+  local o, err = io.open(tmp, "wb")
+  if not o then return nil, err end
+  o:write(data)
+  o:close()
+  local ok, rerr = os.rename(tmp, dst)
+  if not ok then os.remove(tmp) return nil, rerr end
+  return true
+end
+
+-- Fetches one dependency into the cache; returns the archive path and version, or nil, err,
+-- or false when hfl cannot reach it (helm must).
+local function fetch(dir, d, want, state, opts)
+  local resolve = require "hfl.charts.resolve"
+  local r = d.repository
+  if r:match("^file://") then
+    local src = localchart.abspath(dir, r:sub(8))
+    local doc, err = localchart.chart_yaml(src)
+    if not doc then return nil, err end
+    local v = str(doc.version) or "0.0.0"
+    local tgz = dir .. "/charts/" .. d.name .. "-" .. v .. ".tgz.hfl-pack"
+    local ok, aerr = require("hfl.archive").create(src, tgz)
+    if not ok then return nil, aerr end
+    return tgz, v, true
+  elseif r:match("^oci://") then
+    local res, err = resolve.oci_chart(r:gsub("/+$", "") .. "/" .. d.name, want, {}, opts)
+    if not res then return nil, err end
+    return res.entry .. "/chart.tgz", res.version
+  elseif r:match("^https?://") then
+    local res, err = resolve.repo_chart(repo.spec { name = "", url = r }, d.name, want, opts)
+    if not res then return nil, err end
+    return res.entry .. "/chart.tgz", res.version
+  else
+    local name = r:match("^@(.+)$") or r:match("^alias:(.+)$")
+    local spec = name and repo.find(state, name)
+    if not spec then return false end
+    local res, err
+    if spec.oci then
+      res, err = resolve.oci_chart("oci://" .. spec.url:gsub("^oci://", ""):gsub("/+$", "") .. "/" .. d.name, want,
+        { username = spec.username, password = spec.password, plain_http = spec.plain_http }, opts)
+    else
+      res, err = resolve.repo_chart(spec, d.name, want, opts)
+    end
+    if not res then return nil, err end
+    return res.entry .. "/chart.tgz", res.version
+  end
+end
+
+local function build(dir, state, opts)
+  local deps, lock = M.declared(dir)
+  if not deps then return nil, lock end
+  if #deps == 0 then return true end
+  local files = localchart.list(dir .. "/charts")
+  local todo = {}
+  for _, d in ipairs(deps) do
+    if not d.name then return nil, dir .. "/Chart.yaml: a dependency has no name" end
+    local want = wanted(d, lock)
+    if not present(dir, d, want, files) then todo[#todo + 1] = { d = d, want = want } end
+  end
+  if #todo == 0 then return true end
+  os.execute("mkdir -p '" .. (dir .. "/charts"):gsub("'", "'\\''") .. "'")
+  local helm_needed = false
+  for _, t in ipairs(todo) do
+    local d = t.d
+    if d.repository == "" then
+      return nil, fmt("%s: dependency %s has no repository and is not in charts/ (add it to charts/ or set repository)",
+        dir .. "/Chart.yaml", d.name)
+    end
+    local tgz, v, packed = fetch(dir, d, t.want, state, opts)
+    if tgz == false then
+      helm_needed = true
+    elseif not tgz then
+      return nil, fmt("%s: dependency %s from %s: %s", dir, d.name, d.repository, tostring(v))
+    else
+      for _, f in ipairs(files) do
+        if f:match("^" .. d.name:gsub("%p", "%%%0") .. "%-%d.*%.tgz$") then os.remove(dir .. "/charts/" .. f) end
+      end
+      local dst = dir .. "/charts/" .. d.name .. "-" .. v .. ".tgz"
+      local ok, err
+      if packed then ok, err = os.rename(tgz, dst) else ok, err = copy_file(tgz, dst) end
+      if not ok then return nil, fmt("%s: writing %s: %s", dir, dst, tostring(err)) end
+    end
+  end
+  if helm_needed then
+    local proc = require "hfl.proc"
+    local argv = { opts.helm_binary or "helm", "dependency", "build", dir }
+    if opts.skip_refresh then argv[#argv + 1] = "--skip-refresh" end
+    local r, err = proc.run(argv)
+    if not r then return nil, err end
+    if r.code ~= 0 then
+      local msg = (r.stderr or ""):gsub("%s+$", ""):gsub("\n", "; ")
+      return nil, fmt("helm dependency build %s failed: %s", dir, msg)
+    end
+  end
+  return true
+end
+
+local done = {}  -- chart dir → {ok=, err=} | {waiting=event}
+
+--- Makes a local chart's charts/ hold its dependencies; at most once per directory per process.
+---@param dir string  absolute chart directory
+---@param state table|nil  for `@name` repositories
+---@param opts table|nil  {skip_refresh=, helm_binary=}
+---@return boolean|nil ok, string|nil err
+function M.build(dir, state, opts)
+  opts = opts or {}
+  local slot = done[dir]
+  if slot then
+    if slot.waiting then slot.waiting:wait() end
+    return slot.ok, slot.err
+  end
+  local proc = require "hfl.proc"
+  slot = { waiting = proc.event() }
+  done[dir] = slot
+  local ok, err = build(dir, state, opts)
+  slot.ok, slot.err = ok, err
+  local ev = slot.waiting
+  slot.waiting = nil
+  ev:fire()
+  return ok, err
+end
+
+--- Forgets which charts were built (specs).
+function M.reset() done = {} end
+
+return M

@@ -1,0 +1,270 @@
+--- One release's chart to a local path: repository charts (index.yaml), OCI registries, chart
+--- archive URLs, git sources and local directories, all through the shared download cache.
+--- Safe to call from many hfl.proc tasks at once: each chart is downloaded once.
+local value = require "hfl.value"
+local semver = require "hfl.charts.semver"
+local index = require "hfl.charts.index"
+local repo = require "hfl.charts.repo"
+local oci = require "hfl.charts.oci"
+local localchart = require "hfl.charts.localchart"
+
+local M = {}
+
+local fmt = string.format
+
+local function str(v)
+  if v == nil or v == value.null then return nil end
+  return type(v) == "string" and v or tostring(v)
+end
+
+local function sha_hex(s)
+  local crypto = require "hfl.core.crypto"
+  return (crypto.digest("sha256", s):gsub(".", function(c) return fmt("%02x", c:byte()) end))
+end
+
+-- Downloads an archive into a cache entry (chart.tgz + chart/<name>/ + meta).
+local function archive_entry(key, get_url, hopts_for, want_digest_for)
+  local cache = require "hfl.charts.cache"
+  local fill = function(tmp)
+    local url, err = get_url()
+    if not url then return nil, err end
+    local http = require "hfl.http"
+    local o = hopts_for(url)
+    o.output = tmp .. "/chart.tgz"
+    local res, herr = http.get(url, o)
+    if not res then return nil, herr end
+    if res.status == 401 or res.status == 403 then
+      return nil, fmt("GET %s: HTTP %d (check the repository credentials)", url, res.status)
+    elseif res.status == 404 then
+      return nil, fmt("GET %s: HTTP 404 (the chart archive is missing: check the URL or refresh the index)", url)
+    elseif res.status ~= 200 then
+      return nil, fmt("GET %s: HTTP %d", url, res.status)
+    end
+    local want = want_digest_for and want_digest_for() or nil
+    if want and want ~= "" and res.sha256 and want:gsub("^sha256:", "") ~= res.sha256 then
+      return nil, fmt("GET %s: digest mismatch (index says %s, got %s): the repository changed or the download is corrupt; retry or check the repository",
+        url, want, res.sha256)
+    end
+    local name, version = localchart.unpack(tmp .. "/chart.tgz", tmp)
+    if not name then return nil, fmt("GET %s: %s (is it a chart archive?)", url, version) end
+    localchart.write_meta(tmp, { name = name, version = version, url = url, sha256 = res.sha256 or "" })
+    return true
+  end
+  local entry, err = cache.get(key, fill)
+  if not entry then return nil, err end
+  local path, meta = localchart.entry_chart(entry)
+  return { path = path, version = meta.version, digest = meta.sha256 ~= "" and ("sha256:" .. (meta.sha256 or "")) or nil,
+    entry = entry, url = meta.url }
+end
+
+local function from_repo(spec, chart, version, opts)
+  local devel = opts.devel
+  local key_version, entry_info
+  local want_digest
+  local idx_entry
+  local function load_entry(v)
+    local idx, err = repo.index(spec, opts)
+    if not idx then return nil, err end
+    local e, gerr = index.get(idx, chart, v, devel)
+    if not e then
+      if gerr == "no chart" then
+        return nil, fmt("no chart named %q in %s (check the chart name)", chart, index.index_url(spec.url))
+      elseif gerr == "no version" then
+        return nil, fmt("no version matches %q (available: %s)", v or "", table.concat(index.versions(idx, chart), ", "))
+      end
+      return nil, gerr
+    end
+    if not e.urls[1] then return nil, fmt("%s: chart %s %s has no URL", index.index_url(spec.url), chart, e.version) end
+    return e
+  end
+  if semver.is_exact(version) then
+    key_version = version
+  else
+    local e, err = load_entry(version)
+    if not e then return nil, err end
+    idx_entry, key_version = e, e.version
+  end
+  local key = "repo " .. spec.url .. " " .. chart .. " " .. key_version
+  local aerr
+  entry_info, aerr = archive_entry(key, function()
+    if not idx_entry then
+      local e, err = load_entry(key_version)
+      if not e then return nil, err end
+      idx_entry = e
+    end
+    want_digest = idx_entry.digest
+    return index.resolve_url(spec.url, idx_entry.urls[1])
+  end, function(url) return repo.http_opts(spec, url) end, function() return want_digest end)
+  if not entry_info then return nil, aerr end
+  entry_info.version = entry_info.version or key_version
+  return entry_info
+end
+
+local clients = {}
+local function oci_client(host, o)
+  local k = host .. "\0" .. tostring(o.username) .. "\0" .. tostring(o.plain_http)
+  clients[k] = clients[k] or oci.client(host, o)
+  return clients[k]
+end
+
+--- Pulls an OCI chart: `ref` = oci://host/path/chart[:tag][@digest]; `version` may be a range.
+local function from_oci(ref, version, o, opts)
+  local r, err = oci.parse(ref)
+  if not r then return nil, err end
+  local vdigest
+  if version then
+    local v, d = version:match("^(.-)@(sha256:%x+)$")
+    if v then version, vdigest = v ~= "" and v or nil, d end
+  end
+  local digest = r.digest or vdigest
+  local c = oci_client(r.host, o)
+  local tag = version ~= nil and version ~= "" and version or r.tag
+  local reference
+  if digest then
+    reference = digest
+  else
+    local v, verr = oci.select_version(c, r, tag, opts.devel)
+    if not v then return nil, verr end
+    tag, reference = v, v
+  end
+  local key = "oci://" .. r.host .. "/" .. r.repo .. (digest and ("@" .. digest) or (":" .. tag))
+  local cache = require "hfl.charts.cache"
+  local entry, cerr = cache.get(key, function(tmp)
+    local m, merr = oci.manifest(c, r.repo, reference)
+    if not m then return nil, merr end
+    local ok, lerr = oci.download_layer(c, r.repo, m, tmp .. "/chart.tgz")
+    if not ok then return nil, lerr end
+    local name, ver = localchart.unpack(tmp .. "/chart.tgz", tmp)
+    if not name then return nil, ref .. ": " .. ver end
+    localchart.write_meta(tmp, { name = name, version = ver, url = ref, digest = m.digest })
+    return true
+  end)
+  if not entry then return nil, cerr end
+  local path, meta = localchart.entry_chart(entry)
+  return { path = path, version = meta.version, digest = meta.digest, entry = entry, url = ref }
+end
+
+--- The version constraint of a release after the lock file (Helmfile: the first locked
+--- version of that chart name satisfying the release's constraint).
+---@return string|nil version, string|nil err
+function M.locked_version(lock, chart_name, version)
+  if not lock then return version end
+  local c = version
+  if c == nil or c == "" then c = "*" end
+  for _, d in ipairs(lock.dependencies or {}) do
+    if d.name == chart_name and semver.satisfies(d.version, c) then return d.version end
+  end
+  return nil, fmt("no resolved dependency found for %q, running \"hfl deps\" may resolve the issue", chart_name)
+end
+
+--- Resolves one release's chart to a local path.
+---@param release table {name=, chart=, version=, devel=, plainHttp=, namespace=}
+---@param state table {dir=, doc={repositories=...}} (an issue-4 State or a plain table)
+---@param opts table|nil {skip_refresh=, devel=, lock=parsed lock|nil, deps=false to skip local deps, plain_http=}
+---@return table|nil result {path=, version=, digest=, source=, kind=}, string|nil err
+function M.resolve(release, state, opts)
+  opts = opts or {}
+  local name = str(release.name) or "?"
+  local chart = str(release.chart)
+  if not chart or chart == "" then return nil, fmt("release %s: no chart (set `chart:`)", name) end
+  local version = str(release.version)
+  local basedir = state and state.dir or os.getenv("PWD") or "."
+  local ropts = { skip_refresh = opts.skip_refresh, devel = opts.devel or release.devel == true,
+    timeout = opts.timeout }
+  local kind = localchart.classify(chart, basedir)
+  local res, err, source
+  if kind == "oci" then
+    source = chart
+    if version == "latest" then
+      err = "version \"latest\" is not supported for OCI charts (name a version or a range)"
+    else
+      res, err = from_oci(chart, version, { plain_http = opts.plain_http or release.plainHttp == true,
+        registry_config = opts.registry_config }, ropts)
+    end
+  elseif kind == "getter" then
+    source = chart
+    local git = require "hfl.charts.git"
+    local r, gerr = git.fetch(chart)
+    if r then
+      res = { path = r.path, version = version, digest = r.commit, kind = "git" }
+    else
+      err = gerr
+    end
+  elseif kind == "url" then
+    source = chart
+    res, err = M.url_chart(chart)
+  elseif kind == "local" then
+    local path = localchart.abspath(basedir, chart)
+    source = path
+    if localchart.is_dir(path) then
+      res = { path = path, version = version, kind = "local" }
+      if opts.deps ~= false and localchart.exists(path .. "/Chart.yaml") then
+        local deps = require "hfl.charts.deps"
+        local ok, derr = deps.build(path, state, opts)
+        if not ok then res, err = nil, derr end
+      end
+    elseif localchart.exists(path) then
+      res = { path = path, version = version, kind = "local" }
+    else
+      err = fmt("%s: no such chart directory or archive (check `chart:` against %s)", path, basedir)
+    end
+  else
+    local rname, cname = chart:match("^([^/]+)/(.+)$")
+    local spec = repo.find(state, rname)
+    if not spec then
+      return nil, fmt("release %s: chart %s: no repository named %q in `repositories:` (add it, or use a path or oci:// URL)",
+        name, chart, rname)
+    end
+    if opts.lock then
+      local lname = spec.oci and cname:match("([^/]+)$") or cname
+      local lv, lerr = M.locked_version(opts.lock, lname, version)
+      if not lv then return nil, fmt("release %s: chart %s: %s", name, chart, lerr) end
+      version = lv
+    end
+    if spec.oci then
+      source = "oci://" .. spec.url:gsub("^oci://", ""):gsub("/+$", "") .. "/" .. cname
+      res, err = from_oci(source, version, { username = spec.username, password = spec.password,
+        plain_http = spec.plain_http or opts.plain_http or release.plainHttp == true,
+        ca_file = spec.ca_file, cert_file = spec.cert_file, key_file = spec.key_file, insecure = spec.insecure,
+        registry_config = spec.registry_config or opts.registry_config }, ropts)
+    else
+      source = spec.url
+      res, err = from_repo(spec, cname, version, ropts)
+    end
+  end
+  if not res then
+    return nil, fmt("release %s: chart %s%s: %s", name, chart,
+      (source and source ~= chart) and (" (" .. source .. ")") or "", tostring(err))
+  end
+  res.source = source
+  res.kind = res.kind or kind
+  return res
+end
+
+--- Resolves many releases concurrently (at most `n` at once); results in order.
+---@param releases table[]
+---@param state_of fun(release:table):table  the state of a release
+---@param opts table|nil  as for resolve, plus concurrency=
+---@return table[] results  {result=, err=} per release
+function M.resolve_all(releases, state_of, opts)
+  opts = opts or {}
+  local proc = require "hfl.proc"
+  local n = opts.concurrency
+  if not n or n <= 0 then n = 8 end
+  return proc.map(releases, n, function(r)
+    local res, err = M.resolve(r, state_of(r), opts)
+    return { result = res, err = err }
+  end)
+end
+
+M._sha_hex = sha_hex
+--- A chart of a classic repository (spec from hfl.charts.repo) → {path=, version=, entry=, ...}.
+M.repo_chart = from_repo
+--- An OCI chart → {path=, version=, digest=, entry=}.
+M.oci_chart = from_oci
+--- A chart archive URL → {path=, version=, entry=}.
+function M.url_chart(url, hopts)
+  return archive_entry("url " .. url, function() return url end, function() return hopts or {} end)
+end
+
+return M
