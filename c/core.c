@@ -10,6 +10,9 @@ static const luaL_Reg modules[] = {
     {"proc", luaopen_hfl_core_proc},
     {"regex", luaopen_hfl_core_regex},
     {"crypto", luaopen_hfl_core_crypto},
+    {"http", luaopen_hfl_core_http},
+    {"archive", luaopen_hfl_core_archive},
+    {"fs", luaopen_hfl_core_fs},
     {"git", luaopen_hfl_core_git},
     {NULL, NULL},
 };

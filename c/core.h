@@ -10,6 +10,9 @@ int luaopen_hfl_core_yaml(lua_State *L);
 int luaopen_hfl_core_proc(lua_State *L);
 int luaopen_hfl_core_regex(lua_State *L);
 int luaopen_hfl_core_crypto(lua_State *L);
+int luaopen_hfl_core_http(lua_State *L);
+int luaopen_hfl_core_archive(lua_State *L);
+int luaopen_hfl_core_fs(lua_State *L);
 int luaopen_hfl_core_git(lua_State *L);
 
 #endif

@@ -66,6 +66,11 @@ struct timer {
 };
 
 struct hfl_loop {
+    struct {
+        void (*fn)(void *ud);
+        void *ud;
+    } on_free[4];
+    int non_free;
     struct watch *watches;
     size_t nwatch, watch_cap;
     struct timer *timers;
@@ -262,6 +267,8 @@ void hfl_loop_free(struct hfl_loop *loop)
 {
     if (!loop)
         return;
+    for (int i = 0; i < loop->non_free; i++)
+        loop->on_free[i].fn(loop->on_free[i].ud);
     while (loop->live) {
         struct hfl_child *c = loop->live;
         if (!c->reaped) {
@@ -288,6 +295,15 @@ void hfl_loop_free(struct hfl_loop *loop)
 
 int hfl_loop_live(const struct hfl_loop *loop) { return loop->nlive; }
 int hfl_loop_watching(const struct hfl_loop *loop) { return (int)(loop->nwatch + loop->ntimer); }
+
+int hfl_loop_on_free(struct hfl_loop *loop, void (*fn)(void *ud), void *ud)
+{
+    if (loop->non_free == (int)(sizeof loop->on_free / sizeof loop->on_free[0]))
+        return ENOMEM;
+    loop->on_free[loop->non_free].fn = fn;
+    loop->on_free[loop->non_free++].ud = ud;
+    return 0;
+}
 
 int hfl_loop_watch(struct hfl_loop *loop, int fd, int events, hfl_watch_fn fn, void *ud)
 {

@@ -91,6 +91,9 @@ typedef void (*hfl_timer_fn)(void *ud);
 int hfl_loop_watch(struct hfl_loop *loop, int fd, int events, hfl_watch_fn fn, void *ud);
 /* Sets owner's timer (at <= 0: cancels it). Returns 0 or ENOMEM. */
 int hfl_loop_timer(struct hfl_loop *loop, void *owner, double at, hfl_timer_fn fn);
+/* Calls fn(ud) first thing in hfl_loop_free, while watches and timers can still be changed
+ * (a module owning event sources tears them down there). Returns 0 or ENOMEM. */
+int hfl_loop_on_free(struct hfl_loop *loop, void (*fn)(void *ud), void *ud);
 /* Watches and timers set: while any is, waiting on the loop can end. */
 int hfl_loop_watching(const struct hfl_loop *loop);
 

@@ -1,0 +1,222 @@
+/* hfl.core.fs: the Lua binding of c/fs.c, plus list/stat/pid. Failures return nil, message,
+ * errno name ("EEXIST", "EWOULDBLOCK", …) so callers can tell expected ones apart. Locks are
+ * full userdata; collecting one releases it. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "core.h"
+#include "fs.h"
+
+#define LOCK_MT "hfl.core.fs.lock"
+
+struct llock {
+    int fd;
+};
+
+static const char *errno_name(int e)
+{
+    switch (e) {
+    case EEXIST: return "EEXIST";
+    case ENOENT: return "ENOENT";
+    case EWOULDBLOCK: return "EWOULDBLOCK";
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case ENOTDIR: return "ENOTDIR";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    default: return "EOTHER";
+    }
+}
+
+static int fail(lua_State *L, const char *what, const char *path, int e)
+{
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s %s: %s", what, path, strerror(e));
+    lua_pushstring(L, errno_name(e));
+    return 3;
+}
+
+static int ok(lua_State *L, const char *what, const char *path, int e)
+{
+    if (e)
+        return fail(L, what, path, e);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+// lock | nil, err, code = fs.lock(path [, nonblock])  -- exclusive flock, held until lock:unlock()
+static int l_lock(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    int nonblock = lua_toboolean(L, 2);
+    struct llock *lk = lua_newuserdata(L, sizeof *lk);
+    lk->fd = -1;
+    luaL_getmetatable(L, LOCK_MT);
+    lua_setmetatable(L, -2);
+    int e = hfl_fs_lock(path, nonblock, &lk->fd);
+    if (e)
+        return fail(L, "cannot lock", path, e);
+    return 1;
+}
+
+// lock:unlock()
+static int lock_unlock(lua_State *L)
+{
+    struct llock *lk = luaL_checkudata(L, 1, LOCK_MT);
+    if (lk->fd >= 0)
+        close(lk->fd);
+    lk->fd = -1;
+    return 0;
+}
+
+// path | nil, err = fs.mkdtemp(template)  -- template ends in XXXXXX
+static int l_mkdtemp(lua_State *L)
+{
+    size_t n;
+    const char *t = luaL_checklstring(L, 1, &n);
+    char *p = malloc(n + 1);
+    if (!p)
+        return luaL_error(L, "hfl.core.fs: out of memory");
+    memcpy(p, t, n + 1);
+    if (!mkdtemp(p)) {
+        int e = errno;
+        free(p);
+        return fail(L, "cannot create a directory like", t, e);
+    }
+    lua_pushstring(L, p);
+    free(p);
+    return 1;
+}
+
+// true | nil, err, code = fs.rename(from, to [, noreplace])
+static int l_rename(lua_State *L)
+{
+    const char *from = luaL_checkstring(L, 1), *to = luaL_checkstring(L, 2);
+    int e = hfl_fs_rename(from, to, lua_toboolean(L, 3));
+    if (e) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "cannot rename %s to %s: %s", from, to, strerror(e));
+        lua_pushstring(L, errno_name(e));
+        return 3;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+// true | nil, err = fs.fsync(path)
+static int l_fsync(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1);
+    return ok(L, "cannot fsync", p, hfl_fs_fsync(p));
+}
+
+// hex | nil, err = fs.sha256(path)
+static int l_sha256(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1);
+    char hex[65] = {0};
+    int e = hfl_fs_sha256(p, hex);
+    if (e)
+        return fail(L, "cannot read", p, e);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
+// true | nil, err = fs.rm_r(path, root)  -- refuses paths not strictly inside root
+static int l_rm_r(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1), *root = luaL_checkstring(L, 2);
+    return ok(L, "cannot remove", p, hfl_fs_rm_r(p, root));
+}
+
+// true | nil, err = fs.mkdir_p(path)
+static int l_mkdir_p(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1);
+    return ok(L, "cannot create directory", p, hfl_fs_mkdir_p(p));
+}
+
+// bytes | nil, err = fs.du(path)
+static int l_du(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1);
+    long long n;
+    int e = hfl_fs_du(p, &n);
+    if (e)
+        return fail(L, "cannot measure", p, e);
+    lua_pushnumber(L, (lua_Number)n);
+    return 1;
+}
+
+// names | nil, err = fs.list(dir)  -- without "." and "..", unsorted
+static int l_list(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1);
+    DIR *d = opendir(p);
+    if (!d)
+        return fail(L, "cannot list", p, errno);
+    lua_newtable(L);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        lua_pushstring(L, de->d_name);
+        lua_rawseti(L, -2, ++n);
+    }
+    closedir(d);
+    return 1;
+}
+
+// st | nil, err, code = fs.stat(path)  -- lstat: {type="file"|"dir"|"link"|"other", size=, mtime=}
+static int l_stat(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1);
+    struct stat st;
+    if (lstat(p, &st) != 0)
+        return fail(L, "cannot stat", p, errno);
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "dir"
+                      : S_ISLNK(st.st_mode) ? "link" : "other");
+    lua_setfield(L, -2, "type");
+    lua_pushnumber(L, (lua_Number)st.st_size);
+    lua_setfield(L, -2, "size");
+    lua_pushnumber(L, (lua_Number)st.st_mtime);
+    lua_setfield(L, -2, "mtime");
+    return 1;
+}
+
+// pid = fs.pid()
+static int l_pid(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)getpid());
+    return 1;
+}
+
+static const luaL_Reg funcs[] = {
+    {"lock", l_lock}, {"mkdtemp", l_mkdtemp}, {"rename", l_rename}, {"fsync", l_fsync},
+    {"sha256", l_sha256}, {"rm_r", l_rm_r}, {"mkdir_p", l_mkdir_p}, {"du", l_du},
+    {"list", l_list}, {"stat", l_stat}, {"pid", l_pid}, {NULL, NULL},
+};
+
+int luaopen_hfl_core_fs(lua_State *L)
+{
+    if (luaL_newmetatable(L, LOCK_MT)) {
+        lua_pushcfunction(L, lock_unlock);
+        lua_setfield(L, -2, "__gc");
+        lua_newtable(L);
+        lua_pushcfunction(L, lock_unlock);
+        lua_setfield(L, -2, "unlock");
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    lua_newtable(L);
+    luaL_register(L, NULL, funcs);
+    return 1;
+}
