@@ -1,0 +1,214 @@
+--- `helmfile build`'s output: per state `---`, `#  Source: PATH`, then the state after release
+--- templating as YAML, keys in Helmfile's struct order (compat §9.2).
+local value = require "hfl.value"
+local yaml = require "hfl.yaml"
+local release = require "hfl.state.release"
+
+local M = {}
+
+-- Free-form content (values, labels, …) prints with sorted keys, as Go maps do.
+local function sorted(v)
+  local k = value.kind(v)
+  if k == "map" then
+    local m = value.map()
+    for _, key in ipairs(value.sorted_keys(v)) do m[key] = sorted(v[key]) end
+    return m
+  elseif k == "list" then
+    local l = value.list()
+    for i = 1, #v do l[i] = sorted(v[i]) end
+    return l
+  end
+  return v
+end
+M._sorted = sorted
+
+local function empty(v)
+  if v == nil or v == value.null or v == "" then return true end
+  local k = value.kind(v)
+  if (k == "map" or k == "list") and next(v) == nil then return true end
+  return false
+end
+
+local PLAIN_BOOL = { insecureSkipTLSVerify = true, plainHttp = true, forceGoGetter = true }
+local SETVALUE_ORDER = { "name", "value", "file", "values" }
+
+local function setvalues(l)
+  local out = value.list()
+  for i = 1, #l do
+    local m = value.map()
+    for _, k in ipairs(SETVALUE_ORDER) do
+      if not empty(l[i][k]) then m[k] = sorted(l[i][k]) end
+    end
+    out[i] = m
+  end
+  return out
+end
+
+--- A release (or template) as `build` prints it.
+---@param r table  Release or checked spec map
+---@return table map
+function M.release_map(r)
+  local m = value.map()
+  for _, f in ipairs(release.FIELDS) do
+    local k, kind = f[1], f[2]
+    local v = r[k]
+    if kind == "bool" then
+      if v ~= nil and v ~= value.null and not (PLAIN_BOOL[k] and v == false) then m[k] = v end
+    elseif kind == "int" or kind == "float" then
+      if v ~= nil and v ~= value.null then m[k] = v end
+    elseif kind == "setvalues" then
+      if not empty(v) then m[k] = setvalues(v) end
+    elseif not empty(v) then
+      m[k] = sorted(v)
+    end
+  end
+  return m
+end
+
+local HD_ORDER = {
+  { "kubeContext" }, { "args" }, { "diffArgs" }, { "syncArgs" }, { "templateArgs" }, { "verify", true },
+  { "keyring" }, { "enableDNS", true }, { "skipSchemaValidation" }, { "devel", true }, { "wait", true },
+  { "waitRetries", 0 }, { "waitForJobs", true }, { "timeout", 0 }, { "recreatePods", true },
+  { "force", true }, { "atomic", true }, { "rollbackOnFailure", true }, { "cleanupOnFail" },
+  { "forceConflicts", true }, { "historyMax" }, { "createNamespace" }, { "skipCRDs" },
+  { "skipDeps", true }, { "skipRefresh", true }, { "reuseValues", true }, { "postRenderer" },
+  { "postRendererArgs" }, { "cascade" }, { "suppressOutputLineRegex" },
+  { "disableAutoDetectedKubeVersionForDiff" }, { "disableValidation" }, { "disableOpenAPIValidation" },
+  { "insecureSkipTLSVerify" }, { "plainHttp" }, { "deleteWait" }, { "deleteTimeout" },
+  { "syncReleaseLabels" }, { "takeOwnership" }, { "serverSide" }, { "trackMode" }, { "helmStuckGrace" },
+}
+
+-- helmDefaults fields Go holds as pointers: printed when set, even to false.
+local HD_POINTER = { skipSchemaValidation = true, historyMax = true, createNamespace = true,
+  postRenderer = true, cascade = true, disableAutoDetectedKubeVersionForDiff = true,
+  disableValidation = true, disableOpenAPIValidation = true, syncReleaseLabels = true,
+  takeOwnership = true, serverSide = true }
+
+local function helm_defaults(hd)
+  if value.kind(hd) ~= "map" or next(hd) == nil then return nil end
+  local m = value.map()
+  for _, f in ipairs(HD_ORDER) do
+    local k, zero = f[1], f[2]
+    local v = hd[k]
+    if v == value.null then v = nil end
+    if zero ~= nil then
+      if v == nil then v = (zero == true) and false or zero end
+      m[k] = v
+    elseif v ~= nil and (HD_POINTER[k] or (v ~= false and v ~= 0 and not empty(v))) then
+      m[k] = sorted(v)
+    end
+  end
+  return m
+end
+
+local ENV_ORDER = { "values", "secrets", "kubeContext", "missingFileHandler", "missingFileHandlerConfig",
+  "mergeStrategy" }
+
+local function environments(envs)
+  if value.kind(envs) ~= "map" or next(envs) == nil then return nil end
+  local m = value.map()
+  for _, name in ipairs(value.sorted_keys(envs)) do
+    local e, out = envs[name], value.map()
+    if value.kind(e) == "map" then
+      for _, k in ipairs(ENV_ORDER) do
+        if not empty(e[k]) then out[k] = sorted(e[k]) end
+      end
+    end
+    m[name] = out
+  end
+  return m
+end
+
+local function filepath_of(s)
+  if s.filepath then return s.filepath end
+  local chain = s.chain or {}
+  local path = s.path or ""
+  local parent = chain[#chain - 1]
+  if parent then
+    local dir = parent:match("^(.*)/[^/]*$") or ""
+    if path:sub(1, #dir + 1) == dir .. "/" then return path:sub(#dir + 2) end
+    return path
+  end
+  return path:match("([^/]*)$")
+end
+
+--- One state as build prints it (without the `---` / Source header).
+---@param s table  a State with releases_built
+---@param rels table[]  the releases to print
+---@param opts? {embed_values?: boolean}
+---@return string|nil text, string|nil err
+function M.state_yaml(s, rels, opts)
+  local doc = s.doc or value.map()
+  local m = value.map()
+  m.filepath = filepath_of(s)
+  m.helmBinary = (type(doc.helmBinary) == "string" and doc.helmBinary ~= "") and doc.helmBinary or "helm"
+  m.kustomizeBinary = (type(doc.kustomizeBinary) == "string" and doc.kustomizeBinary ~= "")
+    and doc.kustomizeBinary or "kustomize"
+  local function put(k, v) if not empty(v) then m[k] = v end end
+  put("values", sorted(doc.values))
+  put("environments", environments(doc.environments))
+  put("bases", sorted(doc.bases))
+  put("helmDefaults", helm_defaults(doc.helmDefaults))
+  put("helmfiles", sorted(doc.helmfiles))
+  put("kubeContext", doc.kubeContext)
+  put("namespace", doc.namespace)
+  put("chart", doc.chart)
+  put("repositories", sorted(doc.repositories))
+  put("commonLabels", sorted(doc.commonLabels))
+  local list = value.list()
+  for i, r in ipairs(rels) do
+    local view = r
+    if opts and opts.embed_values then
+      local rv = require "hfl.state.releasevalues"
+      view = setmetatable({}, { __index = r })
+      for _, f in ipairs { "values", "secrets" } do
+        if r[f] then
+          local l, err = rv.embed(r, r[f])
+          if not l then return nil, err end
+          view[f] = l
+        end
+      end
+    end
+    list[i] = M.release_map(view)
+  end
+  put("releases", list)
+  put("llm", sorted(doc.llm))
+  put("apiVersions", sorted(doc.apiVersions))
+  put("kubeVersion", doc.kubeVersion)
+  put("hooks", sorted(doc.hooks))
+  local templates = value.map()
+  if value.kind(doc.templates) == "map" then
+    for _, name in ipairs(value.sorted_keys(doc.templates)) do
+      local spec = release.check(doc.templates[name] == value.null and value.map() or doc.templates[name],
+        "template", function() return "" end)
+      templates[name] = spec and M.release_map(spec) or value.map()
+    end
+  end
+  m.templates = templates
+  put("defaultInherit", sorted(doc.defaultInherit))
+  put("missingFileHandler", doc.missingFileHandler)
+  put("missingFileHandlerConfig", sorted(doc.missingFileHandlerConfig))
+  put("lockFilePath", doc.lockFilePath)
+  m.renderedvalues = sorted(s.values or value.map())
+  return yaml.encode(m, { sort = false })
+end
+
+--- The whole `build` output for a loaded state object.
+---@param st table  hfl.state object
+---@param opts? {embed_values?: boolean}
+---@return string|nil text, string|nil err
+function M.build(st, opts)
+  local parts = {}
+  for _, s in ipairs(st.states) do
+    local rels, err = st:filtered(s)
+    if not rels then return nil, err end
+    if #rels > 0 then
+      local text, err = M.state_yaml(s, rels, opts)
+      if not text then return nil, err end
+      parts[#parts + 1] = ("---\n#  Source: %s\n\n%s"):format(s.path or "", text)
+    end
+  end
+  return table.concat(parts)
+end
+
+return M

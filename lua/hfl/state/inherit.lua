@@ -1,0 +1,132 @@
+--- Release templates: `inherit:` and `defaultInherit` (compat §2.5). Inheriting is a fill-only
+--- merge: templates in order, then the release; a field keeps the first value set (a template
+--- beats the release's own value, as in Helmfile), maps are filled key by key and lists are
+--- concatenated (templates' items first).
+local value = require "hfl.value"
+local log = require "hfl.log"
+
+local M = {}
+
+local EXCEPT = { labels = true, values = true, valuesTemplate = true, set = true, setString = true,
+  setTemplate = true, secrets = true }
+
+-- Fields Go holds as plain (non-pointer) bools: false is "unset" for the merge.
+local PLAIN_BOOL = { insecureSkipTLSVerify = true, plainHttp = true, forceGoGetter = true }
+
+local function is_unset(k, v)
+  if v == nil or v == value.null or v == "" then return true end
+  return v == false and PLAIN_BOOL[k] == true
+end
+
+local function fill(dst, src, top)
+  for _, k in ipairs(value.keys(src)) do
+    local s, d = src[k], dst[k]
+    if is_unset(top and k or nil, d) then
+      if not is_unset(top and k or nil, s) then dst[k] = value.copy(s) end
+    else
+      local kd, ks = value.kind(d), value.kind(s)
+      if kd == "list" and ks == "list" then
+        for i = 1, #s do d[#d + 1] = value.copy(s[i]) end
+      elseif kd == "map" and ks == "map" then
+        fill(d, s, false)
+      end
+    end
+  end
+end
+M._fill = fill
+
+--- The effective inherit list: `defaultInherit` names not named by the release, then the
+--- release's own entries (blank names dropped).
+---@param default_inherit any  string or list of strings (or nil)
+---@param inherit any  the release's `inherit` (list of {template, except}, or one map)
+---@return table[] entries {template=, except={...}}
+function M.effective(default_inherit, inherit)
+  local own = {}
+  if value.kind(inherit) == "map" then
+    log.warn("inherit as a map is deprecated: use a list of {template: NAME}")
+    inherit = { inherit }
+  end
+  local existing = {}
+  for _, e in ipairs(inherit or {}) do
+    local name = type(e) == "table" and e.template
+    name = type(name) == "string" and name:match("^%s*(.-)%s*$") or ""
+    if name ~= "" then
+      existing[name] = true
+      own[#own + 1] = { template = name, except = e.except }
+    end
+  end
+  local defaults = default_inherit
+  if type(defaults) == "string" then defaults = { defaults } end
+  local out = {}
+  for _, name in ipairs(defaults or {}) do
+    name = tostring(name):match("^%s*(.-)%s*$")
+    if name ~= "" and not existing[name] then
+      existing[name] = true
+      out[#out + 1] = { template = name }
+    end
+  end
+  for _, e in ipairs(own) do out[#out + 1] = e end
+  return out
+end
+
+local function cyclic(msg) return setmetatable({ msg = msg }, { __tostring = function(e) return e.msg end }) end
+
+local function resolve(spec, entries, templates, path, name)
+  local merged = value.map()
+  for _, e in ipairs(entries) do
+    local tname = e.template
+    local p = {}
+    for i, t in ipairs(path) do p[i] = t end
+    p[#p + 1] = tname
+    for _, t in ipairs(path) do
+      if t == tname then
+        return nil, cyclic("cyclic inheritance detected: " .. table.concat(p, "->"))
+      end
+    end
+    local tpl = templates and templates[tname]
+    if value.kind(tpl) ~= "map" then
+      return nil, ('release "%s" tried to inherit inexistent release template "%s"'):format(name, tname)
+    end
+    local src, err = resolve(tpl, M.effective(nil, tpl.inherit), templates, p, name)
+    if not src then
+      if type(err) == "table" then return nil, err end
+      return nil, ('unable to load release template "%s": %s'):format(tname, err)
+    end
+    for _, k in ipairs(e.except or {}) do
+      if not EXCEPT[k] then
+        return nil, ('"%s" is not allowed under `inherit`. Allowed values are "set", "setTemplate", '
+          .. '"values", "valuesTemplate", "secrets", and "labels"'):format(tostring(k))
+      end
+      src[k] = nil
+    end
+    fill(merged, src, true)
+  end
+  fill(merged, spec, true)
+  merged.inherit = nil
+  return merged
+end
+
+--- The release merged with the templates it inherits (recursively).
+---@param spec table  raw release map
+---@param templates table|nil  the state's `templates:` map
+---@param default_inherit any  the state's `defaultInherit`
+---@return table|nil release, string|nil err
+function M.apply(spec, templates, default_inherit)
+  local entries = M.effective(default_inherit, spec.inherit)
+  if #entries == 0 then
+    local r = value.copy(spec)
+    r.inherit = nil
+    return r
+  end
+  local name = type(spec.name) == "string" and spec.name or tostring(spec.name or "")
+  local r, err = resolve(spec, entries, templates, {}, name)
+  if not r then
+    if type(err) == "table" then
+      return nil, ('unable to load release "%s" with template: %s'):format(name, err.msg)
+    end
+    return nil, err
+  end
+  return r
+end
+
+return M

@@ -1,0 +1,354 @@
+--- The values a release gets (what `write-values` writes): valuesTemplate and values entries in
+--- order (files relative to the state dir, `.gotmpl` rendered with the release data, `.lua`
+--- through hfl.state.luafile, inline maps), then secrets (decrypted), merged as Helmfile's
+--- write-values does (mergo override: maps deep, lists and scalars replaced, an explicit null
+--- sets null); then, unless opts.set == false, the release's set/setString/setTemplate applied
+--- the way helm applies --set, --set-string and --set-file.
+local value = require "hfl.value"
+local yaml = require "hfl.yaml"
+local json_ok, json = pcall(require, "hfl.stdlib.json")
+
+local M = {}
+
+local MERGE = { nulls = "set", lists = "replace" }
+local fmt = string.format
+
+--- Helm's typed --set value: true/false (any case) → bool, null → null, "0" → 0, digits not
+--- starting with 0 → int, else the string.
+---@param s string
+---@return any
+function M.typed(s)
+  local l = s:lower()
+  if l == "true" then return true end
+  if l == "false" then return false end
+  if l == "null" then return value.null end
+  if s == "0" then return 0 end
+  if s:sub(1, 1) ~= "0" and s:match("^[+-]?%d+$") then
+    local digits = s:gsub("^%+", "")
+    local n = tonumber(digits)
+    if n and #digits <= 19 and (math.abs(n) < 2 ^ 63) then return value.int(digits) end
+  end
+  return s
+end
+
+-- Parses a key path `a.b[0].c` (backslash escapes) into segments (strings and 0-based ints).
+local function parse_key(key)
+  local segs, buf, i, n = {}, {}, 1, #key
+  while i <= n do
+    local c = key:sub(i, i)
+    if c == "\\" and i < n then
+      buf[#buf + 1] = key:sub(i + 1, i + 1)
+      i = i + 2
+    elseif c == "." then
+      if #buf > 0 then segs[#segs + 1] = table.concat(buf) end
+      buf = {}
+      i = i + 1
+    elseif c == "[" then
+      if #buf > 0 then segs[#segs + 1] = table.concat(buf) end
+      buf = {}
+      local close = key:find("]", i, true)
+      if not close then return nil, fmt("key %q has an unclosed [", key) end
+      local idx = tonumber(key:sub(i + 1, close - 1))
+      if not idx or idx < 0 or idx ~= math.floor(idx) then
+        return nil, fmt("key %q has an invalid index %q", key, key:sub(i + 1, close - 1))
+      end
+      if idx > 65536 then return nil, fmt("index of %d is greater than maximum supported index 65536", idx) end
+      segs[#segs + 1] = idx
+      i = close + 1
+    else
+      buf[#buf + 1] = c
+      i = i + 1
+    end
+  end
+  if #buf > 0 then segs[#segs + 1] = table.concat(buf) end
+  if #segs == 0 then return nil, fmt("key %q is empty", key) end
+  return segs
+end
+M.parse_key = parse_key
+
+--- Sets a value at a key path in a values map (maps and lists created as needed; lists grown
+--- with nulls).
+---@param root table
+---@param segs (string|integer)[]
+---@param v any
+---@return boolean|nil ok, string|nil err
+function M.set_path(root, segs, v)
+  local cur = root
+  for i = 1, #segs do
+    local s, last = segs[i], i == #segs
+    local key = type(s) == "number" and s + 1 or s
+    local kind = value.kind(cur)
+    if type(s) == "number" and kind ~= "list" then return nil, "cannot index a non-list with [" .. s .. "]" end
+    if type(s) == "string" and kind ~= "map" then return nil, "cannot set key " .. s .. " on a non-map" end
+    if type(s) == "number" then
+      for j = #cur + 1, key - 1 do cur[j] = value.null end
+    end
+    if last then
+      cur[key] = v
+    else
+      local want = type(segs[i + 1]) == "number" and "list" or "map"
+      local nxt = cur[key]
+      if value.kind(nxt) ~= want then
+        nxt = want == "list" and value.list() or value.map()
+        cur[key] = nxt
+      end
+      cur = nxt
+    end
+  end
+  return true
+end
+
+--- Applies a helm --set / --set-string argument (`a.b=c,d[0]=x,e={1,2}`) to a values map.
+---@param root table
+---@param text string
+---@param opts? {string?: boolean}
+---@return boolean|nil ok, string|nil err
+function M.apply_set(root, text, opts)
+  local as_string = opts and opts.string
+  local i, n = 1, #text
+  while i <= n do
+    local kbuf = {}
+    while i <= n do
+      local c = text:sub(i, i)
+      if c == "\\" and i < n then
+        kbuf[#kbuf + 1] = text:sub(i, i + 1)
+        i = i + 2
+      elseif c == "=" then break
+      elseif c == "," then return nil, fmt("key %q has no value", table.concat(kbuf))
+      else
+        kbuf[#kbuf + 1] = c
+        i = i + 1
+      end
+    end
+    local key = table.concat(kbuf)
+    if i > n then return nil, fmt("key %q has no value", key) end
+    i = i + 1
+    local v
+    if text:sub(i, i) == "{" and not as_string then
+      local items, buf = value.list(), {}
+      i = i + 1
+      while i <= n do
+        local c = text:sub(i, i)
+        if c == "\\" and i < n then
+          buf[#buf + 1] = text:sub(i + 1, i + 1)
+          i = i + 2
+        elseif c == "," or c == "}" then
+          if #buf > 0 or c == "," then items[#items + 1] = M.typed(table.concat(buf)) end
+          buf = {}
+          i = i + 1
+          if c == "}" then break end
+        else
+          buf[#buf + 1] = c
+          i = i + 1
+        end
+      end
+      v = items
+      if text:sub(i, i) == "," then i = i + 1 end
+    else
+      local buf = {}
+      while i <= n do
+        local c = text:sub(i, i)
+        if c == "\\" and i < n then
+          buf[#buf + 1] = text:sub(i + 1, i + 1)
+          i = i + 2
+        elseif c == "," then
+          i = i + 1
+          break
+        else
+          buf[#buf + 1] = c
+          i = i + 1
+        end
+      end
+      local s = table.concat(buf)
+      v = as_string and s or M.typed(s)
+    end
+    local segs, err = parse_key(key)
+    if not segs then return nil, err end
+    local ok, serr = M.set_path(root, segs, v)
+    if not ok then return nil, fmt("%s: %s", key, serr) end
+  end
+  return true
+end
+
+local function item_string(v)
+  if type(v) == "string" then return v end
+  if json_ok and json.funcs and json.funcs.toJson then
+    local ok, s = pcall(json.funcs.toJson, v)
+    if ok then return s end
+  end
+  return tostring(v)
+end
+
+-- One release `set` / `setString` entry ({name, value | file | values}) applied to root.
+local function apply_entry(root, e, as_string, basedir)
+  local segs, err = parse_key(e.name or "")
+  if not segs then return nil, err end
+  local v
+  if e.file and e.file ~= "" then
+    local path = e.file:sub(1, 1) == "/" and e.file or (basedir .. "/" .. e.file)
+    local f, ferr = io.open(path, "rb")
+    if not f then return nil, fmt("set %s: %s", e.name, ferr) end
+    v = f:read("*a")
+    f:close()
+  elseif e.values then
+    v = value.list()
+    for i = 1, #e.values do
+      local s = item_string(e.values[i])
+      v[i] = as_string and s or M.typed(s)
+    end
+  else
+    local s = e.value or ""
+    v = as_string and s or M.typed(s)
+  end
+  return M.set_path(root, segs, v)
+end
+
+local function read_values_file(rel, path, data)
+  if path:sub(-4) == ".lua" then
+    local ok, luafile = pcall(require, "hfl.state.luafile")
+    if not ok or not luafile.evaluate_values then
+      return nil, path .. ": .lua values files need hfl.state.luafile"
+    end
+    local st = rel.state
+    local env = st.environment or {}
+    local v, err = luafile.evaluate_values(path, { environment = { name = env.name, values = env.values,
+      kubeContext = env.kubeContext }, values = st.values, namespace = rel.namespace,
+      basedir = path:match("^(.*)/[^/]*$") or "." , release = data.Release })
+    if v == nil then return nil, err end
+    return v
+  end
+  local f, ferr = io.open(path, "rb")
+  if not f then return nil, ferr end
+  local text = f:read("*a")
+  f:close()
+  if path:sub(-7) == ".gotmpl" then
+    local out, err = require("hfl.tmpl").render(text, data, { name = path,
+      basedir = path:match("^(.*)/[^/]*$") or ".", missingkey = "error" })
+    if not out then return nil, fmt('failed to render values files "%s": %s', path, err) end
+    text = out
+  end
+  local v, derr = yaml.decode(text, { filename = path })
+  if derr then return nil, derr end
+  return v
+end
+
+local function resolve(rel, entry, kind)
+  local st = rel.state
+  local doc = st.doc or {}
+  local handler = rel.missingFileHandler or (type(doc.missingFileHandler) == "string" and doc.missingFileHandler) or "Error"
+  local path = (rel.valuesPathPrefix or "") .. entry
+  local ok, vals = pcall(require, "hfl.state.values")
+  local files, err
+  if ok and vals.resolve then
+    files, err = vals.resolve(path, { handler = handler, kind = kind, basedir = st.dir or ".", state_path = st.path })
+    if not files then return nil, err end
+  else
+    local full = path:sub(1, 1) == "/" and path or ((st.dir or ".") .. "/" .. path)
+    local f = io.open(full, "rb")
+    if not f then return nil, fmt('%s file matching "%s" does not exist in "%s"', kind, path, st.dir or ".") end
+    f:close()
+    files = { full }
+  end
+  if #files > 1 then
+    return nil, "glob patterns in release values and secrets is not supported yet. please submit a feature request if necessary"
+  end
+  return files[1] or false
+end
+
+--- A values/secrets list with each file path replaced by the file's content (`.gotmpl` rendered
+--- with the release data; secrets are read as they are, not decrypted — as Helmfile's
+--- `build --embed-values`). Missing files follow the missingFileHandler (skipped entries vanish).
+---@param rel table
+---@param entries table
+---@return table|nil list, string|nil err
+function M.embed(rel, entries)
+  local data = require("hfl.state.releases").template_data(rel.state, rel)
+  local out = value.list()
+  for i = 1, #entries do
+    local e = entries[i]
+    if type(e) == "string" then
+      local path, err = resolve(rel, e, "values")
+      if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
+      if path then
+        local v
+        v, err = read_values_file(rel, path, data)
+        if v == nil then return nil, fmt('failed to render values files "%s": %s', e, err) end
+        out[#out + 1] = v == value.null and value.map() or v
+      end
+    else
+      out[#out + 1] = e
+    end
+  end
+  return out
+end
+
+--- The merged values of a release.
+---@param rel table  a Release
+---@param opts? {set?: boolean, values?: string[], embed?: boolean}
+---   set = false leaves set/setString out (what `write-values` writes); values: extra files
+---   (CLI --values, absolute or relative to the current dir) merged after the release's.
+---@return table|nil values, string|nil err
+function M.values(rel, opts)
+  opts = opts or {}
+  local data = require("hfl.state.releases").template_data(rel.state, rel)
+  local merged = value.map()
+  for i = 1, #(rel.values or {}) do
+    local e, v = rel.values[i], nil
+    if type(e) == "string" then
+      local path, err = resolve(rel, e, "values")
+      if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
+      if path then
+        v, err = read_values_file(rel, path, data)
+        if v == nil then return nil, fmt('release "%s": %s', rel.name, err) end
+      end
+    elseif value.kind(e) == "map" then
+      v = e
+    end
+    if v ~= nil and v ~= value.null then
+      if value.kind(v) ~= "map" then return nil, fmt('release "%s": values[%d] is not a map', rel.name, i - 1) end
+      merged = yaml.merge(merged, v, MERGE)
+    end
+  end
+  for i = 1, #(rel.secrets or {}) do
+    local e, v = rel.secrets[i], nil
+    if type(e) == "string" then
+      local path, err = resolve(rel, e, "secrets")
+      if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
+      if path then
+        local text
+        text, err = require("hfl.state.secrets").decrypt(path, rel.state.secrets_decrypt)
+        if not text then return nil, fmt('release "%s": failed to decrypt secrets file "%s": %s', rel.name, path, err) end
+        v, err = yaml.decode(text, { filename = path })
+        if err then return nil, fmt('release "%s": %s', rel.name, err) end
+      end
+    elseif value.kind(e) == "map" then
+      v = e
+    end
+    if v ~= nil and v ~= value.null then
+      merged = yaml.merge(merged, v, MERGE)
+    end
+  end
+  for _, path in ipairs(opts.values or {}) do
+    local v, err = read_values_file(rel, path, data)
+    if v == nil and err then return nil, err end
+    if v ~= nil and v ~= value.null then merged = yaml.merge(merged, v, MERGE) end
+  end
+  if opts.set ~= false then
+    local basedir = rel.state.dir or "."
+    for _, e in ipairs(rel.set or {}) do
+      local ok, err = apply_entry(merged, e, false, basedir)
+      if not ok then return nil, fmt('release "%s": set %s: %s', rel.name, tostring(e.name), err) end
+    end
+    for _, e in ipairs(rel.setString or {}) do
+      local ok, err = apply_entry(merged, e, true, basedir)
+      if not ok then return nil, fmt('release "%s": setString %s: %s', rel.name, tostring(e.name), err) end
+    end
+    for _, s in ipairs(opts.set_args or {}) do
+      local ok, err = M.apply_set(merged, s)
+      if not ok then return nil, fmt("--set %s: %s", s, err) end
+    end
+  end
+  return merged
+end
+
+return M
