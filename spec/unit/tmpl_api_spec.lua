@@ -154,6 +154,28 @@ describe("hfl.tmpl", function()
     end)
   end)
 
+  describe("without the function library", function()
+    local saved = tmpl.load_stdlib
+    before_each(function()
+      tmpl.load_stdlib = function() return false, "module 'hfl.stdlib' not found" end
+      tmpl.reset()
+    end)
+    after_each(function()
+      tmpl.load_stdlib = saved
+      tmpl.reset()
+    end)
+
+    it("runs Go's builtins and the engine's include and tpl", function()
+      assert.are.equal("3 true x!", tmpl.render('{{ len "abc" }} {{ eq 1 1 }} {{ tpl "{{ . }}!" "x" }}', nil))
+      assert.are.equal("[i]", tmpl.render('{{ define "d" }}[{{ . }}]{{ end }}{{ include "d" "i" }}', nil))
+    end)
+
+    it("rejects library functions at parse time", function()
+      local _, err = tmpl.render('{{ upper "x" }}', nil)
+      assert.are.equal('template: stringTemplate:1: function "upper" not defined', err)
+    end)
+  end)
+
   describe("hint()", function()
     it("suggests get for a missing key", function()
       local _, err = tmpl.render("{{ .Values.db.port }}", map { Values = map { db = map {} } })

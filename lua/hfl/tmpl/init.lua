@@ -28,12 +28,15 @@ local builtin_funcs = {}
 for _, name in ipairs(builtins.names) do builtin_funcs[name] = builtins[name] end
 M.builtins = builtin_funcs
 
+--- Loads the function library (a seam for specs); returns ok, module.
+function M.load_stdlib() return pcall(require, "hfl.stdlib") end
+
 -- The function library, loaded once if present.
 local stdlib_mod, stdlib_tried
 local function stdlib()
   if not stdlib_tried then
     stdlib_tried = true
-    local ok, mod = pcall(require, "hfl.stdlib")
+    local ok, mod = M.load_stdlib()
     if ok and type(mod) == "table" and type(mod.funcs) == "function" then stdlib_mod = mod end
   end
   return stdlib_mod
@@ -328,6 +331,14 @@ function M.hint(err)
     return sfmt("%s is not a text/template, Sprig or Helmfile function", quote(fn))
   end
   return nil
+end
+
+--- Forgets the loaded function library and every cached template (after load_stdlib
+--- changes, or to free memory).
+function M.reset()
+  stdlib_mod, stdlib_tried, stdlib_names = nil, false, nil
+  stdlib_cache, cache, cache_size = {}, {}, 0
+  funcs_cache = setmetatable({}, { __mode = "k" })
 end
 
 --- The depth limit of {{template}} and include nesting.
