@@ -1,0 +1,72 @@
+--- The environment of one part of a state (Helmfile's StateCreator.LoadEnvValues): the selected
+--- environment's secrets and values, the top-level `values:` (Defaults), layered over the
+--- environment accumulated from earlier parts (compat §3.1).
+local value = require "hfl.value"
+local values = require "hfl.state.values"
+local secrets = require "hfl.state.secrets"
+local sv = require "hfl.state.statevalues"
+
+local M = {}
+
+local kind, null = value.kind, value.null
+
+local function str(v)
+  if v == nil or v == null then return nil end
+  return tostring(v)
+end
+
+--- The missingFileHandler for an environment's files: the env's, else the top-level one,
+--- else Error (compat §1.6).
+function M.handler(doc, spec)
+  return str(kind(spec) == "map" and spec.missingFileHandler or nil) or str(doc.missingFileHandler) or "Error"
+end
+
+--- Loads the values of environment `name` of a decoded part.
+---@param doc table the part (bases already merged in)
+---@param ctx table statevalues Env of the earlier parts (+ overrides, inherited env)
+---@param o {name: string, basedir: string, state_path: string, where: function, decrypt?: any, cache?: table, render?: function}
+---@return table|nil env a new Env, string|nil err
+function M.load(doc, ctx, o)
+  local envs = doc.environments
+  local present = kind(envs) == "map" and envs[o.name] ~= nil
+  local spec = present and envs[o.name] or nil
+  if spec == null then spec = nil end
+  local part_values = value.map {}
+  local kube = ""
+  if present then
+    spec = spec or value.map {}
+    local handler = M.handler(doc, spec)
+    local secret_vals = value.map {}
+    if kind(spec.secrets) == "list" and #spec.secrets > 0 then
+      local paths = {}
+      for _, s in ipairs(spec.secrets) do
+        local list, err = values.resolve(tostring(s), { handler = handler, kind = "environment values",
+          basedir = o.basedir, state_path = o.state_path })
+        if not list then return nil, err end
+        for _, p in ipairs(list) do paths[#paths + 1] = p end
+      end
+      local v, err = secrets.load(paths, { decrypt = o.decrypt, cache = o.cache })
+      if not v then return nil, err end
+      secret_vals = v
+    end
+    local v, err = values.load_entries(spec.values, ctx, { handler = handler, kind = "environment values",
+      basedir = o.basedir, strategy = str(spec.mergeStrategy), env_name = o.name, where = o.where,
+      state_path = o.state_path, render = o.render })
+    if not v then return nil, err end
+    -- secrets have the highest priority inside the environment (mergo override)
+    part_values = sv.mergo(v, secret_vals)
+    kube = str(spec.kubeContext) or ""
+  end
+  local env = ctx:copy()
+  -- layers: what earlier parts gathered is the base, this part overrides (MergeMaps)
+  env.values = sv.layer(ctx.values, part_values)
+  if ctx.kube_context == "" then env.kube_context = kube end
+  -- top-level `values:` (Defaults), loaded with the values so far; Error on missing files
+  local defaults, derr = values.load_entries(doc.values, ctx, { handler = "Error", kind = "environment values",
+    basedir = o.basedir, where = o.where, state_path = o.state_path, render = o.render })
+  if not defaults then return nil, derr end
+  env.defaults = sv.mergo(env.defaults, defaults)
+  return env
+end
+
+return M

@@ -1,0 +1,438 @@
+--- The state loader: finds the state files, loads each (parts rendered and merged, bases,
+--- environments and state values), follows `helmfiles:` and returns the states in Helmfile's
+--- processing order (sub-helmfiles before their parent). See the contract in
+--- lua/hfl/state/init.lua's users and compat §1, §3, §4.2.
+--
+--   local loader = require "hfl.state.load"
+--   local states, err, skipped = loader.load{ file=, environment=, cwd=, state_values_set=,
+--     state_values_set_string=, state_values_files=, state_values= (map), namespace=,
+--     kube_context=, chart=, selectors= (parsed filters), reverse=, secrets_decrypt= }
+--
+-- `skipped` lists the states Helmfile silently skips because the selected environment is not
+-- defined in them: { {path=, name=, chain=, error=} }.
+local value = require "hfl.value"
+local log = require "hfl.log"
+local files = require "hfl.state.files"
+local parts = require "hfl.state.parts"
+local sv = require "hfl.state.statevalues"
+local environment = require "hfl.state.environment"
+local values = require "hfl.state.values"
+local helmfiles = require "hfl.state.helmfiles"
+
+local M = {}
+
+local kind, null = value.kind, value.null
+local fmt = string.format
+
+M.parse_state_values_set = sv.parse_state_values_set
+
+local UNDEFINED = "undefined environment"
+
+------------------------------------------------------------------------------------------
+-- Rendering with the `_*.tpl` helpers of a directory.
+
+local function helpers(ctx, dir)
+  local h = ctx.helpers[dir]
+  if not h then
+    h = {}
+    for _, p in ipairs(files.glob(dir .. "/_*.tpl")) do
+      local text = files.read(p)
+      if text then h[#h + 1] = { name = files.basename(p), text = text } end
+    end
+    ctx.helpers[dir] = h
+  end
+  return h
+end
+
+local function render_text(ctx, dir, text, data, name)
+  local tmpl = require "hfl.tmpl"
+  local hs = helpers(ctx, dir)
+  if #hs == 0 then return tmpl.render(text, data, { name = name, basedir = dir, missingkey = "error" }) end
+  local t, err = tmpl.compile(text, { name = name })
+  if not t then return nil, err end
+  for _, h in ipairs(hs) do
+    local ok, perr = t:parse(h.text, h.name)
+    if not ok then return nil, perr end
+  end
+  return t:execute(data, { basedir = dir, missingkey = "error" })
+end
+
+------------------------------------------------------------------------------------------
+-- Where things were written.
+
+local function register(ctx, v, name, depth)
+  if type(v) ~= "table" or depth > 12 then return end
+  local k = kind(v)
+  if k ~= "map" and k ~= "list" then return end
+  if ctx.origins[v] then return end
+  ctx.origins[v] = name
+  if k == "list" then
+    for i = 1, #v do register(ctx, v[i], name, depth + 1) end
+  else
+    for _, key in ipairs(value.keys(v)) do register(ctx, v[key], name, depth + 1) end
+  end
+end
+
+------------------------------------------------------------------------------------------
+-- Loading one file.
+
+-- Env.Merge(overrode): the override layers on top of an environment (either may be nil).
+local function with_overrides(env, over)
+  if not over then return env end
+  if not env then return over:copy() end
+  local e = env:copy()
+  if over.kube_context ~= "" then e.kube_context = over.kube_context end
+  e.over = sv.layer(e.over, over.over)
+  e.cli = sv.elementwise(e.cli, over.cli)
+  return e
+end
+
+local process_doc
+
+local function has_envs(doc)
+  return kind(doc.environments) == "map" and next(doc.environments) ~= nil
+end
+
+local function undefined(ctx, name)
+  return fmt('failed to read %s: environment "%s" is not defined', name, ctx.env_name)
+end
+
+-- Loads a state file: returns the merged document and its Env, or nil, err [, UNDEFINED].
+-- ctx_env: inherited environment (sub-helmfile `inherits: [environments]`) or the env of the
+-- including state (bases); over: the override Env (--state-values-*, sub-helmfile values).
+local function load_file(ctx, path, ctx_env, over, is_base, basedir)
+  local name = files.display(path, ctx.cwd)
+  local text, rerr = files.read(path)
+  if not text then return nil, rerr end
+  local sources = {}
+  if path:sub(-4) == ".lua" then
+    return M._load_lua(ctx, path, name, ctx_env, over, is_base, basedir, sources)
+  end
+  text = text:gsub("\r\n", "\n")
+  local perr = parts.policy_check(name, text)
+  if perr then return nil, perr end
+  local list = parts.split(text)
+  local gotmpl = files.ext(path) == ".gotmpl"
+  local render = gotmpl or os.getenv("HELMFILE_RENDER_YAML") == "true"
+  local env = ctx_env
+  local final, final_env
+  for i, part in ipairs(list) do
+    local merged = with_overrides(env, over)
+    local tenv = merged or sv.env(ctx.env_name)
+    if render then
+      local out, err = render_text(ctx, basedir, part, tenv:template_data(ctx.namespace), "stringTemplate")
+      if not out then return nil, fmt("error during %s.part.%d parsing: %s", name, i - 1, err) end
+      part = out
+    end
+    local doc, derr = parts.decode(part, name, not gotmpl)
+    if not doc then return nil, derr end
+    local penv, berr
+    doc, penv, berr = process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
+    if not doc then return nil, berr end
+    final = final and parts.merge_part(final, doc) or doc
+    final_env = penv
+    env = final_env
+    if not is_base and has_envs(final) and ctx.env_name ~= "default" and final.environments[ctx.env_name] == nil then
+      return nil, undefined(ctx, name), UNDEFINED
+    end
+  end
+  if not is_base and not has_envs(final) and not ctx_env and not over and ctx.env_name ~= "default" then
+    return nil, undefined(ctx, name), UNDEFINED
+  end
+  return final, final_env, sources
+end
+
+-- One decoded part (or helmfile.lua document): bases layered under it, then its environment.
+function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
+  register(ctx, doc, name, 0)
+  if kind(doc.bases) == "list" and #doc.bases > 0 then
+    if is_base then
+      return nil, nil, name .. ": nested `base` helmfile is unsupported. please submit a feature request if you need this!"
+    end
+    local layers = {}
+    for j, b in ipairs(doc.bases) do
+      local bpath = files.join(basedir, b)
+      if files.kind(bpath) ~= "file" then
+        return nil, nil, fmt("%s: bases[%d]: open %s: no such file or directory", parts.at(name, doc.bases, j),
+          j - 1, bpath)
+      end
+      local bdoc, err = load_file(ctx, bpath, tenv, nil, true, basedir)
+      if not bdoc then return nil, nil, name .. " → " .. err end
+      layers[#layers + 1] = bdoc
+    end
+    local acc = layers[1]
+    for j = 2, #layers do acc = parts.merge_layer(acc, layers[j], true) end
+    doc = parts.merge_layer(acc, doc, true)
+  end
+  sources[#sources + 1] = { doc = doc, name = name }
+  local env, err = environment.load(doc, tenv, { name = ctx.env_name, basedir = basedir, state_path = name,
+    where = function(t, k) return parts.at(ctx.origins[t] or name, t, k) end,
+    decrypt = ctx.decrypt, cache = ctx.secret_cache,
+    render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
+  if not env then
+    if err:sub(1, #name) ~= name then err = fmt("failed to read %s: %s", name, err) end
+    return nil, nil, err
+  end
+  return doc, env
+end
+
+-- helmfile.lua: evaluated with the environment so far; when it declares bases, environments
+-- or values it is evaluated a second time with the values they give.
+function M._load_lua(ctx, path, name, ctx_env, over, is_base, basedir, sources)
+  local ok, luafile = pcall(require, "hfl.state.luafile")
+  if not ok or type(luafile) ~= "table" or not luafile.evaluate then
+    return nil, name .. ": helmfile.lua support is not available yet"
+  end
+  local merged = with_overrides(ctx_env, over)
+  local tenv = merged or sv.env(ctx.env_name)
+  local function eval(env)
+    local doc, err = luafile.evaluate(path, {
+      environment = { name = env.name, values = env:env_values(), kubeContext = env.kube_context },
+      values = env:merged(), namespace = ctx.namespace or "", basedir = basedir })
+    if not doc then return nil, err end
+    if value.is_null(doc) then doc = value.map {} end
+    if kind(doc) ~= "map" then return nil, name .. ": helmfile.lua must return a table" end
+    local verr = parts.validate(doc, name, false)
+    if verr then return nil, verr end
+    return doc
+  end
+  local doc, err = eval(tenv)
+  if not doc then return nil, err end
+  local d, env
+  d, env, err = process_doc(ctx, doc, name, tenv, is_base, basedir, {})
+  if not d then return nil, err end
+  if (kind(doc.bases) == "list" and #doc.bases > 0) or has_envs(doc) or kind(doc.values) == "list" then
+    doc, err = eval(env)
+    if not doc then return nil, err end
+    d, env, err = process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
+    if not d then return nil, err end
+  else
+    sources[#sources + 1] = { doc = d, name = name }
+  end
+  if not is_base then
+    if has_envs(d) and ctx.env_name ~= "default" and d.environments[ctx.env_name] == nil then
+      return nil, undefined(ctx, name), UNDEFINED
+    end
+    if not has_envs(d) and not ctx_env and not over and ctx.env_name ~= "default" then
+      return nil, undefined(ctx, name), UNDEFINED
+    end
+  end
+  return d, env, sources
+end
+
+------------------------------------------------------------------------------------------
+-- States.
+
+local State = {}
+State.__index = State
+
+--- "file:line" of a key of a table of the state's document (the file when unknown).
+function State:where(tbl, key)
+  if tbl == self.doc and self._keyat[key] then return self._keyat[key] end
+  local file = self._ctx.origins[tbl] or self.name
+  local line = value.line(tbl, key)
+  if line then return fmt("%s:%d", file, line) end
+  return file
+end
+
+--- Renders text as a Go template with this state's `_*.tpl` helpers, basedir = state dir.
+function State:render(text, data, name)
+  return render_text(self._ctx, self.dir, text, data, name or "stringTemplate")
+end
+
+local function new_state(ctx, path, chain, doc, env, sources, selectors)
+  local base = files.basename(path):gsub("%.[^.]*$", "")
+  local keyat = {}
+  for _, k in ipairs(value.keys(doc)) do
+    for j = #sources, 1, -1 do
+      local s = sources[j]
+      if s.doc[k] ~= nil and not parts.empty(s.doc[k]) then
+        keyat[k] = parts.at(ctx.origins[s.doc] or s.name, s.doc, k)
+        break
+      end
+    end
+  end
+  return setmetatable({
+    path = path, dir = files.dirname(path), basename = base, name = files.display(path, ctx.cwd),
+    chain = chain, doc = doc, env = env, selectors = selectors,
+    environment = { name = env.name, values = env:env_values(), kubeContext = env.kube_context },
+    values = env:merged(),
+    namespace = ctx.opts.namespace, kube_context = ctx.opts.kube_context, chart = ctx.opts.chart,
+    _ctx = ctx, _keyat = keyat,
+  }, State)
+end
+
+local function chain_names(ctx, chain)
+  local out = {}
+  for i, p in ipairs(chain) do out[i] = files.display(p, ctx.cwd) end
+  return out
+end
+
+local function wrap(ctx, chain, err)
+  if #chain == 0 then return err end
+  return table.concat(chain_names(ctx, chain), " → ") .. " → " .. err
+end
+
+local visit_file
+
+-- Visits a file or a directory of state files (sub-helmfile paths may be directories).
+local function visit_path(ctx, path, lo)
+  if files.kind(path) == "dir" then
+    for _, p in ipairs(files.dir_states(path, ctx.reverse)) do
+      local ok, err = visit_file(ctx, p, lo)
+      if not ok then return nil, err end
+    end
+    return true
+  end
+  return visit_file(ctx, path, lo)
+end
+
+local function visit_children(ctx, st, specs, lo)
+  local order = {}
+  for i = 1, #specs do order[i] = specs[i] end
+  if ctx.reverse then
+    local r = {}
+    for i = #order, 1, -1 do r[#r + 1] = order[i] end
+    order = r
+  end
+  local chain = {}
+  for i, p in ipairs(lo.chain) do chain[i] = p end
+  chain[#chain + 1] = st.path
+  for _, spec in ipairs(order) do
+    if helmfiles.conflicts(ctx.cli_selectors, spec) then
+      log.debug("%s", fmt("skipping subhelmfile %q: CLI selectors conflict with subhelmfile selectors %s",
+        spec.path, table.concat(spec.selectors, ",")))
+    else
+      local sel, serr = helmfiles.child_selectors(spec, st.selectors)
+      if not sel then return nil, wrap(ctx, chain, spec.where .. ": " .. serr) end
+      local over
+      if spec.values and #spec.values > 0 then
+        -- paths against the parent's directory; .gotmpl files see an empty environment
+        local v, err = values.load_entries(spec.values, sv.env(ctx.env_name), { handler = "Error",
+          kind = "environment values", basedir = st.dir, state_path = st.name,
+          render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
+        if not v then return nil, wrap(ctx, chain, spec.where .. ": " .. err) end
+        over = sv.env(ctx.env_name)
+        over.over = v
+      end
+      local inherited
+      if #spec.inherits > 0 then inherited = helmfiles.build_inherited(st.doc, st.env, spec.inherits) end
+      local ok, err = visit_path(ctx, spec.path, { chain = chain, over = over, inherited = inherited,
+        selectors = sel })
+      if not ok then return nil, err end
+    end
+  end
+  return true
+end
+
+function visit_file(ctx, path, lo)
+  for _, p in ipairs(lo.chain) do
+    if p == path then
+      local names = chain_names(ctx, lo.chain)
+      names[#names + 1] = files.display(path, ctx.cwd)
+      return nil, "sub-helmfile recursion: " .. table.concat(names, " → ")
+    end
+  end
+  local dir = files.dirname(path)
+  local inherited_env = lo.inherited and lo.inherited.env or nil
+  local doc, env, extra = load_file(ctx, path, inherited_env, lo.over, false, dir)
+  if not doc then
+    if extra == UNDEFINED then
+      -- Helmfile skips such a state silently (and its sub-helmfiles with it)
+      log.debug("%s", env)
+      local chain = {}
+      for i, p in ipairs(lo.chain) do chain[i] = p end
+      chain[#chain + 1] = path
+      ctx.skipped[#ctx.skipped + 1] = { path = path, name = files.display(path, ctx.cwd), chain = chain,
+        error = wrap(ctx, lo.chain, env) }
+      return true
+    end
+    return nil, wrap(ctx, lo.chain, env)
+  end
+  if lo.inherited then doc = helmfiles.merge_inherited(doc, lo.inherited) end
+  local chain = {}
+  for i, p in ipairs(lo.chain) do chain[i] = p end
+  chain[#chain + 1] = path
+  local st = new_state(ctx, path, chain, doc, env, extra, lo.selectors)
+  local specs, err = helmfiles.parse(doc.helmfiles, st.name)
+  if specs then
+    local handler = doc.missingFileHandler ~= null and doc.missingFileHandler or nil
+    specs, err = helmfiles.expand(specs, dir, path, handler, st.name)
+  end
+  if not specs then return nil, wrap(ctx, lo.chain, err) end
+  if not ctx.reverse then
+    local ok, cerr = visit_children(ctx, st, specs, lo)
+    if not ok then return nil, cerr end
+  end
+  ctx.states[#ctx.states + 1] = st
+  if ctx.reverse then
+    local ok, cerr = visit_children(ctx, st, specs, lo)
+    if not ok then return nil, cerr end
+  end
+  return true
+end
+
+------------------------------------------------------------------------------------------
+
+-- The override Env of the command line, or nil when no --state-values-* were given.
+local function cli_overrides(ctx, opts)
+  local files_list = opts.state_values_files or {}
+  local set, set_string = opts.state_values_set or {}, opts.state_values_set_string or {}
+  local given_map = kind(opts.state_values) == "map" and opts.state_values or nil
+  if #files_list == 0 and #set == 0 and #set_string == 0 and not given_map then return nil end
+  local over = sv.env(ctx.env_name)
+  if #files_list > 0 then
+    local entries = value.list {}
+    for i, f in ipairs(files_list) do entries[i] = f end
+    local v, err = values.load_entries(entries, sv.env(ctx.env_name), { handler = "Error",
+      kind = "environment values", basedir = ctx.cwd, state_path = ctx.cwd,
+      render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
+    if not v then return nil, err end
+    over.over = v
+  end
+  -- --state-values-set-string first, --state-values-set over it (MergeMaps), as Helmfile's config
+  local cli = value.map {}
+  if #set_string > 0 then
+    local m, err = sv.parse_state_values_set(set_string, { string = true })
+    if not m then return nil, err end
+    cli = sv.layer(cli, m)
+  end
+  if #set > 0 then
+    local m, err = sv.parse_state_values_set(set)
+    if not m then return nil, err end
+    cli = sv.layer(cli, m)
+  end
+  if given_map then cli = sv.layer(cli, given_map) end
+  over.cli = cli
+  return over
+end
+
+--- Loads the states. See the module comment for opts.
+---@return table[]|nil states, string|nil err, table skipped
+function M.load(opts)
+  opts = opts or {}
+  local cwd = opts.cwd or files.cwd()
+  local selectors = opts.selectors or {}
+  if type(selectors[1]) == "string" then
+    local parsed, err = helmfiles.parse_selectors(selectors)
+    if not parsed then return nil, err end
+    selectors = parsed
+  end
+  local ctx = {
+    opts = opts, cwd = cwd, env_name = opts.environment or "default", namespace = opts.namespace or "",
+    reverse = opts.reverse and true or false, cli_selectors = selectors, decrypt = opts.secrets_decrypt,
+    secret_cache = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
+  }
+  local list, err = files.find_states { file = opts.file, cwd = cwd, reverse = ctx.reverse }
+  if not list then return nil, err, ctx.skipped end
+  local over
+  over, err = cli_overrides(ctx, opts)
+  if err then return nil, err, ctx.skipped end
+  for _, path in ipairs(list) do
+    local ok, verr = visit_file(ctx, path, { chain = {}, over = over, selectors = selectors })
+    if not ok then return nil, verr, ctx.skipped end
+  end
+  return ctx.states, nil, ctx.skipped
+end
+
+return M
