@@ -74,6 +74,9 @@ M.format_number = format_number
 
 local function encode_value(v, html, indent, depth, out)
   local k = kind(v)
+  if depth > 1000 and (k == "map" or k == "list") then
+    error("json: unsupported value: encountered a cycle via " .. util.go_type(v), 0)
+  end
   if k == "null" then out[#out + 1] = "null"
   elseif k == "bool" then out[#out + 1] = v and "true" or "false"
   elseif k == "int" or k == "float" then out[#out + 1] = format_number(v)

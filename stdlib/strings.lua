@@ -355,6 +355,8 @@ M.funcs = {
   ["repeat"] = function(count, s)
     count, s = int(count), str(s)
     if count < 0 then error("strings: negative Repeat count", 0) end
+    -- Go would try to allocate it; hfl refuses outputs past 1 GiB rather than exhaust memory
+    if #s * count > 2 ^ 30 then error("strings: Repeat output length overflow", 0) end
     return s:rep(count)
   end,
   trimAll = function(cut, s) return text.trim_set(str(s), str(cut), true, true) end,

@@ -111,6 +111,10 @@ describe("hfl.stdlib", function()
       assert.are.same({ min = 1, max = math.huge }, stdlib.arity.default)
     end)
 
+    it("bounds what repeat may allocate", function()
+      assert.has_error(function() F["repeat"](2 ^ 20, ("x"):rep(2 ^ 11)) end, "strings: Repeat output length overflow")
+    end)
+
     it("calls ctx.render for tpl", function()
       local T = stdlib.funcs { render = function(text, data) return text .. "|" .. data.x end }
       assert.are.equal("t|1", T.tpl("t", value.map { x = 1 }))
@@ -147,6 +151,12 @@ describe("hfl.stdlib", function()
       assert.are.equal("unexpected end of JSON input", err)
       _, err = json.decode('{"a" 1}')
       assert.are.equal("invalid character '1' after object key", err)
+    end)
+    it("refuses cycles as Go does", function()
+      local d = value.map()
+      d.self = d
+      assert.has_error(function() json.encode(d) end,
+        "json: unsupported value: encountered a cycle via map[string]interface {}")
     end)
     it("survives deep nesting", function()
       local _, err = json.decode(("["):rep(20000))
