@@ -157,6 +157,25 @@ function M.locked_version(lock, chart_name, version)
   return nil, fmt("no resolved dependency found for %q, running \"hfl deps\" may resolve the issue", chart_name)
 end
 
+local locks = {}  -- lock path → lock | false
+
+--- The lock of a state (read once per process), false when it has none.
+---@return table|false|nil lock, string|nil err
+function M.lock_of(state)
+  if not state or not state.doc then return false end
+  local lockmod = require "hfl.charts.lock"
+  local path = lockmod.path(state)
+  if locks[path] == nil then
+    local l, err = lockmod.read(path)
+    if err then return nil, err end
+    locks[path] = l or false
+  end
+  return locks[path]
+end
+
+--- Forgets loaded locks (after `hfl deps` rewrites one).
+function M.reset_locks() locks = {} end
+
 --- Resolves one release's chart to a local path.
 ---@param release table {name=, chart=, version=, devel=, plainHttp=, namespace=}
 ---@param state table {dir=, doc={repositories=...}} (an issue-4 State or a plain table)
@@ -215,9 +234,15 @@ function M.resolve(release, state, opts)
       return nil, fmt("release %s: chart %s: no repository named %q in `repositories:` (add it, or use a path or oci:// URL)",
         name, chart, rname)
     end
-    if opts.lock then
+    local lock = opts.lock
+    if lock == nil then
+      local lerr
+      lock, lerr = M.lock_of(state)
+      if lerr then return nil, fmt("release %s: chart %s: %s", name, chart, lerr) end
+    end
+    if lock then
       local lname = spec.oci and cname:match("([^/]+)$") or cname
-      local lv, lerr = M.locked_version(opts.lock, lname, version)
+      local lv, lerr = M.locked_version(lock, lname, version)
       if not lv then return nil, fmt("release %s: chart %s: %s", name, chart, lerr) end
       version = lv
     end
@@ -265,6 +290,54 @@ M.oci_chart = from_oci
 --- A chart archive URL → {path=, version=, entry=}.
 function M.url_chart(url, hopts)
   return archive_entry("url " .. url, function() return url end, function() return hopts or {} end)
+end
+
+local function plain_state(file)
+  local yaml = require "hfl.yaml"
+  local f = io.open(file, "rb")
+  if not f then return nil, file .. ": no such state file" end
+  local text = f:read("*a")
+  f:close()
+  local doc, err = yaml.decode(text, { filename = file })
+  if doc == nil then return nil, err end
+  local dir = file:match("^(.*)/[^/]*$") or "."
+  local st = { dir = localchart.abspath(os.getenv("PWD") or ".", dir), file = file, doc = doc }
+  local out = {}
+  local rels = doc.releases
+  if value.kind(rels) == "list" then
+    for _, r in ipairs(rels) do
+      out[#out + 1] = { name = str(r.name), namespace = str(r.namespace) or "", chart = str(r.chart),
+        version = str(r.version), devel = r.devel == true, plainHttp = r.plainHttp == true, state = st }
+    end
+  end
+  return out
+end
+
+--- The releases of the command's state (issue-4 loader `require("hfl").load` when present,
+--- else the plain YAML of the state file), each with .state {dir=, doc=, file=}.
+---@param inv table  the CLI invocation
+---@return table[]|nil releases, string|nil err
+function M.load_releases(inv)
+  local g = inv.global or {}
+  local ok, hfl = pcall(require, "hfl")
+  if ok and type(hfl) == "table" and type(hfl.load) == "function" then
+    local st, err = hfl.load { file = g.file, environment = g.environment, selectors = g.selector,
+      namespace = g.namespace, kube_context = g.kube_context, state_values_set = g.state_values_set,
+      state_values_set_string = g.state_values_set_string, state_values_file = g.state_values_file,
+      inv = inv }
+    if not st then return nil, err end
+    local rels, rerr = st:releases()
+    if not rels then return nil, rerr end
+    return rels
+  end
+  local file = g.file
+  if not file or file == "" then
+    for _, f in ipairs { "helmfile.yaml", "helmfile.yaml.gotmpl" } do
+      if localchart.exists(f) then file = f break end
+    end
+  end
+  if not file then return nil, "no state file found (helmfile.yaml): use -f FILE" end
+  return plain_state(file)
 end
 
 return M

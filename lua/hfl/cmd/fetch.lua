@@ -1,6 +1,6 @@
---- `hfl fetch`: download every selected release's chart.
-local commands = require "hfl.cli.commands"
-
+--- `hfl fetch`: download every selected release's chart through the cache (concurrently), and
+--- with --output-dir copy each to
+--- {{ .OutputDir }}[/{{ ns }}][/{{ ctx }}]/{{ .Release.Name }}/{{ .ChartName }}/{{ version or "latest" }}/<chart>.
 local M = {}
 
 M.summary = "Download the charts of the releases in the state file"
@@ -13,6 +13,77 @@ function M.add_to_parser(set)
   set:bool("write-output", "print the state with charts replaced by their local paths")
 end
 
-M.run = commands.not_implemented("fetch")
+local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local function chart_name(r, res)
+  local ok, doc = pcall(require("hfl.charts.localchart").chart_yaml, res.path)
+  if ok and type(doc) == "table" and doc.name then return tostring(doc.name) end
+  local c = tostring(r.chart or "")
+  return (c:gsub("[@?].*$", ""):gsub(":[^/]*$", ""):match("([^/]+)/*$")) or c
+end
+
+local function output_dir(inv, r, res)
+  local o = inv.options or {}
+  local name = chart_name(r, res)
+  local version = (r.version and r.version ~= "" and tostring(r.version)) or "latest"
+  local tmpl = o.output_dir_template
+  if tmpl and tmpl ~= "" then
+    local out, err = require("hfl.tmpl").render(tmpl, {
+      OutputDir = o.output_dir, ChartName = name,
+      Release = { Name = r.name, Namespace = r.namespace or "", KubeContext = r.kubeContext or "",
+        Chart = r.chart, Version = version },
+    }, { name = "output-dir-template" })
+    if not out then return nil, err end
+    return out
+  end
+  local parts = { o.output_dir }
+  if r.namespace and r.namespace ~= "" then parts[#parts + 1] = r.namespace end
+  local ctx = r.kubeContext or r.kube_context
+  if ctx and ctx ~= "" then parts[#parts + 1] = ctx end
+  parts[#parts + 1] = r.name
+  parts[#parts + 1] = name
+  parts[#parts + 1] = version
+  return table.concat(parts, "/")
+end
+
+--- Runs `hfl fetch`.
+---@param inv hfl.cli.Invocation
+---@return integer|nil code, string|nil err
+function M.run(inv)
+  local resolve = require "hfl.charts.resolve"
+  local log = require "hfl.log"
+  local releases, err = resolve.load_releases(inv)
+  if not releases then return nil, err end
+  local results = resolve.resolve_all(releases, function(r) return r.state end, {
+    concurrency = inv.global.concurrency, skip_refresh = inv.global.skip_refresh,
+    helm_binary = inv.global.helm_binary, deps = not inv.global.skip_deps,
+  })
+  local failed = {}
+  for i, r in ipairs(releases) do
+    local x = results[i]
+    if not x.result then
+      failed[#failed + 1] = x.err
+    elseif inv.options.output_dir and inv.options.output_dir ~= "" then
+      local dir, derr = output_dir(inv, r, x.result)
+      if not dir then return nil, derr end
+      local name = chart_name(r, x.result)
+      local dest = dir .. "/" .. name
+      os.execute("rm -rf " .. sh_quote(dest) .. " && mkdir -p " .. sh_quote(dir))
+      local ok = os.execute("cp -R " .. sh_quote(x.result.path) .. " " .. sh_quote(dest))
+      if ok ~= 0 and ok ~= true then return nil, "release " .. r.name .. ": copying the chart to " .. dest .. " failed" end
+      x.result.path = dest
+      log.info("release %s: %s %s → %s", r.name, r.chart, x.result.version or "", dest)
+    else
+      log.info("release %s: %s %s → %s", r.name, r.chart, x.result.version or "", x.result.path)
+    end
+  end
+  if #failed > 0 then return nil, table.concat(failed, "\n") end
+  if inv.options.write_output then
+    for i, r in ipairs(releases) do
+      io.stdout:write(r.name, ": ", results[i].result.path, "\n")
+    end
+  end
+  return 0
+end
 
 return M
