@@ -370,7 +370,8 @@ function M.install(F, ctx)
   end
   F.required = function(warn, v)
     warn = str(warn)
-    if is_nil(v) or v == "" then error(warn, 0) end
+    -- Helmfile builds the error with fmt.Errorf(warn): verbs in the message are formatted
+    if is_nil(v) or v == "" then error(util.sprintf(warn), 0) end
     return v
   end
   F.get = function(path, ...)

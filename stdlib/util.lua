@@ -197,6 +197,13 @@ function M.sprint(v)
   return sprint_fallback(v)
 end
 
+--- fmt.Sprintf (the engine's fmt; without it the format is returned as it is).
+function M.sprintf(format, ...)
+  local f = fmt_module()
+  if f and f.sprintf then return f.sprintf(format, ...) end
+  return format
+end
+
 --- Sprig's strval: strings as they are, anything else as %v.
 M.strval = M.sprint
 
