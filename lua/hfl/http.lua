@@ -1,0 +1,238 @@
+--- hfl.http: HTTP(S) requests on the hfl.proc event loop (libcurl's multi interface).
+--
+-- Inside a `proc.go` task a request yields while it runs, so many transfers (and child
+-- processes) run at once; outside a task it blocks, driving the loop. Connection errors,
+-- 5xx and 429 are retried with exponential backoff. Proxies come from the environment as
+-- curl reads them (http_proxy, https_proxy, no_proxy, …).
+--
+--   local res, err = http.get(url, { output = dir .. "/chart.tgz", auth = { bearer = t } })
+--   -- res.status, res.headers["etag"], res.sha256, res.size
+local core = require("hfl.core").http
+local proc = require "hfl.proc"
+
+local M = {}
+
+--- Default retries after the first attempt.
+M.RETRIES = 3
+--- Seconds before the first retry; doubled for each further one.
+M.BACKOFF = 0.25
+--- Longest wait between retries (also caps Retry-After).
+M.MAX_BACKOFF = 10
+--- Seconds a whole transfer may take.
+M.TIMEOUT = 300
+--- Seconds to establish a connection.
+M.CONNECT_TIMEOUT = 30
+--- Bytes a body kept in memory may have.
+M.MAX_BODY = 256 * 1024 * 1024
+M.USER_AGENT = "hfl"
+
+local waiting = {}  -- transfer userdata -> proc event, while it runs
+local nwaiting = 0
+
+proc.on_step(function()
+  if nwaiting == 0 then return end
+  local done = core.collect()
+  for i = 1, #done do
+    local x = done[i]
+    local ev = waiting[x]
+    if ev then
+      waiting[x] = nil
+      nwaiting = nwaiting - 1
+      ev:fire(x:result())
+    end
+  end
+end)
+
+--- The URL without credentials (user:password@), for messages.
+---@param url string
+---@return string
+function M.redact(url)
+  return (url:gsub("^(%a[%w+.-]*://)[^/@]*@", "%1"))
+end
+
+local function parse_headers(raw)
+  local h, status_text = {}, nil
+  for line in raw:gmatch("[^\r\n]+") do
+    local name, value = line:match("^([^:%s]+):%s*(.-)%s*$")
+    if name then
+      name = name:lower()
+      h[name] = h[name] and (h[name] .. ", " .. value) or value
+    elseif line:match("^HTTP/") then
+      status_text = line:match("^HTTP/%S+%s+(.-)%s*$")
+    end
+  end
+  return h, status_text
+end
+
+local hints = {
+  connect = "is the server up and the URL right?",
+  resolve = "check the host name in the URL, and your DNS or proxy settings",
+  timeout = "the server is slow or unreachable; try again or raise the timeout",
+  tls = "check the URL's scheme and port, and the caFile/certFile/keyFile settings",
+  tls_peer = "set caFile to the CA that signed the server's certificate, "
+    .. "or insecureSkipTLSVerify: true",
+  tls_client = "check certFile and keyFile",
+  partial = "the connection broke during the transfer; try again",
+  redirects = "the server redirects in a loop; check the URL",
+}
+
+local function transport_error(method, url, r, opts)
+  local what
+  if r.fail == "connect" then
+    what = "cannot connect: " .. r.error
+  elseif r.fail == "resolve" then
+    what = "cannot resolve the host: " .. r.error
+  elseif r.fail == "timeout" then
+    what = ("timed out (%s)"):format(r.error)
+  elseif r.fail == "tls_peer" then
+    what = "the server's TLS certificate is not trusted: " .. r.error
+  elseif r.fail == "tls" then
+    what = "TLS handshake failed: " .. r.error
+  elseif r.fail == "tls_client" then
+    what = "the TLS client certificate or key cannot be used: " .. r.error
+  elseif r.fail == "partial" then
+    what = "the transfer ended early after " .. math.floor(r.size) .. " bytes: " .. r.error
+  elseif r.fail == "too_large" then
+    what = ("the response is larger than the limit of %d bytes"):format(opts.max_size)
+  elseif r.fail == "file" then
+    what = ("cannot write %s: %s"):format(opts.output, r.error)
+  else
+    what = r.error
+  end
+  local hint = hints[r.fail]
+  return ("%s %s: %s%s"):format(method, M.redact(url), what, hint and (" (" .. hint .. ")") or "")
+end
+
+local status_hints = {
+  [401] = "wrong or missing credentials: check the username/password or token",
+  [403] = "the credentials are not allowed to read this: check the username/password or token",
+  [404] = "check the URL, the chart name and the version",
+  [429] = "the server is rate-limiting; try again later",
+}
+
+--- The one-line message for an HTTP status >= 400 (for callers using res.status).
+---@param method string
+---@param url string
+---@param res table  a response from M.request
+---@return string
+function M.status_error(method, url, res)
+  local hint = status_hints[res.status]
+    or (res.status >= 500 and "the server failed; try again later")
+  local text = res.status_text and res.status_text ~= "" and (" " .. res.status_text) or ""
+  local tries = res.attempts and res.attempts > 1 and (" after " .. res.attempts .. " attempts")
+    or ""
+  return ("%s %s: HTTP %d%s%s%s"):format(method, M.redact(url), res.status, text, tries,
+    hint and (" (" .. hint .. ")") or "")
+end
+
+local function retryable(r)
+  if r.fail == "connect" or r.fail == "timeout" or r.fail == "partial" then return true end
+  return r.fail == "ok" and (r.status >= 500 or r.status == 429)
+end
+
+local function attempt(o)
+  local x, err = core.start(o)
+  if not x then return nil, err end
+  local ev = proc.event()
+  waiting[x] = ev
+  nwaiting = nwaiting + 1
+  return ev:wait()
+end
+
+--- Sends a request; HTTP statuses >= 400 are not errors here (see res.status) unless
+--- opts.fail is set.
+---@param opts table { method = "GET", url =, body = string, headers = { Name = "v" },
+---  auth = { username =, password = } | { bearer = token }, pass_credentials = bool,
+---  ca_file =, cert_file =, key_file =, insecure = bool, timeout = s, connect_timeout = s,
+---  retries = n, backoff = s, output = path (a 2xx body streams there, sha256 computed),
+---  etag = string (If-None-Match), if_modified_since = unix time, max_size = bytes,
+---  follow = true, fail = bool }
+---@return table|nil res, string|nil err
+---  res = { status =, status_text =, headers = { lowercased = value }, body = string (no
+---  output, or a non-2xx body), path = output (when written), sha256 = hex (when written),
+---  size = bytes, url = final URL, not_modified = bool, attempts = n, duration = s }
+---  err: one line naming the method and URL, what failed and what to do
+function M.request(opts)
+  if type(opts) ~= "table" or type(opts.url) ~= "string" then
+    error("hfl.http.request: expected { url = string, … }", 2)
+  end
+  local method = (opts.method or "GET"):upper()
+  local headers = {}
+  for k, v in pairs(opts.headers or {}) do
+    if type(k) == "number" then headers[#headers + 1] = v
+    else headers[#headers + 1] = k .. ": " .. tostring(v) end
+  end
+  local auth = opts.auth or {}
+  local o = {
+    url = opts.url, method = method, headers = headers, body = opts.body,
+    username = auth.username, password = auth.password, bearer = auth.bearer,
+    pass_credentials = opts.pass_credentials,
+    ca_file = opts.ca_file, cert_file = opts.cert_file, key_file = opts.key_file,
+    insecure = opts.insecure, user_agent = opts.user_agent or M.USER_AGENT,
+    follow = opts.follow ~= false,
+    timeout = opts.timeout or M.TIMEOUT, connect_timeout = opts.connect_timeout or M.CONNECT_TIMEOUT,
+    output = opts.output, etag = opts.etag, if_modified_since = opts.if_modified_since,
+    max_size = opts.max_size or (not opts.output and M.MAX_BODY or nil),
+  }
+  if o.username and auth.password == nil then o.password = "" end
+  local retries = opts.retries or M.RETRIES
+  local backoff = opts.backoff or M.BACKOFF
+  local r, err
+  local tries = 0
+  while true do
+    tries = tries + 1
+    r, err = attempt(o)
+    if not r then return nil, ("%s %s: %s"):format(method, M.redact(opts.url), err) end
+    if not retryable(r) or tries > retries then break end
+    local delay = math.min(backoff * 2 ^ (tries - 1), M.MAX_BACKOFF)
+    local h = parse_headers(r.headers)
+    local after = tonumber(h["retry-after"] or "")
+    if after and r.fail == "ok" then delay = math.min(math.max(after, delay), M.MAX_BACKOFF) end
+    proc.sleep(delay)
+  end
+  if r.fail ~= "ok" then
+    local msg = transport_error(method, opts.url, r, o)
+    if tries > 1 then msg = msg .. (" [after %d attempts]"):format(tries) end
+    return nil, msg
+  end
+  local h, status_text = parse_headers(r.headers)
+  local res = {
+    status = r.status, status_text = status_text, headers = h, size = r.size,
+    url = r.url or opts.url, not_modified = r.status == 304 or r.unmet,
+    attempts = tries, duration = r.duration,
+  }
+  if r.sha256 then
+    res.path, res.sha256 = opts.output, r.sha256
+  end
+  if not r.sha256 or r.body ~= "" then res.body = r.body end
+  if opts.fail and r.status >= 400 then
+    return nil, M.status_error(method, opts.url, res)
+  end
+  return res
+end
+
+--- GET url (see M.request for opts and results).
+---@return table|nil res, string|nil err
+function M.get(url, opts)
+  local o = {}
+  for k, v in pairs(opts or {}) do o[k] = v end
+  o.url, o.method = url, "GET"
+  return M.request(o)
+end
+
+--- HEAD url (see M.request).
+---@return table|nil res, string|nil err
+function M.head(url, opts)
+  local o = {}
+  for k, v in pairs(opts or {}) do o[k] = v end
+  o.url, o.method = url, "HEAD"
+  return M.request(o)
+end
+
+--- Transfers running now.
+---@return integer
+function M.running()
+  return nwaiting
+end
+
+return M
