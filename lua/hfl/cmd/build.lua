@@ -1,6 +1,4 @@
 --- `hfl build`: the state as hfl read it, as YAML.
-local commands = require "hfl.cli.commands"
-
 local M = {}
 
 M.summary = "Print the state as hfl reads it, after templating"
@@ -11,6 +9,16 @@ function M.add_to_parser(set)
   set:bool("embed-values", "inline the content of values files")
 end
 
-M.run = commands.not_implemented("build")
+---@param inv hfl.cli.Invocation
+function M.run(inv)
+  local st, err = require("hfl.state").from_invocation(inv)
+  if not st then return nil, err end
+  local text
+  text, err = st:build({ embed_values = inv.options.embed_values })
+  if not text then return nil, err end
+  if text == "" then return st:no_match(inv) end
+  io.stdout:write(text)
+  return 0
+end
 
 return M

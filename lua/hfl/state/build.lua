@@ -48,6 +48,7 @@ end
 ---@param r table  Release or checked spec map
 ---@return table map
 function M.release_map(r)
+  r = r.spec or r
   local m = value.map()
   for _, f in ipairs(release.FIELDS) do
     local k, kind = f[1], f[2]
@@ -132,6 +133,8 @@ local function filepath_of(s)
   return path:match("([^/]*)$")
 end
 
+M._filepath = function(s) return filepath_of(s) end
+
 --- One state as build prints it (without the `---` / Source header).
 ---@param s table  a State with releases_built
 ---@param rels table[]  the releases to print
@@ -160,10 +163,10 @@ function M.state_yaml(s, rels, opts)
     local view = r
     if opts and opts.embed_values then
       local rv = require "hfl.state.releasevalues"
-      view = setmetatable({}, { __index = r })
+      view = setmetatable({}, { __index = r.spec })
       for _, f in ipairs { "values", "secrets" } do
-        if r[f] then
-          local l, err = rv.embed(r, r[f])
+        if r.spec[f] then
+          local l, err = rv.embed(r, r.spec[f])
           if not l then return nil, err end
           view[f] = l
         end

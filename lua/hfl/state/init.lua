@@ -254,6 +254,29 @@ function State:build(opts)
   return require("hfl.state.build").build(self, opts)
 end
 
+--- Loads the state a command invocation names (global flags -f, -e, -l, --state-values-*,
+--- -n, --kube-context, --chart).
+---@param inv table  hfl.cli.Invocation
+---@return table|nil st, string|nil err
+function M.from_invocation(inv)
+  local g = inv.global or {}
+  return M.load {
+    file = g.file, environment = g.environment or "default", selectors = g.selector or {},
+    state_values_set = g.state_values_set, state_values_set_string = g.state_values_set_string,
+    state_values_files = g.state_values_file, namespace = g.namespace ~= "" and g.namespace or nil,
+    kube_context = g.kube_context ~= "" and g.kube_context or nil, chart = g.chart ~= "" and g.chart or nil,
+  }
+end
+
+--- For commands: the "no releases found" outcome — prints Helmfile's message and gives exit 3,
+--- or 0 with --allow-no-matching-release.
+---@param inv table
+---@return integer code
+function State:no_match(inv)
+  io.stderr:write(self:no_match_message() .. "\n")
+  return (inv.global or {}).allow_no_matching_release and 0 or 3
+end
+
 --- The "no releases found" error of Helmfile (exit code 3 in commands).
 function State:no_match_message()
   return ("err: no releases found that matches specified selector(%s) and environment(%s), in any helmfile")

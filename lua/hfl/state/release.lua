@@ -175,7 +175,9 @@ function M.check(raw, what, where)
   return out
 end
 
---- Release objects: the fields as plain Lua values plus methods.
+--- Release objects: every field as a plain Lua value (rendered) plus methods. `values` is the
+--- method giving the merged values; the raw `values:` list is `release.values_entries` (and
+--- `release.spec.values`); `release.spec` holds all fields as a map in Helmfile's order.
 local Release = {}
 Release.__index = Release
 M.Release = Release

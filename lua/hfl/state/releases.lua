@@ -260,6 +260,8 @@ local function override(state, key, cli)
   return v
 end
 
+local function r_spec_set(rel, k, v) rel.spec[k] = v end
+
 --- Builds the releases of one state.
 ---@param state table  a State from hfl.state.load (path, dir, doc, values, environment, where, render)
 ---@return table[]|nil releases  Release objects in definition order (condition-off ones included,
@@ -352,8 +354,11 @@ function M.build(state)
     if ns_override then r.namespace = ns_override end
     r.namespace = r.namespace or ""
     r.kubeContext = r.kubeContext or ""
-    local rel = setmetatable({}, release.Release)
-    for _, k in ipairs(value.keys(r)) do rel[k] = r[k] end
+    local rel = setmetatable({ spec = r }, release.Release)
+    for _, k in ipairs(value.keys(r)) do
+      if k ~= "values" then rel[k] = r[k] end
+    end
+    rel.values_entries = r.values
     rel.state, rel.index, rel.line = state, i, value.line(raw, i)
     rel.chart_override = chart_override
     rel.where = where(raw, i)
@@ -373,7 +378,7 @@ function M.build(state)
       for j = 1, #rel.needs do
         local id, ctx, ns, name = needs.resolve(rel.needs[j], rel.namespace, rel.kubeContext)
         if rel:desired() and installed[ctx .. "/" .. ns .. "/" .. name] == false then
-          log.warn("WARNING: release %s needs %s, but %s is not installed due to installed: false. "
+          log.warn("release %s needs %s, but %s is not installed due to installed: false. "
             .. "Either mark %s as installed or remove %s from %s's needs", rel.name, name, name, name, name, rel.name)
         end
         if not ids[id] then
@@ -384,6 +389,7 @@ function M.build(state)
         l[j] = id
       end
       rel.needs = l
+      r_spec_set(rel, "needs", l)
     end
     local labels = value.map()
     for _, k in ipairs(value.keys(common)) do labels[k] = common[k] end
@@ -392,6 +398,7 @@ function M.build(state)
     local builtin = rel:selector_labels()
     labels.name, labels.namespace, labels.chart = builtin.name, builtin.namespace, builtin.chart
     rel.labels = labels
+    r_spec_set(rel, "labels", labels)
     local enabled, cerr = M.condition_enabled(rel, state.values)
     if enabled == nil then
       return nil, ("%s: failed to parse condition in release %s: %s"):format(rel.where, rel.name, cerr)

@@ -292,8 +292,9 @@ function M.values(rel, opts)
   opts = opts or {}
   local data = require("hfl.state.releases").template_data(rel.state, rel)
   local merged = value.map()
-  for i = 1, #(rel.values or {}) do
-    local e, v = rel.values[i], nil
+  local entries = rel.values_entries or {}
+  for i = 1, #entries do
+    local e, v = entries[i], nil
     if type(e) == "string" then
       local path, err = resolve(rel, e, "values")
       if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
