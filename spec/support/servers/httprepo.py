@@ -3,6 +3,7 @@
 path, and injects faults on request. Control endpoints (never counted, never need auth):
   /_hfl/counts                       -> JSON {"/path": n, ...}
   /_hfl/reset                        -> clears counts and faults
+  /_hfl/echo                         -> JSON of the request's headers
   /_hfl/fault?path=/x&kind=K[&times=N][&delay=S][&to=URL]
       K: 404 | 500 | 429 | slow (body sent in pieces over `delay` seconds) | truncated (half the
       body, then the connection closes) | wrong (bytes flipped) | hang (`delay` s before
@@ -51,6 +52,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with LOCK:
             if path == "/_hfl/counts":
                 return self.send_small(200, json.dumps(COUNTS), "application/json")
+            if path == "/_hfl/echo":
+                return self.send_small(200, json.dumps(dict(self.headers.items())),
+                                       "application/json")
             if path == "/_hfl/reset":
                 COUNTS.clear()
                 FAULTS.clear()

@@ -1,0 +1,242 @@
+--- hfl.charts.cache: the download cache shared by every hfl process on the machine.
+--
+-- An entry is a directory keyed by the full source string (URL with its query, chart, version,
+-- digest): `<root>/entries/<sha256(key)[1..32]>/`, holding what the fill function produced plus
+-- `.hfl-entry` (the key). It is safe under concurrency:
+--   * within a process, single-flight: callers wanting a key being filled wait for that fill;
+--   * across processes, an flock on `<root>/locks/<id>.lock`, and a check again once it is held;
+--   * the fill writes into `<root>/tmp/<id>.<pid>.XXXXXX/`, is verified, and is renamed into
+--     place (never replacing anything), so an entry is visible only complete;
+--   * an entry is never deleted or replaced during a run: only cleanup() removes entries.
+-- A process killed mid-fill leaves a temp directory and no entry; the next holder of that
+-- key's lock removes such leftovers (the lock proves their owner is gone).
+--
+--   local dir, err = cache.get(url, function(tmp)
+--     local res, e = http.get(url, { output = tmp .. "/chart.tgz", fail = true })
+--     return res ~= nil, e
+--   end)
+local core = require "hfl.core"
+local proc = require "hfl.proc"
+
+local fs, crypto = core.fs, core.crypto
+
+local M = {}
+
+--- Seconds to wait for another process's lock on an entry before giving up.
+M.LOCK_TIMEOUT = 900
+--- The marker file inside every entry (its first line is the key).
+M.MARKER = ".hfl-entry"
+
+local inflight = {}  -- root .. "\0" .. key -> proc event, while this process fills it
+
+--- The cache root: $HFL_CACHE_HOME, else $XDG_CACHE_HOME/hfl, else ~/.cache/hfl.
+---@return string
+function M.root()
+  local env = os.getenv("HFL_CACHE_HOME")
+  if env and env ~= "" then return env end
+  env = os.getenv("XDG_CACHE_HOME")
+  if env and env ~= "" then return env .. "/hfl" end
+  return (os.getenv("HOME") or "/tmp") .. "/.cache/hfl"
+end
+
+--- The entry id of a key: the first 32 hex digits of its sha256.
+---@param key string
+---@return string
+function M.id(key)
+  local d = crypto.digest("sha256", key)
+  return (d:gsub(".", function(c) return ("%02x"):format(c:byte()) end)):sub(1, 32)
+end
+
+local function complete(entry)
+  local st = fs.stat(entry .. "/" .. M.MARKER)
+  return st ~= nil and st.type == "file"
+end
+
+--- The entry directory of key and whether it exists (complete) now.
+---@param key string
+---@param opts table|nil { root = dir }
+---@return string path, boolean exists
+function M.path(key, opts)
+  local entry = ((opts and opts.root) or M.root()) .. "/entries/" .. M.id(key)
+  return entry, complete(entry)
+end
+
+local function ensure_dirs(root)
+  for _, d in ipairs { "/entries", "/locks", "/tmp" } do
+    local ok, err = fs.mkdir_p(root .. d)
+    if not ok then return nil, "cache: " .. err .. " (is the cache directory writable? "
+      .. "set HFL_CACHE_HOME)" end
+  end
+  return true
+end
+
+-- Takes the entry's lock, polling so that the other tasks of this process keep running.
+local function lock(root, id, timeout)
+  local path = ("%s/locks/%s.lock"):format(root, id)
+  local deadline, delay = proc.now() + timeout, 0.005
+  while true do
+    local lk, err, code = fs.lock(path, true)
+    if lk then return lk end
+    if code ~= "EWOULDBLOCK" then return nil, "cache: " .. err end
+    if proc.now() > deadline then
+      return nil, ("cache: %s is locked by another process for more than %ds (is an hfl "
+        .. "process stuck? stop it, or raise the lock timeout)"):format(path, timeout)
+    end
+    proc.sleep(delay)
+    delay = math.min(delay * 2, 0.1)
+  end
+end
+
+-- Removes what killed fills of this id left in tmp/ (we hold the id's lock, so they are dead).
+local function remove_leftovers(root, id)
+  local prefix = id .. "."
+  for _, name in ipairs(fs.list(root .. "/tmp") or {}) do
+    if name:sub(1, #prefix) == prefix then fs.rm_r(root .. "/tmp/" .. name, root .. "/tmp") end
+  end
+end
+
+local function write_marker(dir, key)
+  local path = dir .. "/" .. M.MARKER
+  local f, err = io.open(path, "w")
+  if not f then return nil, err end
+  f:write(key, "\n")
+  f:close()
+  return fs.fsync(path)
+end
+
+local function fill_entry(root, id, key, entry, fill, opts)
+  local ok, err = ensure_dirs(root)
+  if not ok then return nil, err end
+  local lk
+  lk, err = lock(root, id, opts.lock_timeout or M.LOCK_TIMEOUT)
+  if not lk then return nil, err end
+  if complete(entry) then
+    lk:unlock()
+    return entry
+  end
+  remove_leftovers(root, id)
+  local tmp
+  tmp, err = fs.mkdtemp(("%s/tmp/%s.%d.XXXXXX"):format(root, id, fs.pid()))
+  if not tmp then
+    lk:unlock()
+    return nil, "cache: " .. err
+  end
+  local res = { pcall(fill, tmp) }
+  if res[1] then
+    ok, err = res[2], res[3]
+    if ok and opts.verify then ok, err = opts.verify(tmp) end
+    if ok then ok, err = write_marker(tmp, key) end
+    if ok then ok, err = fs.fsync(tmp) end
+    if ok then
+      local code
+      ok, err, code = fs.rename(tmp, entry, true)
+      if not ok and (code == "EEXIST" or code == "ENOTEMPTY") and complete(entry) then
+        ok, err = true, nil  -- someone filled it without the lock: theirs stays
+      end
+      if ok then fs.fsync(root .. "/entries") end
+    end
+    if not ok and not err then err = "cache: the download for " .. key .. " failed" end
+  end
+  fs.rm_r(tmp, root .. "/tmp")
+  lk:unlock()
+  if not res[1] then error(res[2], 0) end
+  if not ok then return nil, err end
+  return entry
+end
+
+--- The entry directory for key, filled by fill(tmpdir) when it does not exist yet.
+--- fill writes the entry's files into tmpdir and returns true | nil, err; opts.verify(tmpdir)
+--- may refuse the result. Concurrent callers (tasks of this process, other processes) wait
+--- for the one fill; an existing entry is returned as it is.
+---@param key string  the full source (URL with query string, chart, version, digest)
+---@param fill fun(tmpdir: string): (boolean|nil, string|nil)
+---@param opts table|nil { verify = fn(tmpdir) → true | nil, err, root = dir, lock_timeout = s }
+---@return string|nil path, string|nil err  err is fill's or verify's message, or the cache's
+function M.get(key, fill, opts)
+  if type(key) ~= "string" or key == "" then error("hfl.charts.cache.get: key must be a string", 2) end
+  if type(fill) ~= "function" then error("hfl.charts.cache.get: fill must be a function", 2) end
+  opts = opts or {}
+  local root = opts.root or M.root()
+  local id = M.id(key)
+  local entry = root .. "/entries/" .. id
+  if complete(entry) then return entry end
+  local slot = root .. "\0" .. key
+  local ev = inflight[slot]
+  if ev then return ev:wait() end
+  ev = proc.event()
+  inflight[slot] = ev
+  local res = { pcall(fill_entry, root, id, key, entry, fill, opts) }
+  inflight[slot] = nil
+  if not res[1] then
+    ev:fire(nil, "cache: filling " .. key .. " failed: " .. tostring(res[2]))
+    error(res[2], 0)
+  end
+  ev:fire(res[2], res[3])
+  return res[2], res[3]
+end
+
+local function read_key(entry)
+  local f = io.open(entry .. "/" .. M.MARKER)
+  if not f then return nil end
+  local key = f:read("*l")
+  f:close()
+  return key
+end
+
+--- What the cache holds.
+---@param opts table|nil { root = dir }
+---@return table info { root =, entries = { { key =, path =, size = } … } (sorted by key), size = }
+function M.info(opts)
+  local root = (opts and opts.root) or M.root()
+  local info = { root = root, entries = {}, size = 0 }
+  for _, id in ipairs(fs.list(root .. "/entries") or {}) do
+    local path = root .. "/entries/" .. id
+    local key = read_key(path)
+    if key then
+      local size = fs.du(path) or 0
+      info.entries[#info.entries + 1] = { key = key, path = path, size = size }
+      info.size = info.size + size
+    end
+  end
+  table.sort(info.entries, function(a, b) return a.key < b.key end)
+  return info
+end
+
+--- Removes every entry (each under its lock: a fill in progress finishes first) and the
+--- leftovers of killed fills. Processes running now may lose entries they are using: run it
+--- when no hfl is working.
+---@param opts table|nil { root = dir }
+---@return table removed  the keys (or temp names) removed
+---@return string|nil err  the first failure, if any
+function M.cleanup(opts)
+  local root = (opts and opts.root) or M.root()
+  local removed, first = {}, nil
+  local tmpdir = root .. "/tmp"
+  fs.mkdir_p(tmpdir)
+  for _, id in ipairs(fs.list(root .. "/entries") or {}) do
+    local path = root .. "/entries/" .. id
+    local key = read_key(path) or id
+    local lk, err = lock(root, id, (opts and opts.lock_timeout) or M.LOCK_TIMEOUT)
+    if lk then
+      local gone = ("%s/%s.%d.cleanup"):format(tmpdir, id, fs.pid())
+      local ok, e = fs.rename(path, gone, true)
+      if ok then ok, e = fs.rm_r(gone, tmpdir) end
+      lk:unlock()
+      if ok then removed[#removed + 1] = key else first = first or e end
+    else
+      first = first or err
+    end
+  end
+  for _, name in ipairs(fs.list(tmpdir) or {}) do
+    local id = name:match("^(%x+)%.")
+    local lk = id and fs.lock(("%s/locks/%s.lock"):format(root, id), true)
+    if lk then
+      fs.rm_r(tmpdir .. "/" .. name, tmpdir)
+      lk:unlock()
+      removed[#removed + 1] = "tmp/" .. name
+    end
+  end
+  return removed, first
+end
+
+return M
