@@ -42,7 +42,33 @@ local function encode(s, alphabet, bits, group, quantum)
   return concat(out)
 end
 
-function M.b64encode(s) return encode(s, B64, 6, 3, 4) end
+local bit = require("bit")
+local band, rshift, lshift, bor = bit.band, bit.rshift, bit.lshift, bit.bor
+local B64C = {}
+for i = 1, 64 do B64C[i - 1] = B64:sub(i, i) end
+
+-- The hot path (toJson | b64enc on every release): whole 3-byte groups with bit ops.
+function M.b64encode(s)
+  local n = #s
+  local out, k = {}, 0
+  local full = n - n % 3
+  for i = 1, full, 3 do
+    local a, b, c = byte(s, i, i + 2)
+    local v = bor(lshift(a, 16), lshift(b, 8), c)
+    k = k + 1
+    out[k] = B64C[rshift(v, 18)] .. B64C[band(rshift(v, 12), 63)] .. B64C[band(rshift(v, 6), 63)] .. B64C[band(v, 63)]
+  end
+  local rest = n - full
+  if rest == 1 then
+    local v = lshift(byte(s, n), 16)
+    out[k + 1] = B64C[rshift(v, 18)] .. B64C[band(rshift(v, 12), 63)] .. "=="
+  elseif rest == 2 then
+    local a, b = byte(s, n - 1, n)
+    local v = bor(lshift(a, 16), lshift(b, 8))
+    out[k + 1] = B64C[rshift(v, 18)] .. B64C[band(rshift(v, 12), 63)] .. B64C[band(rshift(v, 6), 63)] .. "="
+  end
+  return concat(out)
+end
 function M.b32encode(s) return encode(s, B32, 5, 5, 8) end
 
 -- Decodes quanta of `quantum` symbols; returns bytes or nil, Go's CorruptInputError offset.

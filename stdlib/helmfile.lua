@@ -194,10 +194,12 @@ local function list_dir(path)
   return out
 end
 
+local yaml_mod
 local function yaml_module()
+  if yaml_mod then return yaml_mod end
   local ok, y = pcall(require, "hfl.yaml")
-  if ok and type(y) == "table" and y.encode and y.decode then return y end
-  return nil
+  if ok and type(y) == "table" and y.encode and y.decode then yaml_mod = y end
+  return yaml_mod
 end
 
 local function to_yaml(v)

@@ -11,6 +11,10 @@ local kind, num, fmt, concat, byte, sub = util.kind, util.num, string.format, ta
 local null = value.null
 
 local function encode_string(s, html, out)
+  if not s:find(html and '[%c"\\<>&\128-\255]' or '[%c"\\\128-\255]') then
+    out[#out + 1] = '"' .. s .. '"'
+    return
+  end
   out[#out + 1] = '"'
   local i, n, start = 1, #s, 1
   while i <= n do

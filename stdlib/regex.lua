@@ -77,8 +77,14 @@ function M.find_all(re, s, n)
 end
 
 -- Go's Regexp.expand of a template with $1, ${1}, $name, ${name}, $$.
+local names_of = setmetatable({}, { __mode = "k" })
+
 local function expand(re, template, s, m)
-  local names = re:names()
+  local names = names_of[re]
+  if not names then
+    names = re:names()
+    names_of[re] = names
+  end
   local function group(name)
     local idx = tonumber(name)
     if idx == nil or not name:match("^%d+$") then
@@ -128,7 +134,7 @@ function M.replace_all(re, s, repl, literal)
     if not m then break end
     out[#out + 1] = s:sub(last_end + 1, m[1])
     if m[2] > last_end or m[1] == 0 then
-      out[#out + 1] = literal and repl or expand(re, repl, s, m)
+      out[#out + 1] = (literal or not repl:find("$", 1, true)) and repl or expand(re, repl, s, m)
     end
     last_end = m[2]
     local w = rune_width(s, search)
