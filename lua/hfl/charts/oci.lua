@@ -132,7 +132,7 @@ local function get(c, path, extra, scope)
   local http = require "hfl.http"
   local url = c.scheme .. "://" .. c.host .. path
   local o = http_opts(c, extra)
-  local tok = c.tokens[scope or ""]
+  local tok = c.tokens[scope or ""] or c.basic
   if tok then o.auth = tok end
   local res, err = http.get(url, o)
   if not res and c.scheme == "https" and not c.opts.plain_http_tried and is_local(c.host)
@@ -148,7 +148,8 @@ local function get(c, path, extra, scope)
   local kind, params = parse_challenge(challenge)
   if kind == "basic" then
     if not c.creds then return nil, "GET " .. url .. ": HTTP 401 unauthorized (" .. creds_hint(c) .. ")" end
-    c.tokens[scope or ""] = { username = c.creds.username, password = c.creds.password }
+    c.basic = { username = c.creds.username, password = c.creds.password }
+    c.tokens[scope or ""] = c.basic
   elseif kind == "bearer" and params.realm then
     local turl = params.realm .. (params.realm:find("?", 1, true) and "&" or "?")
     local q = {}
@@ -174,7 +175,7 @@ local function get(c, path, extra, scope)
   res, err = http.get(url, o)
   if not res then return nil, err end
   if res.status == 401 or res.status == 403 then
-    c.tokens[scope or ""] = nil
+    c.tokens[scope or ""], c.basic = nil, nil
     return nil, string.format("GET %s: HTTP %d, credentials rejected (%s)", url, res.status, creds_hint(c))
   end
   return res, nil, url

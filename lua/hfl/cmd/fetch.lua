@@ -72,9 +72,9 @@ function M.run(inv)
       local ok = os.execute("cp -R " .. sh_quote(x.result.path) .. " " .. sh_quote(dest))
       if ok ~= 0 and ok ~= true then return nil, "release " .. r.name .. ": copying the chart to " .. dest .. " failed" end
       x.result.path = dest
-      log.info("release %s: %s %s → %s", r.name, r.chart, x.result.version or "", dest)
+      log.debug("release %s: %s %s → %s", r.name, r.chart, x.result.version or "", dest)
     else
-      log.info("release %s: %s %s → %s", r.name, r.chart, x.result.version or "", x.result.path)
+      log.debug("release %s: %s %s → %s", r.name, r.chart, x.result.version or "", x.result.path)
     end
   end
   if #failed > 0 then return nil, table.concat(failed, "\n") end

@@ -1,0 +1,72 @@
+-- An OCI registry for the specs: Debian's `docker-registry serve CONFIG` with filesystem storage
+-- in a temp dir on 127.0.0.1 and a random port, optionally with htpasswd (bcrypt) basic auth;
+-- charts pushed with the real `helm push` (after `helm registry login` with a temp
+-- HELM_REGISTRY_CONFIG for the auth variant).
+local proc = require "hfl.proc"
+local servers = require "spec.support.servers"
+
+local M = {}
+
+local function free_port()
+  local r = assert(proc.run { "python3", "-c",
+    "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])" })
+  return tonumber(r.stdout)
+end
+
+local Registry = {}
+Registry.__index = Registry
+
+--- Starts a registry. opts: { auth = { username =, password = } }
+---@return table registry { host =, url = "oci://host", dir =, config = HELM_REGISTRY_CONFIG path, :push(tgz, path), :stop() }
+function M.start(opts)
+  opts = opts or {}
+  local dir = servers.tmpdir()
+  local port = free_port()
+  local conf = {
+    "version: 0.1", "log:", "  level: error", "  accesslog:", "    disabled: true",
+    "storage:", "  filesystem:", "    rootdirectory: " .. dir .. "/data", "  delete:", "    enabled: true",
+    "http:", "  addr: 127.0.0.1:" .. port, "  secret: hfl-spec",
+  }
+  if opts.auth then
+    local crypto = require "hfl.core.crypto"
+    local hash = assert(crypto.bcrypt(opts.auth.password, 5))
+    local f = assert(io.open(dir .. "/htpasswd", "w"))
+    f:write(opts.auth.username, ":", hash, "\n")
+    f:close()
+    for _, l in ipairs { "auth:", "  htpasswd:", "    realm: hfl-spec", "    path: " .. dir .. "/htpasswd" } do
+      conf[#conf + 1] = l
+    end
+  end
+  local f = assert(io.open(dir .. "/config.yml", "w"))
+  f:write(table.concat(conf, "\n"), "\n")
+  f:close()
+  local h = assert(proc.spawn { "docker-registry", "serve", dir .. "/config.yml", stdout = "null", stderr = "null" })
+  local self = setmetatable({ handle = h, port = port, host = "127.0.0.1:" .. port, dir = dir,
+    config = dir .. "/registry-config.json", auth = opts.auth }, Registry)
+  self.url = "oci://" .. self.host
+  local deadline = proc.now() + 15
+  while true do
+    local r = proc.run { "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://" .. self.host .. "/v2/" }
+    if r and (r.stdout == "200" or r.stdout == "401") then break end
+    if h:done() or proc.now() > deadline then error("docker-registry did not start") end
+    proc.sleep(0.05)
+  end
+  if opts.auth then
+    servers.sh(("printf %%s '%s' | HELM_REGISTRY_CONFIG=%s helm registry login %s --plain-http -u %s --password-stdin >/dev/null 2>&1")
+      :format(opts.auth.password, self.config, self.host, opts.auth.username))
+  end
+  return self
+end
+
+--- Pushes a chart archive to oci://host/<path> with `helm push`.
+function Registry:push(tgz, path)
+  servers.sh(("HELM_REGISTRY_CONFIG=%s helm push %s oci://%s/%s --plain-http >/dev/null 2>&1")
+    :format(self.config, tgz, self.host, path or "charts"))
+end
+
+function Registry:stop()
+  if not self.handle:done() then self.handle:kill("KILL") end
+  self.handle:wait()
+end
+
+return M
