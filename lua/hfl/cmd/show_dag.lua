@@ -48,7 +48,7 @@ function M.run(inv)
       end
       local batches
       batches, err = dag.plan(nodes, { only = only, include_needs = true })
-      if not batches then return nil, err end
+      if not batches then return nil, require("hfl.state").in_state(s, err) end
       for i, b in ipairs(batches) do
         local l = {}
         for j, n in ipairs(b) do l[j] = n.rel end

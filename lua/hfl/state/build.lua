@@ -93,7 +93,9 @@ local function helm_defaults(hd)
     local v = hd[k]
     if v == value.null then v = nil end
     if zero ~= nil then
-      if v == nil then v = (zero == true) and false or zero end
+      if v == nil then
+        if zero == true then v = false else v = zero end
+      end
       m[k] = v
     elseif v ~= nil and (HD_POINTER[k] or (v ~= false and v ~= 0 and not empty(v))) then
       m[k] = sorted(v)

@@ -192,6 +192,11 @@ function State:filtered(s)
   return rels
 end
 
+--- An error about a state, prefixed with its file ("in helmfile.yaml: …", as Helmfile does).
+function M.in_state(s, err)
+  return ("in %s: %s"):format(s.name or s.path or "?", err)
+end
+
 --- The plan of one state (see State:dag).
 function State:plan_state(s, opts)
   opts = opts or {}
@@ -223,7 +228,7 @@ function State:plan_state(s, opts)
   local batches
   batches, err = dagmod.plan(view, { only = only, include_needs = include, skip_needs = skip,
     reverse = opts.reverse })
-  if not batches then return nil, err end
+  if not batches then return nil, M.in_state(s, err) end
   for i, b in ipairs(batches) do
     local l = { state = s }
     for j, n in ipairs(b) do l[j] = n.rel end

@@ -59,6 +59,38 @@ local function scalar_string(v)
 end
 M.scalar_string = scalar_string
 
+-- Optimal string alignment distance (a transposition counts as one edit: chrat → chart).
+local function osa(a, b)
+  local d = {}
+  for i = 0, #a do d[i] = { [0] = i } end
+  for j = 0, #b do d[0][j] = j end
+  for i = 1, #a do
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        v = math.min(v, d[i - 2][j - 2] + 1)
+      end
+      d[i][j] = v
+    end
+  end
+  return d[#a][#b]
+end
+
+--- The field name closest to a mistyped one, or nil.
+---@param word string
+---@param names string[]
+---@return string|nil
+function M.suggest(word, names)
+  local best, best_d
+  local lw = word:lower()
+  for _, n in ipairs(names) do
+    local d = osa(lw, n:lower())
+    if d <= math.max(1, math.floor(#word / 3)) and (not best_d or d < best_d) then best, best_d = n, d end
+  end
+  return best or suggest.closest(word, names)
+end
+
 local function type_error(where, what, field, want, v)
   local got = value.kind(v)
   if got == "null" then got = "null" end
@@ -81,7 +113,7 @@ function M.check(raw, what, where)
     local v = raw[k]
     local kind = M.KIND[k]
     if not kind then
-      local hint = suggest.closest(tostring(k), M.NAMES)
+      local hint = M.suggest(tostring(k), M.NAMES)
       return nil, ('%s: %s: unknown field "%s"%s'):format(where(raw, k), what, tostring(k),
         hint and (' (did you mean "%s"?)'):format(hint) or "")
     end

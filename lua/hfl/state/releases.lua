@@ -46,7 +46,7 @@ function M.check_helm_defaults(state, hd)
   for _, k in ipairs(value.keys(hd)) do
     local kind = HELM_DEFAULTS[k]
     if not kind then
-      local hint = require("hfl.cli.suggest").closest(tostring(k), names)
+      local hint = release.suggest(tostring(k), names)
       return nil, ('%s: helmDefaults: unknown field "%s"%s'):format(where(hd, k), tostring(k),
         hint and (' (did you mean "%s"?)'):format(hint) or "")
     end
