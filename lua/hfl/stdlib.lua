@@ -41,46 +41,86 @@ function M.funcs(ctx)
   return F
 end
 
--- Go's parameter counts of each function: "name=n" (exactly n), "name=n+" (n or more),
--- "name=n-m". text/template checks them before the call ("wrong number of args for NAME:
--- want N got M"); the engine may use M.arity to do the same.
-local ARITY = [[
-hello=0 now=0 uuidv4=0
-ago=1 duration=1 durationRound=1 htmlDate=1 unixEpoch=1 trim=1 upper=1 lower=1 title=1 untitle=1
-nospace=1 initials=1 randAlphaNum=1 randAlpha=1 randAscii=1 randNumeric=1 randBytes=1 swapcase=1
-shuffle=1 snakecase=1 camelcase=1 kebabcase=1 sha1sum=1 sha256sum=1 sha512sum=1 adler32sum=1
-toString=1 atoi=1 int64=1 int=1 float64=1 toDecimal=1 toStrings=1 until=1 add1=1 add1f=1 floor=1
-ceil=1 sortAlpha=1 empty=1 fromJson=1 toJson=1 toPrettyJson=1 toRawJson=1 mustFromJson=1
-mustToJson=1 mustToPrettyJson=1 mustToRawJson=1 deepCopy=1 mustDeepCopy=1 typeOf=1 kindOf=1 env=1
-expandenv=1 getHostByName=1 base=1 dir=1 clean=1 ext=1 isAbs=1 osBase=1 osClean=1 osDir=1 osExt=1
-osIsAbs=1 b64enc=1 b64dec=1 b32enc=1 b32dec=1 values=1 first=1 mustFirst=1 rest=1 mustRest=1
-last=1 mustLast=1 initial=1 mustInitial=1 reverse=1 mustReverse=1 uniq=1 mustUniq=1 compact=1
-mustCompact=1 bcrypt=1 genPrivateKey=1 semver=1 fail=1 regexQuoteMeta=1 urlParse=1 urlJoin=1
-requiredEnv=1 toYaml=1 fromYaml=1 isFile=1 isDir=1 readFile=1 readDir=1 readDirEntries=1
-fetchSecretValue=1 expandSecretRefs=1
-date=2 dateModify=2 date_modify=2 mustDateModify=2 must_date_modify=2 htmlDateInZone=2 toDate=2
-mustToDate=2 abbrev=2 trunc=2 repeat=2 trimall=2 trimAll=2 trimSuffix=2 trimPrefix=2 wrap=2
-contains=2 hasPrefix=2 hasSuffix=2 indent=2 nindent=2 split=2 splitList=2 randInt=2 join=2 typeIs=2
-typeIsLike=2 kindIs=2 deepEqual=2 sprigGet=2 unset=2 hasKey=2 append=2 push=2 mustAppend=2
-mustPush=2 prepend=2 mustPrepend=2 has=2 mustHas=2 chunk=2 mustChunk=2 decryptAES=2 encryptAES=2
-genCA=2 buildCustomCert=2 semverCompare=2 regexMatch=2 mustRegexMatch=2 regexFind=2
-mustRegexFind=2 getOrNil=2 required=2 tpl=2 sub=2 div=2 mod=2 sub=2
-dateInZone=3 date_in_zone=3 abbrevboth=3 substr=3 replace=3 plural=3 splitn=3 wrapWith=3 set=3
-untilStep=3 ternary=3 genCAWithKey=3 regexFindAll=3 mustRegexFindAll=3 regexReplaceAll=3
-mustRegexReplaceAll=3 regexReplaceAllLiteral=3 mustRegexReplaceAllLiteral=3 regexSplit=3
-mustRegexSplit=3 setValueAtPath=3
-genSelfSignedCert=4 genSignedCert=5 genSelfSignedCertWithKey=5 genSignedCertWithKey=6
-derivePassword=5
-add=0+ list=0+ tuple=0+ dict=0+ cat=0+ quote=0+ squote=0+ coalesce=0+ all=0+ any=0+ concat=0+
-seq=0+ keys=0+ addf=0+ mul=1+ mulf=1+ subf=1+ divf=1+ max=1+ min=1+ biggest=1+ maxf=1+ minf=1+
-default=1+ pick=1+ omit=1+ merge=1+ mergeOverwrite=1+ mustMerge=1+ mustMergeOverwrite=1+
-without=1+ mustWithout=1+ slice=1+ mustSlice=1+ pluck=1+ dig=0+
-round=2+ htpasswd=2-3 get=1+ exec=2+ envExec=3+
+-- Go's parameter types of each function, as text/template checks them before the call
+-- ("wrong number of args for NAME: want N got M", "wrong type for value; expected string;
+-- got int"). any = interface {}, map = map[string]interface {}, list = []interface {},
+-- maps = ...map[string]interface {}, strings = ...string, ints = ...int, anys = ...interface {}.
+local SIGNATURES = [[
+hello() now() uuidv4()
+ago(any) date(string,any) date_in_zone(string,any,string) dateInZone(string,any,string)
+date_modify(string,time) dateModify(string,time) must_date_modify(string,time)
+mustDateModify(string,time) duration(any) durationRound(any) htmlDate(any)
+htmlDateInZone(any,string) mustToDate(string,string) toDate(string,string) unixEpoch(time)
+abbrev(int,string) abbrevboth(int,int,string) trunc(int,string) trim(string) upper(string)
+lower(string) title(string) untitle(string) substr(int,int,string) repeat(int,string)
+trimall(string,string) trimAll(string,string) trimSuffix(string,string) trimPrefix(string,string)
+nospace(string) initials(string) randAlphaNum(int) randAlpha(int) randAscii(int) randNumeric(int)
+swapcase(string) shuffle(string) snakecase(string) camelcase(string) kebabcase(string)
+wrap(int,string) wrapWith(int,string,string) contains(string,string) hasPrefix(string,string)
+hasSuffix(string,string) quote(anys) squote(anys) cat(anys) indent(int,string) nindent(int,string)
+replace(string,string,string) plural(string,string,int) sha1sum(string) sha256sum(string)
+sha512sum(string) adler32sum(string) toString(any) atoi(string) int64(any) int(any) float64(any)
+seq(ints) toDecimal(any) split(string,string) splitList(string,string) splitn(string,int,string)
+toStrings(any) until(int) untilStep(int,int,int) add1(any) add(anys) sub(any,any) div(any,any)
+mod(any,any) mul(any,anys) randInt(int,int) add1f(any) addf(anys) subf(any,anys) divf(any,anys)
+mulf(any,anys) biggest(any,anys) max(any,anys) min(any,anys) maxf(any,anys) minf(any,anys)
+ceil(any) floor(any) round(any,int,floats) join(string,any) sortAlpha(any) default(any,anys)
+empty(any) coalesce(anys) all(anys) any(anys) compact(any) mustCompact(any) fromJson(string)
+toJson(any) toPrettyJson(any) toRawJson(any) mustFromJson(string) mustToJson(any)
+mustToPrettyJson(any) mustToRawJson(any) ternary(any,any,bool) deepCopy(any) mustDeepCopy(any)
+typeOf(any) typeIs(string,any) typeIsLike(string,any) kindOf(any) kindIs(string,any)
+deepEqual(any,any) env(string) expandenv(string) getHostByName(string) base(string) dir(string)
+clean(string) ext(string) isAbs(string) osBase(string) osClean(string) osDir(string) osExt(string)
+osIsAbs(string) b64enc(string) b64dec(string) b32enc(string) b32dec(string) tuple(anys)
+list(anys) dict(anys) sprigGet(map,string) set(map,string,any) unset(map,string)
+hasKey(map,string) pluck(string,maps) keys(maps) pick(map,strings) omit(map,strings)
+merge(map,maps) mergeOverwrite(map,maps) mustMerge(map,maps) mustMergeOverwrite(map,maps)
+values(map) append(any,any) push(any,any) mustAppend(any,any) mustPush(any,any) prepend(any,any)
+mustPrepend(any,any) first(any) mustFirst(any) rest(any) mustRest(any) last(any) mustLast(any)
+initial(any) mustInitial(any) reverse(any) mustReverse(any) uniq(any) mustUniq(any)
+without(any,anys) mustWithout(any,anys) has(any,any) mustHas(any,any) slice(any,anys)
+mustSlice(any,anys) concat(anys) dig(anys) chunk(int,any) mustChunk(int,any) bcrypt(string)
+htpasswd(string,string,strings) genPrivateKey(string)
+derivePassword(uint32,string,string,string,string) buildCustomCert(string,string)
+genCA(string,int) genCAWithKey(string,int,string) genSelfSignedCert(string,list,list,int)
+genSelfSignedCertWithKey(string,list,list,int,string) genSignedCert(string,list,list,int,cert)
+genSignedCertWithKey(string,list,list,int,cert,string) encryptAES(string,string)
+decryptAES(string,string) randBytes(int) semver(string) semverCompare(string,string) fail(string)
+regexMatch(string,string) mustRegexMatch(string,string) regexFindAll(string,string,int)
+mustRegexFindAll(string,string,int) regexFind(string,string) mustRegexFind(string,string)
+regexReplaceAll(string,string,string) mustRegexReplaceAll(string,string,string)
+regexReplaceAllLiteral(string,string,string) mustRegexReplaceAllLiteral(string,string,string)
+regexSplit(string,string,int) mustRegexSplit(string,string,int) regexQuoteMeta(string)
+urlParse(string) urlJoin(map)
+exec(string,list,strings) envExec(map,string,list,strings) isFile(string) isDir(string)
+readFile(string) readDir(string) readDirEntries(string) toYaml(any) fromYaml(string)
+setValueAtPath(string,any,map) requiredEnv(string) get(string,anys) getOrNil(string,any)
+tpl(string,any) required(string,any) fetchSecretValue(string) expandSecretRefs(map)
 ]]
+
+local GO_TYPES = {
+  any = "interface {}", map = "map[string]interface {}", list = "[]interface {}",
+  time = "time.Time", cert = "sprig.certificate", string = "string", int = "int",
+  uint32 = "uint32", bool = "bool",
+  anys = "interface {}", maps = "map[string]interface {}", strings = "string", ints = "int",
+  floats = "float64",
+}
+local VARIADIC = { anys = true, maps = true, strings = true, ints = true, floats = true }
+
+--- name → { params = { Go type, … }, variadic = Go type | nil, min =, max = } for every
+--- function: what text/template checks before calling it.
+M.signatures = {}
+--- name → { min =, max = } (math.huge when variadic).
 M.arity = {}
-for name, lo, plus, hi in ARITY:gmatch("([%w_]+)=(%d+)(%+?)%-?(%d*)") do
-  lo = tonumber(lo)
-  M.arity[name] = { min = lo, max = plus == "+" and math.huge or tonumber(hi) or lo }
+for name, params in SIGNATURES:gmatch("([%w_]+)%(([%w,]*)%)") do
+  local sig = { params = {} }
+  for p in params:gmatch("[%w]+") do
+    if VARIADIC[p] then sig.variadic = GO_TYPES[p] else sig.params[#sig.params + 1] = GO_TYPES[p] end
+  end
+  sig.min = #sig.params
+  sig.max = sig.variadic and math.huge or #sig.params
+  M.signatures[name] = sig
+  M.arity[name] = { min = sig.min, max = sig.max }
 end
 
 --- The names of every function in the map (sorted).

@@ -103,12 +103,16 @@ describe("hfl.stdlib", function()
       end)
     end)
 
-    it("knows the Go parameter count of every function", function()
+    it("knows the Go parameters of every function", function()
       for _, name in ipairs(stdlib.names()) do
         assert.is_table(stdlib.arity[name], name)
       end
       assert.are.same({ min = 3, max = 3 }, stdlib.arity.substr)
       assert.are.same({ min = 1, max = math.huge }, stdlib.arity.default)
+      assert.are.same({ "int", "int", "string" }, stdlib.signatures.substr.params)
+      assert.are.same({ "map[string]interface {}" }, stdlib.signatures.merge.params)
+      assert.are.equal("map[string]interface {}", stdlib.signatures.merge.variadic)
+      assert.are.equal("string", stdlib.signatures.exec.variadic)
     end)
 
     it("bounds what repeat may allocate", function()
