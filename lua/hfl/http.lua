@@ -58,7 +58,7 @@ local function parse_headers(raw)
       name = name:lower()
       h[name] = h[name] and (h[name] .. ", " .. value) or value
     elseif line:match("^HTTP/") then
-      status_text = line:match("^HTTP/%S+%s+(.-)%s*$")
+      status_text = line:match("^HTTP/%S+%s+%d+%s*(.-)%s*$")
     end
   end
   return h, status_text
