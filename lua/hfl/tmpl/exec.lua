@@ -161,7 +161,10 @@ local function compile_command(cc, cmd, pipe, prev)
       return p(st, dot)
     end
   elseif t == "nil" then
-    return function(st) exec_error(st, tree, first, "nil is not a command") end
+    return function(st, dot, final)
+      not_a_function(st, tree, first, first, nargs, final)
+      exec_error(st, tree, first, "nil is not a command")
+    end
   end
   local eval = compile_arg(cc, first)
   return function(st, dot, final)

@@ -179,7 +179,7 @@ function M.lex(text, ldelim, rdelim)
           local p = sfind(text, "`", pos + 1, true)
           if not p then return fail("unterminated raw quoted string", start) end
           emit("rawstring", pos, p) pos = p + 1
-        elseif c == 36 or (c == 46 and not (sbyte(text, pos + 1) and sbyte(text, pos + 1) >= 48 and sbyte(text, pos + 1) <= 57)) then
+        elseif c == 36 or (c == 46 and sbyte(text, pos + 1) and not (sbyte(text, pos + 1) >= 48 and sbyte(text, pos + 1) <= 57)) then
           -- $var or .field
           local p = pos + 1
           while is_alnum(sbyte(text, p)) do p = p + 1 end
@@ -220,20 +220,31 @@ function M.lex(text, ldelim, rdelim)
             return false
           end
           local function run(set) while accept(set) do end end
-          accept("+-")
-          local digits = "0123456789_"
-          if accept("0") then
-            if accept("xX") then digits = "0123456789abcdefABCDEF_"
-            elseif accept("oO") then digits = "01234567_"
-            elseif accept("bB") then digits = "01_" end
+          local function scan()
+            accept("+-")
+            local digits = "0123456789_"
+            if accept("0") then
+              if accept("xX") then digits = "0123456789abcdefABCDEF_"
+              elseif accept("oO") then digits = "01234567_"
+              elseif accept("bB") then digits = "01_" end
+            end
+            run(digits)
+            if accept(".") then run(digits) end
+            if #digits == 11 and accept("eE") then accept("+-") run("0123456789_") end
+            if #digits == 23 and accept("pP") then accept("+-") run("0123456789_") end
+            accept("i")
+            if is_alnum(sbyte(text, p)) then p = p + 1 return false end
+            return true
           end
-          run(digits)
-          if accept(".") then run(digits) end
-          if #digits == 11 and accept("eE") then accept("+-") run("0123456789_") end
-          if #digits == 23 and accept("pP") then accept("+-") run("0123456789_") end
-          accept("i")
-          if is_alnum(sbyte(text, p)) then
-            return fail(sfmt("bad number syntax: %q", ssub(text, pos, p)), start)
+          if not scan() then
+            return fail(sfmt("bad number syntax: %q", ssub(text, pos, p - 1)), start)
+          end
+          local nc = sbyte(text, p)
+          if nc == 43 or nc == 45 then
+            -- a complex number such as 1+2i; anything else is malformed
+            if not scan() or sbyte(text, p - 1) ~= 105 then
+              return fail(sfmt("bad number syntax: %q", ssub(text, pos, p - 1)), start)
+            end
           end
           emit("number", pos, p - 1)
           pos = p

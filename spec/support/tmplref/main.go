@@ -2,10 +2,15 @@
 // TxtFuncMap (plus Helm-style include and tpl) and prints the output or the error.
 //
 // Input (stdin): one JSON object per line:
-//   {"template": "...", "data": <JSON>, "name": "stringTemplate", "missingkey": "error",
-//    "helpers": ["{{define ...}}", ...]}
+//
+//	{"template": "...", "data": <JSON>, "name": "stringTemplate", "missingkey": "error",
+//	 "helpers": ["{{define ...}}", ...]}
+//
 // JSON numbers written without '.', 'e' or 'E' decode as int, others as float64.
 // Output (stdout): one JSON object per line: {"out": "..."} or {"err": "..."}.
+//
+// tmplref --signatures prints Sprig's function arities as a Lua table body
+// (name = { parameters, variadic }), the source of lua/hfl/tmpl/arity.lua.
 package main
 
 import (
@@ -14,6 +19,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
+	"sort"
 	"strings"
 	"text/template"
 
@@ -123,7 +130,32 @@ func render(req request) (out string, err error) {
 	return buf.String(), nil
 }
 
+func signatures() {
+	f := sprig.TxtFuncMap()
+	names := make([]string, 0, len(f))
+	for name := range f {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t := reflect.TypeOf(f[name])
+		types := ""
+		for i := 0; i < t.NumIn(); i++ {
+			in := t.In(i)
+			if t.IsVariadic() && i == t.NumIn()-1 {
+				in = in.Elem()
+			}
+			types += fmt.Sprintf(" %q,", in.String())
+		}
+		fmt.Printf("  [%q] = { %d, %v,%s },\n", name, t.NumIn(), t.IsVariadic(), types)
+	}
+}
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "--signatures" {
+		signatures()
+		return
+	}
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 64<<20)
 	enc := json.NewEncoder(os.Stdout)
