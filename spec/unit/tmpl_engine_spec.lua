@@ -174,6 +174,30 @@ local function generated()
       ::next::
     end
   end
+  -- random token soup, biased towards well-formed actions (seeded: the same every run)
+  local frags = { "{{", "}}", "{{-", "-}}", " ", ".", ".a", ".b", ".a.b", ".l", ".m", ".n", "$", "$x",
+    "$x :=", "$x =", "$i, $v :=", "if", "else", "end", "range", "with", "define", "template", "block",
+    "break", "continue", "\"s\"", "`r`", "1", "-2", "1.5", "'c'", "nil", "true", "false", "|", "(", ")",
+    "print", "printf", "\"%v\"", "len", "index", "eq", "ne", "lt", "and", "or", "not", "html", "js",
+    "urlquery", "println", "slice", "text", "\n", "/* c */", "{{/* c */}}", ",", "=", "0", "\"t\"", "x" }
+  local soup = '{"a":{"b":"B","c":[1,2]},"b":2,"l":[1,"two",3.5,null],"m":{"k":"v","z":{"y":1}},"n":null,"s":"str"}'
+  math.randomseed(20240607)
+  for _ = 1, 3000 do
+    local t
+    if math.random() < 0.6 then
+      local inner = {}
+      for j = 1, math.random(1, 5) do inner[j] = frags[math.random(13, #frags)] end
+      t = "{{ " .. table.concat(inner, " ") .. " }}" .. (math.random() < 0.3 and "{{ end }}" or "")
+    else
+      local parts = {}
+      for j = 1, math.random(2, 14) do parts[j] = frags[math.random(#frags)] end
+      t = table.concat(parts, math.random() < 0.5 and " " or "")
+    end
+    -- Go 1.19 has no `else with`; its $x = … context names an and/or operand evaluated last
+    if not t:find("else *with") and not t:find("$x =", 1, true) then
+      cases[#cases + 1] = { group = "random templates", t = t, data = soup }
+    end
+  end
   return cases
 end
 
