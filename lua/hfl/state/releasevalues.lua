@@ -317,7 +317,8 @@ function M.values(rel, opts)
       if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
       if path then
         local text
-        text, err = require("hfl.state.secrets").decrypt(path, rel.state.secrets_decrypt)
+        local st = rel.state
+        text, err = require("hfl.state.secrets").decrypt(path, st.secrets_decrypt or (st._ctx and st._ctx.decrypt))
         if not text then return nil, fmt('release "%s": failed to decrypt secrets file "%s": %s', rel.name, path, err) end
         v, err = yaml.decode(text, { filename = path })
         if err then return nil, fmt('release "%s": %s', rel.name, err) end
