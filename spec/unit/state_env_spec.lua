@@ -140,8 +140,7 @@ describe("hfl.state.load #unit", function()
     it("fails on a missing values file by default", function()
       local dir = T.tree { ["helmfile.yaml"] = "environments:\n  default:\n    values:\n    - nope.yaml\n" .. ENV_PART }
       local _, err = load(dir)
-      assert.are.equal(('failed to read helmfile.yaml: environment values file matching "nope.yaml" does not exist in "%s"')
-        :format(dir), err)
+      assert.are.equal('failed to read helmfile.yaml: environment values file matching "nope.yaml" does not exist in "."', err)
     end)
 
     for _, case in ipairs { { "Warn", "warn", "warning: " }, { "Info", "info", "" }, { "Debug", "debug", "" } } do
@@ -265,7 +264,7 @@ describe("hfl.state.load #unit", function()
     it("reads --state-values-file against the current directory and fails when it is missing", function()
       local dir = tree()
       local _, err = load(dir, { state_values_files = { "missing.yaml" } })
-      assert.are.equal(('environment values file matching "missing.yaml" does not exist in "%s"'):format(dir), err)
+      assert.are.equal('environment values file matching "missing.yaml" does not exist in "."', err)
     end)
 
     it("renders a .gotmpl --state-values-file", function()

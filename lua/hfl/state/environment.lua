@@ -24,7 +24,7 @@ end
 --- Loads the values of environment `name` of a decoded part.
 ---@param doc table the part (bases already merged in)
 ---@param ctx table statevalues Env of the earlier parts (+ overrides, inherited env)
----@param o {name: string, basedir: string, state_path: string, where: function, decrypt?: any, cache?: table, render?: function}
+---@param o {name: string, basedir: string, cwd?: string, state_path: string, where: function, decrypt?: any, cache?: table, render?: function}
 ---@return table|nil env a new Env, string|nil err
 function M.load(doc, ctx, o)
   local envs = doc.environments
@@ -41,7 +41,7 @@ function M.load(doc, ctx, o)
       local paths = {}
       for _, s in ipairs(spec.secrets) do
         local list, err = values.resolve(tostring(s), { handler = handler, kind = "environment values",
-          basedir = o.basedir, state_path = o.state_path })
+          basedir = o.basedir, state_path = o.state_path, cwd = o.cwd })
         if not list then return nil, err end
         for _, p in ipairs(list) do paths[#paths + 1] = p end
       end
@@ -51,7 +51,7 @@ function M.load(doc, ctx, o)
     end
     local v, err = values.load_entries(spec.values, ctx, { handler = handler, kind = "environment values",
       basedir = o.basedir, strategy = str(spec.mergeStrategy), env_name = o.name, where = o.where,
-      state_path = o.state_path, render = o.render })
+      state_path = o.state_path, render = o.render, cwd = o.cwd })
     if not v then return nil, err end
     -- secrets have the highest priority inside the environment (mergo override)
     part_values = sv.mergo(v, secret_vals)
@@ -63,7 +63,7 @@ function M.load(doc, ctx, o)
   if ctx.kube_context == "" then env.kube_context = kube end
   -- top-level `values:` (Defaults), loaded with the values so far; Error on missing files
   local defaults, derr = values.load_entries(doc.values, ctx, { handler = "Error", kind = "environment values",
-    basedir = o.basedir, where = o.where, state_path = o.state_path, render = o.render })
+    basedir = o.basedir, where = o.where, state_path = o.state_path, render = o.render, cwd = o.cwd })
   if not defaults then return nil, derr end
   env.defaults = sv.mergo(env.defaults, defaults)
   return env

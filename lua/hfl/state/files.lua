@@ -117,6 +117,7 @@ function M.has_meta(p) return p:find("[%*%?%[\\]") ~= nil end
 
 --- How a path is shown in messages: relative to cwd when below it.
 function M.display(path, cwd)
+  if cwd and path == cwd then return "." end
   if cwd and cwd ~= "/" and path:sub(1, #cwd + 1) == cwd .. "/" then return path:sub(#cwd + 2) end
   return path
 end

@@ -166,6 +166,7 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
   end
   sources[#sources + 1] = { doc = doc, name = name }
   local env, err = environment.load(doc, tenv, { name = ctx.env_name, basedir = basedir, state_path = name,
+    cwd = ctx.cwd,
     where = function(t, k) return parts.at(ctx.origins[t] or name, t, k) end,
     decrypt = ctx.decrypt, cache = ctx.secret_cache,
     render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
@@ -309,7 +310,7 @@ local function visit_children(ctx, st, specs, lo)
       if spec.values and #spec.values > 0 then
         -- paths against the parent's directory; .gotmpl files see an empty environment
         local v, err = values.load_entries(spec.values, sv.env(ctx.env_name), { handler = "Error",
-          kind = "environment values", basedir = st.dir, state_path = st.name,
+          kind = "environment values", basedir = st.dir, state_path = st.name, cwd = ctx.cwd,
           render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
         if not v then return nil, wrap(ctx, chain, spec.where .. ": " .. err) end
         over = sv.env(ctx.env_name)
@@ -385,7 +386,7 @@ local function cli_overrides(ctx, opts)
     local entries = value.list {}
     for i, f in ipairs(files_list) do entries[i] = f end
     local v, err = values.load_entries(entries, sv.env(ctx.env_name), { handler = "Error",
-      kind = "environment values", basedir = ctx.cwd, state_path = ctx.cwd,
+      kind = "environment values", basedir = ctx.cwd, state_path = ctx.cwd, cwd = ctx.cwd,
       render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
     if not v then return nil, err end
     over.over = v

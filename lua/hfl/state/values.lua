@@ -16,7 +16,7 @@ M.HANDLERS = { Error = true, Warn = true, Info = true, Debug = true }
 
 --- Resolves a values path (glob) against basedir. Returns the matching files, or {} and
 --- skipped=true when the handler lets a missing file pass, or nil, err.
----@param o {handler?: string, kind: string, basedir: string, state_path?: string}
+---@param o {handler?: string, kind: string, basedir: string, state_path?: string, cwd?: string}
 ---@return string[]|nil files, boolean|string skipped_or_err
 function M.resolve(path, o)
   if path:match("^%a[%w+.-]*::") or path:match("^%a[%w+.-]*://") then
@@ -27,7 +27,8 @@ function M.resolve(path, o)
   local handler = o.handler or "Error"
   local title = o.kind .. " file"
   if handler == "Error" then
-    return nil, fmt('%s matching "%s" does not exist in "%s"', title, path, o.basedir)
+    -- the directory as Helmfile shows it: relative to where hfl runs
+    return nil, fmt('%s matching "%s" does not exist in "%s"', title, path, files.display(o.basedir, o.cwd))
   elseif handler == "Warn" then
     log.warn("%s", fmt('skipping missing %s matching "%s"', title, path))
   elseif handler == "Info" then
