@@ -127,7 +127,10 @@ int hfl_archive_extract(const char *src, const char *dest, const struct hfl_arch
     archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                             ARCHIVE_EXTRACT_SECURE_NODOTDOT);
     if (archive_read_open_filename(in, src, 65536) != ARCHIVE_OK) {
-        snprintf(err, errlen, "cannot open archive: %s", archive_error_string(in));
+        int e = archive_errno(in);
+        snprintf(err, errlen, "%s: %s",
+                 e == ENOENT || e == EACCES ? "cannot open archive" : "corrupt or truncated archive",
+                 archive_error_string(in));
         goto done;
     }
     long files = 0;

@@ -100,6 +100,10 @@ local function transport_error(method, url, r, opts)
     what = r.error
   end
   local hint = hints[r.fail]
+  if r.fail == "partial" and r.size == 0 and url:match("^https:") and not opts.cert_file then
+    hint = "the server closed the connection: it may require a client certificate "
+      .. "(certFile/keyFile), or try again"
+  end
   return ("%s %s: %s%s"):format(method, M.redact(url), what, hint and (" (" .. hint .. ")") or "")
 end
 
