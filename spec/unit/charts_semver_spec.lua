@@ -25,6 +25,13 @@ describe("hfl.charts.semver #unit", function()
       assert.is_nil(semver.select({ "3.0.0-rc.1" }, "~3"))
     end)
 
+    it("lets one prerelease in an AND group admit prereleases (Helm 4), or only its own (Helm 3)", function()
+      local vs = { "1.0.0", "1.2.0-rc.1" }
+      assert.equal("1.2.0-rc.1", semver.select(vs, ">=1.2.0-0 <2"))
+      assert.is_nil(semver.select(vs, ">=1.2.0-0 <2", false, { legacy = true }))
+      assert.equal("1.2.0-rc.1", semver.select(vs, "~1.2.0-0", false, { legacy = true }))
+    end)
+
     it("takes any prerelease with devel and no version (>0.0.0-0)", function()
       assert.equal("3.0.0-rc.1", semver.select({ "2.0.0", "3.0.0-rc.1" }, "", true))
       assert.equal("2.0.0", semver.select({ "2.0.0", "3.0.0-rc.1" }, ""))

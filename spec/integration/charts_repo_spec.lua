@@ -1,0 +1,218 @@
+-- hfl fetch / deps / repos / cache against a real HTTP chart repository (charts made with
+-- `helm package`, indexed with `helm repo index`), compared with the real `helm pull`.
+local proc = require "hfl.proc"
+local servers = require "spec.support.servers"
+
+local HFL = os.getenv("HFL_BIN") or "./hfl"
+
+local function write(path, text)
+  os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+local function read(path)
+  local f = io.open(path)
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- Charts `name` at each version into dir, indexed with relative URLs.
+local function package(dir, name, versions, src)
+  for _, v in ipairs(versions) do
+    servers.sh(("cd %s && rm -rf %s && helm create %s >/dev/null && sed -i 's/^version:.*/version: %s/' %s/Chart.yaml && helm package %s -d %s >/dev/null")
+      :format(src, name, name, v, name, name, dir))
+  end
+  servers.sh(("helm repo index %s"):format(dir))
+end
+
+describe("hfl charts from an HTTP repository #integration", function()
+  local repo_dir, src, srv, cache, work
+  local env
+
+  local function hfl(args, extra_env)
+    local argv = { HFL }
+    for _, a in ipairs(args) do argv[#argv + 1] = a end
+    argv.cwd = work
+    argv.env = { HFL_CACHE_HOME = cache }
+    for k, v in pairs(env or {}) do argv.env[k] = v end
+    for k, v in pairs(extra_env or {}) do argv.env[k] = v end
+    return assert(proc.run(argv))
+  end
+
+  local function state(releases, repos)
+    write(work .. "/helmfile.yaml", (repos or ("repositories:\n  - name: stable\n    url: " .. srv.url .. "\n"))
+      .. "releases:\n" .. releases)
+  end
+
+  setup(function()
+    repo_dir, src = servers.tmpdir(), servers.tmpdir()
+    package(repo_dir, "web", { "1.0.0", "1.1.0", "1.2.0-rc.1", "2.0.0" }, src)
+    package(repo_dir, "api", { "0.1.0" }, src)
+    srv = servers.httprepo(repo_dir)
+  end)
+  teardown(function()
+    srv:stop()
+    servers.cleanup()
+  end)
+  before_each(function()
+    cache, work = servers.tmpdir(), servers.tmpdir()
+    env = nil
+    srv:reset()
+  end)
+
+  it("picks the same version as `helm pull` for each constraint", function()
+    local constraints = { "1.0.0", "~1.0", "^1", ">=1.0.0 <2.0.0", "1.x", "*", ">=1.2.0-0 <2", "~1.2.0-0" }
+    local rels = {}
+    for i, c in ipairs(constraints) do
+      rels[#rels + 1] = ("  - name: r%d\n    chart: stable/web\n    version: %q\n"):format(i, c)
+    end
+    state(table.concat(rels))
+    local r = hfl { "fetch", "--output-dir", "out" }
+    assert.equal(0, r.code, r.stderr)
+    for i, c in ipairs(constraints) do
+      local d = servers.tmpdir()
+      servers.sh(("cd %s && helm pull web --repo %s --version '%s' >/dev/null"):format(d, srv.url, c))
+      local want = servers.sh("ls " .. d):match("web%-(.-)%.tgz")
+      local dir = ("%s/out/r%d/web/%s/web/Chart.yaml"):format(work, i, c)
+      local got = (read(dir) or ""):match("\nversion: ([^\n]+)")
+      assert.equal(want, got, "constraint " .. c)
+    end
+  end)
+
+  it("downloads each chart once for many releases and nothing on the next run", function()
+    local rels = {}
+    for i = 1, 6 do rels[#rels + 1] = ("  - name: r%d\n    chart: stable/%s\n    version: %s\n"):format(i, i % 2 == 0 and "web" or "api", i % 2 == 0 and "~1.0" or "~0.1") end
+    rels[#rels] = "  - name: r6\n    chart: stable/api\n"
+    state(table.concat(rels))
+    local r = hfl { "fetch", "--concurrency", "4" }
+    assert.equal(0, r.code, r.stderr)
+    local counts = srv:counts()
+    assert.equal(1, counts["/web-1.0.0.tgz"])
+    assert.equal(1, counts["/api-0.1.0.tgz"])
+    assert.equal(1, counts["/index.yaml"])
+    srv:reset()
+    r = hfl { "fetch", "--skip-refresh" }
+    assert.equal(0, r.code, r.stderr)
+    assert.same({}, srv:counts())
+  end)
+
+  it("says which version constraint has no match and what is available", function()
+    state("  - name: x\n    chart: stable/api\n    version: ~2.0\n")
+    local r = hfl { "fetch" }
+    assert.equal(1, r.code)
+    assert.equal(('hfl: release x: chart stable/api (%s): no version matches "~2.0" (available: 0.1.0)\n'):format(srv.url), r.stderr)
+  end)
+
+  it("names an unknown repository", function()
+    state("  - name: x\n    chart: nope/api\n")
+    local r = hfl { "fetch" }
+    assert.equal(1, r.code)
+    assert.matches('^hfl: release x: chart nope/api: no repository named "nope" in `repositories:`', r.stderr)
+  end)
+
+  it("reports a malformed index.yaml with its URL", function()
+    local bad = servers.tmpdir()
+    write(bad .. "/index.yaml", "this: [is not\n")
+    local s2 = servers.httprepo(bad)
+    state("  - name: x\n    chart: bad/api\n", "repositories:\n  - name: bad\n    url: " .. s2.url .. "\n")
+    local r = hfl { "fetch" }
+    s2:stop()
+    assert.equal(1, r.code)
+    assert.matches("^hfl: release x: chart bad/api %(" .. s2.url:gsub("%p", "%%%0") .. "%): malformed index "
+      .. s2.url:gsub("%p", "%%%0") .. "/index.yaml", r.stderr)
+    assert.equal(1, select(2, r.stderr:gsub("\n", "")))
+  end)
+
+  it("refuses an archive whose digest differs from the index and leaves no entry", function()
+    srv:fault("/api-0.1.0.tgz", "wrong")
+    state("  - name: x\n    chart: stable/api\n    version: 0.1.0\n")
+    local r = hfl { "fetch" }
+    assert.equal(1, r.code)
+    assert.matches("^hfl: release x: chart stable/api %(.-%): GET .-/api%-0%.1%.0%.tgz: digest mismatch", r.stderr)
+    r = hfl { "cache", "info" }
+    assert.matches("\n0 entries", r.stdout)
+    srv:reset()
+    r = hfl { "fetch" }
+    assert.equal(0, r.code, r.stderr)
+  end)
+
+  it("writes helmfile.lock with `deps` and later runs use the locked version", function()
+    state("  - name: x\n    namespace: ns\n    chart: stable/web\n    version: ~1.0\n  - name: y\n    chart: stable/api\n")
+    local r = hfl { "deps" }
+    assert.equal(0, r.code, r.stderr)
+    local lock = read(work .. "/helmfile.lock")
+    assert.matches(("^version: [^\n]+\ndependencies:\n  %%- name: api\n    repository: %s\n    version: 0%%.1%%.0\n  %%- name: web\n    repository: %s\n    version: 1%%.0%%.0\ndigest: sha256:%%x+\ngenerated: \"[^\"]+\"\n$")
+      :format(srv.url:gsub("%p", "%%%0"), srv.url:gsub("%p", "%%%0")), lock)
+    -- Pin an older version in the lock: fetch must use it, not the newest.
+    write(work .. "/helmfile.lock", (lock:gsub("version: 1%.0%.0", "version: 1.0.0")))
+    package(repo_dir, "web", { "1.0.5" }, src)
+    srv:reset()
+    r = hfl { "fetch", "--output-dir", "out" }
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("\nversion: 1%.0%.0\n", read(work .. "/out/ns/x/web/~1.0/web/Chart.yaml"))
+    r = hfl { "deps" }
+    assert.matches("version: 1%.0%.5", read(work .. "/helmfile.lock"))
+  end)
+
+  it("fails with Helmfile's message when the lock has no matching version", function()
+    state("  - name: x\n    chart: stable/web\n    version: ^2\n")
+    write(work .. "/helmfile.lock", "version: 0.1.0\ndependencies:\n  - name: web\n    repository: " .. srv.url .. "\n    version: 1.0.0\n")
+    local r = hfl { "fetch" }
+    assert.equal(1, r.code)
+    assert.equal('hfl: release x: chart stable/web: no resolved dependency found for "web", running "hfl deps" may resolve the issue\n', r.stderr)
+  end)
+
+  it("builds a local chart's dependencies into charts/ once", function()
+    write(work .. "/mychart/Chart.yaml", ("apiVersion: v2\nname: mychart\nversion: 0.1.0\ndependencies:\n  - name: api\n    version: ~0.1\n    repository: %s\n  - name: web\n    version: 1.0.0\n    repository: \"@stable\"\n"):format(srv.url))
+    state("  - name: a\n    chart: ./mychart\n  - name: b\n    chart: ./mychart\n")
+    local r = hfl { "fetch" }
+    assert.equal(0, r.code, r.stderr)
+    assert.is_not_nil(read(work .. "/mychart/charts/api-0.1.0.tgz"))
+    assert.is_not_nil(read(work .. "/mychart/charts/web-1.0.0.tgz"))
+    assert.equal(1, srv:counts()["/api-0.1.0.tgz"])
+    srv:reset()
+    r = hfl { "fetch" }
+    assert.equal(0, r.code, r.stderr)
+    assert.same({}, srv:counts())
+    servers.sh(("cd %s && helm template x ./mychart >/dev/null"):format(work))
+  end)
+
+  it("takes credentials from <NAME>_USERNAME/_PASSWORD and names the URL when they are wrong", function()
+    local s2 = servers.httprepo(repo_dir, { auth = "alice:s3cret" })
+    state("  - name: x\n    chart: private-repo/api\n", "repositories:\n  - name: private-repo\n    url: " .. s2.url .. "\n")
+    env = { PRIVATE_REPO_USERNAME = "alice", PRIVATE_REPO_PASSWORD = "s3cret" }
+    local r = hfl { "fetch" }
+    assert.equal(0, r.code, r.stderr)
+    cache = servers.tmpdir()
+    env = { PRIVATE_REPO_USERNAME = "alice", PRIVATE_REPO_PASSWORD = "nope" }
+    r = hfl { "fetch" }
+    s2:stop()
+    assert.equal(1, r.code)
+    assert.matches("^hfl: release x: chart private%-repo/api %(.-%): GET .-/index%.yaml: HTTP 401 %(check the repository's username/password or PRIVATE_REPO_USERNAME/PRIVATE_REPO_PASSWORD%)\n$", r.stderr)
+  end)
+
+  it("lists and cleans the cache", function()
+    state("  - name: x\n    chart: stable/api\n")
+    assert.equal(0, hfl({ "fetch" }).code)
+    local r = hfl { "cache", "info" }
+    assert.equal(0, r.code)
+    assert.matches("^Cache directory: " .. cache:gsub("%p", "%%%0") .. "\n%- repo " .. srv.url:gsub("%p", "%%%0") .. " api 0%.1%.0\n1 entries", r.stdout)
+    r = hfl { "cache", "cleanup" }
+    assert.equal(0, r.code)
+    assert.matches("^Cleaning up cache directory: .-\n%- ", r.stdout)
+    assert.matches("\n0 entries", hfl({ "cache", "info" }).stdout)
+  end)
+
+  it("adds the repositories to helm with `repos`", function()
+    state("  - name: x\n    chart: stable/api\n")
+    local hc = servers.tmpdir()
+    local henv = { HELM_REPOSITORY_CONFIG = hc .. "/repositories.yaml", HELM_REPOSITORY_CACHE = hc .. "/cache" }
+    local r = hfl({ "repos" }, henv)
+    assert.equal(0, r.code, r.stderr)
+    local list = servers.sh(("HELM_REPOSITORY_CONFIG=%s helm repo list"):format(henv.HELM_REPOSITORY_CONFIG))
+    assert.matches("stable%s+" .. srv.url:gsub("%p", "%%%0"), list)
+  end)
+end)
