@@ -12,8 +12,8 @@ local fmt = require "hfl.tmpl.fmt"
 local M = {}
 
 local type, getmetatable, floor, huge = type, getmetatable, math.floor, math.huge
-local sfmt, sbyte, ssub, concat = string.format, string.byte, string.sub, table.concat
-local null, float_mt, int_mt, list_mt, map_mt = value.null, value.float_mt, value.int_mt, value.list_mt, value.map_mt
+local sfmt, sbyte, ssub = string.format, string.byte, string.sub
+local null, float_mt, int_mt, list_mt = value.null, value.float_mt, value.int_mt, value.list_mt
 local kind_of, type_name = value.kind, fmt.type_name
 
 --- Go's truth of a value (isTrue); nil and null are false.

@@ -16,25 +16,19 @@ local calls = require "hfl.tmpl.calls"
 
 local M = {}
 
-local type, getmetatable, select, error, pcall, tostring = type, getmetatable, select, error, pcall, tostring
-local sfmt, sfind, ssub, concat, floor = string.format, string.find, string.sub, table.concat, math.floor
+local type, getmetatable, error, tostring = type, getmetatable, error, tostring
+local sfmt, floor = string.format, math.floor
 local null, map_mt, list_mt, float_mt, int_mt = value.null, value.map_mt, value.list_mt, value.float_mt, value.int_mt
-local kind_of, type_name, quote, sprint = value.kind, fmt.type_name, fmt.quote, fmt.sprint
+local quote, sprint = fmt.quote, fmt.sprint
 local truth, node_string = builtins.truth, parser.node_string
 local MISSING, BREAK, CONTINUE = runtime.MISSING, runtime.BREAK, runtime.CONTINUE
 local exec_error, printable, last_at = runtime.exec_error, runtime.printable, runtime.last_at
-local eval_field, chain_walker, compile_call = runtime.eval_field, runtime.chain_walker, calls.compile_call
+local chain_walker, compile_call = runtime.chain_walker, calls.compile_call
 M.MISSING, M.exec_error, M.printable, M.last_at = MISSING, exec_error, printable, last_at
 
 --- Maximum nesting of {{template}} calls and include (Go allows 100000; a Lua stack
 --- allows far fewer, Helm stops include at 1000).
 M.max_depth = 1000
-
-local function out(st, s)
-  local n = st.n + 1
-  st.n = n
-  st.buf[n] = s
-end
 
 local compile_pipe, compile_list, compile_arg
 
@@ -59,11 +53,6 @@ local function not_a_function(st, tree, node, first, nargs, final)
   end
 end
 
--- Number literal as an ideal constant: int or float64 by its syntax.
-local function constant_value(n)
-  return n.value
-end
-
 -- A value-producing node used as an argument (evalArg with an interface type).
 function compile_arg(cc, node)
   local tree = cc.tree
@@ -79,7 +68,7 @@ function compile_arg(cc, node)
     if node.overflow then
       return function(st) exec_error(st, tree, node, node.text .. " overflows int") end
     end
-    local v = constant_value(node)
+    local v = node.value -- an ideal constant: int or float64 by its syntax
     return function() return v end
   elseif t == "string" then
     local v = node.text

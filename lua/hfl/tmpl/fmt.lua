@@ -11,9 +11,9 @@ local value = require "hfl.value"
 local M = {}
 
 local type, tostring, tonumber, getmetatable = type, tostring, tonumber, getmetatable
-local sfmt, srep, ssub, sbyte, schar, concat = string.format, string.rep, string.sub, string.byte, string.char, table.concat
+local sfmt, srep, ssub, sbyte, concat = string.format, string.rep, string.sub, string.byte, table.concat
 local floor, abs, huge = math.floor, math.abs, math.huge
-local null, map_mt, list_mt, float_mt, int_mt = value.null, value.map_mt, value.list_mt, value.float_mt, value.int_mt
+local null, float_mt, int_mt = value.null, value.float_mt, value.int_mt
 local kind_of = value.kind
 local strconv = require "hfl.tmpl.strconv"
 local digits_of, utf8_len, runes, utf8_encode = strconv.digits_of, strconv.utf8_len, strconv.runes, strconv.utf8_encode

@@ -10,8 +10,7 @@ local nodes = require "hfl.tmpl.nodes"
 
 local M = {}
 
-local sfmt, ssub, sbyte, schar, concat = string.format, string.sub, string.byte, string.char, table.concat
-local tonumber = tonumber
+local sfmt, ssub = string.format, string.sub
 local perr, number_node, tok_string, node_string = nodes.perr, nodes.number_node, nodes.tok_string, nodes.node_string
 M.node_string, M.unquote = node_string, nodes.unquote
 
