@@ -156,6 +156,17 @@ describe("hfl.state.load #unit", function()
       end)
     end
 
+    it("resolves a sub-helmfile's values files against its own directory", function()
+      local dir = T.tree {
+        ["helmfile.yaml"] = "helmfiles:\n- sub/child.yaml\n",
+        ["sub/child.yaml"] = "environments:\n  default:\n    values:\n    - v.yaml\n    - gone.yaml\n" .. ENV_PART,
+        ["sub/v.yaml"] = "a: 1\n",
+      }
+      local _, err = load(dir)
+      assert.are.equal('helmfile.yaml → failed to read sub/child.yaml: environment values file matching "gone.yaml" '
+        .. 'does not exist in "sub"', err)
+    end)
+
     it("uses the top-level missingFileHandler for environment files", function()
       local dir = T.tree { ["helmfile.yaml"] = "missingFileHandler: Debug\nenvironments:\n  default:\n    values:\n    - nope.yaml\n" .. ENV_PART }
       local states, err = load(dir)
