@@ -1,8 +1,8 @@
 -- Differential specs: hfl.yaml against go-yaml, the library Helm and Helmfile use, run as the
 -- oracle build/yamlref (spec/support/yamlref/, built by `make deps` / `make oracle`).
 --
--- Inputs: the values files in spec/fixtures/yaml/corpus/, a table of single scalars, and
--- documents from spec/support/yamlgen.lua. For each:
+-- Inputs: the values files in spec/fixtures/yaml/corpus/, a table of single scalars, YAML
+-- texts in hand-written styles and values, both from spec/support/yamlgen.lua. For each:
 --   decode  hfl's decode equals go-yaml v3's (and v2's with {v2 = true}), kinds included;
 --   encode  hfl's encode equals what go-yaml v3 writes with indent 2, byte for byte;
 --   round   decode(encode(x)) == x, and go-yaml reads hfl's output back as x.
@@ -14,6 +14,7 @@ local yamlgen = require "support.yamlgen"
 
 local CORPUS = "spec/fixtures/yaml/corpus"
 local GENERATED = 300
+local SOURCES = 150
 local SEED = 20261121
 
 -- Single scalars as a values file would hold them: `v: <source>`.
@@ -165,6 +166,53 @@ local function go_reader()
   end
 end
 
+-- The four checks on YAML texts: decode (v3 and v2), encode, round trip.
+local function texts_differential(names, texts)
+  local v3 = oracle.batch("decode", texts)
+  local v2 = oracle.batch("decode", texts, "--v2")
+  local enc = oracle.batch("encode", texts)
+  local enc_texts = {}
+  for i, r in ipairs(enc) do enc_texts[i] = r.out end
+  local enc_back = oracle.batch("decode", enc_texts)
+
+  -- Where go-yaml's output does not read back as what it decoded, hfl need not copy it.
+  local function go_lossy(i)
+    if v3[i].err then return nil end
+    local want = oracle.dump_docs(oracle.undump_docs(v3[i].out), { go_roundtrip = true })
+    local got = enc_back[i].err and shown(enc_back[i].out, enc_back[i].err)
+      or oracle.dump_docs(oracle.undump_docs(enc_back[i].out), { go_roundtrip = true })
+    if got ~= want then return first_difference(want, got) end
+  end
+
+  for i, name in ipairs(names) do
+    local text = texts[i]
+    it(name .. " decodes as go-yaml v3 reads it", function()
+      check_decode(name, "decode (v3)", text, v3[i])
+    end)
+    it(name .. " decodes as go-yaml v2 reads it with {v2 = true}", function()
+      check_decode(name, "decode (v2)", text, v2[i], { v2 = true })
+    end)
+    if not v3[i].err then
+      it(name .. " encodes as go-yaml v3 writes it", function()
+        local lossy = go_lossy(i)
+        if lossy then
+          pending(("%s: go-yaml's own output does not read back as what it decoded, so hfl"
+            .. " need not copy it\n%s"):format(name, lossy))
+          return
+        end
+        -- Encode what go-yaml decoded, so a decode difference does not show up twice.
+        local mine = hfl_encode_docs(oracle.undump_docs(v3[i].out))
+        if mine ~= enc[i].out then mismatch(name, "encode", enc[i].out, mine, text) end
+      end)
+      it(name .. " round-trips through hfl's encode and decode", function()
+        local _, err, docs = hfl_decode(text)
+        assert(docs, name .. ": hfl cannot decode it: " .. tostring(err))
+        check_round(name, docs, go_reader())
+      end)
+    end
+  end
+end
+
 describe("hfl.yaml against go-yaml #oracle", function()
   local available, why = oracle.available()
   if not available then
@@ -179,30 +227,15 @@ describe("hfl.yaml against go-yaml #oracle", function()
     end)
     local texts = {}
     for i, name in ipairs(names) do texts[i] = read(CORPUS .. "/" .. name) end
-    local v3 = oracle.batch("decode", texts)
-    local v2 = oracle.batch("decode", texts, "--v2")
-    local enc = oracle.batch("encode", texts)
+    texts_differential(names, texts)
+  end)
 
-    for i, name in ipairs(names) do
-      local text = texts[i]
-      it(name .. " decodes as go-yaml v3 reads it", function()
-        check_decode(name, "decode (v3)", text, v3[i])
-      end)
-      it(name .. " decodes as go-yaml v2 reads it with {v2 = true}", function()
-        check_decode(name, "decode (v2)", text, v2[i], { v2 = true })
-      end)
-      it(name .. " encodes as go-yaml v3 writes it", function()
-        assert(not v3[i].err, "go-yaml cannot read " .. name .. ": " .. tostring(v3[i].err))
-        -- Encode what go-yaml decoded, so a decode difference does not show up twice.
-        local mine = hfl_encode_docs(oracle.undump_docs(v3[i].out))
-        if mine ~= enc[i].out then mismatch(name, "encode", enc[i].out, mine) end
-      end)
-      it(name .. " round-trips through hfl's encode and decode", function()
-        local _, err, docs = hfl_decode(text)
-        assert(docs, name .. ": hfl cannot decode it: " .. tostring(err))
-        check_round(name, docs, go_reader())
-      end)
+  describe("hand-written styles from the generator", function()
+    local names, texts = {}, {}
+    for i, src in ipairs(yamlgen.sources(SOURCES, SEED)) do
+      names[i], texts[i] = src.name, src.text
     end
+    texts_differential(names, texts)
   end)
 
   describe("single scalars", function()

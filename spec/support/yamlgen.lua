@@ -226,6 +226,258 @@ function Gen:document()
   return self:scalar()
 end
 
+-- YAML source text in the styles people write by hand: block and flow collections, plain,
+-- quoted and block scalars, zero-indented sequences, anchors, aliases and merge keys,
+-- comments and document markers. Only the text matters: the oracle says what it means.
+
+-- Plain scalars as a reader resolves them differently under YAML 1.1 and 1.2.
+M.plain_tokens = {
+  "yes", "no", "on", "off", "y", "n", "Yes", "NO", "True", "FALSE", "true", "false", "null",
+  "Null", "~", "0755", "0o755", "0x1F", "0b101", "1_000", "+1", "-1", "-0", "00", "08", ".5",
+  "1.", "1.0", "1e6", "1E6", "-.inf", ".nan", ".NaN", "+.inf", "1e400", "0.1", "3.14159",
+  "2001-12-14x", "190:20:30", "12:30", "1.2.3", "v1.0", "foo", "foo bar", "a:b", "x#y",
+  "a -b", "a  b", "日本語", "ü", "-x", "?x", "x?", "=", "9223372036854775808",
+  "18446744073709551615", "99999999999999999999", "123456789012", "0.000001", "1e-7",
+  "100Mi", "250m", "http://example.com:8080/x", "10.0.0.1", "a/b", "$VAR", "a%x", "a'b", "a\"b",
+  ".", "..", "x.", "--x", "<<",
+}
+
+local flow_unsafe = "[,%[%]{}?]"
+
+local double_escapes = {
+  ["\n"] = "\\n", ["\t"] = "\\t", ["\""] = "\\\"", ["\\"] = "\\\\", ["\0"] = "\\0",
+  ["\r"] = "\\r", ["\27"] = "\\e", ["\7"] = "\\a",
+}
+
+local function double_quoted(s)
+  return '"' .. s:gsub('[%z\1-\31"\\]', function(c)
+    return double_escapes[c] or ("\\x%02x"):format(c:byte())
+  end) .. '"'
+end
+
+local function single_quoted(s)
+  return "'" .. s:gsub("'", "''") .. "'"
+end
+
+local Src = {}
+Src.__index = Src
+
+function Src:line(indent, text)
+  self.out[#self.out + 1] = string.rep(" ", indent) .. text
+end
+
+-- An anchor for the next node ("&a3 ", "a3"), or "" now and then.
+function Src:anchor()
+  if not self.g:chance(0.08) then return "", nil end
+  self.n_anchors = self.n_anchors + 1
+  local name = "a" .. self.n_anchors
+  return "&" .. name .. " ", name
+end
+
+-- Strings a single-quoted or plain scalar cannot hold (go-yaml rejects them unescaped).
+local function needs_escapes(s)
+  return s:find("[%z\1-\31\127]") or s:find("\194\133") or s:find("\239\187\191")
+    or s:find("\226\128[\168\169]")
+end
+
+function Src:comment()
+  if self.g:chance(0.1) then
+    return self.g:pick { "  # comment", " #c", "    # " .. self.g:word() .. ": not a key" }
+  end
+  return ""
+end
+
+-- A scalar as inline text (flow: inside [] or {}), or nil for a block scalar the caller
+-- writes with Src:block_scalar.
+function Src:scalar_text(flow)
+  local g = self.g
+  local r = g:int(1, 10)
+  if r <= 4 then
+    local t
+    repeat t = g:pick(M.plain_tokens) until not (flow and t:find(flow_unsafe))
+    return t
+  elseif r <= 6 then
+    return double_quoted(g:string())
+  elseif r <= 8 then
+    local s
+    repeat s = g:string() until not needs_escapes(s)
+    return single_quoted(s)
+  elseif r == 9 and #self.aliases > 0 and not flow then
+    return "*" .. g:pick(self.aliases)
+  end
+  return tostring(g:integer())
+end
+
+function Src:block_scalar(indent)
+  local g = self.g
+  local head = g:pick { "|", "|-", "|+", ">", ">-", ">+" }
+  local lines = {}
+  for i = 1, g:int(1, 4) do
+    lines[i] = g:pick { g:word(), g:word() .. " " .. g:word(), "", "  more indented", "#not a comment",
+      "key: value", "- item", g:pick(M.plain_tokens) }
+  end
+  if lines[1] == "" or lines[1]:match("^ ") then lines[1] = g:word() end
+  local body = {}
+  for i, l in ipairs(lines) do body[i] = l == "" and "" or string.rep(" ", indent) .. l end
+  local trail = g:pick { "", "\n", "\n\n" }
+  return head, table.concat(body, "\n") .. "\n" .. trail
+end
+
+-- A key as written and the string it stands for.
+function Src:key()
+  local g = self.g
+  local r = g:int(1, 20)
+  if r <= 14 then
+    local k = g:word() .. (g:chance(0.3) and tostring(g:int(0, 9)) or "")
+    return k, k
+  end
+  if r <= 17 then
+    local k = g:key()
+    return double_quoted(k), k
+  end
+  if r <= 19 then
+    local k
+    repeat k = g:key() until not needs_escapes(k)
+    return single_quoted(k), k
+  end
+  -- At most one key per map that resolves to a non-string, so v2's stringified keys never collide.
+  if self.special_used then
+    local k = g:word() .. "_" .. g:int(10, 99)
+    return k, k
+  end
+  self.special_used = true
+  local k = g:pick { "yes", "on", "1", "1.5", "0755", "0x1F", "true", "-7" }
+  return k, "\0special"
+end
+
+function Src:flow(depth)
+  local g = self.g
+  if depth <= 0 or g:chance(0.5) then return self:scalar_text(true) end
+  if g:chance(0.5) then
+    local items = {}
+    for i = 1, g:int(0, 4) do items[i] = self:flow(depth - 1) end
+    return "[" .. table.concat(items, g:pick { ", ", "," }) .. "]"
+  end
+  local items, seen = {}, {}
+  for _ = 1, g:int(0, 4) do
+    local k = g:word()
+    if not seen[k] then
+      seen[k] = true
+      items[#items + 1] = k .. ": " .. self:flow(depth - 1)
+    end
+  end
+  return "{" .. table.concat(items, ", ") .. "}"
+end
+
+-- Writes `prefix` followed by a node: inline (scalar, flow, alias) or a nested block.
+function Src:node(indent, prefix, depth, in_seq)
+  local g = self.g
+  local r = g:int(1, 12)
+  if depth <= 0 or r <= 5 then
+    if g:chance(0.12) then
+      local head, body = self:block_scalar(indent + 2)
+      self:line(0, prefix .. head)
+      self.out[#self.out] = self.out[#self.out] .. "\n" .. body:gsub("\n$", "")
+      return
+    end
+    local anchor, name = self:anchor()
+    local text = self:scalar_text(false)
+    if text:sub(1, 1) == "*" then anchor, name = "", nil end
+    self:line(0, prefix .. anchor .. text .. self:comment())
+    if name then self.aliases[#self.aliases + 1] = name end
+    return
+  end
+  if r == 6 then
+    self:line(0, prefix .. self:flow(2) .. self:comment())
+    return
+  end
+  local anchor, name = self:anchor()
+  if r <= 9 then
+    self:line(0, prefix .. anchor .. self:comment())
+    self:map(indent + 2, depth - 1)
+  else
+    self:line(0, prefix .. anchor)
+    -- Kubernetes style puts a map's sequence at the map's own indentation.
+    local seq_indent = (not in_seq and g:chance(0.4)) and indent or indent + 2
+    self:seq(seq_indent, depth - 1)
+  end
+  if name then
+    self.aliases[#self.aliases + 1] = name
+    if r <= 9 then self.map_aliases[#self.map_aliases + 1] = name end
+  end
+end
+
+function Src:map(indent, depth)
+  local g = self.g
+  local saved = self.special_used
+  self.special_used = false
+  local n, seen = g:int(1, 5), {}
+  if #self.map_aliases > 0 and g:chance(0.2) then
+    if g:chance(0.7) then
+      self:line(indent, "<<: *" .. g:pick(self.map_aliases))
+    else
+      self:line(indent, "<<: [*" .. g:pick(self.map_aliases) .. ", *" .. g:pick(self.map_aliases) .. "]")
+    end
+  end
+  for _ = 1, n do
+    local k, meaning = self:key()
+    if not seen[meaning] then
+      seen[meaning] = true
+      self:node(indent, string.rep(" ", indent) .. k .. ":" .. " ", depth)
+    end
+  end
+  self.special_used = saved
+end
+
+function Src:seq(indent, depth)
+  local g = self.g
+  for _ = 1, g:int(1, 4) do
+    if depth > 0 and g:chance(0.3) then
+      -- A map inside a sequence item, its first key on the dash's line.
+      local saved = self.special_used
+      self.special_used = false
+      local first, seen = true, {}
+      for _ = 1, g:int(1, 3) do
+        local k = g:word() .. g:int(0, 50)
+        while seen[k] do k = k .. "x" end
+        seen[k] = true
+        self:node(indent + 2, (first and string.rep(" ", indent) .. "- " or string.rep(" ", indent + 2))
+          .. k .. ": ", depth - 1, true)
+        first = false
+      end
+      self.special_used = saved
+    else
+      self:node(indent, string.rep(" ", indent) .. "- ", depth, true)
+    end
+  end
+end
+
+--- YAML source text of one or more documents written in hand-written styles.
+function Gen:source()
+  local src = setmetatable({ g = self, out = {}, aliases = {}, map_aliases = {}, n_anchors = 0 }, Src)
+  local docs = self:chance(0.2) and self:int(2, 3) or 1
+  for d = 1, docs do
+    src.aliases, src.map_aliases = {}, {}
+    if d > 1 or self:chance(0.3) then src:line(0, self:pick { "---", "--- # doc", "---" }) end
+    if self:chance(0.15) then src:line(0, "# " .. self:word() .. " settings") end
+    if self:chance(0.85) then
+      src:map(0, self:int(1, 4))
+    else
+      src:seq(0, self:int(1, 3))
+    end
+    if self:chance(0.1) then src:line(0, "...") end
+  end
+  return table.concat(src.out, "\n") .. "\n"
+end
+
+--- n named YAML source texts from one seed: {{name = "src-001", text = "..."}, ...}.
+function M.sources(n, seed)
+  local gen = M.new(seed or 1)
+  local out = {}
+  for i = 1, n do out[i] = { name = ("src-%03d"):format(i), text = gen:source() } end
+  return out
+end
+
 --- n named random documents from one seed: {{name = "gen-001", value = v}, ...}.
 function M.cases(n, seed)
   local gen = M.new(seed or 1)
