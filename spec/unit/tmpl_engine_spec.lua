@@ -139,7 +139,7 @@ local kinds = {
 
 local function generated()
   local cases = {}
-  local verbs = { "v", "+v", "d", "s", "q", "x", "X", "o", "O", "b", "e", "E", "f", "F", "g", "G",
+  local verbs = { "v", "+v", "#v", "d", "s", "q", "x", "X", "o", "O", "b", "e", "E", "f", "F", "g", "G",
     "t", "c", "U", "T", "#U", "#q", "#x", "#o", "#g", "#e", "#f" }
   local flags = { "", "6", "-6", "06", "+", " ", ".2", "8.3", "-8.3", "+.1", "08.3", ".0" }
   for _, v in ipairs(kinds) do

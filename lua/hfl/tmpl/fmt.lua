@@ -215,7 +215,35 @@ local function fmt_string(f, s, verb)
 end
 
 -- Formats v for one verb; depth > 0 inside maps and lists.
+-- %#v: Go syntax for maps, lists, strings and nil.
+local function go_syntax(f, v, depth)
+  if v == nil or v == null then
+    return depth > 0 and "interface {}(nil)" or pad(f, "<nil>")
+  end
+  local t = type(v)
+  if t == "string" then return fmt_string(f, v, "q") end
+  if t == "table" then
+    local mt = getmetatable(v)
+    if mt ~= float_mt and mt ~= int_mt then
+      local out = {}
+      if kind_of(v) == "list" then
+        for i = 1, #v do out[i] = go_syntax(f, v[i], depth + 1) end
+        return "[]interface {}{" .. concat(out, ", ") .. "}"
+      end
+      for i, key in ipairs(value.sorted_keys(v)) do
+        out[i] = go_syntax(f, key, depth + 1) .. ":" .. go_syntax(f, v[key], depth + 1)
+      end
+      return "map[string]interface {}{" .. concat(out, ", ") .. "}"
+    end
+  end
+  return format_value(f, v, "v", depth)
+end
+
 function format_value(f, v, verb, depth)
+  if verb == "v" and f.sharpv and (type(v) ~= "number" and type(v) ~= "boolean") then
+    local mt = type(v) == "table" and getmetatable(v)
+    if not (mt == float_mt or mt == int_mt) then return go_syntax(f, v, depth) end
+  end
   if v == nil or v == null then
     if depth > 0 or verb == "v" or verb == "T" then
       return depth > 0 and "<nil>" or pad(f, "<nil>")
@@ -391,6 +419,7 @@ function M.sprintf_args(format, args, n)
       argi = argi + 1
       if f.minus then f.zero = nil end
       if verb == "v" and (f.plus or f.sharp) then
+        f.sharpv = f.sharp
         f.plus, f.sharp = nil, nil
       end
       out[#out + 1] = format_value(f, v, verb, 0)
