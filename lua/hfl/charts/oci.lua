@@ -127,21 +127,31 @@ local function creds_hint(c)
     or "set the repository's username/password or run `helm registry login " .. c.host .. "`"
 end
 
+-- Like Docker and `helm --plain-http`, a registry on the loopback may speak plain HTTP: the
+-- first request to such a host probes https once (concurrent callers wait for the probe).
+local function ensure_scheme(c)
+  if c.scheme_known then return end
+  if c.probing then c.probing:wait() return end
+  if c.scheme == "http" or not is_local(c.host) or c.opts.ca_file then c.scheme_known = true return end
+  local proc = require "hfl.proc"
+  c.probing = proc.event()
+  local res = require("hfl.http").get("https://" .. c.host .. "/v2/", http_opts(c, { retries = 0, timeout = 10 }))
+  if not res then c.scheme = "http" end
+  c.scheme_known = true
+  local ev = c.probing
+  c.probing = nil
+  ev:fire()
+end
+
 -- A GET to the registry following the auth challenge once.
 local function get(c, path, extra, scope)
   local http = require "hfl.http"
+  ensure_scheme(c)
   local url = c.scheme .. "://" .. c.host .. path
   local o = http_opts(c, extra)
   local tok = c.tokens[scope or ""] or c.basic
   if tok then o.auth = tok end
   local res, err = http.get(url, o)
-  if not res and c.scheme == "https" and not c.opts.plain_http_tried and is_local(c.host)
-    and not c.opts.ca_file then
-    -- Like Docker and `helm --plain-http`, a registry on the loopback may speak plain HTTP.
-    c.scheme = "http"
-    url = c.scheme .. "://" .. c.host .. path
-    res, err = http.get(url, o)
-  end
   if not res then return nil, err end
   if res.status ~= 401 then return res, nil, url end
   local challenge = res.headers and res.headers["www-authenticate"] or ""
