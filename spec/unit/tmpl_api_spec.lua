@@ -154,6 +154,34 @@ describe("hfl.tmpl", function()
     end)
   end)
 
+  describe("struct()", function()
+    local function data()
+      local env = tmpl.struct({ Name = "prod", Values = map { a = 1 } }, "environment.Environment",
+        { "Name", "KubeContext", "Values" })
+      return tmpl.struct({ Environment = env, Values = map {} }, "state.EnvironmentTemplateData",
+        { "Environment", "Namespace", "Values" })
+    end
+
+    it("reads fields like a map", function()
+      assert.are.equal("prod 1", tmpl.render("{{ .Environment.Name }} {{ .Environment.Values.a }}", data()))
+    end)
+
+    it("fails on unknown fields as Go does for structs, even with missingkey=zero", function()
+      local _, err = tmpl.render("{{ .Environment.name }}", data(), { missingkey = "zero" })
+      assert.are.equal('template: stringTemplate:1:15: executing "stringTemplate" at <.Environment.name>: '
+        .. "can't evaluate field name in type environment.Environment", err)
+    end)
+
+    it("gives declared but unset fields the zero value of a string", function()
+      assert.are.equal("[]", tmpl.render("[{{ .Environment.KubeContext }}]", data()))
+    end)
+
+    it("prints like Go's fmt", function()
+      assert.are.equal("{prod  map[a:1]} {Name:prod KubeContext: Values:map[a:1]} environment.Environment",
+        tmpl.render('{{ .Environment }} {{ printf "%+v %T" .Environment .Environment }}', data()))
+    end)
+  end)
+
   describe("without the function library", function()
     local saved = tmpl.load_stdlib
     before_each(function()

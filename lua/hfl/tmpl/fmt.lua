@@ -24,6 +24,10 @@ M.format_float, M.quote, M.runes, M.utf8_encode = strconv.format_float, strconv.
 
 -- Go's type name of a value, as %T and the %!verb(type=value) forms print it.
 local function type_name(v)
+  if type(v) == "table" then
+    local mt = getmetatable(v)
+    if mt and mt.__gotype then return mt.__gotype end
+  end
   local k = kind_of(v)
   if k == "null" then return "<nil>" end
   if k == "int" then return "int" end
@@ -269,8 +273,15 @@ function format_value(f, v, verb, depth)
     elseif mt == int_mt then
       return fmt_integer(f, v, verb)
     end
-    local k = kind_of(v)
     local out = {}
+    if mt and mt.__gofields then
+      for i, name in ipairs(mt.__gofields) do
+        local fv = v[name]
+        out[i] = (f.plusv and name .. ":" or "") .. format_value(f, fv == nil and "" or fv, verb, depth + 1)
+      end
+      return "{" .. concat(out, " ") .. "}"
+    end
+    local k = kind_of(v)
     if k == "list" then
       for i = 1, #v do out[i] = format_value(f, v[i], verb, depth + 1) end
       return "[" .. concat(out, " ") .. "]"
@@ -419,7 +430,7 @@ function M.sprintf_args(format, args, n)
       argi = argi + 1
       if f.minus then f.zero = nil end
       if verb == "v" and (f.plus or f.sharp) then
-        f.sharpv = f.sharp
+        f.sharpv, f.plusv = f.sharp, f.plus
         f.plus, f.sharp = nil, nil
       end
       out[#out + 1] = format_value(f, v, verb, 0)

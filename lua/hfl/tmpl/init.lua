@@ -341,6 +341,8 @@ function M.reset()
   funcs_cache = setmetatable({}, { __mode = "k" })
 end
 
+M.struct = require("hfl.tmpl.runtime").struct
+
 --- The depth limit of {{template}} and include nesting.
 function M.set_max_depth(n) exec.max_depth = n end
 

@@ -7,7 +7,7 @@ local parser = require "hfl.tmpl.parser"
 
 local M = {}
 
-local type, getmetatable, error = type, getmetatable, error
+local type, getmetatable, setmetatable, error, ipairs = type, getmetatable, setmetatable, error, ipairs
 local sfmt, sfind, ssub, floor = string.format, string.find, string.sub, math.floor
 local null, map_mt = value.null, value.map_mt
 local kind_of, type_name, quote, sprint = value.kind, fmt.type_name, fmt.quote, fmt.sprint
@@ -62,6 +62,17 @@ local function eval_field(st, tree, node, recv, name, has_args, iface)
   end
   if type(recv) == "table" then
     local mt = getmetatable(recv)
+    local gotype = mt and mt ~= map_mt and mt.__gotype
+    if gotype then
+      -- a Go struct (see M.struct): fields, never map keys; missingkey does not apply
+      local v = recv[name]
+      if v ~= nil then return v end
+      -- a declared field left unset: the zero value of Helmfile's string fields
+      for _, f in ipairs(mt.__gofields or {}) do
+        if f == name then return "" end
+      end
+      exec_error(st, tree, node, sfmt("can't evaluate field %s in type %s", name, gotype))
+    end
     if mt == map_mt or (mt == nil and kind_of(recv) == "map") then
       if has_args then exec_error(st, tree, node, name .. " is not a method but has arguments") end
       local v = recv[name]
@@ -139,6 +150,17 @@ end
 M.last_at = last_at
 
 M.eval_field = eval_field
+
+--- Marks a table as a Go struct for templates: its missing fields fail as Go's do
+--- ("can't evaluate field Foo in type state.EnvironmentTemplateData"), whatever the
+--- missingkey option, and fmt prints it as `{v1 v2}` (`%+v`: `{Name:v1 Other:v2}`).
+---@param t table
+---@param gotype string Go's type name, e.g. "environment.Environment"
+---@param fields string[] field names in declaration order
+---@return table t
+function M.struct(t, gotype, fields)
+  return setmetatable(t, { __gotype = gotype, __gofields = fields })
+end
 M.chain_walker = chain_walker
 
 return M
