@@ -34,6 +34,12 @@ end
 M.truth = truth
 
 -- basicKind: "bool", "int", "float", "string", or nil for anything else.
+-- A table marked as a Go struct (hfl.tmpl.struct) is neither map nor list.
+local function is_struct(v)
+  local mt = getmetatable(v)
+  return mt ~= nil and mt.__gotype ~= nil
+end
+
 local function basic_kind(v)
   local t = type(v)
   if t == "string" then return "string" end
@@ -162,7 +168,7 @@ M["len"] = function(v)
   if v == null then error("len of nil pointer", 0) end
   local t = type(v)
   if t == "string" then return #v end
-  local k = kind_of(v)
+  local k = t == "table" and is_struct(v) and "struct" or kind_of(v)
   if k == "list" then return #v end
   if k == "map" then
     local c = 0
@@ -194,7 +200,7 @@ function M.index(item, ...)
       if x == #item then error("reflect: string index out of range", 0) end
       item = sbyte(item, x + 1)
     else
-      local k = kind_of(item)
+      local k = type(item) == "table" and is_struct(item) and "struct" or kind_of(item)
       if k == "list" then
         local x = index_arg(idx, #item)
         if x == #item then error("reflect: slice index out of range", 0) end

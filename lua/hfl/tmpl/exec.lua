@@ -245,7 +245,9 @@ local function compile_range(cc, node)
     local t = type(v)
     if t == "table" then
       local mt = getmetatable(v)
-      if mt == list_mt or (mt == nil and v[1] ~= nil) then
+      local k = (mt == list_mt and "list") or (mt == map_mt and "map")
+        or ((mt == int_mt or mt == float_mt or (mt and mt.__gotype)) and "scalar") or value.kind(v)
+      if k == "list" then
         local n = #v
         if n > 0 then
           local saved = st.dot_iface
@@ -261,7 +263,7 @@ local function compile_range(cc, node)
           st.dot_iface = saved
           return
         end
-      elseif mt == map_mt or mt == nil then
+      elseif k == "map" then
         local keys = value.sorted_keys(v)
         if #keys > 0 then
           local saved = st.dot_iface
@@ -277,7 +279,7 @@ local function compile_range(cc, node)
           st.dot_iface = saved
           return
         end
-      elseif mt == int_mt or mt == float_mt then
+      else
         exec_error(st, tree, errnode, "range can't iterate over " .. sprint(v))
       end
     elseif t == "number" then
