@@ -71,6 +71,9 @@ end
 
 local function cyclic(msg) return setmetatable({ msg = msg }, { __tostring = function(e) return e.msg end }) end
 
+-- Resolved templates, per templates table (they do not depend on the inheriting release).
+local resolved_cache = setmetatable({}, { __mode = "k" })
+
 local function resolve(spec, entries, templates, path, name)
   local merged = value.map()
   for _, e in ipairs(entries) do
@@ -87,10 +90,22 @@ local function resolve(spec, entries, templates, path, name)
     if value.kind(tpl) ~= "map" then
       return nil, ('release "%s" tried to inherit inexistent release template "%s"'):format(name, tname)
     end
-    local src, err = resolve(tpl, M.effective(nil, tpl.inherit), templates, p, name)
-    if not src then
-      if type(err) == "table" then return nil, err end
-      return nil, ('unable to load release template "%s": %s'):format(tname, err)
+    local cache = templates and resolved_cache[templates]
+    if templates and not cache then
+      cache = {}
+      resolved_cache[templates] = cache
+    end
+    local src, err
+    local hit = cache and cache[tname]
+    if hit then
+      src = value.copy(hit)
+    else
+      src, err = resolve(tpl, M.effective(nil, tpl.inherit), templates, p, name)
+      if not src then
+        if type(err) == "table" then return nil, err end
+        return nil, ('unable to load release template "%s": %s'):format(tname, err)
+      end
+      if cache then cache[tname] = value.copy(src) end
     end
     for _, k in ipairs(e.except or {}) do
       if not EXCEPT[k] then

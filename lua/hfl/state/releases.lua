@@ -75,26 +75,62 @@ M._render = render
 
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
+local env_cache = setmetatable({}, { __mode = "k" })
+
 --- The data release templates see (compat §4.3).
 function M.template_data(state, rel)
-  local env = state.environment or {}
-  local vals = state.values or value.map()
-  return value.map {
-    Environment = value.map { Name = env.name or "default", KubeContext = env.kubeContext or "",
-      Values = env.values or value.map() },
-    KubeContext = state.kube_context or "", Namespace = state.namespace or "", Chart = state.chart or "",
-    Values = vals, StateValues = vals,
-    Release = value.map { Name = rel.name or "", Chart = rel.chart or "", Namespace = rel.namespace or "",
-      Labels = rel.labels or value.map(), KubeContext = rel.kubeContext or "", ChartVersion = rel.version or "" },
-  }
+  local c = env_cache[state]
+  if not c then
+    local env = state.environment or {}
+    local vals = state.values or value.map()
+    c = { vals = vals, env = value.map { Name = env.name or "default", KubeContext = env.kubeContext or "",
+      Values = env.values or value.map() } }
+    env_cache[state] = c
+  end
+  local data = value.map()
+  data.Environment = c.env
+  data.KubeContext = state.kube_context or ""
+  data.Namespace = state.namespace or ""
+  data.Chart = state.chart or ""
+  data.Values = c.vals
+  data.StateValues = c.vals
+  local r = value.map()
+  r.Name = rel.name or ""
+  r.Chart = rel.chart or ""
+  r.Namespace = rel.namespace or ""
+  r.Labels = rel.labels or value.map()
+  r.KubeContext = rel.kubeContext or ""
+  r.ChartVersion = rel.version or ""
+  data.Release = r
+  return data
+end
+
+local function shallow_map(m)
+  local out = value.map()
+  for _, k in ipairs(value.keys(m)) do out[k] = m[k] end
+  return out
+end
+
+local function shallow_list(l)
+  local out = value.list()
+  for i = 1, #l do out[i] = l[i] end
+  return out
 end
 
 -- One templating pass over the original spec with data made from prev (Helmfile re-renders
 -- the original each time, feeding it the previous result).
 local function execute(state, orig, prev)
   local data = M.template_data(state, prev)
-  local r = value.copy(orig)
-  local fname = ('release "%s"'):format(orig.name or "")
+  -- A shallow copy: fields rendered below get fresh tables; the rest is shared with orig.
+  local r = value.map()
+  for _, k in ipairs(value.keys(orig)) do r[k] = orig[k] end
+  local function own(k, deep)
+    local v = r[k]
+    if v ~= nil then r[k] = deep and value.copy(v) or (value.kind(v) == "map" and shallow_map(v) or shallow_list(v)) end
+  end
+  own("labels"); own("postRendererArgs"); own("valuesTemplate"); own("values"); own("secrets")
+  own("setTemplate", true); own("needs")
+  local fname = "stringTemplate"
   local function fail(field, text, err)
     return nil, ('failed executing template expressions in release "%s".%s = "%s": %s')
       :format(orig.name or "", field, tostring(text), err)
@@ -190,6 +226,42 @@ local function execute(state, orig, prev)
   end
   return r
 end
+
+-- What templating can change in a release, as one string: two passes with equal signatures
+-- mean the release is stable (Helmfile compares the whole spec with reflect.DeepEqual).
+local function signature(r)
+  local parts, n = {}, 0
+  local function add(v)
+    n = n + 1
+    parts[n] = v == nil and "\1" or tostring(v)
+  end
+  for _, f in ipairs { "name", "chart", "namespace", "version", "waitTemplate", "installedTemplate",
+    "conditionTemplate", "verifyTemplate" } do add(r[f]) end
+  if r.labels then
+    for _, k in ipairs(value.sorted_keys(r.labels)) do add(k) add(r.labels[k]) end
+  end
+  add("|")
+  for _, f in ipairs { "postRendererArgs", "values", "secrets", "needs" } do
+    local l = r[f]
+    add(l and #l or -1)
+    for i = 1, l and #l or 0 do add(type(l[i]) == "string" and l[i] or "\2") end
+  end
+  local vt = r.valuesTemplate
+  for i = 1, vt and #vt or 0 do
+    add(value.kind(vt[i]) == "map" and yaml.encode(vt[i]) or vt[i])
+  end
+  for _, f in ipairs { "set", "setTemplate" } do
+    local l = r[f]
+    add(l and #l or -1)
+    for i = 1, l and #l or 0 do
+      add(l[i].name) add(l[i].value) add(l[i].file)
+      local vs = l[i].values
+      for j = 1, vs and #vs or 0 do add(vs[j]) end
+    end
+  end
+  return table.concat(parts, "\0")
+end
+M._signature = signature
 
 local function parse_bool(text, field)
   local b, err = yaml.decode(text)
@@ -320,11 +392,13 @@ function M.build(state)
     end
 
     local prev, done = merged, nil
+    local prev_sig = signature(merged)
     for _ = 1, 6 do
       local r, terr = execute(state, merged, prev)
       if not r then return nil, ("%s: %s"):format(where(raw, i), terr) end
-      if value.equal(prev, r) then done = r break end
-      prev = r
+      local sig = signature(r)
+      if sig == prev_sig then done = r break end
+      prev, prev_sig = r, sig
     end
     if not done then
       return nil, ('%s: failed executing templates in release "%s"."%s": recursive references can\'t be resolved')

@@ -1,0 +1,161 @@
+-- bench/state.lua: loading a large generated state — 20 `.gotmpl` sub-helmfiles, 1,000
+-- releases, 3 environments over 50 values files, release templates with inheritance — with
+-- `hfl list` and `hfl build` timed as processes (wall time, peak RSS) against the targets
+-- (≤ 300 ms and ≤ 600 ms), then once in-process with timers around template rendering and
+-- YAML decode/encode/merge to show where the time goes.
+--   luajit bench/state.lua [runs]
+local here = arg[0]:match("^(.*)/[^/]*$") or "."
+package.path = here .. "/../?.lua;" .. package.path
+require "hfl"
+local ffi = require "ffi"
+pcall(ffi.cdef, [[
+  typedef struct { long tv_sec; long tv_nsec; } hfl_timespec;
+  int clock_gettime(int, hfl_timespec *);
+]])
+
+local RUNS = tonumber(arg[1]) or 5
+local SUBS, PER_SUB, VALUES_FILES = 20, 50, 50
+local ENVS = { "dev", "staging", "prod" }
+
+local function now()
+  local ts = ffi.new("hfl_timespec")
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+local function sh(cmd)
+  local p = io.popen(cmd)
+  local s = p:read("*a")
+  p:close()
+  return s
+end
+
+-- The generated state.
+local dir = sh("mktemp -d"):gsub("%s+$", "")
+os.execute(("mkdir -p %s/values %s/apps"):format(dir, dir))
+for i = 1, VALUES_FILES do
+  local lines = { ("file%d:"):format(i) }
+  for j = 1, 20 do lines[#lines + 1] = ("  key%d: value-%d-%d"):format(j, i, j) end
+  lines[#lines + 1] = ("replicas: %d"):format(i % 5 + 1)
+  lines[#lines + 1] = "features:\n  monitoring:\n    enabled: true\n  cache:\n    enabled: " .. tostring(i % 2 == 0)
+  write(("%s/values/v%02d.yaml"):format(dir, i), table.concat(lines, "\n") .. "\n")
+end
+local env = { "environments:" }
+for e, name in ipairs(ENVS) do
+  env[#env + 1] = "  " .. name .. ":\n    values:"
+  for i = 1, VALUES_FILES do
+    if i % #ENVS == e % #ENVS or i <= 5 then env[#env + 1] = ("    - ../values/v%02d.yaml"):format(i) end
+  end
+  env[#env + 1] = ("    - domain: %s.example.com\n      env: %s"):format(name, name)
+end
+write(dir .. "/environments.yaml", table.concat(env, "\n") .. "\n")
+for s = 1, SUBS do
+  local t = { "bases:\n- ../environments.yaml\n---", [[
+templates:
+  default:
+    namespace: '{{`{{ .Values.env }}`}}-team]] .. s .. [['
+    labels:
+      team: team]] .. s .. [[
+
+    values:
+    - image:
+        tag: stable
+  service:
+    inherit:
+    - template: default
+    labels:
+      kind: service
+    valuesTemplate:
+    - host: '{{`{{ .Release.Name }}.{{ .Values.domain }}`}}'
+releases:]] }
+  t[#t + 1] = "{{ range $i := until " .. PER_SUB .. " }}"
+  t[#t + 1] = [[
+- name: app{{ $i }}-s]] .. s .. [[
+
+  chart: charts/app
+  version: 1.{{ $i }}.0
+  inherit:
+  - template: service
+  {{- if gt $i 0 }}
+  needs:
+  - app{{ sub $i 1 }}-s]] .. s .. [[
+
+  {{- end }}
+  labels:
+    index: "{{ $i }}"
+    replicas: "{{ $.Values.replicas }}"
+  condition: features.monitoring.enabled
+  set:
+  - name: replicaCount
+    value: "{{ $.Values.replicas }}"]]
+  t[#t + 1] = "{{ end }}"
+  write(("%s/apps/s%02d.yaml.gotmpl"):format(dir, s), table.concat(t, "\n") .. "\n")
+end
+write(dir .. "/helmfile.yaml", (table.concat(env, "\n"):gsub("%.%./values/", "values/")) .. "\n---\nhelmfiles:\n- apps/*.yaml.gotmpl\n")
+
+local bin = here .. "/../hfl"
+local function run(args)
+  local best, rss = math.huge, 0
+  local ok_out
+  for _ = 1, RUNS do
+    local t0 = now()
+    local out = sh(("cd %s && /usr/bin/time -f 'RSS %%M' %s %s -e prod 2>&1 >/dev/null")
+      :format(dir, bin:sub(1, 1) == "/" and bin or (sh("pwd"):gsub("%s+$", "") .. "/" .. bin), args))
+    local dt = now() - t0
+    best = math.min(best, dt)
+    rss = math.max(rss, tonumber(out:match("RSS (%d+)")) or 0)
+    ok_out = out
+  end
+  return best, rss, ok_out
+end
+
+local lcount = tonumber((sh(("cd %s && %s/../hfl list -e prod | wc -l"):format(dir, sh("cd " .. here .. " && pwd"):gsub("%s+$", "")))))
+print(("state bench: %d sub-helmfiles, %d releases, %d environments, %d values files (%s)")
+  :format(SUBS, SUBS * PER_SUB, #ENVS, VALUES_FILES, dir))
+print(("  hfl list: %d rows"):format((lcount or 1) - 1))
+for _, c in ipairs { { "list", 0.300 }, { "build", 0.600 } } do
+  local t, rss, out = run(c[1])
+  print(("  hfl %-5s  best of %d: %6.0f ms (target ≤ %d ms)  peak RSS %6.1f MB%s"):format(c[1], RUNS, t * 1000,
+    c[2] * 1000, rss / 1024, out:match("RSS") and "" or ("  ERROR: " .. out)))
+end
+
+-- In-process: the same load with timers around the template engine and the YAML core.
+local tmpl, yaml = require "hfl.tmpl", require "hfl.yaml"
+local spent = { template = 0, yaml = 0 }
+local depth = 0
+local function timed(mod, name, bucket)
+  local f = mod[name]
+  mod[name] = function(...)
+    if depth > 0 then return f(...) end
+    depth = depth + 1
+    local t0 = now()
+    local r = { pcall(f, ...) }
+    spent[bucket] = spent[bucket] + (now() - t0)
+    depth = depth - 1
+    if not r[1] then error(r[2], 0) end
+    return unpack(r, 2, table.maxn(r))
+  end
+end
+timed(tmpl, "render", "template")
+timed(yaml, "decode", "yaml")
+timed(yaml, "decode_all", "yaml")
+timed(yaml, "encode", "yaml")
+timed(yaml, "merge", "yaml")
+local state = require "hfl.state"
+local t0 = now()
+local st = assert(state.load { file = dir .. "/helmfile.yaml", environment = "prod" })
+local t_load = now() - t0
+local t1 = now()
+local text = assert(st:build())
+local t_build = now() - t1
+local total = t_load + t_build
+print(("  in-process load %.0f ms + build %.0f ms: templates %.0f%%, YAML %.0f%%, rest %.0f%% (%d releases, %d KB of build output)")
+  :format(t_load * 1000, t_build * 1000, spent.template / total * 100, spent.yaml / total * 100,
+    (total - spent.template - spent.yaml) / total * 100, #st:releases(), math.floor(#text / 1024)))
+if os.getenv("KEEP") then print(dir) else os.execute("rm -rf " .. dir) end
