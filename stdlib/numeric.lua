@@ -65,6 +65,8 @@ local function fold_f(op)
       local x = tofloat64((select(i, ...)))
       if op == "div" then acc = decimal_div(acc, x) else acc = decimal_op(acc, x, op) end
     end
+    -- a decimal has no negative zero
+    if acc == 0 then acc = 0 end
     return float(acc)
   end
 end

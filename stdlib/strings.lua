@@ -262,10 +262,10 @@ local function camelcase(s)
     i = i + 1
     if not is_connector(r0) then r0 = text.to_upper(r0) break end
     buf[#buf + 1] = uchar(r0)
-    r0 = nil
   end
   if i > n then
-    if r0 then buf[#buf + 1] = uchar(r0) end
+    -- as xstrings: the last rune is written again, even a connector ("_" → "__")
+    buf[#buf + 1] = uchar(r0)
     return concat(buf)
   end
   while i <= n do
