@@ -18,10 +18,13 @@ local function is_unset(k, v)
   return v == false and PLAIN_BOOL[k] == true
 end
 
-local function fill(dst, src, top)
+local function fill(dst, src, top, skip)
   for _, k in ipairs(value.keys(src)) do
     local s, d = src[k], dst[k]
-    if is_unset(top and k or nil, d) then
+    if skip and skip[k] then s = nil end
+    if s == nil then
+      -- left out by `except`
+    elseif is_unset(top and k or nil, d) then
       if not is_unset(top and k or nil, s) then dst[k] = value.copy(s) end
     else
       local kd, ks = value.kind(d), value.kind(s)
@@ -98,30 +101,33 @@ local function resolve(spec, entries, templates, path, name)
     local src, err
     local hit = cache and cache[tname]
     if hit then
-      src = value.copy(hit)
+      src = hit
     else
       src, err = resolve(tpl, M.effective(nil, tpl.inherit), templates, p, name)
       if not src then
         if type(err) == "table" then return nil, err end
         return nil, ('unable to load release template "%s": %s'):format(tname, err)
       end
-      if cache then cache[tname] = value.copy(src) end
+      if cache then cache[tname] = src end
     end
+    local skip
     for _, k in ipairs(e.except or {}) do
       if not EXCEPT[k] then
         return nil, ('"%s" is not allowed under `inherit`. Allowed values are "set", "setTemplate", '
           .. '"values", "valuesTemplate", "secrets", and "labels"'):format(tostring(k))
       end
-      src[k] = nil
+      skip = skip or {}
+      skip[k] = true
     end
-    fill(merged, src, true)
+    fill(merged, src, true, skip)
   end
   fill(merged, spec, true)
   merged.inherit = nil
   return merged
 end
 
---- The release merged with the templates it inherits (recursively).
+--- The release merged with the templates it inherits (recursively). Without templates the
+--- spec itself is returned (its `inherit` removed).
 ---@param spec table  raw release map
 ---@param templates table|nil  the state's `templates:` map
 ---@param default_inherit any  the state's `defaultInherit`
@@ -129,9 +135,8 @@ end
 function M.apply(spec, templates, default_inherit)
   local entries = M.effective(default_inherit, spec.inherit)
   if #entries == 0 then
-    local r = value.copy(spec)
-    r.inherit = nil
-    return r
+    spec.inherit = nil
+    return spec
   end
   local name = type(spec.name) == "string" and spec.name or tostring(spec.name or "")
   local r, err = resolve(spec, entries, templates, {}, name)

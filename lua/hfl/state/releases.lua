@@ -119,7 +119,7 @@ end
 
 -- One templating pass over the original spec with data made from prev (Helmfile re-renders
 -- the original each time, feeding it the previous result).
-local function execute(state, orig, prev)
+local function execute(state, orig, prev, memo)
   local data = M.template_data(state, prev)
   -- A shallow copy: fields rendered below get fresh tables; the rest is shared with orig.
   local r = value.map()
@@ -167,8 +167,14 @@ local function execute(state, orig, prev)
     local vt = r.valuesTemplate
     for i = 1, #vt do
       if value.kind(vt[i]) == "map" then
-        local text = yaml.encode(vt[i])
+        local text = memo[i]
+        if not text then
+          text = yaml.encode(vt[i])
+          memo[i] = text
+        end
         local out, err = render(state, text, data, fname)
+        memo.rendered = memo.rendered or {}
+        memo.rendered[i] = out
         if not out then return fail("values[" .. (i - 1) .. "]", text, err) end
         local m, derr = yaml.decode(out)
         if derr then return fail("values[" .. (i - 1) .. "]", text, derr) end
@@ -229,7 +235,7 @@ end
 
 -- What templating can change in a release, as one string: two passes with equal signatures
 -- mean the release is stable (Helmfile compares the whole spec with reflect.DeepEqual).
-local function signature(r)
+local function signature(r, texts)
   local parts, n = {}, 0
   local function add(v)
     n = n + 1
@@ -248,7 +254,7 @@ local function signature(r)
   end
   local vt = r.valuesTemplate
   for i = 1, vt and #vt or 0 do
-    add(value.kind(vt[i]) == "map" and yaml.encode(vt[i]) or vt[i])
+    if value.kind(vt[i]) == "map" then add(texts and texts[i] or yaml.encode(vt[i])) else add(vt[i]) end
   end
   for _, f in ipairs { "set", "setTemplate" } do
     local l = r[f]
@@ -392,11 +398,13 @@ function M.build(state)
     end
 
     local prev, done = merged, nil
+    local memo = {}
     local prev_sig = signature(merged)
     for _ = 1, 6 do
-      local r, terr = execute(state, merged, prev)
+      memo.rendered = nil
+      local r, terr = execute(state, merged, prev, memo)
       if not r then return nil, ("%s: %s"):format(where(raw, i), terr) end
-      local sig = signature(r)
+      local sig = signature(r, memo.rendered)
       if sig == prev_sig then done = r break end
       prev, prev_sig = r, sig
     end
