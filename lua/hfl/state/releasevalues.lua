@@ -284,9 +284,9 @@ end
 
 --- The merged values of a release.
 ---@param rel table  a Release
----@param opts? {set?: boolean, values?: string[], embed?: boolean}
----   set = false leaves set/setString out (what `write-values` writes); values: extra files
----   (CLI --values, absolute or relative to the current dir) merged after the release's.
+---@param opts? {set?: boolean, values?: string[], set_args?: string[]}
+---   set = false leaves set/setString/env out (what `write-values` writes); values: extra files
+---   (CLI --values, absolute paths) merged after the release's; set_args: extra `--set` strings.
 ---@return table|nil values, string|nil err
 function M.values(rel, opts)
   opts = opts or {}
@@ -336,18 +336,36 @@ function M.values(rel, opts)
     if v ~= nil and v ~= value.null then merged = yaml.merge(merged, v, MERGE) end
   end
   if opts.set ~= false then
+    -- helm applies --set, then --set-string, then --set-file, whatever their order on the line
     local basedir = rel.state.dir or "."
     for _, e in ipairs(rel.set or {}) do
-      local ok, err = apply_entry(merged, e, false, basedir)
-      if not ok then return nil, fmt('release "%s": set %s: %s', rel.name, tostring(e.name), err) end
+      if not (e.file and e.file ~= "") then
+        local ok, err = apply_entry(merged, e, false, basedir)
+        if not ok then return nil, fmt('release "%s": set %s: %s', rel.name, tostring(e.name), err) end
+      end
+    end
+    for _, e in ipairs(rel.env or {}) do
+      local v = os.getenv(e.value or "")
+      if v == nil then
+        return nil, fmt('release "%s": env %s: environment variable "%s" is not set', rel.name,
+          tostring(e.name), tostring(e.value))
+      end
+      local ok, err = apply_entry(merged, { name = e.name, value = v }, false, basedir)
+      if not ok then return nil, fmt('release "%s": env %s: %s', rel.name, tostring(e.name), err) end
+    end
+    for _, s in ipairs(opts.set_args or {}) do
+      local ok, err = M.apply_set(merged, s)
+      if not ok then return nil, fmt("--set %s: %s", s, err) end
     end
     for _, e in ipairs(rel.setString or {}) do
       local ok, err = apply_entry(merged, e, true, basedir)
       if not ok then return nil, fmt('release "%s": setString %s: %s', rel.name, tostring(e.name), err) end
     end
-    for _, s in ipairs(opts.set_args or {}) do
-      local ok, err = M.apply_set(merged, s)
-      if not ok then return nil, fmt("--set %s: %s", s, err) end
+    for _, e in ipairs(rel.set or {}) do
+      if e.file and e.file ~= "" then
+        local ok, err = apply_entry(merged, e, false, basedir)
+        if not ok then return nil, fmt('release "%s": set %s: %s', rel.name, tostring(e.name), err) end
+      end
     end
   end
   return merged
