@@ -224,6 +224,11 @@ releases:
       assert.matches("waitTemplate: failed deserialising string maybe", err)
     end)
 
+    it("gives up on references that never settle", function()
+      local _, err = build("releases:\n- name: a\n  chart: c\n  namespace: '{{ .Release.Namespace }}x'\n")
+      assert.matches("recursive references can't be resolved", err)
+    end)
+
     it("names the release and field in a template error", function()
       local _, err = build("releases:\n- name: a\n  chart: '{{ .Values.nope.x }}'\n")
       assert.matches('failed executing template expressions in release "a".chart', err)
