@@ -112,10 +112,11 @@ int hfl_archive_extract(const char *src, const char *dest, const struct hfl_arch
     struct archive *in = archive_read_new();
     struct archive *out = archive_write_disk_new();
     struct archive_entry *e = NULL;
-    char *name = NULL, *path = NULL, *link = NULL;
+    char *name = NULL, *raw = NULL, *path = NULL, *link = NULL;
     size_t cap = strlen(root) + PATH_MAX + 2;
     int rc = -1;
-    if (!in || !out || !(name = malloc(PATH_MAX)) || !(path = malloc(cap)) ||
+    if (!in || !out || !(name = malloc(PATH_MAX)) || !(raw = malloc(PATH_MAX)) ||
+        !(path = malloc(cap)) ||
         !(link = malloc(cap))) {
         snprintf(err, errlen, "out of memory");
         goto done;
@@ -143,11 +144,13 @@ int hfl_archive_extract(const char *src, const char *dest, const struct hfl_arch
             snprintf(err, errlen, "corrupt or truncated archive: %s", archive_error_string(in));
             goto done;
         }
-        const char *raw = archive_entry_pathname(e);
-        if (!raw || strlen(raw) >= PATH_MAX) {
+        /* raw: the name as written, for messages (libarchive frees its copy on rename) */
+        const char *pn = archive_entry_pathname(e);
+        if (!pn || strlen(pn) >= PATH_MAX) {
             snprintf(err, errlen, "archive entry with an empty or too long name");
             goto done;
         }
+        strcpy(raw, pn);
         strcpy(name, raw);
         if (clean_name(name) != 0) {
             snprintf(err, errlen, "archive entry \"%s\" escapes the destination "
@@ -228,6 +231,7 @@ done:
     if (out)
         archive_write_free(out);
     free(name);
+    free(raw);
     free(path);
     free(link);
     return rc;
