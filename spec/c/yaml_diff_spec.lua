@@ -13,9 +13,12 @@ local oracle = require "support.oracle"
 local yamlgen = require "support.yamlgen"
 
 local CORPUS = "spec/fixtures/yaml/corpus"
-local GENERATED = 300
-local SOURCES = 150
-local SEED = 20261121
+-- HFL_YAML_DIFF_SEED and HFL_YAML_DIFF_SCALE (a multiplier) explore beyond the fixed cases:
+--   HFL_YAML_DIFF_SEED=7 HFL_YAML_DIFF_SCALE=10 busted spec/c/yaml_diff_spec.lua
+local SCALE = tonumber(os.getenv("HFL_YAML_DIFF_SCALE")) or 1
+local GENERATED = math.floor(300 * SCALE)
+local SOURCES = math.floor(150 * SCALE)
+local SEED = tonumber(os.getenv("HFL_YAML_DIFF_SEED")) or 20261121
 
 -- Single scalars as a values file would hold them: `v: <source>`.
 local SCALARS = {
