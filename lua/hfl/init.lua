@@ -8,6 +8,7 @@ M.version = "0.1.0"
 M.null = value.null
 M.value = value
 M.yaml = require "hfl.yaml"
+M.tmpl = require "hfl.tmpl"
 --- Loads a state: see hfl.state.load (README, "Lua API: hfl.load").
 M.load = function(opts) return require("hfl.state").load(opts) end
 
