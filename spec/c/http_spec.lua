@@ -214,6 +214,22 @@ describe("hfl.http #unit", function()
     end)
   end)
 
+  describe("proxies", function()
+    it("go through http_proxy from the environment, as curl reads it", function()
+      local d = S.tmpdir()
+      local f = assert(io.open(d .. "/p.lua", "w"))
+      f:write([[
+        local res, err = require("hfl.http").get("http://charts.example.invalid/index.yaml",
+          { retries = 0 })
+        io.write(res and res.status or err)]])
+      f:close()
+      local r = assert(proc.run { os.getenv("HFL_BIN") or "./hfl", "run", d .. "/p.lua",
+        env = { http_proxy = srv.url, no_proxy = false, NO_PROXY = false } })
+      assert.equal("200", r.stdout)
+      assert.equal(1, srv:counts()["/index.yaml"])
+    end)
+  end)
+
   describe("head()", function()
     it("returns the headers without a body", function()
       local res = assert(http.head(srv.url .. "/index.yaml"))
