@@ -129,8 +129,50 @@ function M.b64decode(s)
   return nil, fmt("illegal base64 data at input byte %d", at)
 end
 
+-- Go's base32 decoder: newlines are dropped first (offsets count the rest), then quanta of
+-- eight symbols with its own padding rules.
+local function decode32(s)
+  local src = s:gsub("[\r\n]", "")
+  local olen, pos, out = #src, 0, {}
+  local done = false
+  while pos < olen and not done do
+    local vals, j, dlen = {}, 0, 8
+    while j < 8 do
+      if pos == olen then return nil, pos - j end
+      local c = byte(src, pos + 1)
+      pos = pos + 1
+      local remaining = olen - pos
+      if c == 61 and j >= 2 and remaining < 8 then
+        if remaining + j < 7 then return nil, olen end
+        for k = 0, 8 - 1 - j - 1 do
+          if remaining > k and byte(src, pos + k + 1) ~= 61 then return nil, pos + k - 1 end
+        end
+        dlen, done = j, true
+        if dlen == 1 or dlen == 3 or dlen == 6 then return nil, pos - 1 end
+        break
+      end
+      local d = D32[c]
+      if not d then return nil, pos - 1 end
+      vals[j + 1] = d
+      j = j + 1
+    end
+    local acc, nbits = 0, 0
+    for k = 1, dlen do
+      acc = acc * 32 + vals[k]
+      nbits = nbits + 5
+      if nbits >= 8 then
+        nbits = nbits - 8
+        local b = floor(acc / 2 ^ nbits)
+        acc = acc - b * 2 ^ nbits
+        out[#out + 1] = char(b)
+      end
+    end
+  end
+  return concat(out)
+end
+
 function M.b32decode(s)
-  local r, at = decode(s, D32, 5, 8)
+  local r, at = decode32(s)
   if r then return r end
   return nil, fmt("illegal base32 data at input byte %d", at)
 end

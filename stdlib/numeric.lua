@@ -131,6 +131,8 @@ local function atoi(s)
   s = util.str(s)
   local sign, digits = s:match("^([+-]?)(%d+)$")
   if not digits then return 0 end
+  local big = util.big_decimal(s)
+  if big then return big end
   local n = tonumber(digits)
   if n >= 2 ^ 63 then return 0 end
   return sign == "-" and -n or n
@@ -206,8 +208,12 @@ M.funcs = {
   ceil = function(a) return float(ceil(tofloat64(a))) end,
   round = round,
   atoi = atoi,
-  int = function(v) return toint64(v) end,
-  int64 = function(v) return toint64(v) end,
+  int = function(v)
+    return type(v) == "string" and util.big_decimal(util.trim_zero_decimal(v)) or toint64(v)
+  end,
+  int64 = function(v)
+    return type(v) == "string" and util.big_decimal(util.trim_zero_decimal(v)) or toint64(v)
+  end,
   float64 = function(v) return float(tofloat64(v)) end,
   toDecimal = to_decimal_octal,
   seq = seq,

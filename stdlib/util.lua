@@ -295,6 +295,13 @@ local function parse_int0(s)
     digits = digits:gsub("_", "")
   end
   if digits == "" then return nil end
+  if base == 10 then
+    if not digits:match("^%d+$") then return nil end
+    local d = digits:gsub("^0+", "")
+    local limit = sign == "-" and "9223372036854775808" or "9223372036854775807"
+    if #d > 19 or (#d == 19 and d > limit) then return nil end
+    return tonumber(sign .. (d == "" and "0" or d)) + 0
+  end
   local n = 0
   for i = 1, #digits do
     local d = tonumber(digits:sub(i, i), 16)
@@ -311,6 +318,20 @@ local function trim_zero_decimal(s)
   if int_part and int_part ~= "" then return int_part end
   return s
 end
+
+M.trim_zero_decimal = trim_zero_decimal
+
+-- Decimal digits within int64 but beyond 2^53 stay exact as a value.int box.
+local function big_decimal(s)
+  local sign, digits = s:match("^([+-]?)0*(%d+)$")
+  if not digits or #digits < 16 then return nil end
+  local limit = sign == "-" and "9223372036854775808" or "9223372036854775807"
+  if #digits > 19 or (#digits == 19 and digits > limit) then return nil end
+  local n = tonumber(digits)
+  if n < 2 ^ 53 then return nil end
+  return value.int((sign == "-" and "-" or "") .. digits)
+end
+M.big_decimal = big_decimal
 
 --- spf13/cast.ToInt64: numbers truncate, strings parse with base prefixes, bools 1/0,
 --- anything else 0.
@@ -355,7 +376,8 @@ function M.parse_float(s)
     or s:match("^[+-]?%d+%.?%d*$") or s:match("^[+-]?%d*%.%d+$") then
     return tonumber(s)
   end
-  if s:match("^[+-]?0[xX]") then return tonumber(s) end
+  -- hex floats need a p exponent, as in Go
+  if s:match("^[+-]?0[xX][%x]*%.?[%x]*[pP][+-]?%d+$") then return tonumber(s) end
   return nil
 end
 

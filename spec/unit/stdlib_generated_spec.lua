@@ -101,6 +101,60 @@ for _ = 1, 80 do
     q("[" .. rvalue(1) .. "," .. rvalue(1) .. "," .. pick(LEAVES) .. "," .. pick(LEAVES) .. "]")))
 end
 
+local PATTERNS = { "a+", "[a-z]+", "\\d+", "(\\w+)-(\\w+)", "^a", "a$", "(?i)http", "x*", "\\s+", "[^a-z]",
+  "(a|ab)(c|bcd)?", "\\bid\\b", "\\.", "(?P<v>v\\d)", "[[:upper:]]+", "é+", ".", "a{2}", "" }
+local SUBJECTS = { "abc", "aaa-bbb", "HTTP http", "id 42 id2", "v1.2.3", "", "a\nb", "xx yy", "Ωé é", "a.b.c", "ab_cd-ef" }
+for _, p in ipairs(PATTERNS) do
+  for _ = 1, 3 do
+    local subj = q(pick(SUBJECTS))
+    add(("{{ regexMatch %s %s }}|{{ regexFind %s %s }}|{{ regexFindAll %s %s -1 }}|{{ regexSplit %s %s -1 }}|{{ regexReplaceAll %s %s \"<$1>\" }}|{{ regexReplaceAllLiteral %s %s \"$0\" }}"):format(
+      q(p), subj, q(p), subj, q(p), subj, q(p), subj, q(p), subj, q(p), subj))
+  end
+end
+
+local LAYOUTS = { "2006-01-02", "Mon Jan _2 15:04:05 MST 2006", "02 Jan 06 15:04 -0700", "January 2, 2006 3:04:05.000 PM",
+  "2006-01-02T15:04:05Z07:00", "Monday 002 __2", ".999999999 .000 ,9", "3:4:5 pm", "06-1-2 15h", "Z0700 Z07:00 -07" }
+local ZONES = { "UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Adelaide", "Pacific/Chatham", "Local" }
+for _ = 1, 40 do
+  local ts = rnd(2000000000) - 100000000
+  add(("{{ dateInZone %s %d %s }}|{{ htmlDateInZone %d %s }}"):format(q(pick(LAYOUTS)), ts, q(pick(ZONES)), ts, q(pick(ZONES))))
+end
+local DURATIONS = { "1h", "90m", "1.5h", "-2h3m4s", "300ms", "1us", "2µs", "45s", "0", "1h0m0.5s", "100h", "9000h",
+  "1d", "x", "", "3.000001s", ".5s" }
+for _, d in ipairs(DURATIONS) do
+  add(("{{ durationRound %s }}|{{ dateModify %s (toDate \"2006-01-02\" \"2020-02-28\") | date \"2006-01-02 15:04:05.000\" }}"):format(q(d), q(d)))
+end
+for _ = 1, 15 do
+  add(("{{ duration %s }}|{{ duration (add %d 0) }}"):format(q(tostring(rnd(200000) - 1000)), rnd(400000)))
+end
+
+local B64 = { "YQ==", "YWI=", "YWJj", "YQ", "Y", "!!!!", "YQ==YQ==", "YW\nJj", "", "YWJjZA==", "YWJjZA=", "=", "YQ===",
+  "NBSWY3DP", "ME======", "MFRGG===", "MZXW6YQ=", "mzxw6", "MZXW6===" }
+for _, b in ipairs(B64) do
+  add(("{{ b64dec %s }}|{{ b32dec %s }}"):format(q(b), q(b)))
+end
+
+local PATHS = { "/a/b/c", "a/b/", "", "/", "//x//y/", "./a/../b", "../..", "a.b/c.d.e", ".hidden", "x.", "/a/./b/../../c" }
+for _, p in ipairs(PATHS) do
+  add(("{{ base %s }}|{{ dir %s }}|{{ clean %s }}|{{ ext %s }}|{{ isAbs %s }}"):format(q(p), q(p), q(p), q(p), q(p)))
+end
+
+local INTS = { "42", "-7", "0x1f", "0o17", "017", "0b11", "1_000", "_1", "1__0", "3.0", "3.5", "", "x", "+5", " 5", "9223372036854775807", "1e3" }
+for _, n in ipairs(INTS) do
+  add(("{{ atoi %s }}|{{ int %s }}|{{ int64 %s }}|{{ float64 %s }}|{{ toDecimal %s }}"):format(q(n), q(n), q(n), q(n), q(n)))
+end
+
+local URLS = { "https://u:p@example.com:8443/a/b?x=1#f", "http://h", "mailto:a@b.c", "/just/path?q", "file:///etc/hosts",
+  "HTTP://Example.COM/%7Efoo", "//host/p", "s3://bucket/key.tgz", "oci://reg.io/charts/app" }
+for _, u in ipairs(URLS) do
+  add(("{{ urlParse %s | toJson }}"):format(q(u)))
+end
+
+for _ = 1, 20 do
+  local a, b, c = rnd(12) - 6, rnd(12) - 6, rnd(5) - 3
+  add(("{{ seq %d }}|{{ seq %d %d }}|{{ seq %d %d %d }}|{{ until %d }}|{{ untilStep %d %d %d }}"):format(a, a, b, a, c, b, a, a, b, c))
+end
+
 local function json_string(s)
   return '"' .. s:gsub('[%c"\\]', function(ch)
     if ch == '"' then return '\\"' end
@@ -156,7 +210,7 @@ describe("hfl.stdlib on generated inputs against Go's Sprig #oracle", function()
     return
   end
   it("has generated cases", function()
-    assert.is_true(#cases >= 400, #cases .. " cases")
+    assert.is_true(#cases >= 800, #cases .. " cases")
   end)
   for i, t in ipairs(cases) do
     it("#" .. i .. " " .. t, function()
