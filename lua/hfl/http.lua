@@ -19,7 +19,7 @@ M.BACKOFF = 0.25
 --- Longest wait between retries (also caps Retry-After).
 M.MAX_BACKOFF = 10
 --- Seconds a whole transfer may take.
-M.TIMEOUT = 300
+M.TIMEOUT = 60
 --- Seconds to establish a connection.
 M.CONNECT_TIMEOUT = 30
 --- Bytes a body kept in memory may have.
@@ -150,7 +150,8 @@ end
 ---  ca_file =, cert_file =, key_file =, insecure = bool, timeout = s, connect_timeout = s,
 ---  retries = n, backoff = s, output = path (a 2xx body streams there, sha256 computed),
 ---  etag = string (If-None-Match), if_modified_since = unix time, max_size = bytes,
----  follow = true, fail = bool }
+---  follow = true, fail = bool, sha256 = hex (with output: a body with another digest is an
+---  error and its file is removed) }
 ---@return table|nil res, string|nil err
 ---  res = { status =, status_text =, headers = { lowercased = value }, body = string (no
 ---  output, or a non-2xx body), path = output (when written), sha256 = hex (when written),
@@ -209,6 +210,12 @@ function M.request(opts)
     res.path, res.sha256 = opts.output, r.sha256
   end
   if not r.sha256 or r.body ~= "" then res.body = r.body end
+  if opts.sha256 and res.sha256 and res.sha256 ~= opts.sha256:lower() then
+    os.remove(res.path)
+    return nil, ("%s %s: digest mismatch: got sha256:%s, expected sha256:%s (the file changed on "
+      .. "the server or was corrupted on the way: check the repository, refresh its index or "
+      .. "lock file)"):format(method, M.redact(opts.url), res.sha256, opts.sha256:lower())
+  end
   if opts.fail and r.status >= 400 then
     return nil, M.status_error(method, opts.url, res)
   end

@@ -176,6 +176,20 @@ describe("hfl.http #unit", function()
       assert.equal(sha256sum(out .. "/c.tgz"), res.sha256)
     end)
 
+    it("checks an expected sha256 and removes a file that does not match", function()
+      local want = sha256sum(repo .. "/chart-1-0.1.0.tgz")
+      local res = assert(http.get(srv.url .. "/chart-1-0.1.0.tgz",
+        { output = out .. "/c.tgz", sha256 = want:upper() }))
+      assert.equal(want, res.sha256)
+      srv:fault("/chart-1-0.1.0.tgz", "wrong")
+      local bad, err = http.get(srv.url .. "/chart-1-0.1.0.tgz",
+        { output = out .. "/d.tgz", sha256 = want })
+      assert.is_nil(bad)
+      assert.truthy(err:find("^GET " .. srv.url:gsub("%p", "%%%0") .. "/chart%-1%-0%.1%.0%.tgz: "
+        .. "digest mismatch: got sha256:%x+, expected sha256:" .. want))
+      assert.is_nil(fs.stat(out .. "/d.tgz"))
+    end)
+
     it("stops at max_size", function()
       local res, err = http.get(srv.url .. "/chart-1-0.1.0.tgz",
         { output = out .. "/c.tgz", max_size = 1000 })

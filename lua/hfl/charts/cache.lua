@@ -132,6 +132,9 @@ local function fill_entry(root, id, key, entry, fill, opts)
       ok, err, code = fs.rename(tmp, entry, true)
       if not ok and (code == "EEXIST" or code == "ENOTEMPTY") and complete(entry) then
         ok, err = true, nil  -- someone filled it without the lock: theirs stays
+      elseif not ok then
+        err = "cache: " .. err .. " (something that is no complete entry is in the way: run "
+          .. "`hfl cache cleanup`)"
       end
       if ok then fs.fsync(root .. "/entries") end
     end
