@@ -22,8 +22,19 @@ local function sha_hex(s)
   return (crypto.digest("sha256", s):gsub(".", function(c) return fmt("%02x", c:byte()) end))
 end
 
--- Downloads an archive into a cache entry (chart.tgz + chart/<name>/ + meta).
-local function archive_entry(key, get_url, hopts_for, want_digest_for)
+-- The result of an archive entry: path = the chart archive (helm takes it as it is; M.unpack
+-- gives a directory when one is needed).
+local function entry_result(entry)
+  local meta = localchart.read_meta(entry)
+  local digest = meta.digest
+  if (not digest or digest == "") and meta.sha256 and meta.sha256 ~= "" then digest = "sha256:" .. meta.sha256 end
+  return { path = entry .. "/chart.tgz", archive = entry .. "/chart.tgz", name = meta.name,
+    version = meta.version, digest = digest, entry = entry, url = meta.url }
+end
+
+-- Downloads an archive into a cache entry (chart.tgz + meta). known() → name, version when
+-- the source says them (index entry, OCI tag); otherwise the archive is unpacked to read them.
+local function archive_entry(key, get_url, hopts_for, want_digest_for, known)
   local cache = require "hfl.charts.cache"
   local fill = function(tmp)
     local url, err = get_url()
@@ -45,16 +56,36 @@ local function archive_entry(key, get_url, hopts_for, want_digest_for)
       return nil, fmt("GET %s: digest mismatch (index says %s, got %s): the repository changed or the download is corrupt; retry or check the repository",
         url, want, res.sha256)
     end
-    local name, version = localchart.unpack(tmp .. "/chart.tgz", tmp)
-    if not name then return nil, fmt("GET %s: %s (is it a chart archive?)", url, version) end
+    local name, version
+    if known then name, version = known() end
+    if not name then
+      name, version = localchart.unpack(tmp .. "/chart.tgz", tmp)
+      if not name then return nil, fmt("GET %s: %s (is it a chart archive?)", url, version) end
+    end
     localchart.write_meta(tmp, { name = name, version = version, url = url, sha256 = res.sha256 or "" })
     return true
   end
   local entry, err = cache.get(key, fill)
   if not entry then return nil, err end
-  local path, meta = localchart.entry_chart(entry)
-  return { path = path, version = meta.version, digest = meta.sha256 ~= "" and ("sha256:" .. (meta.sha256 or "")) or nil,
-    entry = entry, url = meta.url }
+  return entry_result(entry)
+end
+
+--- A directory holding the chart of a resolved archive (extracted once into its own cache
+--- entry); a result that is already a directory is returned as it is.
+---@param result table  from M.resolve
+---@return string|nil dir, string|nil err
+function M.unpack(result)
+  if not result.archive then return result.path end
+  local cache = require "hfl.charts.cache"
+  local entry, err = cache.get("unpacked " .. result.entry, function(tmp)
+    local name, version = localchart.unpack(result.archive, tmp)
+    if not name then return nil, fmt("%s: %s", result.url or result.archive, version) end
+    localchart.write_meta(tmp, { name = name, version = version })
+    return true
+  end)
+  if not entry then return nil, err end
+  local dir = localchart.entry_chart(entry)
+  return dir
 end
 
 local function from_repo(spec, chart, version, opts)
@@ -94,7 +125,8 @@ local function from_repo(spec, chart, version, opts)
     end
     want_digest = idx_entry.digest
     return index.resolve_url(spec.url, idx_entry.urls[1])
-  end, function(url) return repo.http_opts(spec, url) end, function() return want_digest end)
+  end, function(url) return repo.http_opts(spec, url) end, function() return want_digest end,
+  function() return idx_entry.name or chart, idx_entry.version end)
   if not entry_info then return nil, aerr end
   entry_info.version = entry_info.version or key_version
   return entry_info
@@ -134,14 +166,18 @@ local function from_oci(ref, version, o, opts)
     if not m then return nil, merr end
     local ok, lerr = oci.download_layer(c, r.repo, m, tmp .. "/chart.tgz")
     if not ok then return nil, lerr end
-    local name, ver = localchart.unpack(tmp .. "/chart.tgz", tmp)
-    if not name then return nil, ref .. ": " .. ver end
+    local name, ver = r.name, tag
+    if digest then
+      name, ver = localchart.unpack(tmp .. "/chart.tgz", tmp)
+      if not name then return nil, ref .. ": " .. ver end
+    end
     localchart.write_meta(tmp, { name = name, version = ver, url = ref, digest = m.digest })
     return true
   end)
   if not entry then return nil, cerr end
-  local path, meta = localchart.entry_chart(entry)
-  return { path = path, version = meta.version, digest = meta.digest, entry = entry, url = ref }
+  local res = entry_result(entry)
+  res.url = ref
+  return res
 end
 
 --- The version constraint of a release after the lock file (Helmfile: the first locked

@@ -16,6 +16,7 @@ end
 local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
 local function chart_name(r, res)
+  if res.name and res.name ~= "" then return res.name end
   local ok, doc = pcall(require("hfl.charts.localchart").chart_yaml, res.path)
   if ok and type(doc) == "table" and doc.name then return tostring(doc.name) end
   local c = tostring(r.chart or "")
@@ -69,8 +70,13 @@ function M.run(inv)
       local name = chart_name(r, x.result)
       local dest = dir .. "/" .. name
       os.execute("rm -rf " .. sh_quote(dest) .. " && mkdir -p " .. sh_quote(dir))
-      local ok = os.execute("cp -R " .. sh_quote(x.result.path) .. " " .. sh_quote(dest))
-      if ok ~= 0 and ok ~= true then return nil, "release " .. r.name .. ": copying the chart to " .. dest .. " failed" end
+      if x.result.archive then
+        local ok, aerr = require("hfl.archive").extract(x.result.archive, dir, { source = x.result.url })
+        if not ok then return nil, "release " .. r.name .. ": chart " .. tostring(r.chart) .. ": " .. aerr end
+      else
+        local ok = os.execute("cp -R " .. sh_quote(x.result.path) .. " " .. sh_quote(dest))
+        if ok ~= 0 and ok ~= true then return nil, "release " .. r.name .. ": copying the chart to " .. dest .. " failed" end
+      end
       x.result.path = dest
       log.debug("release %s: %s %s → %s", r.name, r.chart, x.result.version or "", dest)
     else

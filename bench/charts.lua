@@ -1,0 +1,98 @@
+-- bench/charts.lua: 50 distinct charts from a local HTTP chart repository (made with helm
+-- package / helm repo index, served by spec/support/servers/httprepo.py).
+--   hfl:  `hfl fetch --concurrency 8` on a state with 50 releases, cold cache, then warm.
+--   helm: `helm repo add` + `helm pull repo/chart-N` for each chart in a sequential loop
+--         (what a Helmfile-style tool runs), measured in the same run.
+-- Reports wall times, the ratio and the server's request counts (the warm run must make none).
+--   luajit bench/charts.lua [charts] [concurrency]
+local here = arg[0]:match("^(.*)/[^/]*$") or "."
+package.path = here .. "/../?.lua;" .. here .. "/../spec/?.lua;" .. package.path
+require "hfl"
+local proc = require "hfl.proc"
+local servers = require "spec.support.servers"
+
+local N = tonumber(arg[1]) or 50
+local P = tonumber(arg[2]) or 8
+local HFL = os.getenv("HFL_BIN") or io.popen("cd " .. here .. "/.. && pwd"):read("*l") .. "/hfl"
+
+local repo_dir = servers.tmpdir()
+servers.make_charts(repo_dir, N, { url = "." })
+-- The spec server with Nagle's algorithm off (as production servers have it): with it on, a
+-- reused keep-alive connection waits for delayed ACKs (~40 ms a response), which taxes clients
+-- that reuse connections (hfl) and not ones that open a new connection per request.
+local function fast_repo(root)
+  local proto = servers.httprepo(servers.tmpdir())
+  local mt = getmetatable(proto)
+  proto:stop()
+  local portfile = servers.tmpdir() .. "/port"
+  local dir = here .. "/../spec/support/servers"
+  local h = assert(proc.spawn { "python3", "-c", ("import sys; sys.path.insert(0, %q); import httprepo; "
+    .. "httprepo.Handler.disable_nagle_algorithm = True; sys.argv = ['httprepo', %q, %q]; httprepo.main()")
+    :format(dir, root, portfile), stdout = "null", stderr = "inherit" })
+  local port
+  local deadline = proc.now() + 10
+  while not port do
+    local pf = io.open(portfile)
+    if pf then port = tonumber(pf:read("*a")); pf:close() end
+    if not port then
+      assert(not h:done() and proc.now() < deadline, "httprepo did not start")
+      proc.sleep(0.02)
+    end
+  end
+  return setmetatable({ handle = h, port = port, root = root, url = ("http://127.0.0.1:%d"):format(port) }, mt)
+end
+local srv = fast_repo(repo_dir)
+
+local work = servers.tmpdir()
+local lines = { "repositories:", "  - name: bench", "    url: " .. srv.url, "releases:" }
+for i = 1, N do
+  lines[#lines + 1] = ("  - name: r%d\n    chart: bench/chart-%d\n    version: 0.1.0"):format(i, i)
+end
+local f = assert(io.open(work .. "/helmfile.yaml", "w"))
+f:write(table.concat(lines, "\n"), "\n")
+f:close()
+
+local function total(counts)
+  local n = 0
+  for _, v in pairs(counts) do n = n + v end
+  return n
+end
+
+local cache = servers.tmpdir()
+local function hfl_fetch()
+  local t0 = proc.now()
+  local r = assert(proc.run { HFL, "fetch", "--concurrency", tostring(P), cwd = work, env = { HFL_CACHE_HOME = cache } })
+  assert(r.code == 0, r.stderr)
+  return proc.now() - t0
+end
+
+srv:reset()
+local cold = hfl_fetch()
+local cold_reqs = total(srv:counts())
+srv:reset()
+local warm = hfl_fetch()
+local warm_reqs = total(srv:counts())
+
+local hdir = servers.tmpdir()
+os.execute("mkdir -p " .. hdir .. "/out")
+local henv = { HELM_REPOSITORY_CONFIG = hdir .. "/repositories.yaml", HELM_REPOSITORY_CACHE = hdir .. "/cache",
+  HELM_CACHE_HOME = hdir .. "/c", HELM_CONFIG_HOME = hdir .. "/cfg", HELM_DATA_HOME = hdir .. "/d" }
+srv:reset()
+local t0 = proc.now()
+local r = assert(proc.run { "helm", "repo", "add", "bench", srv.url, env = henv })
+assert(r.code == 0, r.stderr)
+for i = 1, N do
+  r = assert(proc.run { "helm", "pull", "bench/chart-" .. i, "--version", "0.1.0", "-d", hdir .. "/out", env = henv })
+  assert(r.code == 0, r.stderr)
+end
+local helm = proc.now() - t0
+local helm_reqs = total(srv:counts())
+
+srv:stop()
+servers.cleanup()
+
+print(("charts: %d charts from a local HTTP repository"):format(N))
+print(("  hfl fetch --concurrency %d, cold  %8.1f ms  (%d requests)"):format(P, cold * 1000, cold_reqs))
+print(("  hfl fetch --concurrency %d, warm  %8.1f ms  (%d requests)"):format(P, warm * 1000, warm_reqs))
+print(("  helm repo add + %d × helm pull   %8.1f ms  (%d requests) (rival)"):format(N, helm * 1000, helm_reqs))
+print(("  speed-up cold (helm / hfl)        %8.1f×"):format(helm / cold))
