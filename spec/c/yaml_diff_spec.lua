@@ -46,6 +46,27 @@ local SCALARS = {
   "plain with trailing spaces   ", "\"trailing \"", "- x", "-x", "--x", "?x", ":x", "x:",
 }
 
+-- Small whole documents: duplicate keys, merges, complex keys, tags, line endings, markers.
+local DOCUMENTS = {
+  "a: 1\na: 2\n", "a: 1\nA: 2\n", "yes: 1\non: 2\n", "a: &x 1\nb: *x\n",
+  "<<: {a: 1}\nb: 2\n", "b: 2\n<<: {a: 1, b: 1}\n", "x:\n  <<: [{a: 1}, {a: 2, b: 2}]\n",
+  "base: &b {a: 1}\nx:\n  <<: *b\n  <<: {c: 3}\n", "x: {<<: [], a: 1}\n", "x:\n  <<: ~\n",
+  "base: &b [1, 2]\nx:\n  <<: *b\n", "? [a, b]\n: c\n", "? {a: 1}\n: x\n", "? |\n  block key\n: v\n",
+  "*unknown\n", "a: &a [*a]\n", "&a a: 1\n", "a: !!binary aGk=\n", "- !!str\n- !!null\n",
+  "a:\n\tb: 1\n", "\239\187\191a: 1\n", "a: 1 # c\n#c\n", "a: 1\r\nb: |\r\n  x\r\n  y\r\n",
+  "key: 'multi\n  line\n\n  single'\n", "key: \"multi\n  line \\\n  joined\"\n", "a: >\n\n  x\n",
+  "--- \n...\n", "%YAML 1.2\n---\na: 1\n", "--- >\n  folded\n  doc\n", "--- |\n  lit\n--- 2\n",
+  "a: b: c\n", "a: 'unclosed\n", "a:\n  - b\n  c: d\n", "[1, 2\n", "{a: 1, a: 2}\n",
+  "a: {b: x?}\n", "a: [x?]\n", "a: \"\\N\\_\\L\\P\"\n", "a: !<tag:yaml.org,2002:str> 123\n",
+  "a: !!set {x, y}\n", "a: !!omap [x: 1, y: 2]\n", "a: !!int 1.5\n", "a: !!float abc\n",
+  "a: !!bool maybe\n", "a: !!null x\n", "- - - - - deep\n", "a:\n- 1\n- 2\nb: 3\n",
+  "a:    \n  b\n", "a: |-\n\n  leading blank\n", "a: |\n  x\n\n\n", "a: >+\n  x\n\n",
+  "a: -\n", "a: - b\n", "- a\n-\n- c\n", "a: ''\nb: \"\"\nc:\n", "a: 0x\nb: 0o\nc: 0b\n",
+  "a: 0xG\nb: 0o8\nc: 0b2\n", "a: 1e\nb: e1\nc: 1e+\n", "a: 1.2e3.4\n", "a: +-1\n",
+  "a: 0x8000000000000000\nb: 0xFFFFFFFFFFFFFFFF\nc: 0x10000000000000000\n",
+  "a: -0x1\nb: -0o7\nc: -0b1\n", "a: 0o0777\nb: 00777\nc: 0_7\n",
+}
+
 local function read(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("*a")
@@ -239,6 +260,17 @@ describe("hfl.yaml against go-yaml #oracle", function()
       names[i], texts[i] = src.name, src.text
     end
     texts_differential(names, texts)
+  end)
+
+  describe("small documents", function()
+    local names = {}
+    for i, text in ipairs(DOCUMENTS) do
+      names[i] = "document " .. ('"%s"'):format(text:gsub("[%z\1-\31\127-\255\\\"]", function(c)
+        return ({ ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r", ["\\"] = "\\\\", ['"'] = '\\"' })[c]
+          or ("\\x%02x"):format(c:byte())
+      end))
+    end
+    texts_differential(names, DOCUMENTS)
   end)
 
   describe("single scalars", function()

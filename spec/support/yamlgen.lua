@@ -166,6 +166,7 @@ function Gen:string()
 end
 
 function Gen:key()
+  if self:chance(0.001) then return "<<" end
   if self:chance(0.7) then
     return self:chance(0.3) and self:word() .. self:int(0, 20) or self:word()
   end
