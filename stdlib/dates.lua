@@ -274,7 +274,8 @@ end
 function M.parse(layout, value, loc)
   local chunks = tokenize(layout)
   local s, pos = value, 1
-  local year, month, day, hour, min, sec, nsec = 1, 1, 1, 0, 0, 0, 0
+  -- elements missing from the layout: year 0, January 1st, midnight (as Go's Parse)
+  local year, month, day, hour, min, sec, nsec = 0, 1, 1, 0, 0, 0, 0
   local pm, pm_set, off, zone_abbr = false, false, nil, nil
   local yday
   for ci, chunk in ipairs(chunks) do
@@ -310,8 +311,15 @@ function M.parse(layout, value, loc)
       end
       local v, bad
       if tok == "2006" then
-        local d = rest:match("^%d%d%d%d")
-        if not d then bad = true else year = tonumber(d) pos = pos + 4 end
+        if #rest < 4 or not rest:match("^%d") then bad = true
+        else
+          local d = rest:sub(1, 4)
+          pos = pos + 4
+          if not d:match("^%d%d%d%d$") then
+            return nil, parse_error(value, layout, s:sub(pos), tok)
+          end
+          year = tonumber(d)
+        end
       elseif tok == "06" then
         local d = rest:match("^%d%d")
         if not d then bad = true else
@@ -376,11 +384,15 @@ function M.parse(layout, value, loc)
           end
         end
       elseif tok == "PM" or tok == "pm" then
-        local ap = rest:sub(1, 2)
-        local up = ap:upper()
-        if up == "PM" then pm, pm_set = true, true pos = pos + 2
-        elseif up == "AM" then pm_set = true pos = pos + 2
-        else bad = true end
+        if #rest < 2 then bad = true
+        else
+          local ap = rest:sub(1, 2)
+          pos = pos + 2
+          local want_pm, want_am = tok == "PM" and "PM" or "pm", tok == "PM" and "AM" or "am"
+          if ap == want_pm then pm, pm_set = true, true
+          elseif ap == want_am then pm_set = true
+          else return nil, parse_error(value, layout, s:sub(pos), tok) end
+        end
       elseif tok == "MST" then
         local abbr = rest:match("^%u%u%u%u?%u?") or rest:match("^[A-Z]+")
         if rest:sub(1, 3) == "UTC" then abbr = "UTC" end

@@ -56,6 +56,12 @@ function M.parse(s)
   local m = re("version"):exec(s, 0)
   if not m then return nil, "Invalid Semantic Version" end
   local g = submatches(s, m)
+  for i = 1, 3 do
+    local seg = g[i]:gsub("^%.", ""):gsub("^0+(%d)", "%1")
+    if #seg > 20 or (#seg == 20 and seg > "18446744073709551615") then
+      return nil, ('Error parsing version segment: strconv.ParseUint: parsing %s: value out of range'):format(util.quote(seg))
+    end
+  end
   local v = setmetatable({
     Major = tonumber(g[1]), Minor = g[2] ~= "" and tonumber(g[2]:sub(2)) or 0,
     Patch = g[3] ~= "" and tonumber(g[3]:sub(2)) or 0,

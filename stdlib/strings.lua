@@ -10,18 +10,13 @@ local concat, sort, fmt = table.concat, table.sort, string.format
 local runes, encode, uchar = text.runes, text.encode, text.char
 
 -- Go's runtime panic for an out-of-range slice expression s[lo:hi].
-local function slice_panic(lo, hi, len)
-  if lo == nil then
-    error(fmt("runtime error: slice bounds out of range [:%d] with length %d", hi, len), 0)
-  end
-  error(fmt("runtime error: slice bounds out of range [%d:%d]", lo, hi), 0)
-end
-
--- s[lo:hi] with Go's 0-based bounds and panics.
+-- s[lo:hi] with Go's 0-based bounds and its runtime panics' wording.
 local function go_slice(s, lo, hi)
   local n = #s
-  if hi < 0 or hi > n then slice_panic(nil, hi, n) end
-  if lo < 0 or lo > hi then slice_panic(lo, hi, n) end
+  if hi < 0 then error(fmt("runtime error: slice bounds out of range [:%d]", hi), 0) end
+  if hi > n then error(fmt("runtime error: slice bounds out of range [:%d] with length %d", hi, n), 0) end
+  if lo < 0 then error(fmt("runtime error: slice bounds out of range [%d:]", lo), 0) end
+  if lo > hi then error(fmt("runtime error: slice bounds out of range [%d:%d]", lo, hi), 0) end
   return s:sub(lo + 1, hi)
 end
 M.go_slice = go_slice

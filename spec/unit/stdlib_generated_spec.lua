@@ -155,6 +155,42 @@ for _ = 1, 20 do
   add(("{{ seq %d }}|{{ seq %d %d }}|{{ seq %d %d %d }}|{{ until %d }}|{{ untilStep %d %d %d }}"):format(a, a, b, a, c, b, a, a, b, c))
 end
 
+local STRS = { "<a&b>", "\\u00e9\\u2028x", "tab\\there", "nl\\nx", "q\\\"uote", "back\\\\slash", "\\u0001ctl", "",
+  "plain", "\\u00ff\\u00fe" }
+for _ = 1, 30 do
+  local v = ('{"s":"%s","l":[%s,"%s"],"m":{"k":%s}}'):format(pick(STRS), rvalue(1), pick(STRS), rvalue(2))
+  add(("{{ $v := fromJson %s }}{{ toJson $v }}|{{ toRawJson $v }}|{{ toPrettyJson $v }}|{{ $v.s | quote }}|{{ $v.s | squote }}"):format(q(v)))
+end
+
+for _ = 1, 40 do
+  local a, b = rstring(4), rstring(3)
+  local n, m = rnd(12) - 3, rnd(12) - 3
+  add(("{{ trimPrefix %s %s }}|{{ trimSuffix %s %s }}|{{ contains %s %s }}|{{ hasPrefix %s %s }}|{{ hasSuffix %s %s }}|{{ substr %d %d %s }}"):format(
+    q(b), q(a), q(b), q(a), q(b), q(a), q(b), q(a), q(b), q(a), n, m, q(a)))
+  add(("{{ sortAlpha (list %s %s %s %s) }}|{{ join %s (list %s 1 2.5 nil) }}|{{ repeat %d %s }}|{{ plural \"one\" \"many\" %d }}"):format(
+    q(a), q(b), q(rstring(3)), q(rstring(2)), q(b), q(a), rnd(4) - 1, q(b), rnd(4) - 2))
+end
+
+local LAYOUT_VALUES = {
+  { "2006-01-02", "2023-13-01" }, { "2006-01-02", "2023-02-29" }, { "2006-01-02", "2024-02-29" }, { "2006-01-02", "23-01-01" },
+  { "15:04", "25:00" }, { "15:04", "12:60" }, { "Jan 2 2006", "Foo 2 2006" }, { "Jan 2 2006", "jan 2 2006" },
+  { "2006-01-02T15:04:05Z07:00", "2023-01-02T03:04:05Z" }, { "2006-01-02T15:04:05Z07:00", "2023-01-02T03:04:05+0100" },
+  { "2006-01-02 15:04:05.000", "2023-01-02 03:04:05.12" }, { "2006-01-02 15:04:05", "2023-01-02 03:04:05.123456" },
+  { "3:04PM", "3:04AM" }, { "3:04PM", "13:04PM" }, { "02/01/2006", "31/12/1999" }, { "2006", "abcd" },
+  { "Mon, 02 Jan 2006", "Tue, 03 Jan 2023" }, { "2006-01-02 MST", "2023-01-02 UTC" }, { "2006-01-02", "2023-01-02 " },
+}
+for _, lv in ipairs(LAYOUT_VALUES) do
+  add(("{{ toDate %s %s | date \"2006-01-02 15:04:05.999 -0700\" }}|{{ toDate %s %s | unixEpoch }}"):format(q(lv[1]), q(lv[2]), q(lv[1]), q(lv[2])))
+  add(("{{ mustToDate %s %s | unixEpoch }}"):format(q(lv[1]), q(lv[2])))
+end
+
+local SEMVERS = { "1.2.3", "v1.2", "1", "1.2.3.4", "01.2.3", "1.02.3", "1.2.3-", "1.2.3-a..b", "1.2.3-0a", "1.2.3-01",
+  "1.2.3+meta.1", "1.2.3+", "x", "", " 1.2.3", "1.2.3-alpha_beta", "18446744073709551616.0.0" }
+for _, v in ipairs(SEMVERS) do
+  add(("{{ $v := semver %s }}{{ $v.Major }}.{{ $v.Minor }}.{{ $v.Patch }}-{{ $v.Prerelease }}+{{ $v.Metadata }} {{ $v.Original }}"):format(q(v)))
+  add(("{{ semverCompare \">=1.0.0-0\" %s }}"):format(q(v)))
+end
+
 local function json_string(s)
   return '"' .. s:gsub('[%c"\\]', function(ch)
     if ch == '"' then return '\\"' end
