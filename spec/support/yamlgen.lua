@@ -324,6 +324,14 @@ function Src:block_scalar(indent)
   return head, table.concat(body, "\n") .. "\n" .. trail
 end
 
+-- Whether a string, written plain, could read as something other than a string under
+-- YAML 1.1 or 1.2 (such keys would collide with the one special key a map may have).
+local function looks_special(k)
+  local l = k:lower()
+  return l == "" or l == "~" or l == "y" or l == "n" or l == "yes" or l == "no" or l == "on"
+    or l == "off" or l == "true" or l == "false" or l == "null" or l:find("^[-+.%d]")
+end
+
 -- A key as written and the string it stands for.
 function Src:key()
   local g = self.g
@@ -333,12 +341,13 @@ function Src:key()
     return k, k
   end
   if r <= 17 then
-    local k = g:key()
+    local k
+    repeat k = g:key() until not looks_special(k)
     return double_quoted(k), k
   end
   if r <= 19 then
     local k
-    repeat k = g:key() until not needs_escapes(k)
+    repeat k = g:key() until not needs_escapes(k) and not looks_special(k)
     return single_quoted(k), k
   end
   -- At most one key per map that resolves to a non-string, so v2's stringified keys never collide.

@@ -136,9 +136,22 @@ func decodeAll(in []byte, v2 bool) ([]interface{}, error) {
 func stringifyKeys(v interface{}) interface{} {
 	switch t := v.(type) {
 	case map[interface{}]interface{}:
+		// Keys that print alike (1 and "1") collide; Go's map order would pick one at
+		// random, so the one whose type name sorts last wins, every time.
+		keys := make([]interface{}, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			si, sj := fmt.Sprint(keys[i]), fmt.Sprint(keys[j])
+			if si != sj {
+				return si < sj
+			}
+			return fmt.Sprintf("%T", keys[i]) < fmt.Sprintf("%T", keys[j])
+		})
 		m := make(map[string]interface{}, len(t))
-		for k, x := range t {
-			m[fmt.Sprint(k)] = stringifyKeys(x)
+		for _, k := range keys {
+			m[fmt.Sprint(k)] = stringifyKeys(t[k])
 		}
 		return m
 	case map[string]interface{}:
