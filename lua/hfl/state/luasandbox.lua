@@ -1,0 +1,320 @@
+--- The sandbox helmfile.lua and `.lua` values files run in: a fresh global table of safe
+--- builtins (no io, os.execute, require of modules, load, debug, setfenv, string.dump,
+--- collectgarbage, coroutine), an instruction budget and a wall-clock limit enforced by a count
+--- hook, and errors as one line "path:line: msg" (never a traceback, never a frame of hfl's own).
+--
+--   local sb = sandbox.new{ basedir = dir, budget = 50e6, timeout = 30 }
+--   sb.env.answer = 42                          -- more globals
+--   local fn, err = sb:load(path)               -- text chunks only, runs with sb.env
+--   local ok, result = sb:run(fn)               -- ok = false → result is the message
+--
+-- Why a count hook works under LuaJIT: every chunk is loaded with jit.off(fn, true), so its
+-- loops stay in the interpreter, where the hook fires. The hook is global to the VM (LuaJIT
+-- keeps one per state), so it is installed while any sandbox runs and charges the coroutine it
+-- finds running: a sandbox waiting on a process (stdlib exec) does not pay for other tasks.
+local M = {}
+
+local type, pairs, tostring, select, setmetatable, getmetatable = type, pairs, tostring, select, setmetatable, getmetatable
+local pcall, xpcall, error, unpack, fmt = pcall, xpcall, error, unpack, string.format
+local running = coroutine.running
+
+--- Defaults: instructions, seconds, extra megabytes of Lua heap.
+M.BUDGET, M.TIMEOUT, M.MEMORY = 50e6, 30, 1024
+local STEP = 1000            -- instructions between two hook calls
+local MAX_STRING = 256 * 1024 * 1024
+
+local MAIN = {}              -- coroutine.running() is nil on the main thread under LuaJIT
+local active = setmetatable({}, { __mode = "k" })  -- coroutine → run record
+local nactive, saved_hook, saved_index = 0, nil, nil
+local clock = (function()
+  local ok, proc = pcall(require, "hfl.proc")
+  if ok and type(proc) == "table" and proc.now then return proc.now end
+  return os.time
+end)()
+
+-- The string library as string methods see it while a sandbox runs: no dump, a bounded rep.
+local SAFE_STRING = {}
+for k, v in pairs(string) do SAFE_STRING[k] = v end
+SAFE_STRING.dump = nil
+local srep = string.rep
+SAFE_STRING.rep = function(s, n, sep)
+  local ls, ln = #tostring(s), tonumber(n) or 0
+  local lsep = sep and #tostring(sep) or 0
+  if ln > 0 and (ls + lsep) * ln > MAX_STRING then
+    error(fmt("string.rep: result would exceed %d MB", MAX_STRING / 1048576), 2)
+  end
+  return srep(s, n, sep)
+end
+
+local function exceeded_error(rec, what)
+  rec.exceeded = what
+  error(rec.sentinel, 0)
+end
+
+local function hook()
+  local rec = active[running() or MAIN]
+  if not rec then return end
+  if rec.exceeded then error(rec.sentinel, 0) end
+  rec.count = rec.count + STEP
+  if rec.count > rec.budget then
+    exceeded_error(rec, "exceeded the instruction budget (infinite loop?)")
+  end
+  if clock() > rec.deadline then
+    exceeded_error(rec, fmt("exceeded the time limit of %gs (infinite loop?)", rec.timeout))
+  end
+  if collectgarbage("count") > rec.memlimit then
+    exceeded_error(rec, fmt("exceeded the memory limit (%d MB more than at the start)", rec.memory))
+  end
+end
+
+local function enter(rec)
+  local co = running() or MAIN
+  rec.co, rec.outer = co, active[co]
+  active[co] = rec
+  nactive = nactive + 1
+  if nactive == 1 then
+    saved_hook = { debug.gethook() }
+    debug.sethook(hook, "", STEP)
+    local smt = getmetatable("")
+    saved_index, smt.__index = smt.__index, SAFE_STRING
+  end
+end
+
+local function leave(rec)
+  active[rec.co] = rec.outer
+  nactive = nactive - 1
+  if nactive == 0 then
+    if saved_hook[1] then debug.sethook(saved_hook[1], saved_hook[2], saved_hook[3])
+    else debug.sethook() end
+    getmetatable("").__index = saved_index
+  end
+end
+
+local Sandbox = {}
+Sandbox.__index = Sandbox
+
+local nchunks = 0
+
+-- "<chunkN>" tokens stand for paths in chunk names: LuaJIT shortens long chunk names in
+-- messages, so the real path goes back in afterwards.
+local function token_to_path(sb, msg)
+  return (msg:gsub("<chunk%d+>", function(tok) return sb.paths[tok] end))
+end
+
+--- The path and line of the innermost frame of a sandboxed chunk on the stack (nil when none).
+---@return string|nil path, integer|nil line
+function Sandbox:frame(level)
+  level = level or 2
+  while true do
+    local info = debug.getinfo(level, "Sl")
+    if not info then return nil end
+    local tok = info.source and info.source:match("^=(<chunk%d+>)$")
+    if tok and self.paths[tok] then
+      local line = info.currentline
+      return self.paths[tok], (line and line > 0) and line or nil
+    end
+    level = level + 1
+  end
+end
+
+--- "path:line: " of the innermost frame of a sandboxed chunk on the stack, or "" when none.
+---@return string
+function Sandbox:position(level)
+  local path, line = self:frame((level or 2) + 1)
+  if not path then return "" end
+  if line then return fmt("%s:%d: ", path, line) end
+  return path .. ": "
+end
+
+-- Whether a message already starts with a sandboxed chunk's "path:" or "<chunkN>:".
+local function positioned(sb, e)
+  if e:match("^<chunk%d+>:") then return true end
+  for _, p in pairs(sb.paths) do
+    if e:sub(1, #p + 1) == p .. ":" then return true end
+  end
+  return false
+end
+
+local function is_sentinel(sb, e) return type(e) == "table" and e == sb.rec.sentinel end
+
+-- One line for a raised value, in the failing frame (called as xpcall's handler).
+local function message(sb, e, level)
+  if is_sentinel(sb, e) or sb.rec.exceeded then
+    return sb:position(level) .. sb.rec.exceeded
+  end
+  if type(e) ~= "string" then
+    local mt = type(e) == "table" and getmetatable(e)
+    if mt and mt.__tostring then e = tostring(e)
+    elseif e == nil then e = "error(nil)"
+    else e = fmt("(error object is a %s value)", type(e)) end
+  end
+  e = e:gsub("\nstack traceback:.*$", "")
+  if positioned(sb, e) then return token_to_path(sb, e) end
+  -- a frame of hfl's own (a library function) raised: name the helmfile line instead
+  local stripped = e:match("^[^%s:]+%.lua:%d+: (.*)$") or e:match("^%[string .-%]:%d+: (.*)$")
+  return sb:position(level) .. token_to_path(sb, stripped or e)
+end
+
+--- Raises msg at the innermost sandboxed line ("path:line: msg"), for library functions.
+function Sandbox:fail(msg)
+  error(self:position(3) .. msg, 0)
+end
+
+--- Wraps a trusted function so the errors it raises read "path:line: name: msg".
+---@param name string|nil prefix for messages ("" or nil for none)
+---@param fn function
+---@return function
+function Sandbox:wrap(name, fn)
+  local prefix = (name and name ~= "") and (name .. ": ") or ""
+  local sb = self
+  local function finish(ok, ...)
+    if ok then return ... end
+    local e = ...
+    if is_sentinel(sb, e) or sb.rec.exceeded then error(sb.rec.sentinel, 0) end
+    if type(e) == "string" and positioned(sb, e) then error(e, 0) end
+    if type(e) ~= "string" then e = tostring(e) end
+    error(sb:position(3) .. prefix .. e, 0)
+  end
+  return function(...) return finish(pcall(fn, ...)) end
+end
+
+local function safe_globals(sb)
+  local env = {}
+  for _, k in ipairs { "assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "select",
+    "tonumber", "tostring", "type", "unpack" } do
+    env[k] = _G[k]
+  end
+  env._VERSION = _VERSION
+  local function copy(t, drop)
+    local c = {}
+    for k, v in pairs(t) do if not (drop and drop[k]) then c[k] = v end end
+    return c
+  end
+  env.string = copy(SAFE_STRING)
+  env.table = copy(table)
+  env.table.unpack = env.table.unpack or unpack
+  env.math = copy(math)
+  env.os = { time = os.time, clock = os.clock, date = os.date, getenv = os.getenv }
+  local owned = setmetatable({}, { __mode = "k" })  -- metatables the chunk made itself
+  env.setmetatable = function(t, mt)
+    if type(t) ~= "table" then error("setmetatable: only tables may have a metatable in helmfile.lua", 2) end
+    if mt ~= nil and type(mt) ~= "table" then error("setmetatable: the metatable must be a table or nil", 2) end
+    local cur = getmetatable(t)
+    if cur ~= nil and not owned[cur] then
+      error("setmetatable: cannot change the metatable of a table hfl made", 2)
+    end
+    if mt then owned[mt] = true end
+    return setmetatable(t, mt)
+  end
+  env.getmetatable = function(t)
+    if type(t) ~= "table" then return nil end
+    local mt = getmetatable(t)
+    if mt ~= nil and owned[mt] then return mt end
+    return nil
+  end
+  local function rethrow_exceeded(ok, ...)
+    if not ok and sb.rec.exceeded then error(sb.rec.sentinel, 0) end
+    if not ok then
+      local e = ...
+      if type(e) == "string" then return false, token_to_path(sb, e) end
+    end
+    return ok, ...
+  end
+  env.pcall = function(f, ...) return rethrow_exceeded(pcall(f, ...)) end
+  env.xpcall = function(f, handler, ...)
+    local args, n = { ... }, select("#", ...)
+    return rethrow_exceeded(xpcall(function() return f(unpack(args, 1, n)) end, function(e)
+      if sb.rec.exceeded then return e end
+      return handler(type(e) == "string" and token_to_path(sb, e) or e)
+    end))
+  end
+  env.print = function(...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+    io.stderr:write(table.concat(parts, "\t"), "\n")
+  end
+  env._G = env
+  return env
+end
+
+--- A new sandbox.
+---@param opts table|nil { basedir = dir for require of local modules, budget = instructions,
+---   timeout = seconds, memory = MB of extra Lua heap }
+---@return table sandbox with .env (its globals)
+function M.new(opts)
+  opts = opts or {}
+  local sb = setmetatable({ paths = {}, modules = {}, basedir = opts.basedir or "." }, Sandbox)
+  sb.rec = { budget = opts.budget or M.BUDGET, timeout = opts.timeout or M.TIMEOUT,
+    memory = opts.memory or M.MEMORY, count = 0, sentinel = {} }
+  sb.env = safe_globals(sb)
+  sb.env.require = function(name) return sb:_require(name) end
+  return sb
+end
+
+local BUILTIN_MODULES = { string = true, table = true, math = true }
+
+function Sandbox:_require(name)
+  if type(name) ~= "string" then self:fail("require: the module name must be a string") end
+  if BUILTIN_MODULES[name] then return self.env[name] end
+  if self.modules[name] ~= nil then return self.modules[name] end
+  if not name:match("^[%w_%-]+[%w_%-%.]*$") or name:find("..", 1, true) then
+    self:fail(fmt("require: module %q is not available in helmfile.lua", name))
+  end
+  local path = self.basedir .. "/" .. name:gsub("%.", "/") .. ".lua"
+  local f = io.open(path, "rb")
+  if not f then
+    self:fail(fmt("require: module %q is not available in helmfile.lua (only Lua files beside it can be required: %s not found)", name, path))
+  end
+  f:close()
+  local fn, err = self:load(path)
+  if not fn then error(err, 0) end
+  local r = fn(name)
+  if r == nil then r = true end
+  self.modules[name] = r
+  return r
+end
+
+--- Loads a Lua source file (bytecode refused) as a chunk running with the sandbox's globals.
+---@param path string
+---@param text string|nil the source (read from path when nil)
+---@return function|nil chunk, string|nil err "path:line: msg"
+function Sandbox:load(path, text)
+  if not text then
+    local f, err = io.open(path, "rb")
+    if not f then return nil, fmt("%s: cannot read: %s", path, (err or ""):gsub("^[^:]*: ", "")) end
+    text = f:read("*a")
+    f:close()
+    if not text then return nil, path .. ": cannot read: is a directory" end
+  end
+  if text:byte(1) == 27 then return nil, path .. ": precompiled Lua chunks are not allowed" end
+  if text:sub(1, 1) == "#" then text = "--" .. text end  -- a shebang line
+  nchunks = nchunks + 1
+  local tok = fmt("<chunk%d>", nchunks)
+  self.paths[tok] = path
+  self.main = self.main or path
+  local fn, err = load(text, "=" .. tok, "t")
+  if not fn then return nil, token_to_path(self, err) end
+  setfenv(fn, self.env)
+  jit.off(fn, true)
+  return fn
+end
+
+--- Runs fn(...) under the budget, the time limit and the memory limit.
+---@return boolean ok, any ... results, or the message "path:line: msg"
+function Sandbox:run(fn, ...)
+  local rec = self.rec
+  rec.count, rec.exceeded = 0, nil
+  rec.deadline = clock() + rec.timeout
+  rec.memlimit = collectgarbage("count") + rec.memory * 1024
+  local args, n = { ... }, select("#", ...)
+  enter(rec)
+  local r = { xpcall(function() return fn(unpack(args, 1, n)) end,
+    function(e) return message(self, e, 3) end) }
+  leave(rec)
+  if r[1] and rec.exceeded then
+    return false, (self.main or "helmfile.lua") .. ": " .. rec.exceeded
+  end
+  return unpack(r, 1, table.maxn(r))
+end
+
+return M
