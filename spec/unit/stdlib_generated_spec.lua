@@ -191,6 +191,22 @@ for _, v in ipairs(SEMVERS) do
   add(("{{ semverCompare \">=1.0.0-0\" %s }}"):format(q(v)))
 end
 
+for _ = 1, 40 do
+  local m = q(rmap(2))
+  local l = q("[" .. rvalue(1) .. "," .. pick(LEAVES) .. "," .. rvalue(1) .. "," .. pick(LEAVES) .. "," .. pick(LEAVES) .. "]")
+  local k = pick(KEYS)
+  add(("{{ $m := fromJson %s }}{{ pick $m %q %q }}|{{ omit $m %q }}|{{ pluck %q $m $m }}|{{ dig %q %q \"D\" $m }}|{{ hasKey $m %q }}"):format(
+    m, k, pick(KEYS), k, k, k, pick(KEYS), k))
+  add(("{{ $m := fromJson %s }}{{ default \"D\" $m.%s }}|{{ empty $m.%s }}|{{ coalesce $m.a $m.b $m.c }}|{{ ternary 1 2 (empty $m) }}|{{ all $m.a $m.b }}|{{ any $m.a $m.c }}"):format(
+    m, k, k))
+  local n1, n2 = rnd(6) - 1, rnd(7) - 1
+  add(("{{ $l := fromJson %s }}{{ chunk %d $l }}|{{ slice $l %d }}|{{ initial $l }}|{{ last $l }}|{{ compact $l }}|{{ len (concat $l $l) }}"):format(
+    l, rnd(4), math.min(n1, 5)))
+  -- (ends past the length are left out: Go slices up to the capacity, which for a decoded
+  -- JSON list exceeds its length)
+  add(("{{ $l := fromJson %s }}{{ slice $l %d %d }}"):format(l, n1, math.min(n2, 5)))
+end
+
 local function json_string(s)
   return '"' .. s:gsub('[%c"\\]', function(ch)
     if ch == '"' then return '\\"' end
