@@ -122,8 +122,7 @@ end
 local function execute(state, orig, prev, memo)
   local data = M.template_data(state, prev)
   -- A shallow copy: fields rendered below get fresh tables; the rest is shared with orig.
-  local r = value.map()
-  for _, k in ipairs(value.keys(orig)) do r[k] = orig[k] end
+  local r = setmetatable({}, { __index = orig })
   local function own(k, deep)
     local v = r[k]
     if v ~= nil then r[k] = deep and value.copy(v) or (value.kind(v) == "map" and shallow_map(v) or shallow_list(v)) end
@@ -412,7 +411,8 @@ function M.build(state)
       return nil, ('%s: failed executing templates in release "%s"."%s": recursive references can\'t be resolved')
         :format(where(raw, i), state.path or "", merged.name or "")
     end
-    local r = done
+    local r = {}
+    for _, k in ipairs(release.NAMES) do r[k] = done[k] end
     for _, f in ipairs { { "installedTemplate", "installed" }, { "waitTemplate", "wait" },
       { "verifyTemplate", "verify" }, { "conditionTemplate", "condition" } } do
       if r[f[1]] then
@@ -437,8 +437,8 @@ function M.build(state)
     r.namespace = r.namespace or ""
     r.kubeContext = r.kubeContext or ""
     local rel = setmetatable({ spec = r }, release.Release)
-    for _, k in ipairs(value.keys(r)) do
-      if k ~= "values" then rel[k] = r[k] end
+    for k, v in pairs(r) do
+      if k ~= "values" then rel[k] = v end
     end
     rel.values_entries = r.values
     rel.state, rel.index, rel.line = state, i, value.line(raw, i)
