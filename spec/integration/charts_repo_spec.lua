@@ -215,4 +215,43 @@ describe("hfl charts from an HTTP repository #integration", function()
     local list = servers.sh(("HELM_REPOSITORY_CONFIG=%s helm repo list"):format(henv.HELM_REPOSITORY_CONFIG))
     assert.matches("stable%s+" .. srv.url:gsub("%p", "%%%0"), list)
   end)
+  it("fetches only the selected releases", function()
+    state("  - name: x\n    chart: stable/api\n    labels: {tier: a}\n  - name: y\n    chart: stable/web\n    version: 1.0.0\n    labels: {tier: b}\n")
+    local r = hfl { "fetch", "-l", "tier=a" }
+    assert.equal(0, r.code, r.stderr)
+    local counts = srv:counts()
+    assert.equal(1, counts["/api-0.1.0.tgz"])
+    assert.is_nil(counts["/web-1.0.0.tgz"])
+  end)
+
+  it("fetches chart archive URLs and local archives", function()
+    state(("  - name: u\n    chart: %s/web-1.1.0.tgz\n  - name: l\n    chart: %s/api-0.1.0.tgz\n"):format(srv.url, repo_dir))
+    local r = hfl { "fetch", "--output-dir", "out" }
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("\nversion: 1%.1%.0\n", read(work .. "/out/u/web/latest/web/Chart.yaml"))
+    assert.matches("\nversion: 0%.1%.0\n", read(work .. "/out/l/api/latest/api/Chart.yaml"))
+    assert.equal(1, srv:counts()["/web-1.1.0.tgz"])
+  end)
+
+  it("talks TLS with caFile or skipTLSVerify and explains a certificate it cannot trust", function()
+    local certs = servers.make_certs(servers.tmpdir())
+    local s2 = servers.httprepo(repo_dir, { tls = certs })
+    local function st(extra)
+      state("  - name: x\n    chart: tls/api\n", "repositories:\n  - name: tls\n    url: " .. s2.url .. "\n" .. extra)
+    end
+    st("    caFile: " .. certs.ca .. "\n")
+    local r = hfl { "fetch" }
+    assert.equal(0, r.code, r.stderr)
+    cache = servers.tmpdir()
+    st("    skipTLSVerify: true\n")
+    r = hfl { "fetch" }
+    assert.equal(0, r.code, r.stderr)
+    cache = servers.tmpdir()
+    st("")
+    r = hfl { "fetch" }
+    s2:stop()
+    assert.equal(1, r.code)
+    assert.matches("^hfl: release x: chart tls/api %(https://127%.0%.0%.1:%d+%): GET https://127%.0%.0%.1:%d+/index%.yaml: .*caFile", r.stderr)
+    assert.equal(1, select(2, r.stderr:gsub("\n", "")))
+  end)
 end)

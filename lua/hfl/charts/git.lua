@@ -123,7 +123,7 @@ function M.fetch(src, opts)
   end
   local entry, err
   if s.query.cache == "false" or opts.skip_cache then
-    local fs = require "hfl.core.fs"
+    local fs = require("hfl.core").fs
     entry, err = fs.mkdtemp((os.getenv("TMPDIR") or "/tmp") .. "/hfl-git-XXXXXX")
     if entry then
       local ok, ferr = fill(entry)

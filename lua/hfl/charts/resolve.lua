@@ -76,6 +76,14 @@ end
 ---@return string|nil dir, string|nil err
 function M.unpack(result)
   if not result.archive then return result.path end
+  if not result.entry then  -- a local archive: unpacked into a fresh temp dir
+    local fs = require("hfl.core").fs
+    local tmp, terr = fs.mkdtemp((os.getenv("TMPDIR") or "/tmp") .. "/hfl-chart-XXXXXX")
+    if not tmp then return nil, terr end
+    local name, version = localchart.unpack(result.archive, tmp)
+    if not name then return nil, fmt("%s: %s", result.archive, version) end
+    return tmp .. "/chart/" .. name
+  end
   local cache = require "hfl.charts.cache"
   local entry, err = cache.get("unpacked " .. result.entry, function(tmp)
     local name, version = localchart.unpack(result.archive, tmp)
@@ -224,8 +232,9 @@ function M.resolve(release, state, opts)
   if not chart or chart == "" then return nil, fmt("release %s: no chart (set `chart:`)", name) end
   local version = str(release.version)
   local basedir = state and state.dir or os.getenv("PWD") or "."
-  local ropts = { skip_refresh = opts.skip_refresh, devel = opts.devel or release.devel == true,
-    timeout = opts.timeout }
+  local rspec = type(release.spec) == "table" and release.spec or {}
+  local function flag(k) return release[k] == true or rspec[k] == true end
+  local ropts = { skip_refresh = opts.skip_refresh, devel = opts.devel or flag("devel"), timeout = opts.timeout }
   local kind = localchart.classify(chart, basedir)
   local res, err, source
   if kind == "oci" then
@@ -233,7 +242,7 @@ function M.resolve(release, state, opts)
     if version == "latest" then
       err = "version \"latest\" is not supported for OCI charts (name a version or a range)"
     else
-      res, err = from_oci(chart, version, { plain_http = opts.plain_http or release.plainHttp == true,
+      res, err = from_oci(chart, version, { plain_http = opts.plain_http or flag("plainHttp"),
         registry_config = opts.registry_config }, ropts)
     end
   elseif kind == "getter" then
@@ -259,7 +268,7 @@ function M.resolve(release, state, opts)
         if not ok then res, err = nil, derr end
       end
     elseif localchart.exists(path) then
-      res = { path = path, version = version, kind = "local" }
+      res = { path = path, archive = path:match("%.tgz$") and path or nil, version = version, kind = "local" }
     else
       err = fmt("%s: no such chart directory or archive (check `chart:` against %s)", path, basedir)
     end
@@ -285,7 +294,7 @@ function M.resolve(release, state, opts)
     if spec.oci then
       source = "oci://" .. spec.url:gsub("^oci://", ""):gsub("/+$", "") .. "/" .. cname
       res, err = from_oci(source, version, { username = spec.username, password = spec.password,
-        plain_http = spec.plain_http or opts.plain_http or release.plainHttp == true,
+        plain_http = spec.plain_http or opts.plain_http or flag("plainHttp"),
         ca_file = spec.ca_file, cert_file = spec.cert_file, key_file = spec.key_file, insecure = spec.insecure,
         registry_config = spec.registry_config or opts.registry_config }, ropts)
     else
@@ -358,11 +367,11 @@ function M.load_releases(inv)
   local ok, hfl = pcall(require, "hfl")
   if ok and type(hfl) == "table" and type(hfl.load) == "function" then
     local st, err = hfl.load { file = g.file, environment = g.environment, selectors = g.selector,
-      namespace = g.namespace, kube_context = g.kube_context, state_values_set = g.state_values_set,
-      state_values_set_string = g.state_values_set_string, state_values_file = g.state_values_file,
-      inv = inv }
+      namespace = g.namespace, kube_context = g.kube_context, chart = g.chart,
+      state_values_set = g.state_values_set, state_values_set_string = g.state_values_set_string,
+      state_values_files = g.state_values_file }
     if not st then return nil, err end
-    local rels, rerr = st:releases()
+    local rels, rerr = st:select()
     if not rels then return nil, rerr end
     return rels
   end

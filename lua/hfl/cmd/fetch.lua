@@ -65,6 +65,11 @@ function M.run(inv)
     if not x.result then
       failed[#failed + 1] = x.err
     elseif inv.options.output_dir and inv.options.output_dir ~= "" then
+      if x.result.archive and not x.result.name then
+        local dir, uerr = resolve.unpack(x.result)
+        if not dir then return nil, "release " .. r.name .. ": chart " .. tostring(r.chart) .. ": " .. uerr end
+        x.result.path, x.result.archive = dir, nil
+      end
       local dir, derr = output_dir(inv, r, x.result)
       if not dir then return nil, derr end
       local name = chart_name(r, x.result)
