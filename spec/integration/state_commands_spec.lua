@@ -109,6 +109,28 @@ describe("state commands #integration", function()
       for _, n in ipairs { "top", "app0", "app1", "app2" } do assert.matches("\n" .. n .. "%s", out) end
     end)
 
+    it("lists every helmfile.d file that defines the environment, sorted across files", function()
+      local code, out = hfl(FIX .. "multi", { "list", "-e", "both" })
+      assert.equal(0, code)
+      assert.equal(table.concat({
+        "NAME       \tNAMESPACE\tENABLED\tINSTALLED\tLABELS                                              \tCHART           \tVERSION",
+        "nameless-ns\t         \ttrue   \ttrue     \tchart:tool,name:nameless-ns,namespace:              \tstable/tool",
+        "queue      \tdata     \ttrue   \ttrue     \tchart:rabbitmq,name:queue,namespace:data,role:back  \tbitnami/rabbitmq\t12.0.1",
+        "gateway    \tedge     \ttrue   \ttrue     \tchart:gateway,name:gateway,namespace:edge,role:front\tstable/gateway",
+        "metrics    \tops      \ttrue   \ttrue     \tchart:collector,name:metrics,namespace:ops          \tstable/collector",
+      }, "\n") .. "\n", out)
+      local _, stage = hfl(FIX .. "multi", { "list", "-e", "stage" })
+      assert.matches("^NAME ", stage)
+      assert.matches("\nqueue\t", stage)
+      assert.is_nil(stage:find("metrics", 1, true))
+    end)
+
+    it("exits 3 when no file defines the environment", function()
+      local code, _, err = hfl(FIX .. "multi", { "list", "-e", "nowhere" })
+      assert.equal(3, code)
+      assert.matches("selector%(%) and environment%(nowhere%)", err)
+    end)
+
     it("names file and line of an unknown release field", function()
       local code, _, err = hfl(FIX .. "typo", { "list" })
       assert.equal(1, code)
@@ -135,6 +157,21 @@ describe("state commands #integration", function()
         "1     kind-dev/legacy/old",
         "2     kind-dev/production/api kind-dev/production/db",
         "2     kind-dev/cache/cache    kind-dev/production/db",
+      }, "\n") .. "\n", out)
+    end)
+
+    it("layers a deeper graph as Helmfile does, installed: false releases included", function()
+      local code, out = hfl(FIX .. "layers", { "show-dag", "--kube-context", "kc" })
+      assert.equal(0, code)
+      assert.equal(table.concat({
+        "GROUP RELEASE         DEPENDENCIES",
+        "1     kc/sys/base",
+        "1     kc/sys/off",
+        "2     kc/sys/operator kc/sys/base",
+        "2     kc//front       kc/sys/off",
+        "3     kc/apps/worker  kc/sys/operator",
+        "3     kc//tail        kc//front",
+        "4     kc//last        kc//front, kc//tail",
       }, "\n") .. "\n", out)
     end)
 
