@@ -151,4 +151,31 @@ releases:
     assert.equal(1, r.code)
     assert.matches('version "latest" is not supported', r.stderr)
   end)
+  it("follows the Bearer token flow from WWW-Authenticate", function()
+    local px = open_reg:token_proxy("bob:tok3n")
+    local function st(password)
+      write(work .. "/helmfile.yaml", ([[
+repositories:
+  - name: reg
+    url: %s/charts
+    oci: true
+    username: bob
+    password: %s
+releases:
+  - name: x
+    chart: reg/web
+    version: ~1.0
+]]):format(px.host, password))
+    end
+    st("tok3n")
+    local r = hfl { "fetch", "--output-dir", "out" }
+    assert.equal(0, r.code, r.stderr)
+    assert.equal("1.0.0", version_of(work .. "/out/x/web/~1.0/web"))
+    cache = servers.tmpdir()
+    st("bad")
+    r = hfl { "fetch" }
+    px:stop()
+    assert.equal(1, r.code)
+    assert.matches("^hfl: release x: chart reg/web %(.-%): GET .-/tags/list: token request failed with HTTP 401", r.stderr)
+  end)
 end)

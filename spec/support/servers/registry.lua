@@ -64,6 +64,30 @@ function Registry:push(tgz, path)
     :format(self.config, tgz, self.host, path or "charts"))
 end
 
+--- A Bearer-token front (servers/tokenproxy.py) for this registry: /v2/ needs a token that
+--- GET /token hands out for basic auth `creds` ("user:pass").
+---@return table proxy { host =, :stop() }
+function Registry:token_proxy(creds)
+  local here = debug.getinfo(1, "S").source:sub(2):match("^(.*)/") or "."
+  local portfile = servers.tmpdir() .. "/port"
+  local h = assert(proc.spawn { "python3", here .. "/tokenproxy.py", self.host, creds, portfile,
+    stdout = "null", stderr = "inherit" })
+  local port
+  local deadline = proc.now() + 10
+  while not port do
+    local f = io.open(portfile)
+    if f then port = tonumber(f:read("*a")); f:close() end
+    if not port then
+      if h:done() or proc.now() > deadline then error("tokenproxy.py did not start") end
+      proc.sleep(0.02)
+    end
+  end
+  return { host = "127.0.0.1:" .. port, handle = h, stop = function(p)
+    if not p.handle:done() then p.handle:kill("KILL") end
+    p.handle:wait()
+  end }
+end
+
 function Registry:stop()
   if not self.handle:done() then self.handle:kill("KILL") end
   self.handle:wait()
