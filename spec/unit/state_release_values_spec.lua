@@ -129,14 +129,10 @@ describe("hfl.state.releasevalues #unit", function()
       assert.equal(1, v.shared)
     end)
 
-    it("evaluates .lua values files when helmfile.lua support is there", function()
-      local ok = pcall(require, "hfl.state.luafile")
-      local v, err = rels.lua:values()
-      if ok then
-        assert.is_true(assert(v, err).from_lua)
-      else
-        assert.matches("%.lua values files need", err)
-      end
+    it("evaluates .lua values files (hfl.state.luafile) with the environment", function()
+      local v = assert(rels.lua:values())
+      assert.is_true(v.from_lua)
+      assert.equal("default", v.env)
     end)
   end)
 end)
