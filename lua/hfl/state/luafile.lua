@@ -296,7 +296,7 @@ local function install_builders(sb, env, st)
   local function with_name(what, name, spec)
     if name ~= nil then
       if spec.name ~= nil and spec.name ~= name then
-        sb:fail(fmt("%s %q: the table names it %q", what, name, tostring(spec.name)))
+        sb:fail(fmt("%s %q: its table has name = %q", what, name, tostring(spec.name)))
       end
       spec.name = name
     end
