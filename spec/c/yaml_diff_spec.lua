@@ -1,8 +1,9 @@
 -- Differential specs: hfl.yaml against go-yaml, the library Helm and Helmfile use, run as the
 -- oracle build/yamlref (spec/support/yamlref/, built by `make deps` / `make oracle`).
 --
--- Inputs: the values files in spec/fixtures/yaml/corpus/, a table of single scalars, YAML
--- texts in hand-written styles and values, both from spec/support/yamlgen.lua. For each:
+-- Inputs: the values files in spec/fixtures/yaml/corpus/, tables of small documents and
+-- single scalars, and from spec/support/yamlgen.lua YAML texts in hand-written styles and
+-- generated values. For each:
 --   decode  hfl's decode equals go-yaml v3's (and v2's with {v2 = true}), kinds included;
 --   encode  hfl's encode equals what go-yaml v3 writes with indent 2, byte for byte;
 --   round   decode(encode(x)) == x, and go-yaml reads hfl's output back as x.

@@ -27,11 +27,6 @@ function M.available()
     .. " run `make deps` (or `make oracle`) to build it"
 end
 
-local function tmpname()
-  local name = os.tmpname()
-  return name
-end
-
 local function slurp(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("*a")
@@ -53,7 +48,7 @@ end
 function M.run(mode, input, args)
   local ok, msg = M.available()
   if not ok then error(msg, 2) end
-  local inp, outp, errp = tmpname(), tmpname(), tmpname()
+  local inp, outp, errp = os.tmpname(), os.tmpname(), os.tmpname()
   spit(inp, input)
   local cmd = format("%s %s %s <%s >%s 2>%s", M.bin, mode, args or "", inp, outp, errp)
   local r1, _, r3 = os.execute(cmd)
