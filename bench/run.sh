@@ -7,5 +7,7 @@ status=0
 bash bench/startup.sh || status=1
 luajit bench/yaml.lua || status=1
 luajit bench/proc.lua || status=1
-[ -f bench/tmpl.lua ] && { luajit bench/tmpl.lua || status=1; }
+luajit bench/tmpl.lua || status=1
+luajit bench/state.lua || status=1
+[ -f bench/charts.lua ] && { luajit bench/charts.lua || status=1; }
 exit $status
