@@ -217,6 +217,27 @@ end
 
 local function lower_first(s) return s:sub(1, 1):lower() .. s:sub(2) end
 
+-- include(NAME, DATA): a template `define`d in the `_*.tpl` files of the helmfile's directory.
+local function include(basedir, name, data)
+  local tmpl, files = require("hfl.tmpl"), require("hfl.state.files")
+  local t, err = tmpl.compile(fmt("{{ include %q . }}", tostring(name)), { name = "include" })
+  if not t then error(err, 0) end
+  for _, p in ipairs(files.glob(basedir .. "/_*.tpl")) do
+    local ok, perr = t:parse(assert(files.read(p)), p:match("[^/]*$"))
+    if not ok then error(perr, 0) end
+  end
+  local out, xerr = t:execute(data, { basedir = basedir, missingkey = "error" })
+  if not out then error(xerr, 0) end
+  return out
+end
+
+-- The limits: opts, else HFL_LUA_BUDGET (instructions) / HFL_LUA_TIMEOUT (seconds), else the
+-- sandbox's defaults.
+local function limit(v, var)
+  if v ~= nil then return v end
+  return tonumber(os.getenv(var) or "")
+end
+
 -- Fills sb.env with the function library and the state globals.
 local function install_globals(sb, path, opts)
   local env = sb.env
@@ -228,7 +249,7 @@ local function install_globals(sb, path, opts)
       if not out then error(err, 0) end
       return out
     end,
-    include = function() error("include: helmfile.lua has no named templates", 0) end,
+    include = function(name, data) return include(basedir, name, data) end,
   }
   local fnt = {}
   for name, f in pairs(funcs) do fnt[name] = sb:wrap(name, f) end
@@ -241,6 +262,7 @@ local function install_globals(sb, path, opts)
       return f(unpack(args, 1, select("#", ...)))
     end)
   end
+  fnt.include = sb:wrap("include", function(name, data) return include(basedir, name, data) end)
   env.fn = fnt
   for name, f in pairs(fnt) do
     if env[name] == nil then env[name] = f end
@@ -371,7 +393,8 @@ local function run_chunk(path, opts, builders)
   local text, rerr = read(path)
   if not text then return nil, rerr end
   local basedir = opts.basedir or path:match("^(.*)/[^/]*$") or "."
-  local sb = sandbox.new { basedir = basedir, budget = opts.budget, timeout = opts.timeout, memory = opts.memory }
+  local sb = sandbox.new { basedir = basedir, budget = limit(opts.budget, "HFL_LUA_BUDGET"),
+    timeout = limit(opts.timeout, "HFL_LUA_TIMEOUT"), memory = opts.memory }
   local env = install_globals(sb, path, opts)
   local st = { seen = {}, lines = setmetatable({}, { __mode = "k" }) }
   if builders then install_builders(sb, env, st) end

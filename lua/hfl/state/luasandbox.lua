@@ -19,7 +19,7 @@ local pcall, xpcall, error, unpack, fmt = pcall, xpcall, error, unpack, string.f
 local running = coroutine.running
 
 --- Defaults: instructions, seconds, extra megabytes of Lua heap.
-M.BUDGET, M.TIMEOUT, M.MEMORY = 50e6, 30, 1024
+M.BUDGET, M.TIMEOUT, M.MEMORY = 100e6, 30, 1024
 local STEP = 1000            -- instructions between two hook calls
 local MAX_STRING = 256 * 1024 * 1024
 
