@@ -451,6 +451,12 @@ describe("hfl.state.luafile #unit", function()
       assert.is_true(ok)
       assert.is_true(sok)
       assert.are.equal(1250025000, n)
+      local sb2 = sandbox.new { budget = 1e5 }
+      local loop = assert(sb2:load("/virtual/loop.lua", "while true do end"))
+      co = coroutine.create(function() return sb2:run(loop) end)
+      local _, lok, lerr = coroutine.resume(co)
+      assert.is_false(lok)
+      assert.are.equal("/virtual/loop.lua:1: exceeded the instruction budget (infinite loop?)", lerr)
     end)
   end)
 
