@@ -151,7 +151,9 @@ local function message(sb, e, level)
   e = e:gsub("\nstack traceback:.*$", "")
   if positioned(sb, e) then return token_to_path(sb, e) end
   -- a frame of hfl's own (a library function) raised: name the helmfile line instead
-  local stripped = e:match("^[^%s:]+%.lua:%d+: (.*)$") or e:match("^%[string .-%]:%d+: (.*)$")
+  local src, rest = e:match("^([^%s:]+%.lua):%d+: (.*)$")
+  local stripped = (src and (src:find("hfl", 1, true) or src:find("stdlib", 1, true)) and rest)
+    or e:match("^%[string .-%]:%d+: (.*)$")
   return sb:position(level) .. token_to_path(sb, stripped or e)
 end
 
