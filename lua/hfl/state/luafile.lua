@@ -284,7 +284,7 @@ local function install_builders(sb, env, st)
   local acc = value.map {}
   st.acc = acc
   local function here() local _, line = sb:frame(3) return line end
-  local function list_of(key, line)
+  local function slot(key, line)
     if acc[key] == nil then
       acc[key] = {}
       st.lines[acc] = st.lines[acc] or {}
@@ -294,7 +294,7 @@ local function install_builders(sb, env, st)
     return acc[key]
   end
   local function push(key, item, line)
-    local l = list_of(key, line)
+    local l = slot(key, line)
     l[#l + 1] = item
     st.lines[l][#l] = line
     if type(item) == "table" and not st.lines[item] then st.lines[item] = line end
@@ -338,7 +338,7 @@ local function install_builders(sb, env, st)
       for k, v in pairs(spec) do if k ~= "name" then copy[k] = v end end
       spec = copy
     end
-    local envs = list_of("environments", line)
+    local envs = slot("environments", line)
     envs[name] = spec
     st.lines[envs][name] = line
     if not st.lines[spec] then st.lines[spec] = line end
@@ -350,7 +350,7 @@ local function install_builders(sb, env, st)
     return function(t)
       local line = here()
       t = spec_arg(what, t)
-      local m = list_of(key, line)
+      local m = slot(key, line)
       local keys = {}
       for k in pairs(t) do keys[#keys + 1] = k end
       table.sort(keys, function(x, y) return tostring(x) < tostring(y) end)
