@@ -123,6 +123,27 @@ for name, params in SIGNATURES:gmatch("([%w_]+)%(([%w,]*)%)") do
   M.arity[name] = { min = sig.min, max = sig.max }
 end
 
+--- How Go's fmt prints values the library makes that have a String() method in Go
+--- (time.Time, *semver.Version, sprig's certificate): the text, or nil for any other value.
+--- The engine's %v printing should use it for tables that are neither maps nor lists.
+---@param v any
+---@return string|nil
+function M.stringer(v)
+  if type(v) ~= "table" then return nil end
+  local t = require("hfl.stdlib.util").types[getmetatable(v)]
+  if t and t.string then return t.string(v) end
+  return nil
+end
+
+--- The Go type name (%T) of a value the library makes (time.Time, *semver.Version, …), or nil.
+---@param v any
+---@return string|nil
+function M.go_type(v)
+  if type(v) ~= "table" then return nil end
+  local t = require("hfl.stdlib.util").types[getmetatable(v)]
+  return t and t.go_type or nil
+end
+
 --- The names of every function in the map (sorted).
 function M.names()
   local names = {}

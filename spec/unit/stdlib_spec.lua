@@ -119,6 +119,15 @@ describe("hfl.stdlib", function()
       assert.has_error(function() F["repeat"](2 ^ 20, ("x"):rep(2 ^ 11)) end, "strings: Repeat output length overflow")
     end)
 
+    it("tells how Go prints its time, semver and certificate values", function()
+      local t = F.toDate("2006-01-02", "2020-05-06")
+      assert.matches("^2020%-05%-06 00:00:00 ", stdlib.stringer(t))
+      assert.are.equal("time.Time", stdlib.go_type(t))
+      assert.are.equal("1.2.3", stdlib.stringer(F.semver("v1.2.3")))
+      assert.is_nil(stdlib.stringer(value.map()))
+      assert.is_nil(stdlib.go_type("x"))
+    end)
+
     it("calls ctx.render for tpl", function()
       local T = stdlib.funcs { render = function(text, data) return text .. "|" .. data.x end }
       assert.are.equal("t|1", T.tpl("t", value.map { x = 1 }))
