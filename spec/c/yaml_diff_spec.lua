@@ -21,6 +21,11 @@ local GENERATED = math.floor(300 * SCALE)
 local SOURCES = math.floor(150 * SCALE)
 local SEED = tonumber(os.getenv("HFL_YAML_DIFF_SEED")) or 20261121
 
+-- Differences hfl keeps on purpose: a test whose full name contains `match` and fails is
+-- reported as pending with `reason` instead. Each entry is a decision, so say why.
+--   { match = 'scalar "2001-12-14" decodes as go-yaml v3', reason = "timestamps stay strings" },
+local ACCEPTED = {}
+
 -- Single scalars as a values file would hold them: `v: <source>`.
 local SCALARS = {
   "yes", "no", "on", "off", "y", "n", "Yes", "NO", "On", "OFF", "true", "false", "True", "TRUE",
@@ -191,6 +196,20 @@ local function go_reader()
   end
 end
 
+-- `it`, but a failure listed in ACCEPTED becomes pending.
+local function check(name, fn)
+  it(name, function()
+    local ok, err = pcall(fn)
+    if ok then return end
+    for _, a in ipairs(ACCEPTED) do
+      if name:find(a.match, 1, true) then
+        pending(a.reason .. "\n" .. (type(err) == "table" and tostring(err.message) or tostring(err)))
+      end
+    end
+    error(err, 0)
+  end)
+end
+
 -- The four checks on YAML texts: decode (v3 and v2), encode, round trip.
 local function texts_differential(names, texts)
   local v3 = oracle.batch("decode", texts)
@@ -211,14 +230,14 @@ local function texts_differential(names, texts)
 
   for i, name in ipairs(names) do
     local text = texts[i]
-    it(name .. " decodes as go-yaml v3 reads it", function()
+    check(name .. " decodes as go-yaml v3 reads it", function()
       check_decode(name, "decode (v3)", text, v3[i])
     end)
-    it(name .. " decodes as go-yaml v2 reads it with {v2 = true}", function()
+    check(name .. " decodes as go-yaml v2 reads it with {v2 = true}", function()
       check_decode(name, "decode (v2)", text, v2[i], { v2 = true })
     end)
     if not v3[i].err then
-      it(name .. " encodes as go-yaml v3 writes it", function()
+      check(name .. " encodes as go-yaml v3 writes it", function()
         local lossy = go_lossy(i)
         if lossy then
           pending(("%s: go-yaml's own output does not read back as what it decoded, so hfl"
@@ -229,7 +248,7 @@ local function texts_differential(names, texts)
         local mine = hfl_encode_docs(oracle.undump_docs(v3[i].out))
         if mine ~= enc[i].out then mismatch(name, "encode", enc[i].out, mine, text) end
       end)
-      it(name .. " round-trips through hfl's encode and decode", function()
+      check(name .. " round-trips through hfl's encode and decode", function()
         local _, err, docs = hfl_decode(text)
         assert(docs, name .. ": hfl cannot decode it: " .. tostring(err))
         check_round(name, docs, go_reader())
@@ -284,14 +303,14 @@ describe("hfl.yaml against go-yaml #oracle", function()
     local enc = oracle.batch("encode", texts)
     for i, src in ipairs(SCALARS) do
       local text, name = texts[i], ("scalar %q"):format(src)
-      it(name .. " decodes as go-yaml v3 reads it", function()
+      check(name .. " decodes as go-yaml v3 reads it", function()
         check_decode(name, "decode (v3)", text, v3[i])
       end)
-      it(name .. " decodes as go-yaml v2 reads it", function()
+      check(name .. " decodes as go-yaml v2 reads it", function()
         check_decode(name, "decode (v2)", text, v2[i], { v2 = true })
       end)
       if not v3[i].err then
-        it(name .. " encodes as go-yaml v3 writes it", function()
+        check(name .. " encodes as go-yaml v3 writes it", function()
           local mine = hfl_encode_docs(oracle.undump_docs(v3[i].out))
           if mine ~= enc[i].out then mismatch(name, "encode", enc[i].out, mine, text) end
         end)
@@ -314,7 +333,7 @@ describe("hfl.yaml against go-yaml #oracle", function()
 
     for i, c in ipairs(cases) do
       local name, text = c.name, texts[i]
-      it(name .. " encodes as go-yaml v3 writes it", function()
+      check(name .. " encodes as go-yaml v3 writes it", function()
         assert(not go_yaml[i].err, name .. ": go-yaml cannot encode it: " .. tostring(go_yaml[i].err))
         local go_back = shown(v3[i].out, v3[i].err)
         if go_back ~= wants[i] then
@@ -325,13 +344,13 @@ describe("hfl.yaml against go-yaml #oracle", function()
         local mine = hfl_yaml().encode(c.value)
         if mine ~= text then mismatch(name, "encode", text, mine, dumps[i]) end
       end)
-      it(name .. " decodes go-yaml's encoding as go-yaml v3 does", function()
+      check(name .. " decodes go-yaml's encoding as go-yaml v3 does", function()
         check_decode(name, "decode (v3)", text, v3[i])
       end)
-      it(name .. " decodes go-yaml's encoding as go-yaml v2 does", function()
+      check(name .. " decodes go-yaml's encoding as go-yaml v2 does", function()
         check_decode(name, "decode (v2)", text, v2[i], { v2 = true })
       end)
-      it(name .. " round-trips through hfl's encode and decode", function()
+      check(name .. " round-trips through hfl's encode and decode", function()
         check_round(name, { c.value }, go_reader())
       end)
     end
