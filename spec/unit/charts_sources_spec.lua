@@ -201,3 +201,33 @@ describe("hfl.charts.lock #unit", function()
     end)
   end)
 end)
+
+describe("hfl.cmd.repos #unit", function()
+  local repos = require "hfl.cmd.repos"
+  describe("calls", function()
+    it("adds classic repositories as Helmfile does, password on stdin", function()
+      local s = repo.spec({ name = "r", url = "https://h/r", username = "u", password = "p", caFile = "ca",
+        certFile = "c", keyFile = "k", passCredentials = true, skipTLSVerify = true }, function() end)
+      local c = repos.calls(s, "helm")
+      assert.same({ "helm", "repo", "add", "r", "https://h/r", "--force-update", "--cert-file", "c", "--key-file", "k",
+        "--ca-file", "ca", "--pass-credentials", "--insecure-skip-tls-verify", "--username", "u", "--password-stdin" }, c[1].argv)
+      assert.equal("p", c[1].stdin)
+    end)
+
+    it("logs in to OCI registries only when credentials are known", function()
+      local s = repo.spec({ name = "o", url = "reg.io:5000/charts", oci = true }, function() end)
+      assert.same({}, repos.calls(s, "helm"))
+      s = repo.spec({ name = "o", url = "reg.io:5000/charts", oci = true, username = "u", password = "p" }, function() end)
+      local c = repos.calls(s, "helm")
+      assert.same({ "helm", "registry", "login", "reg.io:5000", "--username", "u", "--password-stdin" }, c[1].argv)
+      assert.equal("1", c[1].env.HELM_EXPERIMENTAL_OCI)
+    end)
+
+    it("refuses managed repositories other than acr", function()
+      local s = repo.spec({ name = "m", url = "x", managed = "gcr" }, function() end)
+      local c, err = repos.calls(s, "helm")
+      assert.is_nil(c)
+      assert.matches("managed: gcr is not supported", err)
+    end)
+  end)
+end)
