@@ -176,6 +176,21 @@ function M.line(container, key)
   return t and t[key]
 end
 
+--- Records where the keys of a container were written (for values built outside the YAML
+--- decoder, e.g. from helmfile.lua), so value.line can report them.
+---@param container table
+---@param positions table<string|integer, integer>  key or index → line
+function M.set_lines(container, positions)
+  lines[container] = positions
+end
+
+--- Every recorded position of a container (key or index → line), or nil.
+---@param container table
+---@return table|nil
+function M.lines(container)
+  return lines[container]
+end
+
 --- Iterates a map in insertion order.
 function M.pairs(m)
   local keys, i = M.keys(m), 0

@@ -41,11 +41,6 @@ local ROOT = { lists = { releases = RELEASE, repositories = true, helmfiles = HE
   values = true, hooks = HOOK, apiVersions = true }, maps = { templates = RELEASE, environments = ENV },
   objects = { helmDefaults = RELEASE } }
 
--- Line numbers of keys and items, as value.line reads them for decoded YAML.
-local core_lines = (function()
-  local ok, core = pcall(require, "hfl.core")
-  return ok and core.yaml and core.yaml.types and core.yaml.types.lines or nil
-end)()
 
 local function lua_type(v)
   if v == null then return "hfl.null" end
@@ -74,15 +69,15 @@ end
 
 local function record_lines(out, src, st)
   local l = st.lines[src]
-  if not l or not core_lines then return end
+  if not l then return end
   if type(l) == "number" then
     local t = {}
     for k in pairs(out) do t[k] = l end
-    core_lines[out] = t
+    value.set_lines(out, t)
   else
     local t = {}
     for k, n in pairs(l) do if out[k] ~= nil then t[k] = n end end
-    core_lines[out] = t
+    value.set_lines(out, t)
   end
 end
 
@@ -196,7 +191,7 @@ local function merge_docs(doc, ret)
     if a == nil then doc[k] = b
     elseif value.kind(a) == "list" and value.kind(b) == "list" then
       local n = #a
-      local la, lb = core_lines and core_lines[a], core_lines and core_lines[b]
+      local la, lb = value.lines(a), value.lines(b)
       for i = 1, #b do
         a[n + i] = b[i]
         if la and lb and lb[i] then la[n + i] = lb[i] end
