@@ -60,9 +60,6 @@ local function zone_at(loc, sec)
     if saved then C.setenv("TZ", saved, 1) else C.unsetenv("TZ") end
     C.tzset()
   end
-  if abbr:match("^[+-]%d+$") then
-    -- zones without an abbreviation: Go prints the offset as -07 / +0530
-  end
   return off, abbr
 end
 
