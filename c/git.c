@@ -40,6 +40,44 @@ static git_object *lookup_ref(git_repository *repo, const char *ref)
     return NULL;
 }
 
+/* Credentials: ssh-agent for SSH URLs, the user:password of an https URL; each kind tried
+ * once so a refused credential ends the fetch instead of looping. */
+struct cred_state {
+    int tries;
+};
+
+static int credentials(git_credential **out, const char *url, const char *username_from_url,
+                       unsigned int allowed, void *payload)
+{
+    struct cred_state *st = payload;
+    if (st->tries++ > 0)
+        return GIT_EUSER;
+    if (allowed & GIT_CREDENTIAL_SSH_KEY)
+        return git_credential_ssh_key_from_agent(out, username_from_url ? username_from_url : "git");
+    if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+        /* scheme://user:password@host/… */
+        const char *p = strstr(url, "://");
+        if (p) {
+            p += 3;
+            const char *at = strchr(p, '@');
+            const char *slash = strchr(p, '/');
+            const char *colon = strchr(p, ':');
+            if (at && (!slash || at < slash) && colon && colon < at) {
+                char user[256], pass[256];
+                size_t ul = (size_t)(colon - p), pl = (size_t)(at - colon - 1);
+                if (ul < sizeof user && pl < sizeof pass) {
+                    memcpy(user, p, ul);
+                    user[ul] = 0;
+                    memcpy(pass, colon + 1, pl);
+                    pass[pl] = 0;
+                    return git_credential_userpass_plaintext_new(out, user, pass);
+                }
+            }
+        }
+    }
+    return GIT_PASSTHROUGH;
+}
+
 int hfl_git_checkout(const char *url, const char *ref, const char *gitdir, const char *workdir,
                      char commit[41], char *err, size_t errlen)
 {
@@ -67,6 +105,9 @@ int hfl_git_checkout(const char *url, const char *ref, const char *gitdir, const
     git_fetch_options fo;
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+    struct cred_state cs = {0};
+    fo.callbacks.credentials = credentials;
+    fo.callbacks.payload = &cs;
     if (git_remote_fetch(remote, &refspecs, &fo, NULL) < 0) {
         fail(err, errlen, "git fetch", url);
         goto out;
