@@ -113,7 +113,9 @@ local function env_exec(ctx, envs, command, args, inputs)
   local input = inputs[1] ~= nil and str(inputs[1]) or ""
   command = str(command)
   local argl = {}
-  if not is_nil(args) then
+  -- an empty plain Lua table (helmfile.lua's exec("ls", {})) counts as an empty list
+  local plain_empty = type(args) == "table" and getmetatable(args) == nil and next(args) == nil
+  if not is_nil(args) and not plain_empty then
     if kind(args) ~= "list" then util.type_error(args, "[]interface {}") end
     for i = 1, #args do
       if type(args[i]) ~= "string" then

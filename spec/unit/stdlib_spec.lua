@@ -128,6 +128,13 @@ describe("hfl.stdlib", function()
       assert.is_nil(stdlib.go_type("x"))
     end)
 
+    it("takes plain Lua tables, as helmfile.lua passes them", function()
+      assert.are.equal('{"a":[1,2]}', F.toJson { a = { 1, 2 } })
+      assert.are.equal("a,b", F.join(",", { "a", "b" }))
+      assert.are.equal("x\n", F.exec("echo", { "x" }))
+      assert.are.equal("\n", F.exec("echo", {}))
+    end)
+
     it("calls ctx.render for tpl", function()
       local T = stdlib.funcs { render = function(text, data) return text .. "|" .. data.x end }
       assert.are.equal("t|1", T.tpl("t", value.map { x = 1 }))
