@@ -53,6 +53,8 @@ typedef struct {
     size_t nanchors, acap;
     long decode_count, alias_count;
     long last_nodes; /* node count of the node being handed to its parent */
+    const char *text; /* the whole input, for checks libyaml does not make */
+    size_t len;
 } decoder;
 
 static const char *fname(decoder *d)
@@ -154,6 +156,22 @@ static int scalar_key_text(decoder *d, const yv *v, char **out, uint32_t *len)
     return *out ? 0 : oom(d);
 }
 
+/* go-yaml knows no "\/" escape (libyaml accepts it): refuse it as go-yaml does. */
+static int bad_escape(decoder *d, const yaml_event_t *ev)
+{
+    if (ev->data.scalar.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+        return 0;
+    size_t end = ev->end_mark.index < d->len ? ev->end_mark.index : d->len;
+    for (size_t i = ev->start_mark.index; i + 1 < end; i++) {
+        if (d->text[i] != '\\')
+            continue;
+        if (d->text[i + 1] == '/')
+            return 1;
+        i++;
+    }
+    return 0;
+}
+
 static yv *make_scalar(decoder *d, const yaml_event_t *ev)
 {
     const char *val = (const char *)ev->data.scalar.value;
@@ -161,6 +179,11 @@ static yv *make_scalar(decoder *d, const yaml_event_t *ev)
     size_t line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
     int tag = short_tag((const char *)ev->data.scalar.tag);
     int quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    if (bad_escape(d, ev)) {
+        seterr(d->err, d->errlen, fname(d), line, col,
+               "found unknown escape character while parsing a quoted scalar");
+        return NULL;
+    }
     if (tag == T_STR || tag == T_OTHER || (tag == T_NONE && quoted) || tag == T_TIMESTAMP)
         return yv_new_str(d->arena, val, len);
     if (tag == T_BINARY) {
@@ -195,14 +218,14 @@ static yv *make_scalar(decoder *d, const yaml_event_t *ev)
         v->as.s.len = n;
         return v;
     }
-    if (tag == T_NULL)
-        return yv_new(d->arena, YV_NULL);
     resolved r;
     resolve_plain(val, len, d->opts->yaml11, &r);
     if (tag == T_FLOAT && r.t == T_INT) {
         r.t = T_FLOAT;
         r.f = r.is_uint ? (double)r.u : (double)r.i;
     }
+    if (tag == T_NULL && r.t == T_NULL)
+        return yv_new(d->arena, YV_NULL);
     static const char *names[] = {"", "!!str", "!!bool", "!!int", "!!float", "!!null",
                                   "!!timestamp"};
     if (tag != T_NONE && r.t != tag) {
@@ -278,6 +301,100 @@ static int add_pair(decoder *d, frame *f, pending_pair *p)
     return 0;
 }
 
+/* Appends p unless its key is there already; returns the index of the equal key, or -1. */
+static long add_key(yv_pair *items, size_t *n, keyset *ks, const yv_pair *p)
+{
+    items[*n] = *p;
+    long dup = -1;
+    if (ks->slots) {
+        dup = keyset_find_add(ks, items, *n, 1);
+    } else {
+        for (size_t k = 0; k < *n && dup < 0; k++)
+            if (items[k].klen == p->klen && !memcmp(items[k].key, p->key, p->klen))
+                dup = (long)k;
+    }
+    if (dup < 0)
+        (*n)++;
+    return dup;
+}
+
+/* The maps a `<<` value merges, in the order go-yaml applies them (reverse for v2 lists). */
+static const yv *merge_source(const yv *src, size_t i, int reverse)
+{
+    if (src->kind == YV_MAP)
+        return src;
+    return src->as.list.items[reverse ? src->as.list.len - 1 - i : i];
+}
+
+static size_t merge_source_count(const yv *src)
+{
+    return src->kind == YV_MAP ? 1 : src->as.list.len;
+}
+
+/* go-yaml v3: explicit keys first (a duplicate is an error, and so is a second `<<`), then
+ * merged keys that are not set yet, earlier sources first. */
+static int merge_explicit_first(decoder *d, frame *f, yv_pair *items, size_t *n, keyset *ks)
+{
+    size_t merge_line = 0;
+    for (size_t i = 0; i < f->plen; i++) {
+        const pending_pair *p = &f->pairs[i];
+        if (p->is_merge) {
+            if (merge_line) {
+                seterr(d->err, d->errlen, fname(d), p->line, p->col,
+                       "mapping key \"<<\" already defined at line %zu", merge_line);
+                return 0;
+            }
+            merge_line = p->line;
+            continue;
+        }
+        long dup = add_key(items, n, ks, &p->pair);
+        if (dup >= 0) {
+            size_t first_line = 0;
+            for (size_t k = 0; k < f->plen; k++)
+                if (!f->pairs[k].is_merge && f->pairs[k].pair.key == items[dup].key)
+                    first_line = f->pairs[k].line;
+            seterr(d->err, d->errlen, fname(d), p->line, p->col,
+                   "mapping key \"%s\" already defined at line %zu", p->pair.key, first_line);
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < f->plen; i++) {
+        if (!f->pairs[i].is_merge)
+            continue;
+        const yv *src = f->pairs[i].pair.val;
+        for (size_t s = 0; s < merge_source_count(src); s++) {
+            const yv *m = merge_source(src, s, 0);
+            for (size_t k = 0; k < m->as.map.len; k++)
+                add_key(items, n, ks, &m->as.map.items[k]);
+        }
+    }
+    return 1;
+}
+
+/* go-yaml v2: keys are set in document order, a `<<` where it stands, each later setting
+ * winning — so duplicates keep the last value (yes/on/true all read as true). */
+static int merge_in_order(frame *f, yv_pair *items, size_t *n, keyset *ks)
+{
+    for (size_t i = 0; i < f->plen; i++) {
+        const pending_pair *p = &f->pairs[i];
+        if (!p->is_merge) {
+            long dup = add_key(items, n, ks, &p->pair);
+            if (dup >= 0)
+                items[dup].val = p->pair.val;
+            continue;
+        }
+        for (size_t s = 0; s < merge_source_count(p->pair.val); s++) {
+            const yv *m = merge_source(p->pair.val, s, 1);
+            for (size_t k = 0; k < m->as.map.len; k++) {
+                long dup = add_key(items, n, ks, &m->as.map.items[k]);
+                if (dup >= 0)
+                    items[dup].val = m->as.map.items[k].val;
+            }
+        }
+    }
+    return 1;
+}
+
 /* Builds the map of a finished mapping: explicit keys in order (duplicates are an error),
  * then keys from `<<` merges that are not set yet — earlier merge sources win. */
 static yv *finish_map(decoder *d, frame *f)
@@ -316,55 +433,10 @@ static yv *finish_map(decoder *d, frame *f)
         return NULL;
     }
     size_t n = 0;
-    for (size_t i = 0; i < f->plen; i++) {
-        if (f->pairs[i].is_merge)
-            continue;
-        items[n] = f->pairs[i].pair;
-        long dup = -1;
-        if (ks.slots)
-            dup = keyset_find_add(&ks, items, n, 1);
-        else
-            for (size_t k = 0; k < n && dup < 0; k++)
-                if (items[k].klen == items[n].klen && !memcmp(items[k].key, items[n].key, items[n].klen))
-                    dup = (long)k;
-        if (dup >= 0 && d->opts->yaml11) {
-            /* go-yaml v2 keeps the last of duplicate keys (yes/on/true all read as true) */
-            items[dup].val = items[n].val;
-            continue;
-        }
-        if (dup >= 0) {
-            size_t first_line = 0;
-            for (size_t k = 0; k < f->plen; k++)
-                if (!f->pairs[k].is_merge && f->pairs[k].pair.key == items[dup].key)
-                    first_line = f->pairs[k].line;
-            seterr(d->err, d->errlen, fname(d), f->pairs[i].line, f->pairs[i].col,
-                   "mapping key \"%s\" already defined at line %zu", items[n].key, first_line);
-            free(ks.slots);
-            return NULL;
-        }
-        n++;
-    }
-    for (size_t i = 0; i < f->plen; i++) {
-        if (!f->pairs[i].is_merge)
-            continue;
-        const yv *src = f->pairs[i].pair.val;
-        size_t nsrc = src->kind == YV_MAP ? 1 : src->as.list.len;
-        for (size_t s = 0; s < nsrc; s++) {
-            const yv *m = src->kind == YV_MAP ? src : src->as.list.items[s];
-            for (size_t k = 0; k < m->as.map.len; k++) {
-                items[n] = m->as.map.items[k];
-                long dup = -1;
-                if (ks.slots)
-                    dup = keyset_find_add(&ks, items, n, 1);
-                else
-                    for (size_t j = 0; j < n && dup < 0; j++)
-                        if (items[j].klen == items[n].klen &&
-                            !memcmp(items[j].key, items[n].key, items[n].klen))
-                            dup = (long)j;
-                if (dup < 0)
-                    n++;
-            }
-        }
+    int ok = d->opts->yaml11 ? merge_in_order(f, items, &n, &ks) : merge_explicit_first(d, f, items, &n, &ks);
+    if (!ok) {
+        free(ks.slots);
+        return NULL;
     }
     free(ks.slots);
     map->as.map.items = items;
@@ -512,6 +584,16 @@ static int on_event(decoder *d, yaml_event_t *ev, yv **root)
             return oom(d);
         break;
     }
+    case YAML_DOCUMENT_START_EVENT: {
+        const yaml_version_directive_t *v = ev->data.document_start.version_directive;
+        if (v && (v->major != 1 || v->minor != 1)) {
+            /* go-yaml reads YAML 1.1 documents only */
+            seterr(d->err, d->errlen, fname(d), line, col,
+                   "found incompatible YAML document (%%YAML %d.%d; only 1.1 is read)", v->major, v->minor);
+            return -1;
+        }
+        return 0;
+    }
     case YAML_SEQUENCE_START_EVENT:
         return push_frame(d, YV_LIST, ev, (const char *)ev->data.sequence_start.anchor);
     case YAML_MAPPING_START_EVENT:
@@ -545,7 +627,7 @@ static int on_event(decoder *d, yaml_event_t *ev, yv **root)
 int yv_decode(const char *text, size_t len, const yv_decode_opts *opts, yv_doc *out, char *err,
               size_t errlen)
 {
-    decoder d = {.opts = opts, .err = err, .errlen = errlen};
+    decoder d = {.opts = opts, .err = err, .errlen = errlen, .text = text, .len = len};
     if (err && errlen)
         err[0] = '\0';
     out->root = NULL;

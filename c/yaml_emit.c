@@ -263,6 +263,10 @@ static int string_style(const char *s, size_t n, int simple_key)
     }
     if (simple_key && a.multiline)
         style = ST_DOUBLE;
+    /* go-yaml writes a "<<" key plain, which then reads back as a merge key; hfl quotes it
+     * so that what it writes reads back unchanged */
+    if (simple_key && n == 2 && s[0] == '<' && s[1] == '<')
+        style = ST_DOUBLE;
     if (style == ST_PLAIN && (!a.block_plain || (n == 0 && simple_key)))
         style = ST_SINGLE;
     if (style == ST_SINGLE && !a.single_ok)
@@ -455,29 +459,48 @@ static void emit_scalar_text(emitter *e, const char *s, size_t n, int style)
     e->indent = saved;
 }
 
+/* Bytes that are not UTF-8 are written as go-yaml writes them: tagged !!binary, base64 in
+ * lines of 70, as a literal block when there is more than one line. */
+static void emit_binary(emitter *e, const char *s, size_t n)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    enum { LINE = 70 };
+    size_t enc = (n + 2) / 3 * 4, lines = enc / LINE + 1;
+    char *in = malloc(enc + 1), *out = malloc(enc + lines + 1);
+    if (!in || !out) {
+        free(in);
+        free(out);
+        e->failed = 1;
+        return;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned x = (unsigned)(unsigned char)s[i] << 16;
+        if (i + 1 < n) x |= (unsigned)(unsigned char)s[i + 1] << 8;
+        if (i + 2 < n) x |= (unsigned char)s[i + 2];
+        in[o++] = b64[(x >> 18) & 63];
+        in[o++] = b64[(x >> 12) & 63];
+        in[o++] = i + 1 < n ? b64[(x >> 6) & 63] : '=';
+        in[o++] = i + 2 < n ? b64[x & 63] : '=';
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < enc; i += LINE) {
+        size_t j = i + LINE < enc ? i + LINE : enc;
+        memcpy(out + k, in + i, j - i);
+        k += j - i;
+        if (lines > 1)
+            out[k++] = '\n';
+    }
+    write_indicator(e, "!!binary", 1, 0, 0);
+    emit_scalar_text(e, out, k, lines > 1 ? ST_LITERAL : ST_PLAIN);
+    free(in);
+    free(out);
+}
+
 static void emit_string(emitter *e, const char *s, size_t n, int simple_key)
 {
     if (!valid_utf8((const unsigned char *)s, n)) {
-        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        write_indicator(e, "!!binary", 1, 0, 0);
-        size_t olen = (n + 2) / 3 * 4;
-        char *out = malloc(olen + 1);
-        if (!out) {
-            e->failed = 1;
-            return;
-        }
-        size_t o = 0;
-        for (size_t i = 0; i < n; i += 3) {
-            unsigned x = (unsigned)(unsigned char)s[i] << 16;
-            if (i + 1 < n) x |= (unsigned)(unsigned char)s[i + 1] << 8;
-            if (i + 2 < n) x |= (unsigned char)s[i + 2];
-            out[o++] = b64[(x >> 18) & 63];
-            out[o++] = b64[(x >> 12) & 63];
-            out[o++] = i + 1 < n ? b64[(x >> 6) & 63] : '=';
-            out[o++] = i + 2 < n ? b64[x & 63] : '=';
-        }
-        emit_scalar_text(e, out, o, ST_PLAIN);
-        free(out);
+        emit_binary(e, s, n);
         return;
     }
     emit_scalar_text(e, s, n, string_style(s, n, simple_key));
