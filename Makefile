@@ -67,6 +67,7 @@ test-fast: all
 
 oracle:
 	@bash spec/support/yamlref/build.sh
+	@bash spec/support/tmplref/build.sh
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \

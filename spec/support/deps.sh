@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make deps`: installs on a fresh Debian machine what the build, the specs and the benchmarks
 # need — Debian packages, real helm 3 and helm 4 binaries in .deps/bin, and the Go YAML oracle
-# in build/yamlref. Idempotent: when everything is there it prints one line and changes nothing.
+# in build/yamlref and the Go template oracle in build/tmplref. Idempotent: when everything is there it prints one line and changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -16,7 +16,7 @@ PACKAGES=(
   luajit libluajit-5.1-dev libyaml-dev libcurl4-openssl-dev libarchive-dev libgit2-dev
   libssl-dev zlib1g-dev libpcre2-dev lua-busted lua-cjson docker-registry python3 git
   pkg-config gcc make unzip golang-1.19-go golang-gopkg-yaml.v3-dev golang-gopkg-yaml.v2-dev
-  golang-github-masterminds-sprig-dev hyperfine openssl curl ca-certificates
+  golang-github-masterminds-sprig-dev hyperfine openssl curl ca-certificates luarocks bc
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -85,5 +85,6 @@ h3=$("$BIN/helm3" version --short 2>/dev/null) || die ".deps/bin/helm3 does not 
 
 # The Go YAML oracle for the differential specs.
 bash spec/support/yamlref/build.sh --quiet || die "building the YAML oracle failed"
+bash spec/support/tmplref/build.sh --quiet || die "building the template oracle failed"
 
-say "ok (helm4 $h4, helm3 $h3, build/yamlref)"
+say "ok (helm4 $h4, helm3 $h3, build/yamlref, build/tmplref)"
