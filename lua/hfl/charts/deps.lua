@@ -134,7 +134,7 @@ local function build(dir, state, opts)
     if not present(dir, d, want, files) then todo[#todo + 1] = { d = d, want = want } end
   end
   if #todo == 0 then return true end
-  os.execute("mkdir -p '" .. (dir .. "/charts"):gsub("'", "'\\''") .. "'")
+  require("hfl.core").fs.mkdir_p(dir .. "/charts")
   local helm_needed = false
   for _, t in ipairs(todo) do
     local d = t.d

@@ -80,8 +80,8 @@ function M.key(s)
 end
 
 local function rm_rf(path)
-  local proc = require "hfl.proc"
-  proc.run { "rm", "-rf", "--", path }
+  local fs = require("hfl.core").fs
+  fs.rm_r(path, path:match("^(.*)/[^/]+$") or ".")
 end
 
 --- Fetches the repository at the source's ref into `dir` (work tree only, no .git).

@@ -15,11 +15,13 @@ end
 ---@param path string
 ---@return boolean
 function M.is_dir(path)
-  local ok, _, code = os.rename(path, path)
-  if not ok and code ~= 13 then return false end
-  local f = io.open(path .. "/.", "rb")
-  if f then f:close() return true end
-  return false
+  local st = require("hfl.core").fs.stat(path)
+  if st and st.type == "link" then  -- lstat: follow the link
+    local f = io.open(path .. "/.", "rb")
+    if f then f:close() return true end
+    return false
+  end
+  return st ~= nil and st.type == "dir"
 end
 
 M.exists = exists
@@ -82,13 +84,10 @@ end
 ---@param dir string
 ---@return string[]
 function M.list(dir)
-  local out = {}
-  local p = io.popen("ls -A -- '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
-  if p then
-    for line in p:lines() do out[#out + 1] = line end
-    p:close()
-  end
-  return out
+  local fs = require("hfl.core").fs
+  local names = fs.list(dir) or {}
+  table.sort(names)
+  return names
 end
 
 --- Writes small metadata into an entry being filled (key=value lines).
@@ -118,9 +117,10 @@ end
 --- Unpacks `tgz` (already inside entry dir `tmp`) into tmp/chart/<name>; returns the chart's
 --- directory name and version from its Chart.yaml.
 ---@return string|nil name, string|nil version_or_err
-function M.unpack(tgz, tmp)
+function M.unpack(tgz, tmp, source)
   local archive = require "hfl.archive"
-  local ok, err = archive.extract(tgz, tmp .. "/chart", { max_size = 512 * 1024 * 1024, max_files = 20000 })
+  local ok, err = archive.extract(tgz, tmp .. "/chart", { max_size = 512 * 1024 * 1024, max_files = 20000,
+    source = source })
   if not ok then return nil, err end
   local names = M.list(tmp .. "/chart")
   local name

@@ -120,7 +120,7 @@ local function fetch_index(spec, url, opts)
   local dir, file, etag_file = index_files(url)
   local cached = read_file(file)
   if cached and opts.skip_refresh then return cached end
-  os.execute("mkdir -p '" .. dir:gsub("'", "'\\''") .. "'")
+  require("hfl.core").fs.mkdir_p(dir)
   local http = require "hfl.http"
   local o = M.http_opts(spec, url)
   o.etag = cached and read_file(etag_file) or nil

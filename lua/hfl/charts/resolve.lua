@@ -59,8 +59,8 @@ local function archive_entry(key, get_url, hopts_for, want_digest_for, known)
     local name, version
     if known then name, version = known() end
     if not name then
-      name, version = localchart.unpack(tmp .. "/chart.tgz", tmp)
-      if not name then return nil, fmt("GET %s: %s (is it a chart archive?)", url, version) end
+      name, version = localchart.unpack(tmp .. "/chart.tgz", tmp, url)
+      if not name then return nil, version end
     end
     localchart.write_meta(tmp, { name = name, version = version, url = url, sha256 = res.sha256 or "" })
     return true
@@ -134,7 +134,11 @@ local function from_repo(spec, chart, version, opts)
     want_digest = idx_entry.digest
     return index.resolve_url(spec.url, idx_entry.urls[1])
   end, function(url) return repo.http_opts(spec, url) end, function() return want_digest end,
-  function() return idx_entry.name or chart, idx_entry.version end)
+  function()
+    -- Without a digest to check, the archive is unpacked once to prove it is a chart.
+    if not idx_entry.digest or idx_entry.digest == "" then return nil end
+    return idx_entry.name or chart, idx_entry.version
+  end)
   if not entry_info then return nil, aerr end
   entry_info.version = entry_info.version or key_version
   return entry_info
