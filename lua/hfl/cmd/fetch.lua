@@ -13,8 +13,6 @@ function M.add_to_parser(set)
   set:bool("write-output", "print the state with charts replaced by their local paths")
 end
 
-local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
 local function chart_name(r, res)
   if res.name and res.name ~= "" then return res.name end
   local ok, doc = pcall(require("hfl.charts.localchart").chart_yaml, res.path)
@@ -74,13 +72,19 @@ function M.run(inv)
       if not dir then return nil, derr end
       local name = chart_name(r, x.result)
       local dest = dir .. "/" .. name
-      os.execute("rm -rf " .. sh_quote(dest) .. " && mkdir -p " .. sh_quote(dir))
+      local fs = require("hfl.core").fs
+      if fs.stat(dest) then fs.rm_r(dest, dir) end
+      local mk, merr = fs.mkdir_p(dir)
+      if not mk then return nil, "release " .. r.name .. ": " .. dir .. ": " .. tostring(merr) end
       if x.result.archive then
         local ok, aerr = require("hfl.archive").extract(x.result.archive, dir, { source = x.result.url })
         if not ok then return nil, "release " .. r.name .. ": chart " .. tostring(r.chart) .. ": " .. aerr end
       else
-        local ok = os.execute("cp -R " .. sh_quote(x.result.path) .. " " .. sh_quote(dest))
-        if ok ~= 0 and ok ~= true then return nil, "release " .. r.name .. ": copying the chart to " .. dest .. " failed" end
+        local cp = require("hfl.proc").run { "cp", "-R", "--", x.result.path, dest }
+        if not cp or cp.code ~= 0 then
+          return nil, "release " .. r.name .. ": copying the chart to " .. dest .. " failed: "
+            .. (cp and (cp.stderr or ""):gsub("%s+$", "") or "cp did not start")
+        end
       end
       x.result.path = dest
       log.debug("release %s: %s %s → %s", r.name, r.chart, x.result.version or "", dest)
