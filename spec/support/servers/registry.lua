@@ -65,8 +65,8 @@ function Registry:push(tgz, path)
 end
 
 --- A Bearer-token front (servers/tokenproxy.py) for this registry: /v2/ needs a token that
---- GET /token hands out for basic auth `creds` ("user:pass").
----@return table proxy { host =, :stop() }
+--- GET /token hands out for basic auth `creds` ("user:pass"; "-" = no auth, counting only).
+---@return table proxy { host =, :counts() (forwarded GETs per path), :stop() }
 function Registry:token_proxy(creds)
   local here = debug.getinfo(1, "S").source:sub(2):match("^(.*)/") or "."
   local portfile = servers.tmpdir() .. "/port"
@@ -85,6 +85,11 @@ function Registry:token_proxy(creds)
   return { host = "127.0.0.1:" .. port, handle = h, stop = function(p)
     if not p.handle:done() then p.handle:kill("KILL") end
     p.handle:wait()
+  end, counts = function(p)
+    local r = assert(proc.run { "curl", "-s", "http://" .. p.host .. "/_hfl/counts" })
+    local t = {}
+    for k, v in (r.stdout or ""):gmatch('"([^"]+)":%s*(%d+)') do t[k] = tonumber(v) end
+    return t
   end }
 end
 
