@@ -271,4 +271,17 @@ describe("hfl charts from an HTTP repository #integration", function()
     assert.equal(1, select(2, r.stderr:gsub("\n", "")))
     assert.matches("\n0 entries", hfl({ "cache", "info" }).stdout)
   end)
+  it("prints the state with local chart paths with --write-output", function()
+    state("  - name: x\n    chart: stable/api\n    version: 0.1.0\n")
+    local r = hfl { "fetch", "--write-output" }
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("\nreleases:\n  %- chart: " .. cache:gsub("%p", "%%%0") .. "/entries/%x+/chart%.tgz\n    version: 0%.1%.0\n    name: x\n", r.stdout)
+  end)
+
+  it("says no release matched the selector, exit 3", function()
+    state("  - name: x\n    chart: stable/api\n")
+    local r = hfl { "fetch", "-l", "name=nope" }
+    assert.equal(3, r.code)
+    assert.matches("no releases found that matches specified selector%(name=nope%)", r.stderr)
+  end)
 end)

@@ -362,22 +362,19 @@ local function plain_state(file)
   return out
 end
 
---- The releases of the command's state (issue-4 loader `require("hfl").load` when present,
---- else the plain YAML of the state file), each with .state {dir=, doc=, file=}.
+--- The selected releases of the command's state (hfl.state.from_invocation when present, else
+--- the plain YAML of the state file), each with .state {dir=, doc=, path=}.
 ---@param inv table  the CLI invocation
----@return table[]|nil releases, string|nil err
+---@return table[]|nil releases, table|string|nil st_or_err  the hfl.state object, or the error
 function M.load_releases(inv)
   local g = inv.global or {}
-  local ok, hfl = pcall(require, "hfl")
-  if ok and type(hfl) == "table" and type(hfl.load) == "function" then
-    local st, err = hfl.load { file = g.file, environment = g.environment, selectors = g.selector,
-      namespace = g.namespace, kube_context = g.kube_context, chart = g.chart,
-      state_values_set = g.state_values_set, state_values_set_string = g.state_values_set_string,
-      state_values_files = g.state_values_file }
+  local okst, statemod = pcall(require, "hfl.state")
+  if okst and type(statemod) == "table" and statemod.from_invocation then
+    local st, err = statemod.from_invocation(inv)
     if not st then return nil, err end
     local rels, rerr = st:select()
     if not rels then return nil, rerr end
-    return rels
+    return rels, st
   end
   local file = g.file
   if not file or file == "" then

@@ -51,8 +51,9 @@ end
 function M.run(inv)
   local resolve = require "hfl.charts.resolve"
   local log = require "hfl.log"
-  local releases, err = resolve.load_releases(inv)
-  if not releases then return nil, err end
+  local releases, st = resolve.load_releases(inv)
+  if not releases then return nil, st end
+  if #releases == 0 and st and #(inv.global.selector or {}) > 0 and st.no_match then return st:no_match(inv) end
   local results = resolve.resolve_all(releases, function(r) return r.state end, {
     concurrency = inv.global.concurrency, skip_refresh = inv.global.skip_refresh,
     helm_binary = inv.global.helm_binary, deps = not inv.global.skip_deps,
@@ -94,8 +95,17 @@ function M.run(inv)
   end
   if #failed > 0 then return nil, table.concat(failed, "\n") end
   if inv.options.write_output then
+    -- the state with each chart replaced by its local path
     for i, r in ipairs(releases) do
-      io.stdout:write(r.name, ": ", results[i].result.path, "\n")
+      if type(r.spec) == "table" then r.spec.chart = results[i].result.path end
+      r.chart = results[i].result.path
+    end
+    if st and st.build then
+      local text, berr = st:build()
+      if not text then return nil, berr end
+      io.stdout:write(text)
+    else
+      for i, r in ipairs(releases) do io.stdout:write(r.name, ": ", results[i].result.path, "\n") end
     end
   end
   return 0

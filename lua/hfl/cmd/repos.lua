@@ -57,18 +57,16 @@ function M.run(inv)
   local repo = require "hfl.charts.repo"
   local proc = require "hfl.proc"
   local log = require "hfl.log"
-  local releases, err = resolve.load_releases(inv)
-  if not releases then return nil, err end
+  local releases, st = resolve.load_releases(inv)
+  if not releases then return nil, st end
   local helm = inv.global.helm_binary or "helm"
   local seen, states = {}, {}
-  for _, r in ipairs(releases) do
-    if r.state and not states[r.state] then states[r.state] = true; states[#states + 1] = r.state end
-  end
-  if #releases == 0 and inv.global.file then
-    -- a state without releases still has repositories
-    local ok, yaml = pcall(require, "hfl.yaml")
-    local doc = ok and yaml.load_file and yaml.load_file(inv.global.file)
-    if doc then states[#states + 1] = { doc = doc } end
+  if type(st) == "table" and st.states then
+    for _, s in ipairs(st.states) do states[#states + 1] = s end
+  else
+    for _, r in ipairs(releases) do
+      if r.state and not states[r.state] then states[r.state] = true; states[#states + 1] = r.state end
+    end
   end
   for _, st in ipairs(states) do
     for _, spec in ipairs(repo.all(st)) do
