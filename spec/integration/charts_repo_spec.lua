@@ -302,4 +302,18 @@ describe("hfl charts from an HTTP repository #integration", function()
     assert.matches("^hfl: release b: chart %./other %(.-/other%): helm dependency build .-/other failed: ", r.stderr)
     assert.equal(1, select(2, r.stderr:gsub("\n", "")))
   end)
+  it("presents the client certificate of certFile/keyFile", function()
+    local certs = servers.make_certs(servers.tmpdir())
+    local s2 = servers.httprepo(repo_dir, { tls = certs, client_ca = certs.ca })
+    local base = "repositories:\n  - name: mtls\n    url: " .. s2.url .. "\n    caFile: " .. certs.ca .. "\n"
+    state("  - name: x\n    chart: mtls/api\n", base .. "    certFile: " .. certs.client_cert .. "\n    keyFile: " .. certs.client_key .. "\n")
+    local r = hfl { "fetch" }
+    assert.equal(0, r.code, r.stderr)
+    cache = servers.tmpdir()
+    state("  - name: x\n    chart: mtls/api\n", base)
+    r = hfl { "fetch" }
+    s2:stop()
+    assert.equal(1, r.code)
+    assert.matches("^hfl: release x: chart mtls/api %(https://.-%): GET https://.-/index%.yaml: ", r.stderr)
+  end)
 end)
