@@ -19,19 +19,20 @@ local go_types = setmetatable({}, { __mode = "k" })
 
 --- Types of values made by the function library itself (time.Time, *url.URL-like…) register
 --- here: mt → { go_type =, go_kind =, string = function(v) }.
-M.types = {}
+M.types = setmetatable({}, {
+  -- Registering a type also tells the template engine's fmt how Go prints it: its String()
+  -- method for %v/%s and its name for %T.
+  __newindex = function(types, mt, info)
+    rawset(types, mt, info)
+    mt.__gotype = info.go_type
+    mt.__gostring = info.string
+  end,
+})
 
 --- True for Go nil (a missing value or the null sentinel).
 function M.is_nil(v) return v == nil or v == null end
 
-function M.num(v)
-  if type(v) == "table" then
-    local mt = getmetatable(v)
-    if mt == float_mt then return v[1] end
-    if mt == int_mt then return tonumber(v[1]) end
-  end
-  return v
-end
+M.num = value.tonumber
 local num = M.num
 
 --- A new list / map in the values model.

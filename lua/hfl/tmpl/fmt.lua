@@ -273,6 +273,10 @@ function format_value(f, v, verb, depth)
     elseif mt == int_mt then
       return fmt_integer(f, v, verb)
     end
+    if mt and mt.__gostring and (verb == "v" or verb == "s" or verb == "q" or verb == "x" or verb == "X") then
+      -- a Go value with a String() method (time.Time, *semver.Version)
+      return fmt_string(f, mt.__gostring(v), verb)
+    end
     local out = {}
     if mt and mt.__gofields then
       for i, name in ipairs(mt.__gofields) do
