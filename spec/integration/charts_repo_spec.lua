@@ -203,6 +203,8 @@ describe("hfl charts from an HTTP repository #integration", function()
     r = hfl { "cache", "cleanup" }
     assert.equal(0, r.code)
     assert.matches("^Cleaning up cache directory: .-\n%- ", r.stdout)
+    assert.matches("\n%- index %x+%.yaml\n", r.stdout)
+    assert.same({}, require("hfl.core").fs.list(cache .. "/indexes"))
     assert.matches("\n0 entries", hfl({ "cache", "info" }).stdout)
   end)
 
