@@ -2,7 +2,11 @@
  * no shallow fetch, so the remote's branches and tags are fetched in full. */
 #include "git.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <git2.h>
@@ -136,4 +140,88 @@ out:
     git_remote_free(remote);
     git_repository_free(repo);
     return rc;
+}
+
+struct hfl_git_job {
+    char *url, *ref, *gitdir, *workdir;
+    pthread_t thread;
+    int joined;
+    atomic_int done;
+    int rc;
+    char commit[41];
+    char err[1024];
+};
+
+static void *job_main(void *arg)
+{
+    struct hfl_git_job *j = arg;
+    j->rc = hfl_git_checkout(j->url, j->ref, j->gitdir, j->workdir, j->commit, j->err, sizeof j->err);
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+static void job_strings_free(struct hfl_git_job *j)
+{
+    free(j->url);
+    free(j->ref);
+    free(j->gitdir);
+    free(j->workdir);
+}
+
+int hfl_git_start(const char *url, const char *ref, const char *gitdir, const char *workdir,
+                  struct hfl_git_job **out)
+{
+    struct hfl_git_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return ENOMEM;
+    j->url = strdup(url);
+    j->ref = strdup(ref ? ref : "");
+    j->gitdir = strdup(gitdir);
+    j->workdir = strdup(workdir);
+    if (!j->url || !j->ref || !j->gitdir || !j->workdir) {
+        job_strings_free(j);
+        free(j);
+        return ENOMEM;
+    }
+    atomic_init(&j->done, 0);
+    int e = pthread_create(&j->thread, NULL, job_main, j);
+    if (e != 0) {
+        job_strings_free(j);
+        free(j);
+        return e;
+    }
+    *out = j;
+    return 0;
+}
+
+int hfl_git_done(struct hfl_git_job *job)
+{
+    return atomic_load(&job->done);
+}
+
+static void job_join(struct hfl_git_job *j)
+{
+    if (!j->joined) {
+        pthread_join(j->thread, NULL);
+        j->joined = 1;
+    }
+}
+
+int hfl_git_result(struct hfl_git_job *job, char commit[41], char *err, size_t errlen)
+{
+    job_join(job);
+    if (job->rc == 0)
+        memcpy(commit, job->commit, 41);
+    else
+        snprintf(err, errlen, "%s", job->err);
+    return job->rc;
+}
+
+void hfl_git_free(struct hfl_git_job *job)
+{
+    if (!job)
+        return;
+    job_join(job);
+    job_strings_free(job);
+    free(job);
 }

@@ -38,14 +38,12 @@ describe("git sources #integration", function()
 
   describe("hfl.charts.git.fetch", function()
     local git = require "hfl.charts.git"
-    local function fetch(src)
-      local old = os.getenv
-      os.getenv = function(k) if k == "HFL_CACHE_HOME" then return cache end return old(k) end
-      local ok, r, err = pcall(git.fetch, src)
-      os.getenv = old
-      assert(ok, r)
-      return r, err
-    end
+    local getenv = os.getenv
+    before_each(function()
+      os.getenv = function(k) if k == "HFL_CACHE_HOME" then return cache end return getenv(k) end
+    end)
+    after_each(function() os.getenv = getenv end)
+    local function fetch(src) return git.fetch(src) end
 
     it("checks out a tag, a branch, a commit and the default branch over file://", function()
       local cases = { { "v1.0.0", v1, "1.0.0" }, { "stable", v1, "1.0.0" }, { v2, v2, "2.0.0" }, { v1:sub(1, 12), v1, "1.0.0" } }
@@ -58,6 +56,16 @@ describe("git sources #integration", function()
       local r = assert(fetch(("git::file://%s@charts/g/Chart.yaml"):format(repo)))
       assert.equal(v2, r.commit)
       assert.matches("version: 2.0.0", read(r.path))
+    end)
+
+    it("runs several checkouts at once on their own threads", function()
+      local proc = require "hfl.proc"
+      local refs = { "v1.0.0", "stable", v2, "main" }
+      local res = proc.map(refs, 4, function(ref)
+        local r, err = fetch(("git::file://%s@charts/g?ref=%s"):format(repo, ref))
+        return r and r.commit or err
+      end)
+      assert.same({ v1, v1, v2, v2 }, res)
     end)
 
     it("fetches through git daemon and reuses the cache entry", function()

@@ -89,9 +89,24 @@ end
 ---@param dir string  an empty or missing directory
 ---@return string|nil commit, string|nil err
 function M.checkout_into(s, dir)
-  local core = require "hfl.core.git"
+  local core = require("hfl.core").git
+  local proc = require "hfl.proc"
   local gitdir = dir .. ".gitdir"
-  local commit, err = core.checkout(s.repo_url, s.ref or "", gitdir, dir)
+  -- libgit2 blocks: it runs on a thread of its own while this task sleeps, so downloads and
+  -- children of other tasks go on.
+  local commit, err
+  local job, jerr = core.start(s.repo_url, s.ref or "", gitdir, dir)
+  if job then
+    local wait = 0.002
+    while not job:done() do
+      proc.sleep(wait)
+      wait = math.min(wait * 2, 0.05)
+    end
+    commit, err = job:result()
+  else
+    commit, err = core.checkout(s.repo_url, s.ref or "", gitdir, dir)
+    if not commit and jerr then err = err or jerr end
+  end
   rm_rf(gitdir)
   if not commit then return nil, err end
   rm_rf(dir .. "/.git")
