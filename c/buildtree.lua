@@ -4,7 +4,9 @@ local root = "@ROOT@"
 if not package.path:find(root .. "lua/?.lua", 1, true) then
   package.path = root .. "lua/?.lua;" .. root .. "lua/?/init.lua;" .. package.path
   -- `make asan` runs the specs against the sanitizer build of hfl.core
-  local cdir = os.getenv("HFL_ASAN") and "build-asan/" or "lua/"
+  -- (only where the sanitizer runtime is preloaded: the spec runner, not the children it starts)
+  local asan = os.getenv("HFL_ASAN") and (os.getenv("LD_PRELOAD") or ""):find("libasan", 1, true)
+  local cdir = asan and "build-asan/" or "lua/"
   package.cpath = root .. cdir .. "?.so;" .. package.cpath
   table.insert(package.loaders, 2, function(name)
     local rest = name:match("^hfl%.stdlib%.(.+)$")
