@@ -30,6 +30,7 @@ FAULTS = {}
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as real servers do: no 40 ms wait per reused-connection reply
     root = "."
     auth = None
 
