@@ -146,6 +146,8 @@ local function chunk_of(size, l)
   end
   return new_list(out)
 end
+-- The indexes are taken with `local first, second = ...`: LuaJIT 2.1.0-beta3 (Debian's)
+-- miscompiles `(select(2, ...))` here once traces are hot, returning the first index.
 local function slice_of(l, ...)
   if is_nil(l) then error(NIL_DEREF, 0) end
   if kind(l) ~= "list" then
@@ -154,9 +156,10 @@ local function slice_of(l, ...)
   local n = #l
   if n == 0 then return nil end
   local nargs = select("#", ...)
+  local first, second = ...
   local start, stop = 0, n
-  if nargs > 0 then start = util.toint64((...)) end
-  if nargs >= 2 then stop = util.toint64((select(2, ...))) end
+  if nargs > 0 then start = util.toint64(first) end
+  if nargs >= 2 then stop = util.toint64(second) end
   if start < 0 or stop < start or stop > n then
     error("reflect.Value.Slice: slice index out of bounds", 0)
   end
