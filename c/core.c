@@ -1,5 +1,8 @@
-/* hfl.core: opens every C module and registers each as package.loaded["hfl.core.<mod>"],
- * so the executable (preload) and lua/hfl/core.so (a plain C module) behave the same. */
+/* hfl.core: the C modules, each registered in package.preload as "hfl.core.<mod>" and
+ * reachable as require("hfl.core").<mod>, opened on first use. The executable (preload of
+ * hfl.core) and lua/hfl/core.so (a plain C module) behave the same. */
+#include <string.h>
+
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -17,21 +20,45 @@ static const luaL_Reg modules[] = {
     {NULL, NULL},
 };
 
-// core = require "hfl.core"  -- {yaml = …, proc = …}
+/* Opens module `name` once: core[name] = package.loaded["hfl.core.<name>"] = luaopen(). */
+static void open_module(lua_State *L, int core, const luaL_Reg *m)
+{
+    lua_getglobal(L, "require");
+    lua_pushfstring(L, "hfl.core.%s", m->name);
+    lua_call(L, 1, 1); /* through package.preload, so require and core[name] agree */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, core, m->name);
+}
+
+/* core.__index: the modules open on first use — libcurl, libgit2 and OpenSSL cost
+ * milliseconds to initialise, and most commands need few of them. */
+static int core_index(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 2);
+    for (const luaL_Reg *m = modules; m->name; m++) {
+        if (strcmp(m->name, name) == 0) {
+            open_module(L, 1, m);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+// core = require "hfl.core"  -- {yaml = …, proc = …}, each opened when first used
 int luaopen_hfl_core(lua_State *L)
 {
-    lua_newtable(L);                               /* [core] */
     lua_getglobal(L, "package");
-    lua_getfield(L, -1, "loaded");                 /* [core, package, loaded] */
+    lua_getfield(L, -1, "preload");                /* [package, preload] */
     for (const luaL_Reg *m = modules; m->name; m++) {
-        lua_pushcfunction(L, m->func);
-        lua_call(L, 0, 1);                         /* [core, package, loaded, mod] */
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -5, m->name);
         lua_pushfstring(L, "hfl.core.%s", m->name);
-        lua_insert(L, -2);
-        lua_settable(L, -3);
+        lua_pushcfunction(L, m->func);
+        lua_rawset(L, -3);                         /* preload[name] = luaopen */
     }
     lua_pop(L, 2);
+    lua_newtable(L);                               /* [core] */
+    lua_newtable(L);
+    lua_pushcfunction(L, core_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
     return 1;
 }

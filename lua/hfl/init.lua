@@ -8,8 +8,17 @@ M.version = "0.1.0"
 M.null = value.null
 M.value = value
 M.yaml = require "hfl.yaml"
-M.tmpl = require "hfl.tmpl"
 --- Loads a state: see hfl.state.load (README, "Lua API: hfl.load").
 M.load = function(opts) return require("hfl.state").load(opts) end
+
+-- hfl.tmpl loads on first use: most commands never render a template.
+setmetatable(M, {
+  __index = function(t, k)
+    if k == "tmpl" then
+      t.tmpl = require "hfl.tmpl"
+      return t.tmpl
+    end
+  end,
+})
 
 return M
