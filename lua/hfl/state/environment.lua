@@ -21,10 +21,18 @@ function M.handler(doc, spec)
   return str(kind(spec) == "map" and spec.missingFileHandler or nil) or str(doc.missingFileHandler) or "Error"
 end
 
+--- missingFileHandlerConfig.ignoreMissingGitBranch for an environment's files: the env's
+--- config when it has one, else the top-level one (Helmfile's getEnvMissingFileHandlerConfig).
+function M.ignore_missing_git_branch(doc, spec)
+  local c = kind(spec) == "map" and spec.missingFileHandlerConfig or nil
+  if kind(c) ~= "map" then c = doc.missingFileHandlerConfig end
+  return kind(c) == "map" and c.ignoreMissingGitBranch == true
+end
+
 --- Loads the values of environment `name` of a decoded part.
 ---@param doc table the part (bases already merged in)
 ---@param ctx table statevalues Env of the earlier parts (+ overrides, inherited env)
----@param o {name: string, basedir: string, cwd?: string, state_path: string, where: function, decrypt?: any, cache?: table, render?: function}
+---@param o {name: string, basedir: string, cwd?: string, state_path: string, where: function, decrypt?: any, cache?: table, render?: function, fetched?: table}
 ---@return table|nil env a new Env, string|nil err
 function M.load(doc, ctx, o)
   local envs = doc.environments
@@ -36,12 +44,14 @@ function M.load(doc, ctx, o)
   if present then
     spec = spec or value.map {}
     local handler = M.handler(doc, spec)
+    local ignore = M.ignore_missing_git_branch(doc, spec)
     local secret_vals = value.map {}
     if kind(spec.secrets) == "list" and #spec.secrets > 0 then
       local paths = {}
       for _, s in ipairs(spec.secrets) do
         local list, err = values.resolve(tostring(s), { handler = handler, kind = "environment values",
-          basedir = o.basedir, state_path = o.state_path, cwd = o.cwd })
+          basedir = o.basedir, state_path = o.state_path, cwd = o.cwd, ignore_missing_git_branch = ignore,
+          fetched = o.fetched })
         if not list then return nil, err end
         for _, p in ipairs(list) do paths[#paths + 1] = p end
       end
@@ -51,7 +61,8 @@ function M.load(doc, ctx, o)
     end
     local v, err = values.load_entries(spec.values, ctx, { handler = handler, kind = "environment values",
       basedir = o.basedir, strategy = str(spec.mergeStrategy), env_name = o.name, where = o.where,
-      state_path = o.state_path, render = o.render, cwd = o.cwd })
+      state_path = o.state_path, render = o.render, cwd = o.cwd, ignore_missing_git_branch = ignore,
+      fetched = o.fetched })
     if not v then return nil, err end
     -- secrets have the highest priority inside the environment (mergo override)
     part_values = sv.mergo(v, secret_vals)
@@ -63,7 +74,8 @@ function M.load(doc, ctx, o)
   if ctx.kube_context == "" then env.kube_context = kube end
   -- top-level `values:` (Defaults), loaded with the values so far; Error on missing files
   local defaults, derr = values.load_entries(doc.values, ctx, { handler = "Error", kind = "environment values",
-    basedir = o.basedir, where = o.where, state_path = o.state_path, render = o.render, cwd = o.cwd })
+    basedir = o.basedir, where = o.where, state_path = o.state_path, render = o.render, cwd = o.cwd,
+    ignore_missing_git_branch = M.ignore_missing_git_branch(doc, nil), fetched = o.fetched })
   if not defaults then return nil, derr end
   env.defaults = sv.mergo(env.defaults, defaults)
   return env

@@ -122,6 +122,68 @@ function M.display(path, cwd)
   return path
 end
 
+------------------------------------------------------------------------------------------
+-- Remote files (go-getter sources, Helmfile's pkg/remote): `git::https://host/org/repo.git@
+-- path/file.yaml?ref=v1`, `git::file:///abs/repo@dir?ref=main`, fetched into hfl's cache.
+
+--- Whether a path is a go-getter source as Helmfile's remote.IsRemote sees it: `getter::scheme://…`,
+--- or `http(s)://…` / `s3://…`. Absolute paths and plain relative paths are local.
+---@param p string
+---@return boolean
+function M.is_remote(p)
+  if type(p) ~= "string" or M.is_abs(p) then return false end
+  if p:match("^%a[%w]*::%a[%w+.-]*://") then return true end
+  local scheme = p:match("^(%a[%w+.-]*)://")
+  scheme = scheme and scheme:lower()
+  return scheme == "http" or scheme == "https" or scheme == "s3"
+end
+
+--- Whether a fetch error says the ref does not exist (what missingFileHandlerConfig.
+--- ignoreMissingGitBranch lets pass as a missing file).
+---@param err string
+---@return boolean
+function M.is_missing_ref(err)
+  return type(err) == "string" and (err:find("no branch, tag or commit named", 1, true) ~= nil
+    or err:find("' did not match any file(s) known to git", 1, true) ~= nil)
+end
+
+--- Fetches a remote source (git:: only) into the cache (once per `memo` table, e.g. per load).
+--- Returns {path=, root=, commit=, source=} (path may not exist: the repository has no such
+--- file), or nil and "fetch SOURCE: reason".
+---@param src string
+---@param memo table|nil  source → result
+---@return table|nil fetched, string|nil err
+function M.fetch_remote(src, memo)
+  if memo and memo[src] then return memo[src] end
+  local getter = src:match("^(%a[%w]*)::")
+  if getter ~= "git" then
+    return nil, ("fetch %s: only git:: sources are supported for remote state and values files"):format(src)
+  end
+  local r, err = require("hfl.charts.git").fetch(src)
+  if not r then
+    -- git's message names the repository; the source adds the path in it and the ref
+    return nil, ("fetch %s: %s"):format(src, tostring(err))
+  end
+  log.debug("%s", ("fetched remote %q to local cache %q (commit %s)"):format(src, r.path, tostring(r.commit):sub(1, 12)))
+  if memo then memo[src] = r end
+  return r
+end
+
+--- How a file of a fetched checkout is named in messages: the source itself, or the same
+--- repository and ref with the file's path in the repository after `@`. nil when `path` is not
+--- in the checkout.
+---@param r table  from fetch_remote
+---@param path string
+---@return string|nil
+function M.remote_name(r, path)
+  if path == r.path then return r.source end
+  if path:sub(1, #r.root + 1) ~= r.root .. "/" then return nil end
+  local s = require("hfl.charts.git").parse(r.source)
+  if not s then return nil end
+  local getter = s.getter ~= "normal" and (s.getter .. "::") or ""
+  return getter .. s.repo_url .. "@" .. path:sub(#r.root + 2) .. (s.raw_query ~= "" and ("?" .. s.raw_query) or "")
+end
+
 local YAML_DEFAULT, GOTMPL_DEFAULT, LUA_DEFAULT, DIR_DEFAULT =
   "helmfile.yaml", "helmfile.yaml.gotmpl", "helmfile.lua", "helmfile.d"
 
@@ -145,17 +207,32 @@ end
 
 --- The state files to load, as absolute paths (Helmfile's findDesiredStateFiles).
 ---@param opts {file?: string, cwd: string, reverse?: boolean}
----@return string[]|nil files, string|nil err
+--- For a remote `-f` source, `names` maps each file to how it is shown (its source).
+---@return string[]|nil files, string|nil err, table|nil names
 function M.find_states(opts)
   local cwd = opts.cwd
   local spec = opts.file
   if spec == nil or spec == "" then spec = os.getenv("HELMFILE_FILE_PATH") end
   if spec == "-" then return nil, "reading a state from stdin (-f -) is not supported yet" end
   if spec and spec ~= "" then
-    if spec:match("^%a[%w+.-]*::") or spec:match("^%a[%w+.-]*://") then
-      return nil, "remote state files are not supported yet: " .. spec
-    end
     local abs = M.join(cwd, spec)
+    if M.is_remote(spec) and not M.kind(abs) then
+      -- Helmfile's Locate: a local file or directory of that name wins
+      local r, err = M.fetch_remote(spec, opts.fetched)
+      if not r then return nil, err end
+      local names = {}
+      local k = M.kind(r.path)
+      if k == "file" then
+        names[r.path] = spec
+        return { r.path }, nil, names
+      end
+      if k == "dir" then
+        local list = M.dir_states(r.path, opts.reverse)
+        for _, p in ipairs(list) do names[p] = M.remote_name(r, p) end
+        return list, nil, names
+      end
+      return nil, ("specified state file %s is not found (commit %s)"):format(spec, tostring(r.commit):sub(1, 12))
+    end
     local k = M.kind(abs)
     if k == "file" then return { abs } end
     if k == "dir" then return M.dir_states(abs, opts.reverse) end

@@ -101,10 +101,18 @@ function M.expand(specs, dir, self_path, handler, self_name)
       return nil, fmt("%s contains a recursion into the the directory containing this helmfile at helmfiles[%d]",
         self_name, spec.index)
     end
-    if spec.path:match("^%a[%w+.-]*::") or spec.path:match("^%a[%w+.-]*://") then
-      return nil, fmt("%s: remote sub-helmfile %q is not supported yet", spec.where, spec.path)
+    local matches
+    if files.is_remote(spec.path) then
+      -- fetched when visited (a child skipped for its selectors is never fetched)
+      local copy = {}
+      for k, v in pairs(spec) do copy[k] = v end
+      copy.remote = spec.path
+      out[#out + 1] = copy
+      matches = nil
+    else
+      matches = files.glob(files.join(dir, spec.path))
     end
-    local matches = files.glob(files.join(dir, spec.path))
+    if matches then
     if #matches == 0 then
       local msg = fmt("no matches for path: %s", spec.path)
       if (handler or "Error") == "Error" then return nil, fmt("%s: %s", spec.where, msg) end
@@ -119,8 +127,38 @@ function M.expand(specs, dir, self_path, handler, self_name)
       copy.path = m
       out[#out + 1] = copy
     end
+    end
   end
   return out
+end
+
+--- Fetches a remote sub-helmfile (spec.remote, a go-getter source) and sets spec.path to the
+--- file or directory inside the checkout. Returns the spec, or false when the source names no
+--- file in the repository (or, with ignoreMissingGitBranch, a missing ref) and the state's
+--- missingFileHandler lets that pass, or nil, err naming the source.
+---@param spec table from expand
+---@param o {handler?: string, ignore_missing_git_branch?: boolean, fetched?: table}
+---@return table|false|nil spec, string|nil err, table|nil fetched
+function M.fetch(spec, o)
+  local r, err = files.fetch_remote(spec.remote, o.fetched)
+  local msg
+  if not r then
+    if not (o.ignore_missing_git_branch and files.is_missing_ref(err)) then return nil, fmt("%s: %s", spec.where, err) end
+    msg = err
+  elseif not files.kind(r.path) then
+    msg = fmt("no matches for path: %s (not in the repository at commit %s)", spec.remote, tostring(r.commit):sub(1, 12))
+  end
+  if msg then
+    local handler = o.handler or "Error"
+    if handler == "Error" then return nil, fmt("%s: %s", spec.where, msg) end
+    local say = handler == "Info" and log.info or handler == "Debug" and log.debug or log.warn
+    say("%s", "skipping missing sub-helmfile: " .. msg)
+    return false
+  end
+  local copy = {}
+  for k, v in pairs(spec) do copy[k] = v end
+  copy.path = r.path
+  return copy, nil, r
 end
 
 local function experimental_explicit()

@@ -6,7 +6,16 @@
 --   local loader = require "hfl.state.load"
 --   local states, err, skipped = loader.load{ file=, environment=, cwd=, state_values_set=,
 --     state_values_set_string=, state_values_files=, state_values= (map), namespace=,
---     kube_context=, chart=, selectors= (parsed filters), reverse=, secrets_decrypt= }
+--     kube_context=, chart=, selectors= (parsed filters), reverse=, secrets_decrypt=, hints= }
+--
+-- Template errors of values files and of State:render (release templating) end with a second
+-- line "hint: …" from hfl.tmpl.hint when there is advice; those of the state's own parts too
+-- when `hints` is true.
+--
+-- Remote files (go-getter `git::` sources, compat §1.1/§1.5): `-f`, `helmfiles:` paths,
+-- `bases:` and values/secrets entries are fetched through hfl.charts.git into the cache; a
+-- state fetched so is loaded from the checkout with its directory as base dir (bases keep the
+-- including state's, as Helmfile) and is named by its source in messages.
 --
 -- `skipped` lists the states Helmfile silently skips because the selected environment is not
 -- defined in them: { {path=, name=, chain=, error=} }.
@@ -44,7 +53,7 @@ local function helpers(ctx, dir)
   return h
 end
 
-local function render_text(ctx, dir, text, data, name)
+local function render_helpers(ctx, dir, text, data, name)
   local tmpl = require "hfl.tmpl"
   local hs = helpers(ctx, dir)
   if #hs == 0 then return tmpl.render(text, data, { name = name, basedir = dir, missingkey = "error" }) end
@@ -57,8 +66,27 @@ local function render_text(ctx, dir, text, data, name)
   return t:execute(data, { basedir = dir, missingkey = "error" })
 end
 
+-- Renders a template of the state; an error gets hfl.tmpl's hint (if any) on a line of its own
+-- unless `plain` (the error stays Go's, word for word).
+local function render_text(ctx, dir, text, data, name, plain)
+  local out, err = render_helpers(ctx, dir, text, data, name)
+  if out == nil then return nil, plain and err or values.with_hint(err) end
+  return out
+end
+
 ------------------------------------------------------------------------------------------
 -- Where things were written.
+
+-- How a state file is named in messages: its go-getter source when it was fetched, else its
+-- path relative to the working directory.
+local function display(ctx, path)
+  if ctx.names[path] then return ctx.names[path] end
+  for _, r in pairs(ctx.fetched) do
+    local n = files.remote_name(r, path)
+    if n then return n end
+  end
+  return files.display(path, ctx.cwd)
+end
 
 local function register(ctx, v, name, depth)
   if type(v) ~= "table" or depth > 12 then return end
@@ -101,7 +129,7 @@ end
 -- ctx_env: inherited environment (sub-helmfile `inherits: [environments]`) or the env of the
 -- including state (bases); over: the override Env (--state-values-*, sub-helmfile values).
 local function load_file(ctx, path, ctx_env, over, is_base, basedir)
-  local name = files.display(path, ctx.cwd)
+  local name = display(ctx, path)
   local text, rerr = files.read(path)
   if not text then return nil, rerr end
   local sources = {}
@@ -120,7 +148,9 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
     local merged = with_overrides(env, over)
     local tenv = merged or sv.env(ctx.env_name)
     if render then
-      local out, err = render_text(ctx, basedir, part, tenv:template_data(ctx.namespace), "stringTemplate")
+      -- a part's error is Go's word for word unless opts.hints (the Lua API's contract)
+      local out, err = render_text(ctx, basedir, part, tenv:template_data(ctx.namespace), "stringTemplate",
+        not ctx.opts.hints)
       if not out then return nil, fmt("error during %s.part.%d parsing: %s", name, i - 1, err) end
       part = out
     end
@@ -152,7 +182,18 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
     local layers = {}
     for j, b in ipairs(doc.bases) do
       local bpath = files.join(basedir, b)
-      if files.kind(bpath) ~= "file" then
+      if files.is_remote(b) and not files.kind(bpath) then
+        -- a remote base is read from the checkout; like a local base, its relative paths
+        -- resolve against the including state's directory (Helmfile's loadBases)
+        local r, ferr = files.fetch_remote(b, ctx.fetched)
+        if not r then return nil, nil, fmt("%s: bases[%d]: %s", parts.at(name, doc.bases, j), j - 1, ferr) end
+        if files.kind(r.path) ~= "file" then
+          return nil, nil, fmt("%s: bases[%d]: %s: no such file in the repository (commit %s)",
+            parts.at(name, doc.bases, j), j - 1, b, tostring(r.commit):sub(1, 12))
+        end
+        bpath = r.path
+        ctx.names[bpath] = b
+      elseif files.kind(bpath) ~= "file" then
         return nil, nil, fmt("%s: bases[%d]: open %s: no such file or directory", parts.at(name, doc.bases, j),
           j - 1, bpath)
       end
@@ -168,7 +209,7 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
   local env, err = environment.load(doc, tenv, { name = ctx.env_name, basedir = basedir, state_path = name,
     cwd = ctx.cwd,
     where = function(t, k) return parts.at(ctx.origins[t] or name, t, k) end,
-    decrypt = ctx.decrypt, cache = ctx.secret_cache,
+    decrypt = ctx.decrypt, cache = ctx.secret_cache, fetched = ctx.fetched,
     render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
   if not env then
     if err:sub(1, #name) ~= name then err = fmt("failed to read %s: %s", name, err) end
@@ -254,7 +295,7 @@ local function new_state(ctx, path, chain, doc, env, sources, selectors)
     end
   end
   return setmetatable({
-    path = path, dir = files.dirname(path), basename = base, name = files.display(path, ctx.cwd),
+    path = path, dir = files.dirname(path), basename = base, name = display(ctx, path),
     chain = chain, doc = doc, env = env, selectors = selectors,
     environment = { name = env.name, values = env:env_values(), kubeContext = env.kube_context },
     values = env:merged(),
@@ -265,7 +306,7 @@ end
 
 local function chain_names(ctx, chain)
   local out = {}
-  for i, p in ipairs(chain) do out[i] = files.display(p, ctx.cwd) end
+  for i, p in ipairs(chain) do out[i] = display(ctx, p) end
   return out
 end
 
@@ -299,8 +340,28 @@ local function visit_children(ctx, st, specs, lo)
   local chain = {}
   for i, p in ipairs(lo.chain) do chain[i] = p end
   chain[#chain + 1] = st.path
-  for _, spec in ipairs(order) do
-    if helmfiles.conflicts(ctx.cli_selectors, spec) then
+  for _, spec0 in ipairs(order) do
+    local spec, ferr = spec0, nil
+    if spec0.remote and not helmfiles.conflicts(ctx.cli_selectors, spec0) then
+      local mfc = st.doc.missingFileHandlerConfig
+      local fetched
+      spec, ferr, fetched = helmfiles.fetch(spec0, { fetched = ctx.fetched,
+        handler = st.doc.missingFileHandler ~= null and st.doc.missingFileHandler or nil,
+        ignore_missing_git_branch = kind(mfc) == "map" and mfc.ignoreMissingGitBranch == true })
+      if spec == nil then return nil, wrap(ctx, lo.chain, ferr) end
+      if fetched then
+        if files.kind(spec.path) == "dir" then
+          for _, p in ipairs(files.dir_states(spec.path, ctx.reverse)) do
+            ctx.names[p] = files.remote_name(fetched, p)
+          end
+        else
+          ctx.names[spec.path] = spec0.remote
+        end
+      end
+    end
+    if not spec then
+      log.debug("%s", fmt("skipped sub-helmfile %q", spec0.remote))
+    elseif helmfiles.conflicts(ctx.cli_selectors, spec) then
       log.debug("%s", fmt("skipping subhelmfile %q: CLI selectors conflict with subhelmfile selectors %s",
         spec.path, table.concat(spec.selectors, ",")))
     else
@@ -310,7 +371,7 @@ local function visit_children(ctx, st, specs, lo)
       if spec.values and #spec.values > 0 then
         -- paths against the parent's directory; .gotmpl files see an empty environment
         local v, err = values.load_entries(spec.values, sv.env(ctx.env_name), { handler = "Error",
-          kind = "environment values", basedir = st.dir, state_path = st.name, cwd = ctx.cwd,
+          kind = "environment values", basedir = st.dir, state_path = st.name, cwd = ctx.cwd, fetched = ctx.fetched,
           render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
         if not v then return nil, wrap(ctx, chain, spec.where .. ": " .. err) end
         over = sv.env(ctx.env_name)
@@ -330,7 +391,7 @@ function visit_file(ctx, path, lo)
   for _, p in ipairs(lo.chain) do
     if p == path then
       local names = chain_names(ctx, lo.chain)
-      names[#names + 1] = files.display(path, ctx.cwd)
+      names[#names + 1] = display(ctx, path)
       return nil, "sub-helmfile recursion: " .. table.concat(names, " → ")
     end
   end
@@ -344,7 +405,7 @@ function visit_file(ctx, path, lo)
       local chain = {}
       for i, p in ipairs(lo.chain) do chain[i] = p end
       chain[#chain + 1] = path
-      ctx.skipped[#ctx.skipped + 1] = { path = path, name = files.display(path, ctx.cwd), chain = chain,
+      ctx.skipped[#ctx.skipped + 1] = { path = path, name = display(ctx, path), chain = chain,
         error = wrap(ctx, lo.chain, env) }
       return true
     end
@@ -386,7 +447,7 @@ local function cli_overrides(ctx, opts)
     local entries = value.list {}
     for i, f in ipairs(files_list) do entries[i] = f end
     local v, err = values.load_entries(entries, sv.env(ctx.env_name), { handler = "Error",
-      kind = "environment values", basedir = ctx.cwd, state_path = ctx.cwd, cwd = ctx.cwd,
+      kind = "environment values", basedir = ctx.cwd, state_path = ctx.cwd, cwd = ctx.cwd, fetched = ctx.fetched,
       render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
     if not v then return nil, err end
     over.over = v
@@ -423,9 +484,12 @@ function M.load(opts)
     opts = opts, cwd = cwd, env_name = opts.environment or "default", namespace = opts.namespace or "",
     reverse = opts.reverse and true or false, cli_selectors = selectors, decrypt = opts.secrets_decrypt,
     secret_cache = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
+    fetched = {}, names = {},
   }
-  local list, err = files.find_states { file = opts.file, cwd = cwd, reverse = ctx.reverse }
+  local list, err, names = files.find_states { file = opts.file, cwd = cwd, reverse = ctx.reverse,
+    fetched = ctx.fetched }
   if not list then return nil, err, ctx.skipped end
+  for p, n in pairs(names or {}) do ctx.names[p] = n end
   local over
   over, err = cli_overrides(ctx, opts)
   if err then return nil, err, ctx.skipped end

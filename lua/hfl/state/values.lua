@@ -16,13 +16,24 @@ M.HANDLERS = { Error = true, Warn = true, Info = true, Debug = true }
 
 --- Resolves a values path (glob) against basedir. Returns the matching files, or {} and
 --- skipped=true when the handler lets a missing file pass, or nil, err.
----@param o {handler?: string, kind: string, basedir: string, state_path?: string, cwd?: string}
----@return string[]|nil files, boolean|string skipped_or_err
+--- A go-getter source (`git::…@file?ref=`) is fetched into the cache; a file missing from
+--- the repository (or, with ignore_missing_git_branch, a ref missing from it) is a missing file.
+---@param o {handler?: string, kind: string, basedir: string, state_path?: string, cwd?: string, ignore_missing_git_branch?: boolean, fetched?: table}
+---@return string[]|nil files, boolean|string skipped_or_err, table|nil names  file → source shown
 function M.resolve(path, o)
-  if path:match("^%a[%w+.-]*::") or path:match("^%a[%w+.-]*://") then
-    return nil, fmt("remote %s file %q is not supported yet", o.kind, path)
+  local matches
+  if files.is_remote(path) then
+    matches = {}
+    local r, err = files.fetch_remote(path, o.fetched)
+    if not r then
+      if not (o.ignore_missing_git_branch and files.is_missing_ref(err)) then return nil, err end
+      log.debug("%s", "ignored missing git branch error: " .. err)
+    elseif files.kind(r.path) == "file" then
+      return { r.path }, false, { [r.path] = path }
+    end
+  else
+    matches = files.glob(files.join(o.basedir, path))
   end
-  local matches = files.glob(files.join(o.basedir, path))
   if #matches > 0 then return matches, false end
   local handler = o.handler or "Error"
   local title = o.kind .. " file"
@@ -57,19 +68,22 @@ end
 --- evaluated, then decoded. Errors: `failed to load <kind> file "F": …`.
 ---@param env table statevalues Env for the template data
 ---@param extra table|nil values merged under the env's (fallback: earlier files of the list)
-function M.read_file(path, env, o, extra)
+---@param shown string|nil how the file is named in messages (a remote file's source)
+function M.read_file(path, env, o, extra, shown)
   local title = o.kind
+  local real = path
+  path = shown or path
   if path:sub(-4) == ".hcl" then
     return nil, fmt('failed to load %s file "%s": HCL values files are not supported yet', title, path)
   end
   if path:sub(-4) == ".lua" then
-    local v, err = load_lua(path, env)
+    local v, err = load_lua(real, env)
     if v == nil then return nil, err end
     if value.is_null(v) then return vmap {} end
     if kind(v) ~= "map" then return nil, fmt('failed to load %s file "%s": not a map', title, path) end
     return v
   end
-  local text, err = files.read(path)
+  local text, err = files.read(real)
   if not text then return nil, fmt('failed to load %s file "%s": %s', title, path, err) end
   if path:sub(-7) == ".gotmpl" then
     local data = env:template_data("")
@@ -77,7 +91,7 @@ function M.read_file(path, env, o, extra)
       data.Values = sv.mergo(extra, data.Values)
       data.StateValues = data.Values
     end
-    local out, rerr = (o.render or M.render)(text, data, path, files.dirname(path))
+    local out, rerr = (o.render or M.render)(text, data, path, files.dirname(real))
     if not out then return nil, fmt('failed to load %s file "%s": %s', title, path, rerr) end
     text = out
   end
@@ -92,9 +106,22 @@ function M.read_file(path, env, o, extra)
   return v
 end
 
+--- A template error with hfl.tmpl's advice for it (if any) on a second line: "\nhint: …".
+---@param err string
+---@return string
+function M.with_hint(err)
+  err = tostring(err)
+  if err:find("\nhint: ", 1, true) then return err end
+  local ok, h = pcall(require("hfl.tmpl").hint, err)
+  if ok and type(h) == "string" and h ~= "" then return err .. "\nhint: " .. h end
+  return err
+end
+
 --- Plain rendering of a values template (no helpers): Go template, missingkey=error.
 function M.render(text, data, name, basedir)
-  return require("hfl.tmpl").render(text, data, { name = name, basedir = basedir, missingkey = "error" })
+  local out, err = require("hfl.tmpl").render(text, data, { name = name, basedir = basedir, missingkey = "error" })
+  if out == nil then return nil, M.with_hint(err) end
+  return out
 end
 
 local function merge_into(result, v, strategy)
@@ -121,10 +148,11 @@ function M.load_entries(entries, env, o)
   for i, entry in ipairs(entries) do
     local k = kind(entry)
     if k == "string" then
-      local list, err = M.resolve(entry, o)
+      local list, err, names = M.resolve(entry, o)
       if not list then return nil, err end
       for _, f in ipairs(list) do
-        local v, ferr = M.read_file(f, env, o, strategy == "fallback" and next(result) and result or nil)
+        local v, ferr = M.read_file(f, env, o, strategy == "fallback" and next(result) and result or nil,
+          names and names[f])
         if not v then return nil, ferr end
         result = merge_into(result, v, strategy)
       end
