@@ -73,10 +73,10 @@ function M.read_file(path, env, o, extra, shown)
   local title = o.kind
   local real = path
   path = shown or path
-  if path:sub(-4) == ".hcl" then
+  if real:sub(-4) == ".hcl" then
     return nil, fmt('failed to load %s file "%s": HCL values files are not supported yet', title, path)
   end
-  if path:sub(-4) == ".lua" then
+  if real:sub(-4) == ".lua" then
     local v, err = load_lua(real, env)
     if v == nil then return nil, err end
     if value.is_null(v) then return vmap {} end
@@ -85,7 +85,7 @@ function M.read_file(path, env, o, extra, shown)
   end
   local text, err = files.read(real)
   if not text then return nil, fmt('failed to load %s file "%s": %s', title, path, err) end
-  if path:sub(-7) == ".gotmpl" then
+  if real:sub(-7) == ".gotmpl" then
     local data = env:template_data("")
     if extra then
       data.Values = sv.mergo(extra, data.Values)
