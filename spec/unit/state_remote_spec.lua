@@ -155,6 +155,14 @@ describe("hfl.state.load #unit", function()
       assert.same({ "top" }, release_names(states))
     end)
 
+    it("refuses remote sources under HELMFILE_DISABLE_INSECURE_FEATURES", function()
+      T.setenv("HELMFILE_DISABLE_INSECURE_FEATURES", "true")
+      local dir = T.tree { ["helmfile.yaml"] = ("helmfiles:\n- %s\n"):format(src("apps/helmfile.yaml.gotmpl", "v1")) }
+      local _, err = load(dir)
+      assert.equal(("helmfile.yaml:2: fetch %s: remote sources are disabled due to 'HELMFILE_DISABLE_INSECURE_FEATURES'")
+        :format(src("apps/helmfile.yaml.gotmpl", "v1")), err)
+    end)
+
     it("names the remote source in the chain of an error inside the remote state", function()
       local dir = T.tree { ["helmfile.yaml"] = ("helmfiles:\n- %s\n"):format(src("broken.yaml", "v1")) }
       local _, err = load(dir)

@@ -155,6 +155,11 @@ end
 ---@return table|nil fetched, string|nil err
 function M.fetch_remote(src, memo)
   if memo and memo[src] then return memo[src] end
+  local insecure = os.getenv("HELMFILE_DISABLE_INSECURE_FEATURES")
+  if insecure == "1" or insecure == "t" or insecure == "T" or insecure == "true" or insecure == "TRUE"
+    or insecure == "True" then
+    return nil, ("fetch %s: remote sources are disabled due to 'HELMFILE_DISABLE_INSECURE_FEATURES'"):format(src)
+  end
   local getter = src:match("^(%a[%w]*)::")
   if getter ~= "git" then
     return nil, ("fetch %s: only git:: sources are supported for remote state and values files"):format(src)
