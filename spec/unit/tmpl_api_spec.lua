@@ -207,7 +207,7 @@ describe("hfl.tmpl", function()
   describe("hint()", function()
     it("suggests get for a missing key", function()
       local _, err = tmpl.render("{{ .Values.db.port }}", map { Values = map { db = map {} } })
-      assert.are.equal('the key "port" is missing: use `get "Values.db.port" "default" .` or `hasKey` to make it optional, or define it in your values', tmpl.hint(err))
+      assert.are.equal('the key "port" is missing: use `get "db.port" "default" .Values` or `hasKey` to make it optional, or define it in your values', tmpl.hint(err))
     end)
 
     it("explains int/float comparisons", function()

@@ -58,6 +58,7 @@ function M.load(opts)
     state_values_set_string = opts.state_values_set_string, state_values_files = opts.state_values_files,
     namespace = opts.namespace, kube_context = opts.kube_context, chart = opts.chart,
     selectors = filters, reverse = opts.reverse, secrets_decrypt = opts.secrets_decrypt,
+    hints = opts.hints ~= false, -- a template error gets a second line of advice (hfl.tmpl.hint)
   }
   if value.kind(opts.state_values) == "map" then
     lo.state_values = opts.state_values

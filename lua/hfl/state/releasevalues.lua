@@ -232,23 +232,22 @@ local function read_values_file(rel, path, data)
   return v
 end
 
+local function ignores_missing_branch(rel, doc)
+  local cfg = rel.missingFileHandlerConfig
+  if type(cfg) ~= "table" then cfg = doc.missingFileHandlerConfig end
+  return type(cfg) == "table" and cfg.ignoreMissingGitBranch == true
+end
+
 local function resolve(rel, entry, kind)
   local st = rel.state
   local doc = st.doc or {}
   local handler = rel.missingFileHandler or (type(doc.missingFileHandler) == "string" and doc.missingFileHandler) or "Error"
   local path = (rel.valuesPathPrefix or "") .. entry
-  local ok, vals = pcall(require, "hfl.state.values")
-  local files, err
-  if ok and vals.resolve then
-    files, err = vals.resolve(path, { handler = handler, kind = kind, basedir = st.dir or ".", state_path = st.path })
-    if not files then return nil, err end
-  else
-    local full = path:sub(1, 1) == "/" and path or ((st.dir or ".") .. "/" .. path)
-    local f = io.open(full, "rb")
-    if not f then return nil, fmt('%s file matching "%s" does not exist in "%s"', kind, path, st.dir or ".") end
-    f:close()
-    files = { full }
-  end
+  local files, err = require("hfl.state.values").resolve(path, {
+    handler = handler, kind = kind, basedir = st.dir or ".", state_path = st.path,
+    ignore_missing_git_branch = ignores_missing_branch(rel, doc),
+  })
+  if not files then return nil, err end
   if #files > 1 then
     return nil, "glob patterns in release values and secrets is not supported yet. please submit a feature request if necessary"
   end

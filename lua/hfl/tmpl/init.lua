@@ -316,8 +316,12 @@ function M.hint(err)
   local field, key = err:match("at <([^>]*)>: map has no entry for key \"([^\"]*)\"")
   if key then
     local path = field:match("^%.(.*)$") or field
-    return sfmt('the key %s is missing: use `get %s "default" .` or `hasKey` to make it optional, '
-      .. 'or define it in your values', quote(key), quote(path))
+    -- Helmfile's get walks maps: name the values map itself, not the root object
+    local root = "."
+    local rest = path:match("^Values%.(.+)$") or path:match("^StateValues%.(.+)$")
+    if rest then root, path = ".Values", rest end
+    return sfmt('the key %s is missing: use `get %s "default" %s` or `hasKey` to make it optional, '
+      .. 'or define it in your values', quote(key), quote(path), root)
   end
   local fld = err:match("nil pointer evaluating interface {}%.([%w_]+)")
   if fld then
