@@ -65,9 +65,14 @@ function M.load(opts)
   else
     lo.state_values_set = opts.state_values or opts.state_values_set
   end
-  local states
-  states, err = loader.load(lo)
+  local states, skipped
+  states, err, skipped = loader.load(lo)
   if not states then return nil, err end
+  -- Helmfile silently skips a state that lacks the selected environment; say so when it is a
+  -- top-level state (sub-helmfiles without the environment are a normal setup).
+  for _, sk in ipairs(skipped or {}) do
+    if #sk.chain == 1 then require("hfl.log").warn("%s (skipping this state file)", sk.error) end
+  end
   return M.new(states, { selectors = selectors, environment = lo.environment })
 end
 

@@ -1,0 +1,41 @@
+local HFL = os.getenv("HFL_BIN") or "./hfl"
+
+local function run(dir, args)
+  local p = io.popen(("cd %q && %s %s 2>&1; echo \"exit:$?\""):format(dir, HFL, args))
+  local out = p:read("*a")
+  p:close()
+  return out:gsub("exit:%d+\n?$", ""), tonumber(out:match("exit:(%d+)\n?$"))
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+describe("an environment a helmfile does not define #integration", function()
+  local dir
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    os.execute("mkdir -p " .. dir .. "/sub")
+    write(dir .. "/helmfile.yaml", "environments:\n  default: {}\n  prod: {}\n---\nhelmfiles:\n- sub/apps.yaml\nreleases:\n- name: web\n  chart: ./web\n")
+    write(dir .. "/sub/apps.yaml", "releases:\n- name: worker\n  chart: ./worker\n")
+  end)
+  after_each(function() os.execute("rm -rf " .. dir) end)
+
+  it("names the file that lacks it and exits 3, as Helmfile does", function()
+    local out, code = run(dir, "-e staging list")
+    assert.equal(3, code)
+    assert.matches('helmfile.yaml: environment "staging" is not defined (skipping this state file)', out, 1, true)
+    assert.matches("err: no releases found that matches specified selector() and environment(staging), in any helmfile", out, 1, true)
+  end)
+
+  it("skips sub-helmfiles without the environment quietly, as Helmfile does", function()
+    local out, code = run(dir, "-e prod list")
+    assert.equal(0, code)
+    assert.matches("\nweb ", out)
+    assert.not_matches("worker", out)
+    assert.not_matches("warning", out)
+  end)
+end)
