@@ -85,6 +85,8 @@ bench: all
 
 demo: deps all
 	./hfl version
+	./hfl -f examples/lua/helmfile.yaml -e prod list
+	./hfl -f examples/lua/helmfile.lua -e prod build
 	./hfl run examples/workflows/layer-values.lua
 
 install: all
