@@ -18,7 +18,13 @@ M.KEYS = {
   hooks = "list", apiVersions = "list", kubeVersion = "string", lockFilePath = "string",
   missingFileHandler = "string", missingFileHandlerConfig = "map", helmBinary = "string",
   kustomizeBinary = "string", kubeContext = "string", namespace = "string", chart = "string", llm = "map",
+  -- Fields of Helmfile's state struct that `helmfile build` prints: accepted on input (so build
+  -- output loads again) and ignored, as Helmfile recomputes both.
+  filepath = "string", renderedvalues = "any",
 }
+
+--- Keys accepted on input and then dropped.
+M.IGNORED_KEYS = { filepath = true, renderedvalues = true }
 M.KEY_ORDER = { "bases", "environments", "values", "helmDefaults", "repositories", "releases", "templates",
   "defaultInherit", "helmfiles", "commonLabels", "hooks", "apiVersions", "kubeVersion", "lockFilePath",
   "missingFileHandler", "missingFileHandlerConfig", "helmBinary", "kustomizeBinary", "kubeContext",
@@ -193,6 +199,7 @@ function M.decode(text, name, hint)
       end
       local verr = M.validate(d, name, hint)
       if verr then return nil, verr end
+      for k in pairs(M.IGNORED_KEYS) do d[k] = nil end
       out = out and M.merge_layer(out, d, false) or d
     end
   end
