@@ -222,8 +222,8 @@ local function read_values_file(rel, path, data)
   local text = f:read("*a")
   f:close()
   if path:sub(-7) == ".gotmpl" then
-    local out, err = require("hfl.tmpl").render(text, data, { name = path,
-      basedir = path:match("^(.*)/[^/]*$") or ".", missingkey = "error" })
+    local out, err = require("hfl.state.values").render_with_helpers(text, data, path,
+      path:match("^(.*)/[^/]*$") or ".")
     if not out then return nil, fmt('failed to render values files "%s": %s', path, err) end
     text = out
   end

@@ -124,6 +124,28 @@ function M.render(text, data, name, basedir)
   return out
 end
 
+--- Renders a template the way Helmfile's file renderer does: the `_*.tpl` helpers of basedir
+--- are parsed first (their `define`s usable through `include`/`template`), missingkey=error.
+--- Errors are returned as the engine gives them (no hint).
+---@return string|nil out, string|nil err
+function M.render_with_helpers(text, data, name, basedir)
+  local tmpl = require "hfl.tmpl"
+  local helpers = basedir and files.glob(files.join(basedir, "_*.tpl")) or {}
+  if #helpers == 0 then
+    return tmpl.render(text, data, { name = name, basedir = basedir, missingkey = "error" })
+  end
+  local t, err = tmpl.compile(text, { name = name })
+  if not t then return nil, err end
+  for _, p in ipairs(helpers) do
+    local htext = files.read(p)
+    if htext then
+      local ok, perr = t:parse(htext, files.basename(p))
+      if not ok then return nil, fmt("failed to parse helper template %s: %s", p, tostring(perr)) end
+    end
+  end
+  return t:execute(data, { basedir = basedir, missingkey = "error" })
+end
+
 local function merge_into(result, v, strategy)
   if strategy == "fallback" then
     -- first file wins: the new file is the base, what was loaded overlays it (MergeMaps)

@@ -1,0 +1,83 @@
+-- Compatibility cases found by running hfl on Helmfile's own test material, through the hfl
+-- binary (HFL_BIN), each with a minimal fixture of our own. #integration
+local BIN = os.getenv("HFL_BIN") or "./hfl"
+local ROOT = os.getenv("PWD") or "."
+
+local function quote(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+local function slurp(path, keep)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  if not keep then os.remove(path) end
+  return s
+end
+
+local made = {}
+
+-- Writes {["rel/path"] = text} under a new temp dir; returns the dir.
+local function tree(files)
+  local p = io.popen("mktemp -d")
+  local dir = p:read("*l")
+  p:close()
+  made[#made + 1] = dir
+  for path, text in pairs(files) do
+    local full = dir .. "/" .. path
+    assert(os.execute("mkdir -p " .. quote(full:match("^(.*)/"))) == 0)
+    local f = assert(io.open(full, "wb"))
+    f:write(text)
+    f:close()
+  end
+  return dir
+end
+
+-- Runs `hfl ARGS…` in dir; returns code, stdout, stderr.
+local function hfl(dir, args)
+  local bin = BIN:sub(1, 1) == "/" and BIN or (ROOT .. "/" .. BIN)
+  local words = { "cd", quote(dir), "&&", "env -u HELMFILE_ENVIRONMENT -u HELMFILE_FILE_PATH NO_COLOR=1",
+    "HFL_CACHE_HOME=" .. quote(dir .. "/.cache"), quote(bin) }
+  for _, a in ipairs(args) do words[#words + 1] = quote(a) end
+  local out, err = os.tmpname(), os.tmpname()
+  local p = io.popen(("%s >%s 2>%s; echo $?"):format(table.concat(words, " "), out, err))
+  local code = tonumber(p:read("*a"))
+  p:close()
+  return code, slurp(out), slurp(err)
+end
+
+describe("state compatibility #integration", function()
+  after_each(function()
+    for _, d in ipairs(made) do os.execute("rm -rf " .. quote(d)) end
+    made = {}
+  end)
+
+  describe("write-values", function()
+    it("renders a release's .gotmpl values file with the _*.tpl helpers of that file's directory", function()
+      local dir = tree {
+        ["helmfile.yaml"] = "releases:\n- name: web\n  chart: ./chart\n  values:\n  - vals/web.yaml.gotmpl\n",
+        ["vals/_helpers.tpl"] = '{{- define "greet" -}}hello {{ .Who | upper }}{{- end }}\n',
+        ["vals/web.yaml.gotmpl"] = 'msg: {{ include "greet" (dict "Who" .Release.Name) }}\n',
+      }
+      local code, _, err = hfl(dir, { "write-values", "--output-file-template", "out/{{ .Release.Name }}.yaml" })
+      assert.are.equal(0, code, err)
+      assert.are.equal("msg: hello WEB\n", slurp(dir .. "/out/web.yaml", true))
+    end)
+  end)
+
+  describe("build", function()
+    it("loads its own output again (filepath, templates and renderedvalues keys)", function()
+      local dir = tree { ["helmfile.yaml"] = "values:\n- a: 1\nreleases:\n- name: web\n  chart: repo/web\n" }
+      local code, first, err = hfl(dir, { "build" })
+      assert.are.equal(0, code, err)
+      local f = assert(io.open(dir .. "/built.yaml", "wb"))
+      f:write((first:gsub("^%-%-%-\n#[^\n]*\n\n", "")))
+      f:close()
+      local code2, second, err2 = hfl(dir, { "-f", "built.yaml", "build" })
+      assert.are.equal(0, code2, err2)
+      assert.matches("filepath: built.yaml\n", second, 1, true)
+      assert.matches("    name: web\n", second, 1, true)
+    end)
+  end)
+end)
