@@ -42,27 +42,52 @@ M._fill = fill
 --- release's own entries (blank names dropped).
 ---@param default_inherit any  string or list of strings (or nil)
 ---@param inherit any  the release's `inherit` (list of {template, except}, or one map)
----@return table[] entries {template=, except={...}}
+---@return table[]|nil entries {template=, except={...}}, string|nil err  (a malformed field)
 function M.effective(default_inherit, inherit)
   local own = {}
-  if value.kind(inherit) == "map" then
+  local ik = value.kind(inherit)
+  if ik == "map" then
     log.warn("inherit as a map is deprecated: use a list of {template: NAME}")
     inherit = { inherit }
+  elseif ik == "null" then
+    inherit = {}
+  elseif ik ~= "list" then
+    return nil, ("inherit must be a list of {template, except}, not %s"):format(ik)
   end
   local existing = {}
-  for _, e in ipairs(inherit or {}) do
-    local name = type(e) == "table" and e.template
+  for _, e in ipairs(inherit) do
+    if value.kind(e) ~= "map" then
+      return nil, ("inherit entries must be maps of {template, except}, not %s"):format(value.kind(e))
+    end
+    local ek = value.kind(e.except)
+    if ek ~= "null" and ek ~= "list" then
+      return nil, ("inherit.except must be a list of field names, not %s"):format(ek)
+    end
+    local name = e.template
+    local nk = value.kind(name)
+    if nk == "int" or nk == "float" or nk == "bool" then name = tostring(value.tonumber(name) or name) end
     name = type(name) == "string" and name:match("^%s*(.-)%s*$") or ""
     if name ~= "" then
       existing[name] = true
-      own[#own + 1] = { template = name, except = e.except }
+      own[#own + 1] = { template = name, except = ek == "list" and e.except or nil }
     end
   end
   local defaults = default_inherit
-  if type(defaults) == "string" then defaults = { defaults } end
+  local dk = value.kind(defaults)
+  if dk == "string" or dk == "int" or dk == "float" or dk == "bool" then
+    defaults = { defaults }
+  elseif dk == "null" then
+    defaults = {}
+  elseif dk ~= "list" then
+    return nil, ("defaultInherit must be a string or a list of strings, not %s"):format(dk)
+  end
   local out = {}
-  for _, name in ipairs(defaults or {}) do
-    name = tostring(name):match("^%s*(.-)%s*$")
+  for _, name in ipairs(defaults) do
+    local nk = value.kind(name)
+    if nk == "map" or nk == "list" then
+      return nil, ("defaultInherit must be a string or a list of strings, not a list of %ss"):format(nk)
+    end
+    name = nk == "null" and "" or tostring(value.tonumber(name) or name):match("^%s*(.-)%s*$")
     if name ~= "" and not existing[name] then
       existing[name] = true
       out[#out + 1] = { template = name }
@@ -103,7 +128,12 @@ local function resolve(spec, entries, templates, path, name)
     if hit then
       src = hit
     else
-      src, err = resolve(tpl, M.effective(nil, tpl.inherit), templates, p, name)
+      local entries, eerr = M.effective(nil, tpl.inherit)
+      if entries then
+        src, err = resolve(tpl, entries, templates, p, name)
+      else
+        err = eerr
+      end
       if not src then
         if type(err) == "table" then return nil, err end
         return nil, ('unable to load release template "%s": %s'):format(tname, err)
@@ -112,9 +142,11 @@ local function resolve(spec, entries, templates, path, name)
     end
     local skip
     for _, k in ipairs(e.except or {}) do
-      if not EXCEPT[k] then
+      if type(k) ~= "string" or not EXCEPT[k] then
         return nil, ('"%s" is not allowed under `inherit`. Allowed values are "set", "setTemplate", '
-          .. '"values", "valuesTemplate", "secrets", and "labels"'):format(tostring(k))
+          .. '"values", "valuesTemplate", "secrets", and "labels"'):format(
+          type(k) == "table" and value.kind(k) ~= "int" and value.kind(k) ~= "float" and ("a " .. value.kind(k))
+          or tostring(value.tonumber(k) or k))
       end
       skip = skip or {}
       skip[k] = true
@@ -133,7 +165,10 @@ end
 ---@param default_inherit any  the state's `defaultInherit`
 ---@return table|nil release, string|nil err
 function M.apply(spec, templates, default_inherit)
-  local entries = M.effective(default_inherit, spec.inherit)
+  local entries, eerr = M.effective(default_inherit, spec.inherit)
+  if not entries then
+    return nil, ('release "%s": %s'):format(tostring(value.tonumber(spec.name) or spec.name or ""), eerr)
+  end
   if #entries == 0 then
     spec.inherit = nil
     return spec
