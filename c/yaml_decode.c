@@ -184,7 +184,9 @@ static yv *make_scalar(decoder *d, const yaml_event_t *ev)
                "found unknown escape character while parsing a quoted scalar");
         return NULL;
     }
-    if (tag == T_STR || tag == T_OTHER || (tag == T_NONE && quoted) || tag == T_TIMESTAMP)
+    /* go-yaml resolves only untagged plain scalars and the tags it knows; !!merge and unknown
+     * tags keep the text as a string. */
+    if (tag == T_STR || tag == T_OTHER || tag == T_MERGE || (tag == T_NONE && quoted))
         return yv_new_str(d->arena, val, len);
     if (tag == T_BINARY) {
         /* base64 → bytes */
@@ -226,11 +228,12 @@ static yv *make_scalar(decoder *d, const yaml_event_t *ev)
     }
     if (tag == T_NULL && r.t == T_NULL)
         return yv_new(d->arena, YV_NULL);
-    static const char *names[] = {"", "!!str", "!!bool", "!!int", "!!float", "!!null",
-                                  "!!timestamp"};
+    /* indexed by T_STR .. T_TIMESTAMP: every tag and resolution that reaches here */
+    static const char *const names[] = {"", "!!str", "!!bool", "!!int", "!!float", "!!null",
+                                        "!!timestamp"};
     if (tag != T_NONE && r.t != tag) {
         seterr(d->err, d->errlen, fname(d), line, col, "cannot decode %s `%s` as a %s",
-               names[r.t == T_TIMESTAMP ? T_TIMESTAMP : r.t], val, names[tag]);
+               names[r.t], val, names[tag]);
         return NULL;
     }
     yv *v;

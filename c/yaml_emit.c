@@ -561,7 +561,9 @@ static int key_less(const runes *a, const runes *b)
             return ar[i] < br[i];
         if (al || bl)
             return digits ? al : bl;
-        int64_t an = 0, bn = 0;
+        /* Go's int64 arithmetic wraps on long digit runs: accumulate unsigned (defined
+         * wrap-around), compare as int64 as Go does. */
+        uint64_t an = 0, bn = 0;
         size_t ai, bi;
         if (ar[i] == '0' || br[i] == '0') {
             for (size_t j = i; j-- > 0 && rune_is_digit(ar[j]);)
@@ -571,11 +573,11 @@ static int key_less(const runes *a, const runes *b)
                 }
         }
         for (ai = i; ai < a->n && rune_is_digit(ar[ai]); ai++)
-            an = an * 10 + (int64_t)(ar[ai] - '0');
+            an = an * 10 + (uint64_t)(ar[ai] - '0');
         for (bi = i; bi < b->n && rune_is_digit(br[bi]); bi++)
-            bn = bn * 10 + (int64_t)(br[bi] - '0');
+            bn = bn * 10 + (uint64_t)(br[bi] - '0');
         if (an != bn)
-            return an < bn;
+            return (int64_t)an < (int64_t)bn;
         if (ai != bi)
             return ai < bi;
         return ar[i] < br[i];

@@ -191,6 +191,9 @@ void resolve_plain(const char *s, size_t len, int yaml11, resolved *r)
 {
     memset(r, 0, sizeof *r);
     r->t = T_STR;
+    /* A NUL (from a "\0" escape) matches no bool, null or number: the text is a string. */
+    if (memchr(s, '\0', len))
+        return;
     char c = s[0];
     int hint = (c == '+' || c == '-') ? 'S'
              : isdigit((unsigned char)c) ? 'D'

@@ -375,3 +375,48 @@ describe("hfl.yaml #unit", function()
     end)
   end)
 end)
+
+describe("hfl.yaml #unit found by fuzzing (spec/support/fuzz)", function()
+  describe("decode()", function()
+    it("keeps a !!merge-tagged scalar as a string, as go-yaml does", function()
+      local v = assert(yaml.decode("a: !!merge foo\nb: !!merge 1\n!!merge c: 2\n"))
+      assert.equal("foo", v.a)
+      assert.equal("1", v.b)
+      assert.equal(2, v.c)
+      assert.equal("a: foo\nb: \"1\"\nc: 2\n", yaml.encode(v))
+    end)
+
+    it("still merges a << key tagged !!merge", function()
+      assert.equal("a: 1\nb: 2\n", yaml.encode(assert(yaml.decode("? !!merge <<\n: {a: 1}\nb: 2\n"))))
+    end)
+
+    it("refuses a !!timestamp that is not a timestamp, as go-yaml does", function()
+      local v, err = yaml.decode("a: !!timestamp foo\n")
+      assert.is_nil(v)
+      assert.equal("<input>:1:4: cannot decode !!str `foo` as a !!timestamp", err)
+      v, err = yaml.decode("a: !!timestamp 1\n")
+      assert.is_nil(v)
+      assert.equal("<input>:1:4: cannot decode !!int `1` as a !!timestamp", err)
+      assert.equal("2001-01-01", assert(yaml.decode("a: !!timestamp 2001-01-01\n")).a)
+    end)
+
+    it("does not read a tagged scalar past a NUL escape", function()
+      -- (the message quotes the text up to the NUL; go-yaml's quotes all of it)
+      for _, case in ipairs({ { "!!int", [["1\0"]], "`1`" }, { "!!bool", [["true\0x"]], "`true`" },
+                              { "!!float", [["1.5\0"]], "`1.5`" }, { "!!null", [["\0"]], "``" } }) do
+        local v, err = yaml.decode("a: " .. case[1] .. " " .. case[2] .. "\n")
+        assert.is_nil(v)
+        assert.equal("<input>:1:4: cannot decode !!str " .. case[3] .. " as a " .. case[1], err)
+      end
+      assert.equal("1\0", assert(yaml.decode([[a: !!str "1\0"]])).a)
+    end)
+  end)
+
+  describe("encode()", function()
+    it("sorts keys with digit runs past int64 the way Go's wrapping arithmetic does", function()
+      -- go-yaml's key order reads "33333333333333333333" as a wrapped (negative) int64
+      local m = assert(yaml.decode("a4: 2\na33333333333333333333: 1\nb99999999999999999999: 2\nb5: 1\n"))
+      assert.equal("a33333333333333333333: 1\na4: 2\nb5: 1\nb99999999999999999999: 2\n", yaml.encode(m))
+    end)
+  end)
+end)
