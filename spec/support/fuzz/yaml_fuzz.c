@@ -1,0 +1,115 @@
+/* libFuzzer harness for hfl's YAML C core (c/yaml.h).
+ *
+ * For each input:
+ *  1. decode it in v3 and v2 (YAML 1.1) mode, first document and all documents; when a decode
+ *     succeeds, encode the tree sorted and unsorted (E1), decode E1 again (v3) and encode that
+ *     (E2): E2 must equal E1. A first encode is not compared with the input: integral floats
+ *     below 1e6 come back as ints and timestamps stay strings (README "YAML"), but the encoding
+ *     of an encoding must be a fixed point, and it must always decode.
+ *  2. split the input at its first NUL byte (no NUL: the input against itself), decode both
+ *     halves and merge the second into a copy of the first with every nulls/lists option, then
+ *     encode the merge and check the same fixed point.
+ * A crash, a sanitizer report or a broken invariant aborts.
+ *
+ * Build: bash spec/support/fuzz/build.sh (→ /tmp/hfl-fuzz/yaml_fuzz). Run, e.g.:
+ *   /tmp/hfl-fuzz/yaml_fuzz -jobs=1 -max_len=4096 -max_total_time=600 \
+ *       /tmp/hfl-fuzz/corpus spec/fixtures/yaml/corpus
+ * Keep corpora and crash files out of the repository (under /tmp).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../../c/yaml.h"
+
+static void fail(const char *what, const char *a, size_t alen, const char *b, size_t blen)
+{
+    fprintf(stderr, "yaml_fuzz: %s\n--- first (%zu bytes)\n%.*s\n--- second (%zu bytes)\n%.*s\n---\n",
+            what, alen, (int)alen, a ? a : "", blen, (int)blen, b ? b : "");
+    abort();
+}
+
+/* Encodes root; checks that the encoding decodes and re-encodes to itself. */
+static void check_fixed_point(const yv *root, int sort)
+{
+    char err[512];
+    yv_encode_opts eo = {.sort_keys = sort, .indent = 2};
+    size_t n1 = 0, n2 = 0;
+    char *e1 = yv_encode(root, &eo, &n1, err, sizeof err);
+    if (!e1)
+        fail("encode failed", err, strlen(err), NULL, 0);
+    yv_decode_opts dopts = {.filename = "enc"};
+    yv_doc doc;
+    if (yv_decode(e1, n1, &dopts, &doc, err, sizeof err) < 0)
+        fail("the encoding does not decode", e1, n1, err, strlen(err));
+    char *e2 = yv_encode(doc.root, &eo, &n2, err, sizeof err);
+    if (!e2)
+        fail("second encode failed", err, strlen(err), NULL, 0);
+    if (n1 != n2 || memcmp(e1, e2, n1) != 0)
+        fail(sort ? "encode is not a fixed point (sorted)" : "encode is not a fixed point (unsorted)",
+             e1, n1, e2, n2);
+    free(e2);
+    yv_doc_free(&doc);
+    free(e1);
+}
+
+static int decode(const char *text, size_t len, int yaml11, int all, yv_doc *doc)
+{
+    char err[512];
+    yv_decode_opts o = {.filename = "in", .yaml11 = yaml11, .all = all};
+    int rc = yv_decode(text, len, &o, doc, err, sizeof err);
+    if (rc < 0 && (doc->arena || doc->root))
+        fail("failed decode left a document", err, strlen(err), NULL, 0);
+    if (rc == 0 && !doc->root)
+        fail("decode succeeded without a root", text, len, NULL, 0);
+    return rc;
+}
+
+static void check_merge(const char *a, size_t alen, const char *b, size_t blen, int yaml11)
+{
+    yv_doc da, db;
+    if (decode(a, alen, yaml11, 0, &da) < 0)
+        return;
+    if (decode(b, blen, yaml11, 0, &db) < 0) {
+        yv_doc_free(&da);
+        return;
+    }
+    for (int nulls = YV_NULL_KEEP; nulls <= YV_NULL_DELETE; nulls++)
+        for (int lists = 0; lists <= 1; lists++) {
+            yv_arena *arena = yv_arena_new();
+            if (!arena)
+                abort();
+            yv *dst = yv_copy(arena, da.root);
+            if (!dst)
+                abort();
+            yv_merge_opts mo = {.nulls = nulls, .lists_elementwise = lists};
+            if (yv_merge(arena, &dst, db.root, &mo) < 0 || !dst)
+                fail("merge failed", a, alen, b, blen);
+            check_fixed_point(dst, 1);
+            check_fixed_point(dst, 0);
+            yv_arena_free(arena);
+        }
+    yv_doc_free(&db);
+    yv_doc_free(&da);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *text = (const char *)data;
+    for (int yaml11 = 0; yaml11 <= 1; yaml11++)
+        for (int all = 0; all <= 1; all++) {
+            yv_doc doc;
+            if (decode(text, size, yaml11, all, &doc) < 0)
+                continue;
+            check_fixed_point(doc.root, 1);
+            check_fixed_point(doc.root, 0);
+            yv_doc_free(&doc);
+        }
+    const char *nul = memchr(text, 0, size);
+    if (nul)
+        check_merge(text, (size_t)(nul - text), nul + 1, size - (size_t)(nul - text) - 1, 0);
+    else
+        check_merge(text, size, text, size, 0);
+    return 0;
+}
