@@ -174,7 +174,8 @@ long keyset_find_add(keyset *ks, const yv_pair *pairs, size_t idx, int add)
 
 /* ---- copy and merge ----------------------------------------------------------------------- */
 
-yv *yv_copy(yv_arena *a, const yv *v)
+/* drop_nulls: leave out map keys whose value is null, at every depth (a "delete" layer). */
+static yv *copy(yv_arena *a, const yv *v, int drop_nulls)
 {
     yv *c = yv_new(a, v->kind);
     if (!c)
@@ -188,26 +189,44 @@ yv *yv_copy(yv_arena *a, const yv *v)
         yv_pair *items = yv_alloc(a, (n ? n : 1) * sizeof(yv_pair));
         if (!items)
             return NULL;
+        size_t k = 0;
         for (size_t i = 0; i < n; i++) {
-            items[i].klen = v->as.map.items[i].klen;
-            items[i].line = v->as.map.items[i].line;
-            items[i].key = arena_strdup(a, v->as.map.items[i].key, items[i].klen);
-            items[i].val = yv_copy(a, v->as.map.items[i].val);
-            if (!items[i].key || !items[i].val)
+            const yv_pair *p = &v->as.map.items[i];
+            if (drop_nulls && p->val->kind == YV_NULL)
+                continue;
+            items[k].klen = p->klen;
+            items[k].line = p->line;
+            items[k].key = arena_strdup(a, p->key, p->klen);
+            items[k].val = copy(a, p->val, drop_nulls);
+            if (!items[k].key || !items[k].val)
                 return NULL;
+            k++;
         }
         c->as.map.items = items;
+        c->as.map.len = k;
     } else if (v->kind == YV_LIST) {
         size_t n = v->as.list.len;
         yv **items = yv_alloc(a, (n ? n : 1) * sizeof(yv *));
         if (!items)
             return NULL;
         for (size_t i = 0; i < n; i++)
-            if (!(items[i] = yv_copy(a, v->as.list.items[i])))
+            if (!(items[i] = copy(a, v->as.list.items[i], drop_nulls)))
                 return NULL;
         c->as.list.items = items;
     }
     return c;
+}
+
+yv *yv_copy(yv_arena *a, const yv *v)
+{
+    return copy(a, v, 0);
+}
+
+/* A value from the override layer placed as a whole: with nulls = delete a null in it never
+ * becomes a key, as it would not had the base held a map there (so merging is idempotent). */
+static yv *copy_over(yv_arena *a, const yv *v, const yv_merge_opts *o)
+{
+    return copy(a, v, o->nulls == YV_NULL_DELETE);
 }
 
 static int list_has_null(const yv *v)
@@ -246,7 +265,7 @@ int yv_merge(yv_arena *a, yv **dst, const yv *src, const yv_merge_opts *o)
                 if (items[i] && s->kind == YV_MAP && items[i]->kind == YV_MAP) {
                     if (merge_map(a, items[i], s, o) < 0)
                         return -1;
-                } else if (!(items[i] = yv_copy(a, s))) {
+                } else if (!(items[i] = copy_over(a, s, o))) {
                     return -1;
                 }
             }
@@ -255,7 +274,7 @@ int yv_merge(yv_arena *a, yv **dst, const yv *src, const yv_merge_opts *o)
         d->as.list.len = n;
         return 0;
     }
-    *dst = yv_copy(a, src);
+    *dst = copy_over(a, src, o);
     return *dst ? 0 : -1;
 }
 
@@ -307,8 +326,8 @@ static int merge_map(yv_arena *a, yv *dst, const yv *src, const yv_merge_opts *o
         }
         if (sp->val->kind == YV_NULL && o->nulls == YV_NULL_DELETE)
             continue;
-        yv *copy = yv_copy(a, sp->val);
-        if (!copy || yv_map_set(a, dst, sp->key, sp->klen, copy, &cap) < 0) {
+        yv *val = copy_over(a, sp->val, o);
+        if (!val || yv_map_set(a, dst, sp->key, sp->klen, val, &cap) < 0) {
             rc = -1;
             continue;
         }

@@ -412,6 +412,19 @@ describe("hfl.yaml #unit found by fuzzing (spec/support/fuzz)", function()
     end)
   end)
 
+  describe("merge()", function()
+    it("with nulls = delete never adds a null key, however deep the override's new value", function()
+      local over = assert(yaml.decode("a: null\nb: {c: null, d: 1, e: [{f: null, g: 2}]}\nx: {y: null, z: 2}\n"))
+      local opts = { nulls = "delete" }
+      local once = yaml.merge(assert(yaml.decode("x: 1\nkeep: {k: null}\n")), over, opts)
+      assert.equal("x:\n  z: 2\nkeep:\n  k: null\nb:\n  d: 1\n  e:\n    - g: 2\n", yaml.encode(once, { sort = false }))
+      assert.equal(yaml.encode(once), yaml.encode(yaml.merge(once, over, opts)))
+      assert.equal("b:\n  d: 1\n  e:\n    - g: 2\nx:\n  z: 2\n", yaml.encode(yaml.merge(null, over, opts)))
+      local t = assert(yaml.parse("")):merge(assert(yaml.parse("-05:00paced:\n")), opts)
+      assert.equal("{}\n", t:encode())
+    end)
+  end)
+
   describe("encode()", function()
     it("sorts keys with digit runs past int64 the way Go's wrapping arithmetic does", function()
       -- go-yaml's key order reads "33333333333333333333" as a wrapped (negative) int64

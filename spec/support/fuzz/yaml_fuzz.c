@@ -8,7 +8,8 @@
  *     of an encoding must be a fixed point, and it must always decode.
  *  2. split the input at its first NUL byte (no NUL: the input against itself), decode both
  *     halves and merge the second into a copy of the first with every nulls/lists option, then
- *     encode the merge and check the same fixed point.
+ *     encode the merge and check the same fixed point; merging the layer a second time must
+ *     change nothing, and the layer merged from must be left as it was.
  * A crash, a sanitizer report or a broken invariant aborts.
  *
  * Build: bash spec/support/fuzz/build.sh (→ /tmp/hfl-fuzz/yaml_fuzz). Run, e.g.:
@@ -28,6 +29,16 @@ static void fail(const char *what, const char *a, size_t alen, const char *b, si
     fprintf(stderr, "yaml_fuzz: %s\n--- first (%zu bytes)\n%.*s\n--- second (%zu bytes)\n%.*s\n---\n",
             what, alen, (int)alen, a ? a : "", blen, (int)blen, b ? b : "");
     abort();
+}
+
+static char *encode(const yv *root, size_t *n)
+{
+    char err[512];
+    yv_encode_opts eo = {.sort_keys = 0, .indent = 2};
+    char *e = yv_encode(root, &eo, n, err, sizeof err);
+    if (!e)
+        fail("encode failed", err, strlen(err), NULL, 0);
+    return e;
 }
 
 /* Encodes root; checks that the encoding decodes and re-encodes to itself. */
@@ -75,6 +86,8 @@ static void check_merge(const char *a, size_t alen, const char *b, size_t blen, 
         yv_doc_free(&da);
         return;
     }
+    size_t bn;
+    char *be = encode(db.root, &bn);
     for (int nulls = YV_NULL_KEEP; nulls <= YV_NULL_DELETE; nulls++)
         for (int lists = 0; lists <= 1; lists++) {
             yv_arena *arena = yv_arena_new();
@@ -88,8 +101,23 @@ static void check_merge(const char *a, size_t alen, const char *b, size_t blen, 
                 fail("merge failed", a, alen, b, blen);
             check_fixed_point(dst, 1);
             check_fixed_point(dst, 0);
+            /* merging the same layer again changes nothing, and the layer stays as it was */
+            size_t n1, n2;
+            char *e1 = encode(dst, &n1);
+            if (yv_merge(arena, &dst, db.root, &mo) < 0 || !dst)
+                fail("second merge failed", a, alen, b, blen);
+            char *e2 = encode(dst, &n2);
+            if (n1 != n2 || memcmp(e1, e2, n1) != 0)
+                fail("merging twice is not merging once", e1, n1, e2, n2);
+            free(e2);
+            e2 = encode(db.root, &n2);
+            if (n2 != bn || memcmp(e2, be, bn) != 0)
+                fail("merge changed the layer merged from", be, bn, e2, n2);
+            free(e2);
+            free(e1);
             yv_arena_free(arena);
         }
+    free(be);
     yv_doc_free(&db);
     yv_doc_free(&da);
 }
