@@ -321,8 +321,11 @@ static yv *build_map(lua_State *L, int idx, build_ctx *b, int depth)
         else
             lua_pop(L, 1);
     }
+    int seen = 0; /* the recorded keys written: a Lua table, so big maps stay linear */
     if (keys) {
         /* recorded keys first; the rest are appended below when not yet present */
+        lua_newtable(L);
+        seen = lua_gettop(L);
         int n = (int)lua_objlen(L, keys);
         for (int i = 1; i <= n; i++) {
             lua_rawgeti(L, keys, i);
@@ -332,32 +335,33 @@ static yv *build_map(lua_State *L, int idx, build_ctx *b, int depth)
                 lua_pop(L, 2);
                 continue;
             }
-            int dup = 0;
-            size_t klen;
-            const char *k = lua_tolstring(L, -2, &klen);
-            for (size_t j = 0; k && j < map->as.map.len && !dup; j++)
-                dup = map->as.map.items[j].klen == klen && !memcmp(map->as.map.items[j].key, k, klen);
+            lua_tostring(L, -2); /* a number key is written as its string */
+            lua_pushvalue(L, -2);
+            lua_rawget(L, seen);
+            int dup = lua_toboolean(L, -1);
+            lua_pop(L, 1);
             if (!dup && build_pair(L, map, b, depth, &cap) < 0)
                 return NULL;
-            lua_pop(L, 2);
+            lua_pop(L, 1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, seen);
         }
     }
-    size_t recorded = map->as.map.len;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        int seen = 0;
-        if (recorded && lua_type(L, -2) == LUA_TSTRING) {
-            size_t klen;
-            const char *k = lua_tolstring(L, -2, &klen);
-            for (size_t j = 0; j < recorded && !seen; j++)
-                seen = map->as.map.items[j].klen == klen && !memcmp(map->as.map.items[j].key, k, klen);
+        int written = 0;
+        if (seen && lua_type(L, -2) == LUA_TSTRING) {
+            lua_pushvalue(L, -2);
+            lua_rawget(L, seen);
+            written = lua_toboolean(L, -1);
+            lua_pop(L, 1);
         }
-        if (!seen && build_pair(L, map, b, depth, &cap) < 0)
+        if (!written && build_pair(L, map, b, depth, &cap) < 0)
             return NULL;
         lua_pop(L, 1);
     }
     if (keys)
-        lua_remove(L, keys);
+        lua_pop(L, 2); /* keys, seen */
     return map;
 }
 

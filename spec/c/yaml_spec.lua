@@ -426,6 +426,21 @@ describe("hfl.yaml #unit found by fuzzing (spec/support/fuzz)", function()
   end)
 
   describe("encode()", function()
+    -- (found reading the binding while fuzzing: the recorded-order check was quadratic)
+    it("writes a decoded 100000-key map in document order in linear time", function()
+      local parts = {}
+      for i = 100000, 1, -1 do parts[#parts + 1] = ("k%d: %d"):format(i, i) end
+      local text = table.concat(parts, "\n") .. "\n"
+      local v = assert(yaml.decode(text))
+      v.extra = 1
+      local t0 = os.clock()
+      local out = assert(yaml.encode(v, { sort = false }))
+      local merged = yaml.merge(v, v)
+      assert.is_true(os.clock() - t0 < 5)
+      assert.equal(text .. "extra: 1\n", out)
+      assert.equal(out, yaml.encode(merged, { sort = false }))
+    end)
+
     it("sorts keys with digit runs past int64 the way Go's wrapping arithmetic does", function()
       -- go-yaml's key order reads "33333333333333333333" as a wrapped (negative) int64
       local m = assert(yaml.decode("a4: 2\na33333333333333333333: 1\nb99999999999999999999: 2\nb5: 1\n"))
