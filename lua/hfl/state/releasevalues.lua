@@ -219,8 +219,9 @@ local function read_values_file(rel, path, data)
   end
   local f, ferr = io.open(path, "rb")
   if not f then return nil, ferr end
-  local text = f:read("*a")
+  local text, rerr = f:read("*a")
   f:close()
+  if not text then return nil, fmt("read %s: %s", path, tostring(rerr or "is a directory"):lower()) end
   if path:sub(-7) == ".gotmpl" then
     local out, err = require("hfl.state.values").render_with_helpers(text, data, path,
       path:match("^(.*)/[^/]*$") or ".")
