@@ -66,6 +66,33 @@ describe("state compatibility #integration", function()
     end)
   end)
 
+  describe("write-values on bad input", function()
+    it("reports a values entry naming a directory as an error, not a crash", function()
+      local dir = tree { ["helmfile.yaml"] = "releases:\n- name: web\n  chart: ./chart\n  values:\n  - ''\n" }
+      local code, _, err = hfl(dir, { "write-values", "--output-file-template", "out/{{ .Release.Name }}.yaml" })
+      assert.are.equal(1, code)
+      assert.matches('release "web": read .*: is a directory', err)
+      assert.is_nil(err:find("internal error", 1, true))
+    end)
+  end)
+
+  describe("HCL environment values", function()
+    it("feed the state values that list and write-values see", function()
+      local dir = tree {
+        ["helmfile.yaml.gotmpl"] = "environments:\n  default:\n    values:\n    - env.hcl\n---\n"
+          .. "releases:\n- name: {{ .Values.app.name }}\n  chart: ./chart\n  values:\n  - v.yaml.gotmpl\n",
+        ["env.hcl"] = 'locals {\n  base = "web"\n}\nvalues {\n  app = { name = "${local.base}-1", replicas = 1 + 2 }\n}\n',
+        ["v.yaml.gotmpl"] = "replicas: {{ .Values.app.replicas }}\n",
+      }
+      local code, out, err = hfl(dir, { "list", "--output", "json" })
+      assert.are.equal(0, code, err)
+      assert.matches('"name":"web%-1"', out)
+      code, _, err = hfl(dir, { "write-values", "--output-file-template", "out/{{ .Release.Name }}.yaml" })
+      assert.are.equal(0, code, err)
+      assert.are.equal("replicas: 3\n", slurp(dir .. "/out/web-1.yaml", true))
+    end)
+  end)
+
   describe("build", function()
     it("loads its own output again (filepath, templates and renderedvalues keys)", function()
       local dir = tree { ["helmfile.yaml"] = "values:\n- a: 1\nreleases:\n- name: web\n  chart: repo/web\n" }

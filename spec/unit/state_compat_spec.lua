@@ -77,4 +77,95 @@ renderedvalues:
       assert.are.equal("n", rels[1].namespace)
     end)
   end)
+
+  describe("HCL environment values", function()
+    local hcl = require "hfl.state.hcl"
+    local yaml = require "hfl.yaml"
+
+    local function render(files)
+      local dir = T.tree(files)
+      local names = {}
+      for name in pairs(files) do
+        if name:match("%.hcl$") then names[#names + 1] = name end
+      end
+      table.sort(names)
+      local paths, shown = {}, {}
+      for i, n in ipairs(names) do
+        paths[i] = dir .. "/" .. n
+        shown[paths[i]] = n
+      end
+      return hcl.render(paths, shown)
+    end
+
+    it("evaluates values blocks with hv and local references, templates and functions", function()
+      local v, err = render { ["a.hcl"] = [[
+locals {
+  name = "web"
+}
+values {
+  greeting = "hello ${upper(local.name)}"
+  port     = 8000 + 80
+  typed    = "${hv.port}"
+  tags     = [for t in ["a", "b"] : "${t}-${local.name}" if t != "b"]
+  byname   = { for k, v in { x = 1, y = 2 } : k => v * 2 }
+  yes      = hv.port > 80 ? "%{ if true }on%{ else }off%{ endif }" : "no"
+  text     = <<-EOT
+    line1
+      line2
+    EOT
+  fallback = try(hv.nothing.here, "dflt")
+}
+]] }
+      assert.is_nil(err)
+      assert.are.equal(table.concat({
+        "byname:", "  x: 2", "  \"y\": 4", "fallback: dflt", "greeting: hello WEB", "port: 8080",
+        "tags:", "  - a-web", "text: |", "  line1", "    line2", "typed: 8080", "\"yes\": \"on\"", "" }, "\n"),
+        yaml.encode(v))
+    end)
+
+    it("merges a name defined in several files in file order, each with its own locals", function()
+      local v, err = render {
+        ["1.hcl"] = 'locals {\n  f = "one"\n}\nvalues {\n  from = local.f\n  m = { a = 1, b = { c = 1 } }\n'
+          .. '  l = [1, 2]\n  keep = "k"\n}\n',
+        ["2.hcl"] = 'locals {\n  f = "two"\n}\nvalues {\n  from = local.f\n  m = { b = { d = 2 } }\n  l = [3]\n'
+          .. '  keep = null\n  both = "${hv.from}-${hv.keep}"\n}\n',
+      }
+      assert.is_nil(err)
+      assert.are.equal("two", v.from)
+      assert.are.equal(1, v.m.a)
+      assert.are.equal(1, v.m.b.c)
+      assert.are.equal(2, v.m.b.d)
+      assert.are.equal(1, #v.l)
+      assert.are.equal("k", v.keep)
+      assert.are.equal("two-k", v.both)
+    end)
+
+    it("reports parse errors with file:line", function()
+      local _, err = render { ["bad.hcl"] = 'values {\n  a = 1\n  b = [1, 2\n}\n' }
+      assert.matches("^bad%.hcl:%d+: ", err)
+    end)
+
+    it("reports unknown functions, unknown attributes and cycles with file:line", function()
+      local _, err = render { ["f.hcl"] = 'values {\n  a = nope(1)\n}\n' }
+      assert.matches('^f%.hcl:2: Call to unknown function: there is no function named "nope"', err)
+      _, err = render { ["g.hcl"] = 'values {\n  a = hv.missing\n}\n' }
+      assert.matches('^g%.hcl:2: Unsupported attribute: .*"missing"', err)
+      _, err = render { ["h.hcl"] = 'values {\n  a = hv.b\n  b = hv.a\n}\n' }
+      assert.matches("^h%.hcl:%d+: Cycle detected", err)
+      _, err = render { ["i.hcl"] = 'locals {\n  x = 1\n}\nlocals {\n  y = 2\n}\n' }
+      assert.matches("^i%.hcl:4: A file can only support exactly 1 `locals` block", err)
+    end)
+
+    it("are merged over the YAML values of the same environment", function()
+      local dir = T.tree {
+        ["helmfile.yaml.gotmpl"] = "environments:\n  default:\n    values:\n    - a.hcl\n    - b.yaml\n---\n"
+          .. "releases:\n- name: {{ .Values.name }}-{{ .Values.fromYaml }}\n  chart: r/x\n",
+        ["a.hcl"] = 'values {\n  name = "hcl"\n}\n',
+        ["b.yaml"] = "name: yaml\nfromYaml: y\n",
+      }
+      local states, err = load(dir)
+      assert.is_nil(err)
+      assert.are.equal("hcl-y", states[1].doc.releases[1].name)
+    end)
+  end)
 end)

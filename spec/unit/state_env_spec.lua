@@ -181,10 +181,11 @@ describe("hfl.state.load #unit", function()
         .. "it must be one of [Error Warn Info Debug]", err, 1, true)
     end)
 
-    it("refuses HCL values files for now", function()
-      local dir = T.tree { ["v.hcl"] = "values {}\n", ["helmfile.yaml"] = "environments:\n  default:\n    values:\n    - v.hcl\n" .. ENV_PART }
-      local _, err = load(dir)
-      assert.matches("HCL values files are not supported yet", err, 1, true)
+    it("evaluates HCL values files through hfl.state.hcl", function()
+      local dir = T.tree { ["v.hcl"] = "values {\n  a = 1\n}\n", ["helmfile.yaml"] = "environments:\n  default:\n    values:\n    - v.hcl\n" .. ENV_PART }
+      local states, err = load(dir)
+      assert.is_nil(err)
+      assert.are.equal(1, states[1].values.a)
     end)
 
     it("evaluates .lua values files through hfl.state.luafile", function()

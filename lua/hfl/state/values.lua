@@ -74,7 +74,9 @@ function M.read_file(path, env, o, extra, shown)
   local real = path
   path = shown or path
   if real:sub(-4) == ".hcl" then
-    return nil, fmt('failed to load %s file "%s": HCL values files are not supported yet', title, path)
+    local v, herr = require("hfl.state.hcl").render({ real }, { [real] = path })
+    if not v then return nil, fmt('failed to load %s file "%s": %s', title, path, herr) end
+    return v
   end
   if real:sub(-4) == ".lua" then
     local v, err = load_lua(real, env)
@@ -167,16 +169,23 @@ function M.load_entries(entries, env, o)
   end
   local result = vmap {}
   if entries == nil or entries == value.null then return result end
+  -- HCL files are evaluated together after the YAML pass and merged last (Helmfile's HCLRender)
+  local hcl_files, hcl_names = {}, {}
   for i, entry in ipairs(entries) do
     local k = kind(entry)
     if k == "string" then
       local list, err, names = M.resolve(entry, o)
       if not list then return nil, err end
       for _, f in ipairs(list) do
-        local v, ferr = M.read_file(f, env, o, strategy == "fallback" and next(result) and result or nil,
-          names and names[f])
-        if not v then return nil, ferr end
-        result = merge_into(result, v, strategy)
+        if f:sub(-4) == ".hcl" then
+          hcl_files[#hcl_files + 1] = f
+          hcl_names[f] = names and names[f] or f
+        else
+          local v, ferr = M.read_file(f, env, o, strategy == "fallback" and next(result) and result or nil,
+            names and names[f])
+          if not v then return nil, ferr end
+          result = merge_into(result, v, strategy)
+        end
       end
     elseif k == "map" then
       result = merge_into(result, entry, strategy)
@@ -184,6 +193,11 @@ function M.load_entries(entries, env, o)
       local where = o.where and o.where(entries, i) or o.state_path or ""
       return nil, fmt("%s: unexpected type of value: value=%s, type=%s", where, tostring(entry), k)
     end
+  end
+  if #hcl_files > 0 then
+    local v, herr = require("hfl.state.hcl").render(hcl_files, hcl_names)
+    if not v then return nil, fmt("failed to load %s: %s", o.kind, herr) end
+    result = merge_into(result, v, strategy)
   end
   return result
 end
