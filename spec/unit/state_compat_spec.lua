@@ -156,6 +156,33 @@ values {
       assert.matches("^i%.hcl:4: A file can only support exactly 1 `locals` block", err)
     end)
 
+    it("take decrypted .hcl secrets into the same evaluation, before the values files", function()
+      local dir = T.tree {
+        ["helmfile.yaml"] = "environments:\n  default:\n    values:\n    - v.hcl\n    secrets:\n    - s.hcl\n"
+          .. "    - s.yaml\n---\nreleases:\n- name: x\n  chart: r/x\n",
+        ["v.hcl"] = 'values {\n  url = "https://${hv.user}@host"\n  user = "public"\n}\n',
+        ["s.hcl"] = 'values {\n  user = "secret-user"\n  token = "t0k"\n}\n',
+        ["s.yaml"] = "fromYamlSecret: true\n",
+      }
+      local decrypted = {}
+      local states, err = load(dir, { secrets_decrypt = function(p)
+        decrypted[#decrypted + 1] = p:match("[^/]+$")
+        local f = assert(io.open(p))
+        local text = f:read("*a")
+        f:close()
+        return text
+      end })
+      assert.is_nil(err)
+      local v = states[1].values
+      -- v.hcl comes later than the decrypted s.hcl: its `user` wins, and hv.user sees the merged value
+      assert.are.equal("public", v.user)
+      assert.are.equal("https://public@host", v.url)
+      assert.are.equal("t0k", v.token)
+      assert.are.equal(true, v.fromYamlSecret)
+      table.sort(decrypted)
+      assert.are.same({ "s.hcl", "s.yaml" }, decrypted)
+    end)
+
     it("are merged over the YAML values of the same environment", function()
       local dir = T.tree {
         ["helmfile.yaml.gotmpl"] = "environments:\n  default:\n    values:\n    - a.hcl\n    - b.yaml\n---\n"

@@ -45,7 +45,7 @@ function M.load(doc, ctx, o)
     spec = spec or value.map {}
     local handler = M.handler(doc, spec)
     local ignore = M.ignore_missing_git_branch(doc, spec)
-    local secret_vals = value.map {}
+    local secret_vals, secret_hcl = value.map {}, nil
     if kind(spec.secrets) == "list" and #spec.secrets > 0 then
       local paths = {}
       for _, s in ipairs(spec.secrets) do
@@ -55,14 +55,15 @@ function M.load(doc, ctx, o)
         if not list then return nil, err end
         for _, p in ipairs(list) do paths[#paths + 1] = p end
       end
-      local v, err = secrets.load(paths, { decrypt = o.decrypt, cache = o.cache })
+      local v, err, hcl = secrets.load(paths, { decrypt = o.decrypt, cache = o.cache })
       if not v then return nil, err end
       secret_vals = v
+      secret_hcl = hcl
     end
     local v, err = values.load_entries(spec.values, ctx, { handler = handler, kind = "environment values",
       basedir = o.basedir, strategy = str(spec.mergeStrategy), env_name = o.name, where = o.where,
       state_path = o.state_path, render = o.render, cwd = o.cwd, ignore_missing_git_branch = ignore,
-      fetched = o.fetched })
+      fetched = o.fetched, hcl_texts = secret_hcl })
     if not v then return nil, err end
     -- secrets have the highest priority inside the environment (mergo override)
     part_values = sv.mergo(v, secret_vals)

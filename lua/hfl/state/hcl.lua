@@ -883,16 +883,22 @@ end
 --- Evaluates a set of HCL values files (Helmfile's HCLRender) into one map.
 ---@param paths string[] files in order
 ---@param shown table|nil path → how it is named in messages
+---@param texts table|nil path → source text to use instead of reading the file (decrypted secrets)
 ---@return table|nil values, string|nil err
-function M.render(paths, shown)
+function M.render(paths, shown, texts)
   local defs, def_order = {}, {} -- name → list of {expr, file}
   local locals = {}                -- file → name → {expr, line}
   for _, path in ipairs(paths) do
     local name = shown and shown[path] or path
-    local f, ferr = io.open(path, "rb")
-    if not f then return nil, fmt("%s: %s", name, tostring(ferr)) end
-    local text = f:read("*a")
-    f:close()
+    local text = texts and texts[path]
+    if not text then
+      local f, ferr = io.open(path, "rb")
+      if not f then return nil, fmt("%s: %s", name, tostring(ferr)) end
+      local rerr
+      text, rerr = f:read("*a")
+      f:close()
+      if not text then return nil, fmt("%s: %s", name, tostring(rerr)) end
+    end
     local body, perr_ = M.parse(text, name)
     if not body then return nil, perr_ end
     local file_locals, nlocals = {}, 0

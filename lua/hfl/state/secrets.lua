@@ -43,7 +43,7 @@ end
 --- Decrypts and merges the secret files (already resolved to paths) into one map.
 ---@param paths string[]
 ---@param o {decrypt?: table|function, cache?: table}
----@return table|nil values, string|nil err
+---@return table|nil values, string|nil err, {path: string, text: string}[]|nil hcl  decrypted `.hcl` files
 function M.load(paths, o)
   local cache = o.cache or {}
   local results = proc.map(paths, 4, function(path)
@@ -53,6 +53,13 @@ function M.load(paths, o)
     local r
     if not text then
       r = { err = fmt('failed to load environment secrets file "%s": %s', path, err) }
+    elseif path:sub(-4) == ".hcl" then
+      -- decrypted HCL joins the environment's HCL values (helm-secrets < 4 wraps it in `data:`)
+      if text:match("^data:") then
+        local w = yaml.decode(text)
+        if value.kind(w) == "map" and type(w.data) == "string" then text = w.data end
+      end
+      r = { hcl = text }
     else
       local v, derr = yaml.decode(text, { filename = path })
       if derr then
@@ -68,10 +75,12 @@ function M.load(paths, o)
     cache[path] = r
     return r
   end)
-  local out, errs = value.map {}, {}
-  for _, r in ipairs(results) do
+  local out, errs, hcl = value.map {}, {}, {}
+  for i, r in ipairs(results) do
     if r.err then
       errs[#errs + 1] = r.err
+    elseif r.hcl then
+      hcl[#hcl + 1] = { path = paths[i], text = r.hcl }
     else
       out = sv.mergo(out, r.v)
     end
@@ -79,7 +88,7 @@ function M.load(paths, o)
   if #errs > 0 then
     return nil, fmt("failed loading environment secrets with %d errors: %s", #errs, table.concat(errs, "; "))
   end
-  return out
+  return out, nil, hcl
 end
 
 return M

@@ -159,7 +159,7 @@ end
 --- Loads a values list (paths/globs and inline maps) in order into one map.
 ---@param entries table|nil list value
 ---@param env table statevalues Env (template data of `.gotmpl` files)
----@param o {handler?: string, kind: string, basedir: string, strategy?: string, env_name?: string, where?: function, state_path?: string}
+---@param o {handler?: string, kind: string, basedir: string, strategy?: string, env_name?: string, where?: function, state_path?: string, hcl_texts?: table}
 ---@return table|nil values, string|nil err
 function M.load_entries(entries, env, o)
   local strategy = o.strategy
@@ -170,7 +170,12 @@ function M.load_entries(entries, env, o)
   local result = vmap {}
   if entries == nil or entries == value.null then return result end
   -- HCL files are evaluated together after the YAML pass and merged last (Helmfile's HCLRender)
-  local hcl_files, hcl_names = {}, {}
+  local hcl_files, hcl_names, hcl_texts = {}, {}, {}
+  for _, h in ipairs(o.hcl_texts or {}) do -- decrypted HCL secrets come first, as in Helmfile
+    hcl_files[#hcl_files + 1] = h.path
+    hcl_names[h.path] = h.path
+    hcl_texts[h.path] = h.text
+  end
   for i, entry in ipairs(entries) do
     local k = kind(entry)
     if k == "string" then
@@ -195,7 +200,7 @@ function M.load_entries(entries, env, o)
     end
   end
   if #hcl_files > 0 then
-    local v, herr = require("hfl.state.hcl").render(hcl_files, hcl_names)
+    local v, herr = require("hfl.state.hcl").render(hcl_files, hcl_names, hcl_texts)
     if not v then return nil, fmt("failed to load %s: %s", o.kind, herr) end
     result = merge_into(result, v, strategy)
   end
