@@ -172,6 +172,61 @@ static int bad_escape(decoder *d, const yaml_event_t *ev)
     return 0;
 }
 
+static size_t skip_newlines(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Go's base64.StdEncoding.DecodeString: line breaks are ignored, padding is required, and
+ * nothing but line breaks may follow it. out holds len / 4 * 3 bytes and a NUL. */
+static int decode_base64(const char *in, size_t len, char *out, size_t *outlen)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = 0, i = 0;
+    for (;;) {
+        uint32_t acc = 0;
+        int j = 0;
+        while (j < 4) {
+            i = skip_newlines(in, len, i);
+            if (i == len) {
+                if (j != 0)
+                    return -1; /* a partial group without its padding */
+                *outlen = n;
+                return 0;
+            }
+            unsigned char c = (unsigned char)in[i++];
+            if (c == '=') {
+                if (j < 2)
+                    return -1;
+                if (j == 2) {
+                    i = skip_newlines(in, len, i);
+                    if (i == len || in[i] != '=')
+                        return -1;
+                    i++;
+                }
+                if (skip_newlines(in, len, i) != len)
+                    return -1; /* something after the padding */
+                break;
+            }
+            const char *p = c ? strchr(b64, c) : NULL;
+            if (!p)
+                return -1;
+            acc |= (uint32_t)(p - b64) << (18 - 6 * j++);
+        }
+        out[n++] = (char)(acc >> 16);
+        if (j > 2)
+            out[n++] = (char)(acc >> 8 & 0xFF);
+        if (j > 3)
+            out[n++] = (char)(acc & 0xFF);
+        if (j < 4) {
+            *outlen = n;
+            return 0;
+        }
+    }
+}
+
 static yv *make_scalar(decoder *d, const yaml_event_t *ev)
 {
     const char *val = (const char *)ev->data.scalar.value;
@@ -189,35 +244,17 @@ static yv *make_scalar(decoder *d, const yaml_event_t *ev)
     if (tag == T_STR || tag == T_OTHER || tag == T_MERGE || (tag == T_NONE && quoted))
         return yv_new_str(d->arena, val, len);
     if (tag == T_BINARY) {
-        /* base64 → bytes */
         yv *v = yv_new(d->arena, YV_STR);
-        char *out = v ? yv_alloc(d->arena, len + 1) : NULL;
+        char *out = v ? yv_alloc(d->arena, len / 4 * 3 + 3) : NULL;
         if (!out)
             return NULL;
-        size_t n = 0;
-        unsigned acc = 0;
-        int bits = 0;
-        for (size_t i = 0; i < len; i++) {
-            const char *b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            unsigned char ch = (unsigned char)val[i];
-            if (ch == '=' || isspace(ch))
-                continue;
-            const char *p = ch ? strchr(b64, ch) : NULL;
-            if (!p) {
-                seterr(d->err, d->errlen, fname(d), line, col,
-                       "!!binary value contains invalid base64 data");
-                return NULL;
-            }
-            acc = (acc << 6) | (unsigned)(p - b64);
-            bits += 6;
-            if (bits >= 8) {
-                bits -= 8;
-                out[n++] = (char)((acc >> bits) & 0xFF);
-            }
+        if (decode_base64(val, len, out, &v->as.s.len) < 0) {
+            seterr(d->err, d->errlen, fname(d), line, col,
+                   "!!binary value contains invalid base64 data");
+            return NULL;
         }
-        out[n] = '\0';
+        out[v->as.s.len] = '\0';
         v->as.s.ptr = out;
-        v->as.s.len = n;
         return v;
     }
     resolved r;

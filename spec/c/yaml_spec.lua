@@ -400,6 +400,19 @@ describe("hfl.yaml #unit found by fuzzing (spec/support/fuzz)", function()
       assert.equal("2001-01-01", assert(yaml.decode("a: !!timestamp 2001-01-01\n")).a)
     end)
 
+    -- (found reading the decoder while fuzzing: "aGk=aGk=" decoded to "hi\x1A\x1A")
+    it("reads !!binary as Go's strict base64 does: padding required, line breaks only", function()
+      for _, bad in ipairs({ "aGk", [["aG k="]], [["aGk=\taGk="]], "a=Gk", "aGk=aGk=", "aGVsbG8=====", "a" }) do
+        local v, err = yaml.decode("a: !!binary " .. bad .. "\n")
+        assert.is_nil(v, bad)
+        assert.equal("<input>:1:4: !!binary value contains invalid base64 data", err)
+      end
+      for text, want in pairs({ ["aGk="] = "hi", ["aGl="] = "hi", ['""'] = "", ['"aGVs\r\nbG8h"'] = "hello!",
+                                ['"aGVsbA=\n="'] = "hell", ["|\n  aGVs\n  bG8=\n"] = "hello" }) do
+        assert.equal(want, assert(yaml.decode("a: !!binary " .. text .. "\n")).a, text)
+      end
+    end)
+
     it("does not read a tagged scalar past a NUL escape", function()
       -- (the message quotes the text up to the NUL; go-yaml's quotes all of it)
       for _, case in ipairs({ { "!!int", [["1\0"]], "`1`" }, { "!!bool", [["true\0x"]], "`true`" },
