@@ -407,8 +407,8 @@ describe("hfl.yaml #unit found by fuzzing (spec/support/fuzz)", function()
         assert.is_nil(v, bad)
         assert.equal("<input>:1:4: !!binary value contains invalid base64 data", err)
       end
-      for text, want in pairs({ ["aGk="] = "hi", ["aGl="] = "hi", ['""'] = "", ['"aGVs\r\nbG8h"'] = "hello!",
-                                ['"aGVsbA=\n="'] = "hell", ["|\n  aGVs\n  bG8=\n"] = "hello" }) do
+      for text, want in pairs({ ["aGk="] = "hi", ["aGl="] = "hi", ['""'] = "", [ [["aGVs\r\nbG8h"]] ] = "hello!",
+                                [ [["aGVsbA=\n="]] ] = "hell", ["|\n  aGVs\n  bG8=\n"] = "hello" }) do
         assert.equal(want, assert(yaml.decode("a: !!binary " .. text .. "\n")).a, text)
       end
     end)
