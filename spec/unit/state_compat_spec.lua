@@ -195,4 +195,21 @@ values {
       assert.are.equal("hcl-y", states[1].doc.releases[1].name)
     end)
   end)
+
+  describe("--state-values-set list indexes", function()
+    local sv = require "hfl.state.statevalues"
+
+    it("refuses an index above Helm's maximum instead of growing a huge list", function()
+      local _, err = sv.parse_state_values_set({ "a.b[99999999999]=1" })
+      assert.are.equal('invalid --state-values-set "a.b[99999999999]=1": '
+        .. "index of 99999999999 is greater than maximum supported index 65536", err)
+    end)
+
+    it("still grows a list with nulls up to a small index", function()
+      local m, err = sv.parse_state_values_set({ "a[2]=x" })
+      assert.is_nil(err)
+      assert.are.equal(3, #m.a)
+      assert.are.equal("x", m.a[3])
+    end)
+  end)
 end)

@@ -150,7 +150,16 @@ local function unexpected(v)
   return ("unexpected type: %s"):format(kind(v))
 end
 
+-- Helm's strvals limit: a bigger index would only allocate a huge list of nulls.
+M.MAX_INDEX = 65536
+
 local function set_path(m, keys, val)
+  for i = 1, #keys do
+    local _, idx = cursor(keys[i])
+    if idx and idx > M.MAX_INDEX then
+      return nil, ("index of %d is greater than maximum supported index %d"):format(idx, M.MAX_INDEX)
+    end
+  end
   for i = 1, #keys - 1 do
     local k, idx = cursor(keys[i])
     if idx then
