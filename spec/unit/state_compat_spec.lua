@@ -140,6 +140,21 @@ values {
       assert.are.equal("two-k", v.both)
     end)
 
+    it("has regex and regexall with Terraform's result shapes", function()
+      local v, err = render { ["r.hcl"] = table.concat({
+        "values {",
+        '  plain = regex("[a-z]+", "123abc456")',
+        '  groups = regex("([0-9]+)-([0-9]+)", "2019-02")',
+        '  named = regex("(?P<k>[a-z]+)=(?P<v>[0-9]+)", "x=1")',
+        '  all = regexall("[a-z]+", "1ab2cd")',
+        "}", "" }, "\n") }
+      assert.is_nil(err)
+      assert.are.equal("abc", v.plain)
+      assert.are.same({ "2019", "02" }, { v.groups[1], v.groups[2] })
+      assert.are.same({ "x", "1" }, { v.named.k, v.named.v })
+      assert.are.same({ "ab", "cd" }, { v.all[1], v.all[2] })
+    end)
+
     it("reports parse errors with file:line", function()
       local _, err = render { ["bad.hcl"] = 'values {\n  a = 1\n  b = [1, 2\n}\n' }
       assert.matches("^bad%.hcl:%d+: ", err)

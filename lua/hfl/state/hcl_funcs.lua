@@ -396,6 +396,45 @@ F.zipmap = function(a)
   return out
 end
 
+-- regular expressions (RE2 syntax through hfl.stdlib.regex)
+local function regex_value(re, s, m)
+  local n = re:groups()
+  if n == 0 then return s:sub(m[1] + 1, m[2]) end
+  local names = re:names()
+  local named, unnamed = 0, 0
+  for i = 1, n do if names[i] then named = named + 1 else unnamed = unnamed + 1 end end
+  if named > 0 and unnamed > 0 then error("named and unnamed capture groups cannot be mixed", 0) end
+  local out = named > 0 and vmap {} or vlist {}
+  for i = 1, n do
+    local a, b = m[2 * i + 1], m[2 * i + 2]
+    local v = (a and a >= 0) and s:sub(a + 1, b) or null
+    if named > 0 then out[names[i]] = v else out[i] = v end
+  end
+  return out
+end
+local function compile(p)
+  local R = require "hfl.stdlib.regex"
+  local re, err = R.compile(str(p))
+  if not re then error(err, 0) end
+  return re, R
+end
+F.regex = function(a)
+  need(a, 2, "regex")
+  local re = compile(a[1])
+  local s = str(a[2])
+  local m = re:exec(s, 0)
+  if not m then error("pattern did not match any part of the given string", 0) end
+  return regex_value(re, s, m)
+end
+F.regexall = function(a)
+  need(a, 2, "regexall")
+  local re, R = compile(a[1])
+  local s = str(a[2])
+  local out = vlist {}
+  for i, m in ipairs(R.find_all(re, s, -1)) do out[i] = regex_value(re, s, m) end
+  return out
+end
+
 -- sets (as sorted-unique lists of the element values)
 local function set_of(l)
   local out = vlist {}
