@@ -155,6 +155,16 @@ values {
       assert.are.same({ "ab", "cd" }, { v.all[1], v.all[2] })
     end)
 
+    it("has the IPv4 cidr functions", function()
+      local v, err = render { ["c.hcl"] = 'values {\n  h = cidrhost("10.12.112.0/20", 268)\n'
+        .. '  m = cidrnetmask("172.16.0.0/12")\n  s = cidrsubnet("172.16.0.0/12", 4, 2)\n'
+        .. '  ss = cidrsubnets("10.1.0.0/16", 4, 4, 8, 4)\n}\n' }
+      assert.is_nil(err)
+      assert.are.same({ "10.12.113.12", "255.240.0.0", "172.18.0.0/16" }, { v.h, v.m, v.s })
+      assert.are.same({ "10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/24", "10.1.48.0/20" },
+        { v.ss[1], v.ss[2], v.ss[3], v.ss[4] })
+    end)
+
     it("reports parse errors with file:line", function()
       local _, err = render { ["bad.hcl"] = 'values {\n  a = 1\n  b = [1, 2\n}\n' }
       assert.matches("^bad%.hcl:%d+: ", err)

@@ -435,6 +435,64 @@ F.regexall = function(a)
   return out
 end
 
+-- IPv4 CIDR arithmetic (IPv6 prefixes are refused)
+local function parse_cidr(c)
+  local a, b, cc, d, bits = str(c):match("^(%d+)%.(%d+)%.(%d+)%.(%d+)/(%d+)$")
+  bits = tonumber(bits)
+  if not a or bits > 32 then error(fmt("invalid CIDR address: %s (only IPv4 is supported)", str(c)), 0) end
+  local ip = 0
+  for _, o in ipairs { a, b, cc, d } do
+    o = tonumber(o)
+    if o > 255 then error(fmt("invalid CIDR address: %s", c), 0) end
+    ip = ip * 256 + o
+  end
+  local size = 2 ^ (32 - bits)
+  return ip - ip % size, bits
+end
+local function ip_string(ip)
+  local o = {}
+  for i = 4, 1, -1 do o[i] = ip % 256; ip = math.floor(ip / 256) end
+  return table.concat(o, ".")
+end
+F.cidrhost = function(a)
+  need(a, 2, "cidrhost")
+  local base, bits = parse_cidr(a[1])
+  local size, n = 2 ^ (32 - bits), num(a[2])
+  if n < 0 then n = size + n end
+  if n < 0 or n >= size then error(fmt("prefix of %d does not accommodate a host numbered %d", bits, num(a[2])), 0) end
+  return ip_string(base + n)
+end
+F.cidrnetmask = function(a)
+  need(a, 1, "cidrnetmask")
+  local _, bits = parse_cidr(a[1])
+  return ip_string(2 ^ 32 - 2 ^ (32 - bits))
+end
+F.cidrsubnet = function(a)
+  need(a, 3, "cidrsubnet")
+  local base, bits = parse_cidr(a[1])
+  local newbits, n = num(a[2]), num(a[3])
+  if bits + newbits > 32 then
+    error(fmt("insufficient address space to extend prefix of %d by %d", bits, newbits), 0)
+  end
+  if n < 0 or n >= 2 ^ newbits then error(fmt("prefix extension of %d does not accommodate a subnet numbered %d", newbits, n), 0) end
+  return ip_string(base + n * 2 ^ (32 - bits - newbits)) .. "/" .. (bits + newbits)
+end
+F.cidrsubnets = function(a)
+  need(a, 1, "cidrsubnets")
+  local base, bits = parse_cidr(a[1])
+  local out, next_ip = vlist {}, base
+  for i = 2, #a do
+    local nb = bits + num(a[i])
+    if nb > 32 then error(fmt("would extend prefix to %d bits, which is too long for an IPv4 address", nb), 0) end
+    local size = 2 ^ (32 - nb)
+    if next_ip % size ~= 0 then next_ip = next_ip - next_ip % size + size end
+    if next_ip + size > base + 2 ^ (32 - bits) then error("not enough remaining address space for a subnet", 0) end
+    out[#out + 1] = ip_string(next_ip) .. "/" .. nb
+    next_ip = next_ip + size
+  end
+  return out
+end
+
 -- sets (as sorted-unique lists of the element values)
 local function set_of(l)
   local out = vlist {}
