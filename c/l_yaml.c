@@ -512,7 +512,9 @@ static char *encode_value(lua_State *L, int idx, int opts, size_t *len, char *er
 {
     yv_encode_opts eo;
     encode_opts(L, opts, &eo);
-    build_ctx b = {.arena = yv_arena_new(), .keep_order = !eo.sort_keys};
+    /* Sorted output starts from the recorded order too: go-yaml's key order is not a total
+     * one, and a sort that starts from what hfl wrote keeps it (c/yaml_emit.c). */
+    build_ctx b = {.arena = yv_arena_new(), .keep_order = 1};
     if (!b.arena) {
         snprintf(err, errlen, "out of memory");
         return NULL;

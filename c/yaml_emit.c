@@ -629,7 +629,25 @@ static const yv_pair **ordered_pairs(emitter *e, const yv *m)
         e->failed = 1;
         return NULL;
     }
-    qsort(items, n, sizeof *items, cmp_items);
+    /* go-yaml's order is not transitive everywhere (a wrapped digit run: "a9" < "a1" is
+     * false, yet "a1" < "a9", "a9" < "a9223372036854775808" < "a1"), so a sort of a sorted
+     * list may still move keys. Keys whose every neighbour pair is in order stay as they
+     * are, and a sort ends with an insertion pass that leaves every neighbour pair in order
+     * (linear on qsort's output when the order is a true one): what hfl writes, sorted
+     * again, stays put. */
+    int in_order = 1;
+    for (size_t i = 1; i < n && in_order; i++)
+        in_order = !key_less(&items[i].key, &items[i - 1].key);
+    if (!in_order) {
+        qsort(items, n, sizeof *items, cmp_items);
+        for (size_t i = 1; i < n; i++) {
+            sort_item x = items[i];
+            size_t j = i;
+            for (; j > 0 && key_less(&x.key, &items[j - 1].key); j--)
+                items[j] = items[j - 1];
+            items[j] = x;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         out[i] = items[i].pair;
         free(items[i].key.r);
