@@ -12,10 +12,15 @@
  *     change nothing, and the layer merged from must be left as it was.
  * A crash, a sanitizer report or a broken invariant aborts.
  *
- * Build: bash spec/support/fuzz/build.sh (→ /tmp/hfl-fuzz/yaml_fuzz). Run, e.g.:
- *   /tmp/hfl-fuzz/yaml_fuzz -jobs=1 -max_len=4096 -max_total_time=600 \
+ * Build: bash spec/support/fuzz/build.sh (clang with libFuzzer, ASan and UBSan; libyaml itself
+ * is not instrumented) → /tmp/hfl-fuzz/yaml_fuzz. Run, e.g.:
+ *   mkdir -p /tmp/hfl-fuzz/corpus /tmp/hfl-fuzz/art
+ *   ASAN_OPTIONS=detect_leaks=1 /tmp/hfl-fuzz/yaml_fuzz -jobs=1 -max_len=4096 -timeout=60 \
+ *       -max_total_time=600 -dict=spec/support/fuzz/yaml.dict -artifact_prefix=/tmp/hfl-fuzz/art/ \
  *       /tmp/hfl-fuzz/corpus spec/fixtures/yaml/corpus
- * Keep corpora and crash files out of the repository (under /tmp).
+ * (-max_len=65536 for long inputs: deep nesting, big maps). Replay one input: yaml_fuzz FILE.
+ * Keep corpora and crash files out of the repository (under /tmp). Every finding so far has a
+ * regression spec in spec/c/yaml_spec.lua ("found by fuzzing").
  */
 #include <stdint.h>
 #include <stdio.h>
