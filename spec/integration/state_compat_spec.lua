@@ -66,6 +66,33 @@ describe("state compatibility #integration", function()
     end)
   end)
 
+  describe("list", function()
+    it("shows the version locked in the state's lock file for repo/chart releases", function()
+      local dir = tree {
+        ["apps.yaml"] = "repositories:\n- name: myrepo\n  url: https://charts.invalid/\nreleases:\n"
+          .. "- name: web\n  namespace: a\n  chart: myrepo/web\n  version: ~2.0\n"
+          .. "- name: local\n  namespace: a\n  chart: ./charts/local\n  version: 0.1.0\n",
+        ["apps.lock"] = "version: v1.0.0\ndependencies:\n- name: web\n  repository: https://charts.invalid/\n"
+          .. "  version: 1.9.0\n- name: web\n  repository: https://charts.invalid/\n  version: 2.0.3\n",
+      }
+      local code, out, err = hfl(dir, { "-f", "apps.yaml", "list", "--output", "json" })
+      assert.are.equal(0, code, err)
+      assert.matches('"name":"web".-"version":"2%.0%.3"', out)
+      assert.matches('"name":"local".-"version":"0%.1%.0"', out)
+    end)
+
+    it("reports a release missing from an existing lock file", function()
+      local dir = tree {
+        ["helmfile.yaml"] = "repositories:\n- name: myrepo\n  url: https://charts.invalid/\nreleases:\n"
+          .. "- name: web\n  chart: myrepo/web\n",
+        ["helmfile.lock"] = "version: v1.0.0\ndependencies: []\n",
+      }
+      local code, _, err = hfl(dir, { "list" })
+      assert.are.equal(1, code)
+      assert.matches('no resolved dependency found for "web"', err)
+    end)
+  end)
+
   describe("write-values on bad input", function()
     it("reports a values entry naming a directory as an error, not a crash", function()
       local dir = tree { ["helmfile.yaml"] = "releases:\n- name: web\n  chart: ./chart\n  values:\n  - ''\n" }

@@ -11,7 +11,29 @@ function M.add_to_parser(set)
   set:bool("keep-temp-dir", "keep the temporary directory")
 end
 
---- One row per release: name, namespace, enabled, installed, labels (sorted `k:v`), chart, version.
+--- The version a release is listed with: the one locked in the state's lock file when the
+--- chart is `repo/chart` of a declared repository and the lock file exists (Helmfile's
+--- ResolveDeps), else the release's own version.
+---@return string|nil version, string|nil err
+function M.locked_version(s, r)
+  local version = r.version or ""
+  local rname, cname = tostring(r.chart or ""):match("^([^/]+)/(.+)$")
+  if not rname then return version end
+  local spec = require("hfl.charts.repo").find(s, rname)
+  if not spec then return version end
+  local resolve = require "hfl.charts.resolve"
+  local lock, lerr = resolve.lock_of(s)
+  if lerr then return nil, lerr end
+  if not lock then return version end
+  local lname = spec.oci and cname:match("([^/]+)$") or cname
+  local v, err = resolve.locked_version(lock, lname, version)
+  if not v and spec.oci and lname ~= cname then v, err = resolve.locked_version(lock, cname, version) end
+  if not v then return nil, ("%s: release %q: %s"):format(s.path or "", tostring(r.name), err) end
+  return v
+end
+
+--- One row per release: name, namespace, enabled, installed, labels (sorted `k:v`), chart, version
+--- (as locked, see M.locked_version).
 ---@param st table  hfl.state object
 ---@return table[]|nil rows, string|nil err
 function M.rows(st)
@@ -20,6 +42,8 @@ function M.rows(st)
     local rels, err = st:filtered(s)
     if not rels then return nil, err end
     for _, r in ipairs(rels) do
+      local version, verr = M.locked_version(s, r)
+      if not version then return nil, verr end
       local keys = {}
       for k in pairs(r.labels) do keys[#keys + 1] = k end
       table.sort(keys)
@@ -27,7 +51,7 @@ function M.rows(st)
       for i, k in ipairs(keys) do labels[i] = k .. ":" .. r.labels[k] end
       rows[#rows + 1] = { name = r.name, namespace = r.namespace, enabled = r.enabled,
         installed = r:desired(), labels = table.concat(labels, ","), chart = r.chart,
-        version = r.version or "" }
+        version = version }
     end
   end
   table.sort(rows, function(a, b)
