@@ -288,7 +288,7 @@ static int merge_map(yv_arena *a, yv *dst, const yv *src, const yv_merge_opts *o
         for (size_t i = 0; i < n0; i++)
             keyset_find_add(&ks, dst->as.map.items, i, 1);
     }
-    int rc = 0;
+    int rc = 0, deleted = 0;
     for (size_t i = 0; i < src->as.map.len && rc == 0; i++) {
         const yv_pair *sp = &src->as.map.items[i];
         long at = -1;
@@ -311,14 +311,10 @@ static int merge_map(yv_arena *a, yv *dst, const yv *src, const yv_merge_opts *o
         }
         if (at >= 0) {
             if (sp->val->kind == YV_NULL && o->nulls == YV_NULL_DELETE) {
-                yv_pair *items = dst->as.map.items;
-                memmove(&items[at], &items[at + 1], (dst->as.map.len - (size_t)at - 1) * sizeof *items);
-                dst->as.map.len--;
-                if (ks.slots) { /* indexes moved: rebuild */
-                    memset(ks.slots, 0, (ks.mask + 1) * sizeof(size_t));
-                    for (size_t k = 0; k < dst->as.map.len; k++)
-                        keyset_find_add(&ks, dst->as.map.items, k, 1);
-                }
+                /* A tombstone, dropped below: indexes stay valid and deleting stays linear
+                 * (the source's keys are unique, so it is never looked up again). */
+                dst->as.map.items[at].val = NULL;
+                deleted = 1;
                 continue;
             }
             rc = yv_merge(a, &dst->as.map.items[at].val, sp->val, o);
@@ -336,6 +332,13 @@ static int merge_map(yv_arena *a, yv *dst, const yv *src, const yv_merge_opts *o
             keyset_find_add(&ks, dst->as.map.items, dst->as.map.len - 1, 1);
     }
     free(ks.slots);
+    if (deleted) {
+        size_t n = 0;
+        for (size_t k = 0; k < dst->as.map.len; k++)
+            if (dst->as.map.items[k].val)
+                dst->as.map.items[n++] = dst->as.map.items[k];
+        dst->as.map.len = n;
+    }
     return rc;
 }
 

@@ -438,6 +438,24 @@ describe("hfl.yaml #unit found by fuzzing (spec/support/fuzz)", function()
     end)
   end)
 
+  describe("tree:merge()", function()
+    -- (found reading the merge while fuzzing: every deleted key rebuilt the key index)
+    it("deletes keys of a big map in linear time, keeping the order of the rest", function()
+      local base, over, want = {}, {}, {}
+      for i = 1, 100000 do
+        base[i] = ("k%d: %d"):format(i, i)
+        over[#over + 1] = i % 2 == 0 and ("k%d: null"):format(i) or nil
+        want[#want + 1] = i % 2 == 1 and base[i] or nil
+      end
+      local t = assert(yaml.parse(table.concat(base, "\n")))
+      local o = assert(yaml.parse(table.concat(over, "\n") .. "\nnew: 1\n"))
+      local t0 = os.clock()
+      t:merge(o, { nulls = "delete" })
+      assert.is_true(os.clock() - t0 < 5)
+      assert.equal(table.concat(want, "\n") .. "\nnew: 1\n", yaml.encode(t:value(), { sort = false }))
+    end)
+  end)
+
   describe("encode()", function()
     -- (found reading the binding while fuzzing: the recorded-order check was quadratic)
     it("writes a decoded 100000-key map in document order in linear time", function()
