@@ -11,12 +11,16 @@ M.yaml = require "hfl.yaml"
 --- Loads a state: see hfl.state.load (README, "Lua API: hfl.load").
 M.load = function(opts) return require("hfl.state").load(opts) end
 
--- hfl.tmpl loads on first use: most commands never render a template.
+-- Modules loaded on first use: most commands never render a template or make a session.
+local LAZY = { tmpl = "hfl.tmpl", session = "hfl.session" }
+
 setmetatable(M, {
   __index = function(t, k)
-    if k == "tmpl" then
-      t.tmpl = require "hfl.tmpl"
-      return t.tmpl
+    local name = LAZY[k]
+    if name then
+      local mod = require(name)
+      rawset(t, k, mod)
+      return mod
     end
   end,
 })

@@ -43,7 +43,8 @@ describe("git sources #integration", function()
       os.getenv = function(k) if k == "HFL_CACHE_HOME" then return cache end return getenv(k) end
     end)
     after_each(function() os.getenv = getenv end)
-    local function fetch(src) return git.fetch(src) end
+    local session = require("hfl.session").new()
+    local function fetch(src) return git.fetch(src, { session = session }) end
 
     it("checks out a tag, a branch, a commit and the default branch over file://", function()
       local cases = { { "v1.0.0", v1, "1.0.0" }, { "stable", v1, "1.0.0" }, { v2, v2, "2.0.0" }, { v1:sub(1, 12), v1, "1.0.0" } }

@@ -10,6 +10,7 @@ local cache = require "hfl.charts.cache"
 local archive = require "hfl.archive"
 
 local args = { ... }
+local session = require("hfl.session").new()
 local function fetch(spec)
   local url, digest = spec:match("^(.-)#(%x+)$")
   url = url or spec
@@ -23,7 +24,7 @@ local function fetch(spec)
         :format(url, res.sha256, digest)
     end
     return archive.extract(tmp .. "/chart.tgz", tmp .. "/chart", { source = url })
-  end)
+  end, { session = session })
 end
 
 local results = proc.map(args, 0, function(spec)

@@ -20,9 +20,12 @@ local function read(path)
 end
 
 describe("hfl.charts.cache #unit", function()
-  local root
+  local root, session
 
-  before_each(function() root = S.tmpdir() end)
+  before_each(function()
+    root = S.tmpdir()
+    session = require("hfl.session").new()
+  end)
   teardown(S.cleanup)
 
   describe("root()", function()
@@ -47,8 +50,8 @@ describe("hfl.charts.cache #unit", function()
         calls = calls + 1
         return write(tmp .. "/chart.tgz", "data" .. calls)
       end
-      local p1 = assert(cache.get("https://r/x-1.0.0.tgz", fill, { root = root }))
-      local p2 = assert(cache.get("https://r/x-1.0.0.tgz", fill, { root = root }))
+      local p1 = assert(cache.get("https://r/x-1.0.0.tgz", fill, { root = root, session = session }))
+      local p2 = assert(cache.get("https://r/x-1.0.0.tgz", fill, { root = root, session = session }))
       assert.equal(p1, p2)
       assert.equal(1, calls)
       assert.equal("data1", read(p1 .. "/chart.tgz"))
@@ -60,8 +63,8 @@ describe("hfl.charts.cache #unit", function()
 
     it("keys by the full source, query string included", function()
       local function fill(tmp) return write(tmp .. "/f", "x") end
-      local a = assert(cache.get("https://r/x.tgz?token=1", fill, { root = root }))
-      local b = assert(cache.get("https://r/x.tgz?token=2", fill, { root = root }))
+      local a = assert(cache.get("https://r/x.tgz?token=1", fill, { root = root, session = session }))
+      local b = assert(cache.get("https://r/x.tgz?token=2", fill, { root = root, session = session }))
       assert.are_not.equal(a, b)
     end)
 
@@ -75,7 +78,7 @@ describe("hfl.charts.cache #unit", function()
       local paths = proc.map({ 1, 2, 3, 4, 5, 6 }, 0, function(i)
         started = started + 1
         local key = i % 2 == 0 and "even" or "odd"
-        return assert(cache.get(key, fill, { root = root }))
+        return assert(cache.get(key, fill, { root = root, session = session }))
       end)
       assert.equal(6, started)
       assert.equal(2, calls)
@@ -92,7 +95,7 @@ describe("hfl.charts.cache #unit", function()
         return nil, "GET https://r/x.tgz: HTTP 404 Not Found (check the URL)"
       end
       local res = proc.map({ 1, 2, 3 }, 0, function()
-        return { cache.get("https://r/x.tgz", fill, { root = root }) }
+        return { cache.get("https://r/x.tgz", fill, { root = root, session = session }) }
       end)
       assert.equal(1, calls)
       for _, r in ipairs(res) do
@@ -102,12 +105,12 @@ describe("hfl.charts.cache #unit", function()
       assert.same({}, fs.list(root .. "/tmp"))
       -- a later call tries again
       assert(cache.get("https://r/x.tgz", function(t) return write(t .. "/f", "ok") end,
-        { root = root }))
+        { root = root, session = session }))
     end)
 
     it("refuses what verify refuses", function()
       local path, err = cache.get("k", function(t) return write(t .. "/f", "bad") end, {
-        root = root,
+        root = root, session = session,
         verify = function(t)
           if read(t .. "/f") ~= "good" then return nil, "digest mismatch for k" end
           return true
@@ -122,11 +125,11 @@ describe("hfl.charts.cache #unit", function()
     it("cleans up and re-raises when fill raises", function()
       assert.has_error(function()
         cache.get("k", function(t) write(t .. "/f", "x"); error("bug in fill") end,
-          { root = root })
+          { root = root, session = session })
       end)
       assert.same({}, fs.list(root .. "/entries"))
       assert.same({}, fs.list(root .. "/tmp"))
-      assert(cache.get("k", function(t) return write(t .. "/f", "x") end, { root = root }))
+      assert(cache.get("k", function(t) return write(t .. "/f", "x") end, { root = root, session = session }))
     end)
 
     it("removes the leftovers of a killed fill and fills again", function()
@@ -135,7 +138,7 @@ describe("hfl.charts.cache #unit", function()
       write(root .. "/tmp/" .. id .. ".999999.abcdef/chart.tgz", "half")
       fs.mkdir_p(root .. "/tmp/" .. cache.id("other") .. ".1.x")
       local p = assert(cache.get("k", function(t) return write(t .. "/chart.tgz", "whole") end,
-        { root = root }))
+        { root = root, session = session }))
       assert.equal("whole", read(p .. "/chart.tgz"))
       assert.same({ cache.id("other") .. ".1.x" }, fs.list(root .. "/tmp"))
     end)
@@ -151,7 +154,7 @@ describe("hfl.charts.cache #unit", function()
       proc.sleep(0.2)
       local calls = 0
       local p = assert(cache.get("k", function(t) calls = calls + 1; return write(t .. "/f", "ours") end,
-        { root = root }))
+        { root = root, session = session }))
       holder:wait()
       assert.equal(0, calls)
       assert.equal("theirs\n", read(p .. "/f"))
@@ -160,21 +163,21 @@ describe("hfl.charts.cache #unit", function()
 
   describe("info() and cleanup()", function()
     it("lists the entries with their sizes, and cleanup removes them", function()
-      assert(cache.get("a", function(t) return write(t .. "/f", "12345") end, { root = root }))
-      assert(cache.get("b", function(t) return write(t .. "/f", "1") end, { root = root }))
+      assert(cache.get("a", function(t) return write(t .. "/f", "12345") end, { root = root, session = session }))
+      assert(cache.get("b", function(t) return write(t .. "/f", "1") end, { root = root, session = session }))
       fs.mkdir_p(root .. "/tmp/" .. cache.id("dead") .. ".42.zzz")
-      local info = cache.info { root = root }
+      local info = cache.info { root = root, session = session }
       assert.equal(root, info.root)
       assert.equal(2, #info.entries)
       assert.equal("a", info.entries[1].key)
       assert.equal(5 + 2, info.entries[1].size)  -- f + ".hfl-entry" ("a\n")
       assert.equal(info.entries[1].size + info.entries[2].size, info.size)
-      local removed = cache.cleanup { root = root }
+      local removed = cache.cleanup { root = root, session = session }
       table.sort(removed)
       assert.same({ "a", "b", "tmp/" .. cache.id("dead") .. ".42.zzz" }, removed)
       assert.same({}, fs.list(root .. "/entries"))
       assert.same({}, fs.list(root .. "/tmp"))
-      assert.same({}, cache.info({ root = root }).entries)
+      assert.same({}, cache.info({ root = root, session = session }).entries)
     end)
   end)
 end)

@@ -202,8 +202,8 @@ describe("hfl.charts.lock #unit", function()
   end)
 end)
 
-describe("hfl.cmd.repos #unit", function()
-  local repos = require "hfl.cmd.repos"
+describe("hfl.charts.repos #unit", function()
+  local repos = require "hfl.charts.repos"
   describe("calls", function()
     it("adds classic repositories as Helmfile does, password on stdin", function()
       local s = repo.spec({ name = "r", url = "https://h/r", username = "u", password = "p", caFile = "ca",

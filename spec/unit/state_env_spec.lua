@@ -8,6 +8,7 @@ local T = require "fixtures.state.loader.tree"
 local function load(dir, opts)
   opts = opts or {}
   opts.cwd = dir
+  opts.session = opts.session or T.session()
   return loader.load(opts)
 end
 

@@ -15,6 +15,7 @@ end
 local function load(dir, opts)
   opts = opts or {}
   opts.cwd = dir
+  opts.session = opts.session or T.session()
   return loader.load(opts)
 end
 

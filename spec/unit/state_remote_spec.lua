@@ -21,6 +21,7 @@ releases:
 local function load(dir, opts)
   opts = opts or {}
   opts.cwd = dir
+  opts.session = opts.session or T.session()
   return loader.load(opts)
 end
 

@@ -27,8 +27,6 @@ M.LOCK_TIMEOUT = 900
 --- The marker file inside every entry (its first line is the key).
 M.MARKER = ".hfl-entry"
 
-local inflight = {}  -- root .. "\0" .. key -> proc event, while this process fills it
-
 --- The cache root: $HFL_CACHE_HOME, else $XDG_CACHE_HOME/hfl, else ~/.cache/hfl.
 ---@return string
 function M.root()
@@ -153,29 +151,21 @@ end
 --- for the one fill; an existing entry is returned as it is.
 ---@param key string  the full source (URL with query string, chart, version, digest)
 ---@param fill fun(tmpdir: string): (boolean|nil, string|nil)
----@param opts table|nil { verify = fn(tmpdir) → true | nil, err, root = dir, lock_timeout = s }
+---@param opts table { session = hfl.Session, verify = fn(tmpdir) → true | nil, err, root = dir, lock_timeout = s }
 ---@return string|nil path, string|nil err  err is fill's or verify's message, or the cache's
 function M.get(key, fill, opts)
   if type(key) ~= "string" or key == "" then error("hfl.charts.cache.get: key must be a string", 2) end
   if type(fill) ~= "function" then error("hfl.charts.cache.get: fill must be a function", 2) end
-  opts = opts or {}
-  local root = opts.root or M.root()
+  if not (opts and opts.session) then error("hfl.charts.cache.get: opts.session is required", 2) end
+  local root = opts.root or opts.session.cache_root or M.root()
   local id = M.id(key)
   local entry = root .. "/entries/" .. id
   if complete(entry) then return entry end
-  local slot = root .. "\0" .. key
-  local ev = inflight[slot]
-  if ev then return ev:wait() end
-  ev = proc.event()
-  inflight[slot] = ev
-  local res = { pcall(fill_entry, root, id, key, entry, fill, opts) }
-  inflight[slot] = nil
-  if not res[1] then
-    ev:fire(nil, "cache: filling " .. key .. " failed: " .. tostring(res[2]))
-    error(res[2], 0)
-  end
-  ev:fire(res[2], res[3])
-  return res[2], res[3]
+  -- Tasks of this session wanting the entry being filled wait for that fill (a second flock
+  -- from this process would only poll against our own lock).
+  return opts.session:in_flight("cache fill", root .. "\0" .. key, function()
+    return fill_entry(root, id, key, entry, fill, opts)
+  end)
 end
 
 local function read_key(entry)
@@ -240,6 +230,19 @@ function M.cleanup(opts)
     end
   end
   return removed, first
+end
+
+--- Removes the stored repository indexes (revalidated copies, see hfl.charts.repo).
+---@param opts table|nil { root = dir }
+---@return string[] removed  the index file names
+function M.cleanup_indexes(opts)
+  local dir = ((opts and opts.root) or M.root()) .. "/indexes"
+  local removed = {}
+  for _, name in ipairs(fs.list(dir) or {}) do
+    if name:match("%.yaml$") then removed[#removed + 1] = name end
+    fs.rm_r(dir .. "/" .. name, dir)
+  end
+  return removed
 end
 
 return M

@@ -159,7 +159,7 @@ local function build(dir, state, opts)
   end
   if helm_needed then
     local proc = require "hfl.proc"
-    local argv = { opts.helm_binary or "helm", "dependency", "build", dir }
+    local argv = { opts.session.helm_binary, "dependency", "build", dir }
     if opts.skip_refresh then argv[#argv + 1] = "--skip-refresh" end
     local r, err = proc.run(argv)
     if not r then return nil, err end
@@ -171,32 +171,15 @@ local function build(dir, state, opts)
   return true
 end
 
-local done = {}  -- chart dir → {ok=, err=} | {waiting=event}
-
---- Makes a local chart's charts/ hold its dependencies; at most once per directory per process.
+--- Makes a local chart's charts/ hold its dependencies; at most once per directory per session.
 ---@param dir string  absolute chart directory
 ---@param state table|nil  for `@name` repositories
----@param opts table|nil  {skip_refresh=, helm_binary=}
+---@param opts table  {session=hfl.Session, skip_refresh=}
 ---@return boolean|nil ok, string|nil err
 function M.build(dir, state, opts)
-  opts = opts or {}
-  local slot = done[dir]
-  if slot then
-    if slot.waiting then slot.waiting:wait() end
-    return slot.ok, slot.err
-  end
-  local proc = require "hfl.proc"
-  slot = { waiting = proc.event() }
-  done[dir] = slot
-  local ok, err = build(dir, state, opts)
-  slot.ok, slot.err = ok, err
-  local ev = slot.waiting
-  slot.waiting = nil
-  ev:fire()
-  return ok, err
+  local session = opts and opts.session
+  if not session then error("hfl.charts.deps.build: opts.session is required", 2) end
+  return session:once("chart deps", dir, function() return build(dir, state, opts) end)
 end
-
---- Forgets which charts were built (specs).
-function M.reset() done = {} end
 
 return M

@@ -116,10 +116,10 @@ end
 --- Fetches a go-getter git source through the cache and returns the local path of its
 --- `@sub/path` (the repository root when there is none).
 ---@param src string
----@param opts table|nil  {skip_cache=bool}
+---@param opts table  {session=hfl.Session, skip_cache=bool}
 ---@return table|nil result {path=, root=, commit=, source=}, string|nil err
 function M.fetch(src, opts)
-  opts = opts or {}
+  if not (opts and opts.session) then error("hfl.charts.git.fetch: opts.session is required", 2) end
   local s, perr = M.parse(src)
   if not s then return nil, perr end
   if s.getter ~= "git" and s.getter ~= "normal" then
@@ -145,7 +145,7 @@ function M.fetch(src, opts)
       if not ok then entry, err = nil, ferr end
     end
   else
-    entry, err = cache.get(M.key(s), fill)
+    entry, err = cache.get(M.key(s), fill, { session = opts.session })
   end
   if not entry then return nil, err end
   if not commit then

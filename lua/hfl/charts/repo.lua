@@ -87,8 +87,6 @@ function M.http_opts(spec, url)
   return o
 end
 
-local loaded = {}   -- index URL → {index=} | {err=} | {waiting=event}
-
 local function index_files(url)
   local cache = require "hfl.charts.cache"
   local crypto = require "hfl.core.crypto"
@@ -145,37 +143,21 @@ local function fetch_index(spec, url, opts)
   return body
 end
 
---- The parsed index of a repository: downloaded (or revalidated with its ETag) once per process;
---- concurrent callers wait for the first. skip_refresh uses a stored copy when there is one.
+--- The parsed index of a repository: downloaded (or revalidated with its ETag) once per
+--- session; concurrent callers wait for the first; a failure is not kept. skip_refresh uses a
+--- stored copy when there is one.
 ---@param spec table
----@param opts table|nil {skip_refresh=}
+---@param opts table {session=hfl.Session, skip_refresh=, timeout=}
 ---@return table|nil index, string|nil err
 function M.index(spec, opts)
-  opts = opts or {}
+  local session = opts and opts.session
+  if not session then error("hfl.charts.repo.index: opts.session is required", 2) end
   local url = index.index_url(spec.url)
-  local slot = loaded[url]
-  if slot then
-    if slot.waiting then slot.waiting:wait() end
-    if slot.index then return slot.index end
-    return nil, slot.err
-  end
-  local proc = require "hfl.proc"
-  slot = { waiting = proc.event() }
-  loaded[url] = slot
-  local text, err = fetch_index(spec, url, opts)
-  local idx
-  if text then idx, err = index.parse(text, url) end
-  slot.index, slot.err = idx, err
-  local ev = slot.waiting
-  slot.waiting = nil
-  ev:fire()
-  if not idx then loaded[url] = nil end
-  return idx, err
-end
-
---- Forgets the indexes loaded by this process (specs).
-function M.reset()
-  loaded = {}
+  return session:once("repo index", url, function()
+    local text, err = fetch_index(spec, url, opts)
+    if not text then return nil, err end
+    return index.parse(text, url)
+  end, true)
 end
 
 return M

@@ -34,7 +34,7 @@ end
 
 -- Downloads an archive into a cache entry (chart.tgz + meta). known() → name, version when
 -- the source says them (index entry, OCI tag); otherwise the archive is unpacked to read them.
-local function archive_entry(key, get_url, hopts_for, want_digest_for, known)
+local function archive_entry(session, key, get_url, hopts_for, want_digest_for, known)
   local cache = require "hfl.charts.cache"
   local fill = function(tmp)
     local url, err = get_url()
@@ -65,7 +65,7 @@ local function archive_entry(key, get_url, hopts_for, want_digest_for, known)
     localchart.write_meta(tmp, { name = name, version = version, url = url, sha256 = res.sha256 or "" })
     return true
   end
-  local entry, err = cache.get(key, fill)
+  local entry, err = cache.get(key, fill, { session = session })
   if not entry then return nil, err end
   return entry_result(entry)
 end
@@ -73,8 +73,9 @@ end
 --- A directory holding the chart of a resolved archive (extracted once into its own cache
 --- entry); a result that is already a directory is returned as it is.
 ---@param result table  from M.resolve
+---@param session hfl.Session
 ---@return string|nil dir, string|nil err
-function M.unpack(result)
+function M.unpack(result, session)
   if not result.archive then return result.path end
   if not result.entry then  -- a local archive: unpacked into a fresh temp dir
     local fs = require("hfl.core").fs
@@ -90,7 +91,7 @@ function M.unpack(result)
     if not name then return nil, fmt("%s: %s", result.url or result.archive, version) end
     localchart.write_meta(tmp, { name = name, version = version })
     return true
-  end)
+  end, { session = session })
   if not entry then return nil, err end
   local dir = localchart.entry_chart(entry)
   return dir
@@ -125,7 +126,7 @@ local function from_repo(spec, chart, version, opts)
   end
   local key = "repo " .. spec.url .. " " .. chart .. " " .. key_version
   local aerr
-  entry_info, aerr = archive_entry(key, function()
+  entry_info, aerr = archive_entry(opts.session, key, function()
     if not idx_entry then
       local e, err = load_entry(key_version)
       if not e then return nil, err end
@@ -144,11 +145,9 @@ local function from_repo(spec, chart, version, opts)
   return entry_info
 end
 
-local clients = {}
-local function oci_client(host, o)
+local function oci_client(session, host, o)
   local k = host .. "\0" .. tostring(o.username) .. "\0" .. tostring(o.plain_http)
-  clients[k] = clients[k] or oci.client(host, o)
-  return clients[k]
+  return session:memo("oci client", k, function() return oci.client(host, o) end)
 end
 
 --- Pulls an OCI chart: `ref` = oci://host/path/chart[:tag][@digest]; `version` may be a range.
@@ -161,7 +160,7 @@ local function from_oci(ref, version, o, opts)
     if v then version, vdigest = v ~= "" and v or nil, d end
   end
   local digest = r.digest or vdigest
-  local c = oci_client(r.host, o)
+  local c = oci_client(opts.session, r.host, o)
   local tag = version ~= nil and version ~= "" and version or r.tag
   local reference
   if digest then
@@ -185,7 +184,7 @@ local function from_oci(ref, version, o, opts)
     end
     localchart.write_meta(tmp, { name = name, version = ver, url = ref, digest = m.digest })
     return true
-  end)
+  end, { session = opts.session })
   if not entry then return nil, cerr end
   local res = entry_result(entry)
   res.url = ref
@@ -205,32 +204,30 @@ function M.locked_version(lock, chart_name, version)
   return nil, fmt("no resolved dependency found for %q, running \"hfl deps\" may resolve the issue", chart_name)
 end
 
-local locks = {}  -- lock path → lock | false
-
---- The lock of a state (read once per process), false when it has none.
+--- The lock of a state (read once per session), false when it has none.
+---@param state table
+---@param session hfl.Session
 ---@return table|false|nil lock, string|nil err
-function M.lock_of(state)
+function M.lock_of(state, session)
   if not state or not state.doc then return false end
+  if not session then error("hfl.charts.resolve.lock_of: a session is required", 2) end
   local lockmod = require "hfl.charts.lock"
   local path = lockmod.path(state)
-  if locks[path] == nil then
+  return session:once("lock file", path, function()
     local l, err = lockmod.read(path)
     if err then return nil, err end
-    locks[path] = l or false
-  end
-  return locks[path]
+    return l or false
+  end, true)
 end
-
---- Forgets loaded locks (after `hfl deps` rewrites one).
-function M.reset_locks() locks = {} end
 
 --- Resolves one release's chart to a local path.
 ---@param release table {name=, chart=, version=, devel=, plainHttp=, namespace=}
 ---@param state table {dir=, doc={repositories=...}} (an issue-4 State or a plain table)
----@param opts table|nil {skip_refresh=, devel=, lock=parsed lock|nil, deps=false to skip local deps, plain_http=}
+---@param opts table {session=hfl.Session, devel=, lock=parsed lock|nil, deps=false to skip local deps, plain_http=}
 ---@return table|nil result {path=, version=, digest=, source=, kind=}, string|nil err
 function M.resolve(release, state, opts)
-  opts = opts or {}
+  local session = opts and opts.session
+  if not session then error("hfl.charts.resolve.resolve: opts.session is required", 2) end
   local name = str(release.name) or "?"
   local chart = str(release.chart)
   if not chart or chart == "" then return nil, fmt("release %s: no chart (set `chart:`)", name) end
@@ -238,7 +235,8 @@ function M.resolve(release, state, opts)
   local basedir = state and state.dir or os.getenv("PWD") or "."
   local rspec = type(release.spec) == "table" and release.spec or {}
   local function flag(k) return release[k] == true or rspec[k] == true end
-  local ropts = { skip_refresh = opts.skip_refresh, devel = opts.devel or flag("devel"), timeout = opts.timeout }
+  local ropts = { session = session, skip_refresh = session.skip_refresh, devel = opts.devel or flag("devel"),
+    timeout = opts.timeout }
   local kind = localchart.classify(chart, basedir)
   local res, err, source
   if kind == "oci" then
@@ -252,7 +250,7 @@ function M.resolve(release, state, opts)
   elseif kind == "getter" then
     source = chart
     local git = require "hfl.charts.git"
-    local r, gerr = git.fetch(chart)
+    local r, gerr = git.fetch(chart, { session = session })
     if r then
       res = { path = r.path, version = version, digest = r.commit, kind = "git" }
     else
@@ -260,15 +258,15 @@ function M.resolve(release, state, opts)
     end
   elseif kind == "url" then
     source = chart
-    res, err = M.url_chart(chart)
+    res, err = M.url_chart(chart, nil, session)
   elseif kind == "local" then
     local path = localchart.abspath(basedir, chart)
     source = path
     if localchart.is_dir(path) then
       res = { path = path, version = version, kind = "local" }
-      if opts.deps ~= false and localchart.exists(path .. "/Chart.yaml") then
+      if opts.deps ~= false and not session.skip_deps and localchart.exists(path .. "/Chart.yaml") then
         local deps = require "hfl.charts.deps"
-        local ok, derr = deps.build(path, state, opts)
+        local ok, derr = deps.build(path, state, ropts)
         if not ok then res, err = nil, derr end
       end
     elseif localchart.exists(path) then
@@ -286,7 +284,7 @@ function M.resolve(release, state, opts)
     local lock = opts.lock
     if lock == nil then
       local lerr
-      lock, lerr = M.lock_of(state)
+      lock, lerr = M.lock_of(state, session)
       if lerr then return nil, fmt("release %s: chart %s: %s", name, chart, lerr) end
     end
     if lock then
@@ -315,20 +313,19 @@ function M.resolve(release, state, opts)
   return res
 end
 
---- Resolves many releases concurrently (at most `n` at once); results in order.
+--- Resolves many releases concurrently (at most the session's concurrency at once, 8 when it
+--- is unlimited: each chart is a download); results in order.
 ---@param releases table[]
----@param state_of fun(release:table):table  the state of a release
----@param opts table|nil  as for resolve, plus concurrency=
+---@param opts table  as for resolve
 ---@return table[] results  {result=, err=} per release
-function M.resolve_all(releases, state_of, opts)
-  opts = opts or {}
-  local proc = require "hfl.proc"
-  local n = opts.concurrency
-  if not n or n <= 0 then n = 8 end
-  return proc.map(releases, n, function(r)
-    local res, err = M.resolve(r, state_of(r), opts)
+function M.resolve_all(releases, opts)
+  local session = opts and opts.session
+  if not session then error("hfl.charts.resolve.resolve_all: opts.session is required", 2) end
+  local n = session.concurrency > 0 and session.concurrency or 8
+  return session:map(releases, function(r)
+    local res, err = M.resolve(r, r.state, opts)
     return { result = res, err = err }
-  end)
+  end, n)
 end
 
 M._sha_hex = sha_hex
@@ -337,53 +334,8 @@ M.repo_chart = from_repo
 --- An OCI chart → {path=, version=, digest=, entry=}.
 M.oci_chart = from_oci
 --- A chart archive URL → {path=, version=, entry=}.
-function M.url_chart(url, hopts)
-  return archive_entry("url " .. url, function() return url end, function() return hopts or {} end)
-end
-
-local function plain_state(file)
-  local yaml = require "hfl.yaml"
-  local f = io.open(file, "rb")
-  if not f then return nil, file .. ": no such state file" end
-  local text = f:read("*a")
-  f:close()
-  local doc, err = yaml.decode(text, { filename = file })
-  if doc == nil then return nil, err end
-  local dir = file:match("^(.*)/[^/]*$") or "."
-  local st = { dir = localchart.abspath(os.getenv("PWD") or ".", dir), file = file, doc = doc }
-  local out = {}
-  local rels = doc.releases
-  if value.kind(rels) == "list" then
-    for _, r in ipairs(rels) do
-      out[#out + 1] = { name = str(r.name), namespace = str(r.namespace) or "", chart = str(r.chart),
-        version = str(r.version), devel = r.devel == true, plainHttp = r.plainHttp == true, state = st }
-    end
-  end
-  return out
-end
-
---- The selected releases of the command's state (hfl.state.from_invocation when present, else
---- the plain YAML of the state file), each with .state {dir=, doc=, path=}.
----@param inv table  the CLI invocation
----@return table[]|nil releases, table|string|nil st_or_err  the hfl.state object, or the error
-function M.load_releases(inv)
-  local g = inv.global or {}
-  local okst, statemod = pcall(require, "hfl.state")
-  if okst and type(statemod) == "table" and statemod.from_invocation then
-    local st, err = statemod.from_invocation(inv)
-    if not st then return nil, err end
-    local rels, rerr = st:select()
-    if not rels then return nil, rerr end
-    return rels, st
-  end
-  local file = g.file
-  if not file or file == "" then
-    for _, f in ipairs { "helmfile.yaml", "helmfile.yaml.gotmpl" } do
-      if localchart.exists(f) then file = f break end
-    end
-  end
-  if not file then return nil, "no state file found (helmfile.yaml): use -f FILE" end
-  return plain_state(file)
+function M.url_chart(url, hopts, session)
+  return archive_entry(session, "url " .. url, function() return url end, function() return hopts or {} end)
 end
 
 return M

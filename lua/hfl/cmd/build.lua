@@ -1,4 +1,6 @@
 --- `hfl build`: the state as hfl read it, as YAML.
+local clistate = require "hfl.cli.state"
+
 local M = {}
 
 M.summary = "Print the state as hfl reads it, after templating"
@@ -11,12 +13,12 @@ end
 
 ---@param inv hfl.cli.Invocation
 function M.run(inv)
-  local st, err = require("hfl.state").from_invocation(inv)
-  if not st then return nil, err end
+  local st, err, code = clistate.load(inv)
+  if not st then return code, err end
   local text
   text, err = st:build({ embed_values = inv.options.embed_values })
   if not text then return nil, err end
-  if text == "" then return st:no_match(inv) end
+  if text == "" then return clistate.no_match(st:no_match_message(), inv) end
   io.stdout:write(text)
   return 0
 end

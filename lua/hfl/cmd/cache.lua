@@ -38,13 +38,7 @@ function M.run(inv)
     for _, e in ipairs(removed) do
       io.stdout:write("- ", type(e) == "table" and (e.key or e.path) or tostring(e), "\n")
     end
-    -- the stored repository indexes (revalidated copies, see hfl.charts.repo)
-    local fs = require("hfl.core").fs
-    local dir = cache.root() .. "/indexes"
-    for _, name in ipairs(fs.list(dir) or {}) do
-      if name:match("%.yaml$") then io.stdout:write("- index ", name, "\n") end
-      fs.rm_r(dir .. "/" .. name, dir)
-    end
+    for _, name in ipairs(cache.cleanup_indexes()) do io.stdout:write("- index ", name, "\n") end
     return 0
   end
   return nil, "cache: want `info` or `cleanup`"

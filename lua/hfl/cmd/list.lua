@@ -1,4 +1,6 @@
 --- `hfl list`: the releases of the state file, as a table or JSON.
+local clistate = require "hfl.cli.state"
+
 local M = {}
 
 M.summary = "List the releases in the state file"
@@ -9,56 +11,6 @@ function M.add_to_parser(set)
   set:string("output", "output format: table or json", { arg = "FORMAT" })
   set:bool("skip-charts", "don't prepare charts")
   set:bool("keep-temp-dir", "keep the temporary directory")
-end
-
---- The version a release is listed with: the one locked in the state's lock file when the
---- chart is `repo/chart` of a declared repository and the lock file exists (Helmfile's
---- ResolveDeps), else the release's own version.
----@return string|nil version, string|nil err
-function M.locked_version(s, r)
-  local version = r.version or ""
-  local rname, cname = tostring(r.chart or ""):match("^([^/]+)/(.+)$")
-  if not rname then return version end
-  local spec = require("hfl.charts.repo").find(s, rname)
-  if not spec then return version end
-  local resolve = require "hfl.charts.resolve"
-  local lock, lerr = resolve.lock_of(s)
-  if lerr then return nil, lerr end
-  if not lock then return version end
-  local lname = spec.oci and cname:match("([^/]+)$") or cname
-  local v, err = resolve.locked_version(lock, lname, version)
-  if not v and spec.oci and lname ~= cname then v, err = resolve.locked_version(lock, cname, version) end
-  if not v then return nil, ("%s: release %q: %s"):format(s.path or "", tostring(r.name), err) end
-  return v
-end
-
---- One row per release: name, namespace, enabled, installed, labels (sorted `k:v`), chart, version
---- (as locked, see M.locked_version).
----@param st table  hfl.state object
----@return table[]|nil rows, string|nil err
-function M.rows(st)
-  local rows = {}
-  for _, s in ipairs(st.states) do
-    local rels, err = st:filtered(s)
-    if not rels then return nil, err end
-    for _, r in ipairs(rels) do
-      local version, verr = M.locked_version(s, r)
-      if not version then return nil, verr end
-      local keys = {}
-      for k in pairs(r.labels) do keys[#keys + 1] = k end
-      table.sort(keys)
-      local labels = {}
-      for i, k in ipairs(keys) do labels[i] = k .. ":" .. r.labels[k] end
-      rows[#rows + 1] = { name = r.name, namespace = r.namespace, enabled = r.enabled,
-        installed = r:desired(), labels = table.concat(labels, ","), chart = r.chart,
-        version = version }
-    end
-  end
-  table.sort(rows, function(a, b)
-    if a.namespace ~= b.namespace then return a.namespace < b.namespace end
-    return a.name < b.name
-  end)
-  return rows
 end
 
 local COLUMNS = { "name", "namespace", "enabled", "installed", "labels", "chart", "version" }
@@ -106,12 +58,12 @@ function M.run(inv)
   if format ~= "" and format ~= "json" and format ~= "table" then
     return nil, ('unknown --output "%s": want table or json'):format(format)
   end
-  local st, err = require("hfl.state").from_invocation(inv)
-  if not st then return nil, err end
+  local st, err, code = clistate.load(inv)
+  if not st then return code, err end
   local rows
-  rows, err = M.rows(st)
+  rows, err = st:list()
   if not rows then return nil, err end
-  if #rows == 0 then return st:no_match(inv) end
+  if #rows == 0 then return clistate.no_match(st:no_match_message(), inv) end
   io.stdout:write(format == "json" and M.json(rows) or M.table(rows))
   return 0
 end

@@ -1,5 +1,5 @@
---- `hfl repos`: add the chart repositories of the state file to helm (hfl itself never needs
---- this: it reads index.yaml and registries directly).
+--- `hfl repos`: add the chart repositories of the state file to helm (see hfl.charts.repos).
+local clistate = require "hfl.cli.state"
 local groups = require "hfl.cli.groups"
 
 local M = {}
@@ -12,82 +12,15 @@ function M.add_to_parser(set)
   groups.args(set)
 end
 
---- The helm command lines (argv, stdin) that add one repository, as Helmfile runs them.
----@param spec table  from hfl.charts.repo.spec
----@param helm string
----@return table[] calls {argv=, stdin=}
-function M.calls(spec, helm)
-  if spec.managed and spec.managed ~= "" then
-    if spec.managed ~= "acr" then return nil, "repository " .. spec.name .. ": managed: " .. spec.managed .. " is not supported (only acr)" end
-    return { { argv = { "az", "acr", "helm", "repo", "add", "--name", spec.name } } }
-  end
-  if spec.oci then
-    if not (spec.username and spec.password) then return {} end
-    local host = spec.url:gsub("^%a[%w+.-]*://", ""):match("^([^/]+)")
-    local argv = { helm, "registry", "login", host }
-    if not spec.plain_http then
-      if spec.cert_file then argv[#argv + 1] = "--cert-file"; argv[#argv + 1] = spec.cert_file end
-      if spec.key_file then argv[#argv + 1] = "--key-file"; argv[#argv + 1] = spec.key_file end
-      if spec.ca_file then argv[#argv + 1] = "--ca-file"; argv[#argv + 1] = spec.ca_file end
-      if spec.insecure then argv[#argv + 1] = "--insecure" end
-    end
-    for _, a in ipairs { "--username", spec.username, "--password-stdin" } do argv[#argv + 1] = a end
-    return { { argv = argv, stdin = spec.password, env = { HELM_EXPERIMENTAL_OCI = "1" } } }
-  end
-  local argv = { helm, "repo", "add", spec.name, spec.url, "--force-update" }
-  if spec.cert_file and spec.key_file then
-    for _, a in ipairs { "--cert-file", spec.cert_file, "--key-file", spec.key_file } do argv[#argv + 1] = a end
-  end
-  if spec.ca_file then argv[#argv + 1] = "--ca-file"; argv[#argv + 1] = spec.ca_file end
-  if spec.pass_credentials then argv[#argv + 1] = "--pass-credentials" end
-  if spec.insecure then argv[#argv + 1] = "--insecure-skip-tls-verify" end
-  local stdin
-  if spec.username and spec.password then
-    for _, a in ipairs { "--username", spec.username, "--password-stdin" } do argv[#argv + 1] = a end
-    stdin = spec.password
-  end
-  return { { argv = argv, stdin = stdin } }
-end
-
 --- Runs `hfl repos`.
 ---@param inv hfl.cli.Invocation
 ---@return integer|nil code, string|nil err
 function M.run(inv)
-  local resolve = require "hfl.charts.resolve"
-  local repo = require "hfl.charts.repo"
-  local proc = require "hfl.proc"
-  local log = require "hfl.log"
-  local releases, st = resolve.load_releases(inv)
-  if not releases then return nil, st end
-  local helm = inv.global.helm_binary or "helm"
-  local seen, states = {}, {}
-  if type(st) == "table" and st.states then
-    for _, s in ipairs(st.states) do states[#states + 1] = s end
-  else
-    for _, r in ipairs(releases) do
-      if r.state and not states[r.state] then states[r.state] = true; states[#states + 1] = r.state end
-    end
-  end
-  for _, st in ipairs(states) do
-    for _, spec in ipairs(repo.all(st)) do
-      if not seen[spec.name] then
-        seen[spec.name] = true
-        local calls, cerr = M.calls(spec, helm)
-        if not calls then return nil, cerr end
-        for _, c in ipairs(calls) do
-          local argv = { unpack(c.argv) }
-          argv.stdin, argv.env = c.stdin, c.env
-          local res, rerr = proc.run(argv)
-          if not res then return nil, rerr end
-          if res.code ~= 0 then
-            return nil, string.format("repository %s (%s): %s failed: %s", spec.name, spec.url,
-              table.concat(c.argv, " ", 1, math.min(#c.argv, 5)), (res.stderr or ""):gsub("%s+$", ""))
-          end
-          log.info("%s", (res.stdout or ""):gsub("%s+$", ""))
-        end
-      end
-    end
-  end
+  local st, err, code = clistate.load(inv)
+  if not st then return code, err end
+  local added
+  added, err = st:repos()
+  if not added then return nil, err end
   return 0
 end
 

@@ -1,4 +1,6 @@
 --- `hfl show-dag`: the releases in dependency order, in groups.
+local clistate = require "hfl.cli.state"
+
 local M = {}
 
 M.summary = "Print the releases' dependency graph"
@@ -31,33 +33,13 @@ end
 
 ---@param inv hfl.cli.Invocation
 function M.run(inv)
-  local st, err = require("hfl.state").from_invocation(inv)
-  if not st then return nil, err end
-  local dag = require "hfl.state.dag"
-  local any = false
-  for _, s in ipairs(st.states) do
-    local rels
-    rels, err = st:filtered(s)
-    if not rels then return nil, err end
-    if #rels > 0 then
-      any = true
-      local nodes, only = {}, {}
-      for i, r in ipairs(rels) do
-        nodes[i] = { id = r:id(), needs = r.needs, rel = r }
-        only[nodes[i].id] = true
-      end
-      local batches
-      batches, err = dag.plan(nodes, { only = only, include_needs = true })
-      if not batches then return nil, require("hfl.state").in_state(s, err) end
-      for i, b in ipairs(batches) do
-        local l = {}
-        for j, n in ipairs(b) do l[j] = n.rel end
-        batches[i] = l
-      end
-      io.stdout:write(M.format(batches))
-    end
-  end
-  if not any then return st:no_match(inv) end
+  local st, err, code = clistate.load(inv)
+  if not st then return code, err end
+  local groups
+  groups, err = st:show_dag()
+  if not groups then return nil, err end
+  if #groups == 0 then return clistate.no_match(st:no_match_message(), inv) end
+  for _, g in ipairs(groups) do io.stdout:write(M.format(g.batches)) end
   return 0
 end
 

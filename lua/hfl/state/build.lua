@@ -140,7 +140,7 @@ M._filepath = function(s) return filepath_of(s) end
 --- One state as build prints it (without the `---` / Source header).
 ---@param s table  a State with releases_built
 ---@param rels table[]  the releases to print
----@param opts? {embed_values?: boolean}
+---@param opts? {embed_values?: boolean, charts?: table<table, string>}  charts: release → chart shown instead
 ---@return string|nil text, string|nil err
 function M.state_yaml(s, rels, opts)
   local doc = s.doc or value.map()
@@ -174,6 +174,8 @@ function M.state_yaml(s, rels, opts)
         end
       end
     end
+    local chart = opts and opts.charts and opts.charts[r]
+    if chart then view = setmetatable({ chart = chart }, { __index = view.spec or view }) end
     list[i] = M.release_map(view)
   end
   put("releases", list)
@@ -200,7 +202,7 @@ end
 
 --- The whole `build` output for a loaded state object.
 ---@param st table  hfl.state object
----@param opts? {embed_values?: boolean}
+---@param opts? {embed_values?: boolean, charts?: table<table, string>}
 ---@return string|nil text, string|nil err
 function M.build(st, opts)
   local parts = {}

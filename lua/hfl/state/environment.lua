@@ -51,7 +51,7 @@ function M.load(doc, ctx, o)
       for _, s in ipairs(spec.secrets) do
         local list, err = values.resolve(tostring(s), { handler = handler, kind = "environment values",
           basedir = o.basedir, state_path = o.state_path, cwd = o.cwd, ignore_missing_git_branch = ignore,
-          fetched = o.fetched })
+          fetched = o.fetched, session = o.session })
         if not list then return nil, err end
         for _, p in ipairs(list) do paths[#paths + 1] = p end
       end
@@ -63,7 +63,7 @@ function M.load(doc, ctx, o)
     local v, err = values.load_entries(spec.values, ctx, { handler = handler, kind = "environment values",
       basedir = o.basedir, strategy = str(spec.mergeStrategy), env_name = o.name, where = o.where,
       state_path = o.state_path, render = o.render, cwd = o.cwd, ignore_missing_git_branch = ignore,
-      fetched = o.fetched, hcl_texts = secret_hcl })
+      fetched = o.fetched, session = o.session, hcl_texts = secret_hcl })
     if not v then return nil, err end
     -- secrets have the highest priority inside the environment (mergo override)
     part_values = sv.mergo(v, secret_vals)
@@ -76,7 +76,7 @@ function M.load(doc, ctx, o)
   -- top-level `values:` (Defaults), loaded with the values so far; Error on missing files
   local defaults, derr = values.load_entries(doc.values, ctx, { handler = "Error", kind = "environment values",
     basedir = o.basedir, where = o.where, state_path = o.state_path, render = o.render, cwd = o.cwd,
-    ignore_missing_git_branch = M.ignore_missing_git_branch(doc, nil), fetched = o.fetched })
+    ignore_missing_git_branch = M.ignore_missing_git_branch(doc, nil), fetched = o.fetched, session = o.session })
   if not defaults then return nil, derr end
   env.defaults = sv.mergo(env.defaults, defaults)
   return env

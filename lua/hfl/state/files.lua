@@ -3,7 +3,6 @@
 --- state files to load (`-f FILE|DIR`, HELMFILE_FILE_PATH, helmfile.yaml(.gotmpl),
 --- helmfile.d/, plus hfl's helmfile.lua and helmfile.d/*.lua).
 local ffi = require "ffi"
-local log = require "hfl.log"
 
 local M = {}
 
@@ -152,8 +151,10 @@ end
 --- file), or nil and "fetch SOURCE: reason".
 ---@param src string
 ---@param memo table|nil  source → result
+---@param session hfl.Session
 ---@return table|nil fetched, string|nil err
-function M.fetch_remote(src, memo)
+function M.fetch_remote(src, memo, session)
+  if not session then error("hfl.state.files.fetch_remote: a session is required", 2) end
   if memo and memo[src] then return memo[src] end
   local insecure = os.getenv("HELMFILE_DISABLE_INSECURE_FEATURES")
   if insecure == "1" or insecure == "t" or insecure == "T" or insecure == "true" or insecure == "TRUE"
@@ -164,12 +165,12 @@ function M.fetch_remote(src, memo)
   if getter ~= "git" then
     return nil, ("fetch %s: only git:: sources are supported for remote state and values files"):format(src)
   end
-  local r, err = require("hfl.charts.git").fetch(src)
+  local r, err = require("hfl.charts.git").fetch(src, { session = session })
   if not r then
     -- git's message names the repository; the source adds the path in it and the ref
     return nil, ("fetch %s: %s"):format(src, tostring(err))
   end
-  log.debug("%s", ("fetched remote %q to local cache %q (commit %s)"):format(src, r.path, tostring(r.commit):sub(1, 12)))
+  session.log.debug("%s", ("fetched remote %q to local cache %q (commit %s)"):format(src, r.path, tostring(r.commit):sub(1, 12)))
   if memo then memo[src] = r end
   return r
 end
@@ -223,7 +224,7 @@ function M.find_states(opts)
     local abs = M.join(cwd, spec)
     if M.is_remote(spec) and not M.kind(abs) then
       -- Helmfile's Locate: a local file or directory of that name wins
-      local r, err = M.fetch_remote(spec, opts.fetched)
+      local r, err = M.fetch_remote(spec, opts.fetched, opts.session)
       if not r then return nil, err end
       local names = {}
       local k = M.kind(r.path)
@@ -251,7 +252,7 @@ function M.find_states(opts)
   local default = has_yaml and YAML_DEFAULT or has_gotmpl and GOTMPL_DEFAULT or nil
   if default and has_lua then
     -- hfl reads the same tree as Helmfile would: the YAML default wins, and says so
-    log.warn("%s", ("both %s and %s exist; using %s"):format(default, LUA_DEFAULT, default))
+    opts.session.log.warn("%s", ("both %s and %s exist; using %s"):format(default, LUA_DEFAULT, default))
   end
   default = default or (has_lua and LUA_DEFAULT) or nil
   if M.kind(M.join(cwd, DIR_DEFAULT)) == "dir" then

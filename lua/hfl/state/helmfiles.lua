@@ -2,7 +2,6 @@
 --- globs against the state's directory, the selectors a child runs with, the CLI-selector
 --- conflict check that skips a child unloaded, and `inherits`.
 local value = require "hfl.value"
-local log = require "hfl.log"
 local files = require "hfl.state.files"
 
 local M = {}
@@ -94,7 +93,7 @@ end
 --- is an error unless the state's missingFileHandler is not Error (then a warning). The
 --- recursion checks of Helmfile: a path equal to the file itself, or ".".
 ---@return table[]|nil specs, string|nil err
-function M.expand(specs, dir, self_path, handler, self_name)
+function M.expand(specs, dir, self_path, handler, self_name, log)
   local out = {}
   for _, spec in ipairs(specs) do
     if spec.path == "." then
@@ -137,10 +136,11 @@ end
 --- file in the repository (or, with ignoreMissingGitBranch, a missing ref) and the state's
 --- missingFileHandler lets that pass, or nil, err naming the source.
 ---@param spec table from expand
----@param o {handler?: string, ignore_missing_git_branch?: boolean, fetched?: table}
+---@param o {handler?: string, ignore_missing_git_branch?: boolean, fetched?: table, session: hfl.Session}
 ---@return table|false|nil spec, string|nil err, table|nil fetched
 function M.fetch(spec, o)
-  local r, err = files.fetch_remote(spec.remote, o.fetched)
+  local r, err = files.fetch_remote(spec.remote, o.fetched, o.session)
+  local log = o.session.log
   local msg
   if not r then
     if not (o.ignore_missing_git_branch and files.is_missing_ref(err)) then return nil, fmt("%s: %s", spec.where, err) end
@@ -215,7 +215,7 @@ end
 
 --- Whether a child with explicit selectors provably selects nothing the CLI selectors select
 --- (then Helmfile skips it without loading it).
-function M.conflicts(cli_selectors, spec)
+function M.conflicts(cli_selectors, spec, log)
   if not cli_selectors or #cli_selectors == 0 or not spec.selectors or #spec.selectors == 0
     or spec.selectors_inherited then
     return false

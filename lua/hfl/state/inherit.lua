@@ -3,7 +3,6 @@
 --- beats the release's own value, as in Helmfile), maps are filled key by key and lists are
 --- concatenated (templates' items first).
 local value = require "hfl.value"
-local log = require "hfl.log"
 
 local M = {}
 
@@ -42,8 +41,9 @@ M._fill = fill
 --- release's own entries (blank names dropped).
 ---@param default_inherit any  string or list of strings (or nil)
 ---@param inherit any  the release's `inherit` (list of {template, except}, or one map)
+---@param log hfl.Logger  for the deprecation warning
 ---@return table[]|nil entries {template=, except={...}}, string|nil err  (a malformed field)
-function M.effective(default_inherit, inherit)
+function M.effective(default_inherit, inherit, log)
   local own = {}
   local ik = value.kind(inherit)
   if ik == "map" then
@@ -102,7 +102,7 @@ local function cyclic(msg) return setmetatable({ msg = msg }, { __tostring = fun
 -- Resolved templates, per templates table (they do not depend on the inheriting release).
 local resolved_cache = setmetatable({}, { __mode = "k" })
 
-local function resolve(spec, entries, templates, path, name)
+local function resolve(spec, entries, templates, path, name, log)
   local merged = value.map()
   for _, e in ipairs(entries) do
     local tname = e.template
@@ -128,9 +128,9 @@ local function resolve(spec, entries, templates, path, name)
     if hit then
       src = hit
     else
-      local entries, eerr = M.effective(nil, tpl.inherit)
+      local entries, eerr = M.effective(nil, tpl.inherit, log)
       if entries then
-        src, err = resolve(tpl, entries, templates, p, name)
+        src, err = resolve(tpl, entries, templates, p, name, log)
       else
         err = eerr
       end
@@ -163,9 +163,10 @@ end
 ---@param spec table  raw release map
 ---@param templates table|nil  the state's `templates:` map
 ---@param default_inherit any  the state's `defaultInherit`
+---@param log hfl.Logger
 ---@return table|nil release, string|nil err
-function M.apply(spec, templates, default_inherit)
-  local entries, eerr = M.effective(default_inherit, spec.inherit)
+function M.apply(spec, templates, default_inherit, log)
+  local entries, eerr = M.effective(default_inherit, spec.inherit, log)
   if not entries then
     return nil, ('release "%s": %s'):format(tostring(value.tonumber(spec.name) or spec.name or ""), eerr)
   end
@@ -174,7 +175,7 @@ function M.apply(spec, templates, default_inherit)
     return spec
   end
   local name = type(spec.name) == "string" and spec.name or tostring(spec.name or "")
-  local r, err = resolve(spec, entries, templates, {}, name)
+  local r, err = resolve(spec, entries, templates, {}, name, log)
   if not r then
     if type(err) == "table" then
       return nil, ('unable to load release "%s" with template: %s'):format(name, err.msg)

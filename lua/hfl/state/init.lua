@@ -22,12 +22,13 @@ M.State = State
 ---@return table|nil st, string|nil err
 function M.new(states, opts)
   opts = opts or {}
+  local session = opts.session or require("hfl.session").new()
   local filters, err = selector.parse(opts.selectors or {})
   if not filters then return nil, err end
   local st = setmetatable({ states = states, selectors = opts.selectors or {}, filters = filters,
-    environment = opts.environment or "default" }, State)
+    environment = opts.environment or "default", session = session }, State)
   for _, s in ipairs(states) do
-    local rels, rerr = releases.build(s)
+    local rels, rerr = releases.build(s, session.log)
     if not rels then
       if s.chain and #s.chain > 1 then
         local names = {}
@@ -41,39 +42,108 @@ function M.new(states, opts)
   return st
 end
 
+-- hfl.load's options and the types they take ("list" = a string or a list of strings).
+local LOAD_OPTIONS = {
+  file = "string", environment = "string", selectors = "list", state_values = "table",
+  state_values_set = "list", state_values_set_string = "list", state_values_files = "list",
+  namespace = "string", kube_context = "string", chart = "string", cwd = "string",
+  reverse = "boolean", secrets_decrypt = "any", hints = "boolean", session = "table",
+  helm_binary = "string", concurrency = "number", skip_refresh = "boolean", skip_deps = "boolean",
+  log = "table",
+}
+-- Options that configure the run rather than the state: they make the Session when none is given.
+local SESSION_OPTIONS = { "helm_binary", "concurrency", "skip_refresh", "skip_deps", "log", "kube_context" }
+
+local function as_list(v)
+  if type(v) == "string" then return { v } end
+  return v
+end
+
+-- Misuse (an unknown key, a wrong type) raises: a typo must not silently load `default`.
+local function check_options(opts)
+  for k, v in pairs(opts) do
+    local want = LOAD_OPTIONS[k]
+    if not want then
+      error(("hfl.load: unknown option %q%s"):format(tostring(k),
+        require("hfl.suggest").hint(tostring(k), value.sorted_keys(LOAD_OPTIONS))), 3)
+    end
+    local ok = want == "any" or type(v) == want
+      or (want == "list" and (type(v) == "string" or type(v) == "table"))
+    if not ok then
+      error(("hfl.load: option %q must be a %s, got %s"):format(k, want, type(v)), 3)
+    end
+  end
+end
+
+local function session_for(opts)
+  if opts.session then
+    if not require("hfl.session").is(opts.session) then
+      error("hfl.load: option \"session\" must be made by hfl.session.new", 3)
+    end
+    return opts.session
+  end
+  local so = {}
+  for _, k in ipairs(SESSION_OPTIONS) do so[k] = opts[k] end
+  return require("hfl.session").new(so)
+end
+
 --- Loads the state files (through hfl.state.load) and builds their releases.
----@param opts {file?: string, environment?: string, state_values?: string[]|table,
----   state_values_set_string?: string[], state_values_files?: string[], selectors?: string[],
----   namespace?: string, kube_context?: string, chart?: string, cwd?: string, reverse?: boolean}
----@return table|nil st, string|nil err
+--- `hfl.load("path/helmfile.yaml")` is short for `hfl.load{ file = "path/helmfile.yaml" }`.
+--- An unknown option key or a value of the wrong type raises; a state that cannot be loaded
+--- (a missing file, bad YAML, an undefined environment, a bad selector) is nil, err.
+---@param opts string|{file?: string, environment?: string, selectors?: string|string[],
+---   state_values?: table|string[], state_values_set?: string[], state_values_set_string?: string[],
+---   state_values_files?: string[], namespace?: string, kube_context?: string, chart?: string,
+---   cwd?: string, reverse?: boolean, hints?: boolean, session?: hfl.Session,
+---   helm_binary?: string, concurrency?: integer, skip_refresh?: boolean, skip_deps?: boolean,
+---   log?: hfl.Logger}
+---@return table|nil st, string|nil err, table|nil why  why.undefined_environment when no
+---   top-level state defines the environment (Helmfile skips such states: the CLI says so, exit 3)
 function M.load(opts)
-  opts = opts or {}
+  if opts == nil then opts = {} end
+  if type(opts) == "string" then opts = { file = opts } end
+  if type(opts) ~= "table" then error("hfl.load: want a file name or an options table", 2) end
+  check_options(opts)
+  local session = session_for(opts)
   local loader = require "hfl.state.load"
-  local selectors = opts.selectors or {}
-  if type(selectors) == "string" then selectors = { selectors } end
+  local selectors = as_list(opts.selectors) or {}
   local filters, err = selector.parse(selectors)
   if not filters then return nil, err end
   local lo = {
     file = opts.file, environment = opts.environment or "default", cwd = opts.cwd,
-    state_values_set_string = opts.state_values_set_string, state_values_files = opts.state_values_files,
+    state_values_set_string = as_list(opts.state_values_set_string),
+    state_values_files = as_list(opts.state_values_files),
     namespace = opts.namespace, kube_context = opts.kube_context, chart = opts.chart,
     selectors = filters, reverse = opts.reverse, secrets_decrypt = opts.secrets_decrypt,
     hints = opts.hints ~= false, -- a template error gets a second line of advice (hfl.tmpl.hint)
+    session = session,
   }
   if value.kind(opts.state_values) == "map" then
     lo.state_values = opts.state_values
   else
-    lo.state_values_set = opts.state_values or opts.state_values_set
+    lo.state_values_set = as_list(opts.state_values or opts.state_values_set)
   end
   local states, skipped
   states, err, skipped = loader.load(lo)
   if not states then return nil, err end
-  -- Helmfile silently skips a state that lacks the selected environment; say so when it is a
-  -- top-level state (sub-helmfiles without the environment are a normal setup).
+  local top_skipped = {}
   for _, sk in ipairs(skipped or {}) do
-    if #sk.chain == 1 then require("hfl.log").warn("%s (skipping this state file)", sk.error) end
+    if #sk.chain == 1 then top_skipped[#top_skipped + 1] = sk end
   end
-  return M.new(states, { selectors = selectors, environment = lo.environment })
+  -- Helmfile skips a state that lacks the selected environment silently; a top-level state
+  -- skipped so means the environment is undefined — an error of the API (the CLI keeps
+  -- Helmfile's skip-and-exit behaviour through st.skipped).
+  if #states == 0 and #top_skipped > 0 then
+    return nil, top_skipped[1].error, { undefined_environment = lo.environment, skipped = top_skipped }
+  end
+  for _, sk in ipairs(top_skipped) do
+    session.log.warn("%s (skipping this state file)", sk.error)
+  end
+  local st
+  st, err = M.new(states, { selectors = selectors, environment = lo.environment, session = session })
+  if not st then return nil, err end
+  st.skipped = top_skipped
+  return st
 end
 
 --- Every release of every state, in processing order. Releases whose condition is off are left
@@ -210,7 +280,13 @@ function State:plan_state(s, opts)
   local skip = opts.skip_needs
   if skip == nil then skip = true end
   if include then skip = false end
-  local filters = state_filters(self, s, opts.selectors and assert(selector.parse(opts.selectors)))
+  local given
+  if opts.selectors then
+    local perr
+    given, perr = selector.parse(as_list(opts.selectors))
+    if not given then return nil, perr end
+  end
+  local filters = state_filters(self, s, given)
   local selected = select_state(self, s, filters, opts)
   local ok, err = check_duplicates(selected)
   if not ok then return nil, err end
@@ -265,33 +341,78 @@ function State:build(opts)
   return require("hfl.state.build").build(self, opts)
 end
 
---- Loads the state a command invocation names (global flags -f, -e, -l, --state-values-*,
---- -n, --kube-context, --chart).
----@param inv table  hfl.cli.Invocation
----@return table|nil st, string|nil err
-function M.from_invocation(inv)
-  local g = inv.global or {}
-  return M.load {
-    file = g.file, environment = g.environment or "default", selectors = g.selector or {},
-    state_values_set = g.state_values_set, state_values_set_string = g.state_values_set_string,
-    state_values_files = g.state_values_file, namespace = g.namespace ~= "" and g.namespace or nil,
-    kube_context = g.kube_context ~= "" and g.kube_context or nil, chart = g.chart ~= "" and g.chart or nil,
-  }
-end
-
---- For commands: the "no releases found" outcome — prints Helmfile's message and gives exit 3,
---- or 0 with --allow-no-matching-release.
----@param inv table
----@return integer code
-function State:no_match(inv)
-  io.stderr:write(self:no_match_message() .. "\n")
-  return (inv.global or {}).allow_no_matching_release and 0 or 3
-end
-
---- The "no releases found" error of Helmfile (exit code 3 in commands).
-function State:no_match_message()
+--- The "no releases found" message of Helmfile (the CLI exits 3 with it).
+---@param selectors string[]
+---@param environment string
+---@return string
+function M.no_match_message(selectors, environment)
   return ("err: no releases found that matches specified selector(%s) and environment(%s), in any helmfile")
-    :format(table.concat(self.selectors, ", "), self.environment)
+    :format(table.concat(selectors, ", "), environment)
+end
+
+--- The "no releases found" message for this state's selectors and environment.
+---@return string
+function State:no_match_message()
+  return M.no_match_message(self.selectors, self.environment)
+end
+
+--- The releases as `hfl list` shows them (see hfl.state.list).
+---@return table[]|nil rows, string|nil err
+function State:list()
+  return require("hfl.state.list").rows(self)
+end
+
+--- Writes each selected release's merged values to a file (see hfl.state.writevalues).
+---@param opts? {output_file_template?: string, values?: string[]}
+---@return table[]|nil written {release=, path=, shown=}, string|nil err
+function State:write_values(opts)
+  return require("hfl.state.writevalues").write(self, opts)
+end
+
+--- The dependency groups `show-dag` prints: per state with selected releases, its batches.
+---@return table[]|nil groups {state=, batches=}, string|nil err
+function State:show_dag()
+  local out = {}
+  for _, s in ipairs(self.states) do
+    local rels, err = self:filtered(s)
+    if not rels then return nil, err end
+    if #rels > 0 then
+      local nodes, only = {}, {}
+      for i, r in ipairs(rels) do
+        nodes[i] = { id = r:id(), needs = r.needs, rel = r }
+        only[nodes[i].id] = true
+      end
+      local batches
+      batches, err = dagmod.plan(nodes, { only = only, include_needs = true })
+      if not batches then return nil, M.in_state(s, err) end
+      for i, b in ipairs(batches) do
+        local l = {}
+        for j, n in ipairs(b) do l[j] = n.rel end
+        batches[i] = l
+      end
+      out[#out + 1] = { state = s, batches = batches }
+    end
+  end
+  return out
+end
+
+--- Downloads the chart of every selected release through the cache (see hfl.charts.fetch).
+---@param opts? {output_dir?: string, output_dir_template?: string}
+---@return table[]|nil charts {release=, path=, version=, …}, string|nil err
+function State:fetch(opts)
+  return require("hfl.charts.fetch").fetch(self, opts)
+end
+
+--- Builds local charts' dependencies and writes each state's lock file (`hfl deps`).
+---@return table[]|nil written {state=, path=}, string|nil err
+function State:lock()
+  return require("hfl.charts.lockdeps").update(self)
+end
+
+--- Adds the state's repositories to helm (`hfl repos`): the helm calls run and their output.
+---@return table[]|nil added {repository=, output=}, string|nil err
+function State:repos()
+  return require("hfl.charts.repos").add(self)
 end
 
 return M

@@ -20,7 +20,6 @@
 -- `skipped` lists the states Helmfile silently skips because the selected environment is not
 -- defined in them: { {path=, name=, chain=, error=} }.
 local value = require "hfl.value"
-local log = require "hfl.log"
 local files = require "hfl.state.files"
 local parts = require "hfl.state.parts"
 local sv = require "hfl.state.statevalues"
@@ -185,7 +184,7 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
       if files.is_remote(b) and not files.kind(bpath) then
         -- a remote base is read from the checkout; like a local base, its relative paths
         -- resolve against the including state's directory (Helmfile's loadBases)
-        local r, ferr = files.fetch_remote(b, ctx.fetched)
+        local r, ferr = files.fetch_remote(b, ctx.fetched, ctx.session)
         if not r then return nil, nil, fmt("%s: bases[%d]: %s", parts.at(name, doc.bases, j), j - 1, ferr) end
         if files.kind(r.path) ~= "file" then
           return nil, nil, fmt("%s: bases[%d]: %s: no such file in the repository (commit %s)",
@@ -209,7 +208,7 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
   local env, err = environment.load(doc, tenv, { name = ctx.env_name, basedir = basedir, state_path = name,
     cwd = ctx.cwd,
     where = function(t, k) return parts.at(ctx.origins[t] or name, t, k) end,
-    decrypt = ctx.decrypt, cache = ctx.secret_cache, fetched = ctx.fetched,
+    decrypt = ctx.decrypt, cache = ctx.secret_cache, fetched = ctx.fetched, session = ctx.session,
     render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
   if not env then
     if err:sub(1, #name) ~= name then err = fmt("failed to read %s: %s", name, err) end
@@ -342,10 +341,10 @@ local function visit_children(ctx, st, specs, lo)
   chain[#chain + 1] = st.path
   for _, spec0 in ipairs(order) do
     local spec, ferr = spec0, nil
-    if spec0.remote and not helmfiles.conflicts(ctx.cli_selectors, spec0) then
+    if spec0.remote and not helmfiles.conflicts(ctx.cli_selectors, spec0, ctx.log) then
       local mfc = st.doc.missingFileHandlerConfig
       local fetched
-      spec, ferr, fetched = helmfiles.fetch(spec0, { fetched = ctx.fetched,
+      spec, ferr, fetched = helmfiles.fetch(spec0, { fetched = ctx.fetched, session = ctx.session,
         handler = st.doc.missingFileHandler ~= null and st.doc.missingFileHandler or nil,
         ignore_missing_git_branch = kind(mfc) == "map" and mfc.ignoreMissingGitBranch == true })
       if spec == nil then return nil, wrap(ctx, lo.chain, ferr) end
@@ -360,9 +359,9 @@ local function visit_children(ctx, st, specs, lo)
       end
     end
     if not spec then
-      log.debug("%s", fmt("skipped sub-helmfile %q", spec0.remote))
-    elseif helmfiles.conflicts(ctx.cli_selectors, spec) then
-      log.debug("%s", fmt("skipping subhelmfile %q: CLI selectors conflict with subhelmfile selectors %s",
+      ctx.log.debug("%s", fmt("skipped sub-helmfile %q", spec0.remote))
+    elseif helmfiles.conflicts(ctx.cli_selectors, spec, ctx.log) then
+      ctx.log.debug("%s", fmt("skipping subhelmfile %q: CLI selectors conflict with subhelmfile selectors %s",
         spec.path, table.concat(spec.selectors, ",")))
     else
       local sel, serr = helmfiles.child_selectors(spec, st.selectors)
@@ -372,6 +371,7 @@ local function visit_children(ctx, st, specs, lo)
         -- paths against the parent's directory; .gotmpl files see an empty environment
         local v, err = values.load_entries(spec.values, sv.env(ctx.env_name), { handler = "Error",
           kind = "environment values", basedir = st.dir, state_path = st.name, cwd = ctx.cwd, fetched = ctx.fetched,
+          session = ctx.session,
           render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
         if not v then return nil, wrap(ctx, chain, spec.where .. ": " .. err) end
         over = sv.env(ctx.env_name)
@@ -401,7 +401,7 @@ function visit_file(ctx, path, lo)
   if not doc then
     if extra == UNDEFINED then
       -- Helmfile skips such a state silently (and its sub-helmfiles with it)
-      log.debug("%s", env)
+      ctx.log.debug("%s", env)
       local chain = {}
       for i, p in ipairs(lo.chain) do chain[i] = p end
       chain[#chain + 1] = path
@@ -419,7 +419,7 @@ function visit_file(ctx, path, lo)
   local specs, err = helmfiles.parse(doc.helmfiles, st.name)
   if specs then
     local handler = doc.missingFileHandler ~= null and doc.missingFileHandler or nil
-    specs, err = helmfiles.expand(specs, dir, path, handler, st.name)
+    specs, err = helmfiles.expand(specs, dir, path, handler, st.name, ctx.log)
   end
   if not specs then return nil, wrap(ctx, lo.chain, err) end
   if not ctx.reverse then
@@ -448,6 +448,7 @@ local function cli_overrides(ctx, opts)
     for i, f in ipairs(files_list) do entries[i] = f end
     local v, err = values.load_entries(entries, sv.env(ctx.env_name), { handler = "Error",
       kind = "environment values", basedir = ctx.cwd, state_path = ctx.cwd, cwd = ctx.cwd, fetched = ctx.fetched,
+      session = ctx.session,
       render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
     if not v then return nil, err end
     over.over = v
@@ -473,6 +474,7 @@ end
 ---@return table[]|nil states, string|nil err, table skipped
 function M.load(opts)
   opts = opts or {}
+  local session = opts.session or require("hfl.session").new()
   local cwd = opts.cwd or files.cwd()
   local selectors = opts.selectors or {}
   if type(selectors[1]) == "string" then
@@ -484,10 +486,10 @@ function M.load(opts)
     opts = opts, cwd = cwd, env_name = opts.environment or "default", namespace = opts.namespace or "",
     reverse = opts.reverse and true or false, cli_selectors = selectors, decrypt = opts.secrets_decrypt,
     secret_cache = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
-    fetched = {}, names = {},
+    fetched = {}, names = {}, session = session, log = session.log,
   }
   local list, err, names = files.find_states { file = opts.file, cwd = cwd, reverse = ctx.reverse,
-    fetched = ctx.fetched }
+    fetched = ctx.fetched, session = ctx.session }
   if not list then return nil, err, ctx.skipped end
   for p, n in pairs(names or {}) do ctx.names[p] = n end
   local over

@@ -6,7 +6,6 @@ local yaml = require "hfl.yaml"
 local release = require "hfl.state.release"
 local inherit = require "hfl.state.inherit"
 local needs = require "hfl.state.needs"
-local log = require "hfl.log"
 
 local M = {}
 
@@ -341,9 +340,10 @@ local function r_spec_set(rel, k, v) rel.spec[k] = v end
 
 --- Builds the releases of one state.
 ---@param state table  a State from hfl.state.load (path, dir, doc, values, environment, where, render)
+---@param log hfl.Logger  for warnings (a needed release that is not installed)
 ---@return table[]|nil releases  Release objects in definition order (condition-off ones included,
 ---   with `enabled = false`), string|nil err
-function M.build(state)
+function M.build(state, log)
   local where = where_of(state)
   local doc = state.doc or value.map()
   local raw = doc.releases
@@ -380,7 +380,7 @@ function M.build(state)
     local spec, cerr = release.check(raw[i], ('release "%s"'):format(
       value.kind(raw[i]) == "map" and tostring(release.scalar_string(raw[i].name) or "") or ""), where)
     if not spec then return nil, cerr end
-    local merged, ierr = inherit.apply(spec, templates, doc.defaultInherit)
+    local merged, ierr = inherit.apply(spec, templates, doc.defaultInherit, log)
     if not merged then return nil, ("%s: %s"):format(where(raw, i), ierr) end
     if not merged.kubeContext or merged.kubeContext == "" then
       merged.kubeContext = default_ctx ~= "" and default_ctx or nil

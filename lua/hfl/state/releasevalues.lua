@@ -247,6 +247,7 @@ local function resolve(rel, entry, kind)
   local files, err = require("hfl.state.values").resolve(path, {
     handler = handler, kind = kind, basedir = st.dir or ".", state_path = st.path,
     ignore_missing_git_branch = ignores_missing_branch(rel, doc),
+    session = st._ctx.session, fetched = st._ctx.fetched,
   })
   if not files then return nil, err end
   if #files > 1 then

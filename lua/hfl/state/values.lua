@@ -3,7 +3,6 @@
 --- `mergeStrategy` override | fallback (Helmfile's EnvironmentValuesLoader, compat §3).
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
-local log = require "hfl.log"
 local files = require "hfl.state.files"
 local sv = require "hfl.state.statevalues"
 
@@ -18,16 +17,16 @@ M.HANDLERS = { Error = true, Warn = true, Info = true, Debug = true }
 --- skipped=true when the handler lets a missing file pass, or nil, err.
 --- A go-getter source (`git::…@file?ref=`) is fetched into the cache; a file missing from
 --- the repository (or, with ignore_missing_git_branch, a ref missing from it) is a missing file.
----@param o {handler?: string, kind: string, basedir: string, state_path?: string, cwd?: string, ignore_missing_git_branch?: boolean, fetched?: table}
+---@param o {handler?: string, kind: string, basedir: string, state_path?: string, cwd?: string, ignore_missing_git_branch?: boolean, fetched?: table, session: hfl.Session}
 ---@return string[]|nil files, boolean|string skipped_or_err, table|nil names  file → source shown
 function M.resolve(path, o)
   local matches
   if files.is_remote(path) then
     matches = {}
-    local r, err = files.fetch_remote(path, o.fetched)
+    local r, err = files.fetch_remote(path, o.fetched, o.session)
     if not r then
       if not (o.ignore_missing_git_branch and files.is_missing_ref(err)) then return nil, err end
-      log.debug("%s", "ignored missing git branch error: " .. err)
+      o.session.log.debug("%s", "ignored missing git branch error: " .. err)
     elseif files.kind(r.path) == "file" then
       return { r.path }, false, { [r.path] = path }
     end
@@ -41,11 +40,11 @@ function M.resolve(path, o)
     -- the directory as Helmfile shows it: relative to where hfl runs
     return nil, fmt('%s matching "%s" does not exist in "%s"', title, path, files.display(o.basedir, o.cwd))
   elseif handler == "Warn" then
-    log.warn("%s", fmt('skipping missing %s matching "%s"', title, path))
+    o.session.log.warn("%s", fmt('skipping missing %s matching "%s"', title, path))
   elseif handler == "Info" then
-    log.info("%s", fmt('skipping missing %s matching "%s"', title, path))
+    o.session.log.info("%s", fmt('skipping missing %s matching "%s"', title, path))
   elseif handler == "Debug" then
-    log.debug("%s", fmt('skipping missing %s matching "%s"', title, path))
+    o.session.log.debug("%s", fmt('skipping missing %s matching "%s"', title, path))
   else
     return nil, fmt('invalid missing file handler "%s" while processing "%s" in "%s": it must be one of [Error Warn Info Debug]',
       handler, path, o.state_path or o.basedir)

@@ -1,0 +1,113 @@
+--- `deps`: the dependencies of the selected local charts built into their charts/, and every
+--- release's `repo/chart` version resolved (ignoring the existing lock) into each state's lock
+--- file (helmfile.lock or `lockFilePath`), which later runs honour.
+local localchart = require "hfl.charts.localchart"
+local lockmod = require "hfl.charts.lock"
+
+local M = {}
+
+local fmt = string.format
+
+-- The newest version of a requirement that its constraint allows.
+local function newest_oci(req)
+  local oci = require "hfl.charts.oci"
+  local r, err = oci.parse(req.repository .. "/" .. req.name)
+  if not r then return nil, err end
+  local spec = req.spec
+  local c = oci.client(r.host, { username = spec.username, password = spec.password, plain_http = spec.plain_http,
+    ca_file = spec.ca_file, cert_file = spec.cert_file, key_file = spec.key_file, insecure = spec.insecure })
+  return oci.select_version(c, r, req.version ~= "*" and req.version or nil, req.devel)
+end
+
+local function newest_in_repo(req, session)
+  local repo = require "hfl.charts.repo"
+  local index = require "hfl.charts.index"
+  local idx, err = repo.index(req.spec, { session = session, skip_refresh = session.skip_refresh })
+  if not idx then return nil, err end
+  local e, gerr = index.get(idx, req.name, req.version ~= "*" and req.version or "", req.devel)
+  if e then return e.version end
+  if gerr == "no version" then
+    return nil, fmt("no version matches %q (available: %s)", req.version,
+      table.concat(index.versions(idx, req.name), ", "))
+  elseif gerr == "no chart" then
+    return nil, fmt("no chart named %q in %s", req.name, index.index_url(req.spec.url))
+  end
+  return nil, gerr
+end
+
+local function newest(req, session)
+  req.devel = req.release and req.release.devel == true
+  if req.spec.oci then return newest_oci(req) end
+  return newest_in_repo(req, session)
+end
+
+local function build_local_charts(releases, session)
+  local deps = require "hfl.charts.deps"
+  for _, r in ipairs(releases) do
+    local chart = tostring(r.chart or "")
+    local dir = r.state.dir or "."
+    if chart ~= "" and localchart.classify(chart, dir) == "local" then
+      local path = localchart.abspath(dir, chart)
+      if localchart.exists(path .. "/Chart.yaml") then
+        local ok, derr = deps.build(path, r.state, { session = session, skip_refresh = session.skip_refresh })
+        if not ok then return nil, "release " .. tostring(r.name) .. ": chart " .. chart .. ": " .. derr end
+      end
+    end
+  end
+  return true
+end
+
+local function by_state(releases)
+  local groups, order = {}, {}
+  for _, r in ipairs(releases) do
+    local st = r.state
+    if not groups[st] then groups[st] = {}; order[#order + 1] = st end
+    table.insert(groups[st], r)
+  end
+  return groups, order
+end
+
+-- Resolves the requirements of one state and writes its lock file (nothing when it has none).
+local function lock_state(s, rels, session, version)
+  local reqs = lockmod.requirements(rels, function() return s end)
+  if #reqs == 0 then return false end
+  local n = session.concurrency > 0 and session.concurrency or 8
+  local results = session:map(reqs, function(req)
+    local v, rerr = newest(req, session)
+    return { v = v, err = rerr }
+  end, n)
+  for i, req in ipairs(reqs) do
+    if not results[i].v then
+      return nil, fmt("release %s: chart %s (%s): %s", tostring(req.release.name), req.chart,
+        req.repository, tostring(results[i].err))
+    end
+    req.resolved = results[i].v
+  end
+  local path = lockmod.path(s)
+  local ok, werr = lockmod.write(path, lockmod.build(reqs, version))
+  if not ok then return nil, "writing " .. path .. ": " .. tostring(werr) end
+  session:forget("lock file", path)
+  session.log.info("Wrote %s", path)
+  return path
+end
+
+--- Builds local charts' dependencies, then writes each state's lock file.
+---@param st table  State
+---@return table[]|nil written {state=, path=}, string|nil err
+function M.update(st)
+  local releases, err = st:select()
+  if not releases then return nil, err end
+  local session = st.session
+  local ok, berr = build_local_charts(releases, session)
+  if not ok then return nil, berr end
+  local groups, order = by_state(releases)
+  local written = {}
+  for _, s in ipairs(order) do
+    local path, lerr = lock_state(s, groups[s], session, require("hfl").version)
+    if path == nil then return nil, lerr end
+    if path then written[#written + 1] = { state = s, path = path } end
+  end
+  return written
+end
+
+return M

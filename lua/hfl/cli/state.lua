@@ -1,0 +1,69 @@
+--- What every state command shares: the Session from the global flags, the State they name,
+--- and Helmfile's "no releases found" outcome. The only place that turns an invocation into
+--- hfl.load options.
+local log = require "hfl.log"
+
+local M = {}
+
+local function given(s)
+  if s == nil or s == "" then return nil end
+  return s
+end
+
+--- The log sink of the command line: hfl.log on stderr, at the level of --log-level.
+---@return hfl.Logger
+function M.logger()
+  return { debug = log.debug, info = log.info, warn = log.warn, error = log.error }
+end
+
+--- The run's Session, from the global flags (--helm-binary, --concurrency, --skip-refresh, …).
+---@param inv hfl.cli.Invocation
+---@return hfl.Session
+function M.session(inv)
+  local g = inv.global or {}
+  return require("hfl.session").new {
+    helm_binary = given(g.helm_binary), concurrency = g.concurrency,
+    skip_refresh = g.skip_refresh == true, skip_deps = g.skip_deps == true,
+    kube_context = given(g.kube_context), kubeconfig = given(g.kubeconfig), log = M.logger(),
+  }
+end
+
+--- The hfl.load options of an invocation (global flags -f, -e, -l, --state-values-*, -n,
+--- --kube-context, --chart).
+---@param inv hfl.cli.Invocation
+---@return table
+function M.load_options(inv)
+  local g = inv.global or {}
+  return {
+    file = given(g.file), environment = g.environment or "default", selectors = g.selector or {},
+    state_values_set = g.state_values_set, state_values_set_string = g.state_values_set_string,
+    state_values_files = g.state_values_file, namespace = given(g.namespace),
+    kube_context = given(g.kube_context), chart = given(g.chart), session = M.session(inv),
+  }
+end
+
+--- Helmfile's outcome when nothing matched: its message on stderr and exit 3, or 0 with
+--- --allow-no-matching-release.
+---@param message string
+---@param inv hfl.cli.Invocation
+---@return integer code
+function M.no_match(message, inv)
+  io.stderr:write(message .. "\n")
+  return (inv.global or {}).allow_no_matching_release and 0 or 3
+end
+
+--- Loads the invocation's state. Returns the State, or nil and an error, or nil, nil and the
+--- exit code when no state defines the environment (Helmfile skips such states: a warning per
+--- state, then its "no releases found" outcome).
+---@param inv hfl.cli.Invocation
+---@return table|nil st, string|nil err, integer|nil code
+function M.load(inv)
+  local opts = M.load_options(inv)
+  local st, err, why = require("hfl.state").load(opts)
+  if st then return st end
+  if not (why and why.undefined_environment) then return nil, err end
+  for _, sk in ipairs(why.skipped) do log.warn("%s (skipping this state file)", sk.error) end
+  return nil, nil, M.no_match(require("hfl.state").no_match_message(opts.selectors, opts.environment), inv)
+end
+
+return M

@@ -1,0 +1,194 @@
+--- hfl.session: the context of one run. It owns what would otherwise be per-process state:
+--- repository indexes, dependency builds, lock files and OCI clients already read, the
+--- downloads in flight, the helm binary and its detected version, the concurrency limit and the
+--- log sink. Everything hfl.load returns works through the Session it was given (or a fresh
+--- one), so two loads in one process each see the files as they are when they run, and a
+--- workflow that wants to share work between loads passes one Session to both.
+---
+---   local session = require("hfl.session").new{ helm_binary = "helm3", concurrency = 4 }
+---   local st = hfl.load{ file = "helmfile.yaml", session = session }
+local proc = require "hfl.proc"
+
+local M = {}
+
+---@class hfl.Session
+---@field helm_binary string      the helm executable (default "helm")
+---@field concurrency integer     at most this many releases/charts at once (0: unlimited)
+---@field skip_refresh boolean    use stored repository indexes without asking the server
+---@field skip_deps boolean       leave local charts' dependencies as they are
+---@field kube_context string|nil
+---@field kubeconfig string|nil
+---@field log hfl.Logger          where warnings and progress go
+local Session = {}
+Session.__index = Session
+M.Session = Session
+
+local OPTIONS = {
+  helm_binary = "string", concurrency = "number", skip_refresh = "boolean", skip_deps = "boolean",
+  kube_context = "string", kubeconfig = "string", log = "table", cache_root = "string",
+  repo_retries = "number",
+}
+
+--- A logger that keeps warnings (st.session.log.warnings) and drops the rest: what an
+--- embedding program gets when it passes no log sink, so the API never writes to stderr.
+---@return hfl.Logger
+function M.quiet_log()
+  local warnings = {}
+  local function keep(fmt, ...)
+    warnings[#warnings + 1] = select("#", ...) > 0 and fmt:format(...) or tostring(fmt)
+  end
+  local function drop() end
+  return { debug = drop, info = drop, warn = keep, error = keep, warnings = warnings }
+end
+
+--- A new run context. Unknown option keys and wrong types raise.
+---@param opts? {helm_binary?: string, concurrency?: integer, skip_refresh?: boolean,
+---   skip_deps?: boolean, kube_context?: string, kubeconfig?: string, log?: hfl.Logger,
+---   cache_root?: string, repo_retries?: integer}
+---@return hfl.Session
+function M.new(opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("hfl.session.new: options must be a table", 2) end
+  for k, v in pairs(opts) do
+    local want = OPTIONS[k]
+    if not want then error(("hfl.session.new: unknown option %q"):format(tostring(k)), 2) end
+    if type(v) ~= want then
+      error(("hfl.session.new: option %q must be a %s, got %s"):format(k, want, type(v)), 2)
+    end
+  end
+  local s = setmetatable({
+    helm_binary = opts.helm_binary or "helm",
+    concurrency = opts.concurrency or 0,
+    skip_refresh = opts.skip_refresh == true,
+    skip_deps = opts.skip_deps == true,
+    kube_context = opts.kube_context,
+    kubeconfig = opts.kubeconfig,
+    cache_root = opts.cache_root,
+    repo_retries = opts.repo_retries or 0,
+    log = opts.log or M.quiet_log(),
+    _flights = {},
+    _memo = {},
+  }, Session)
+  s._sem = proc.semaphore(s.concurrency)
+  return s
+end
+
+--- Runs fn() once per (kind, key) in this session and returns its results to every caller:
+--- a caller arriving while the first one works waits for it. With forget_failure, a call that
+--- returned nil is not kept, so the next caller tries again (a repository that was down).
+---@param kind string   what is being done ("index", "deps", …)
+---@param key string
+---@param fn fun(): any, any
+---@param forget_failure? boolean
+---@return any, any
+function Session:once(kind, key, fn, forget_failure)
+  local flights = self._flights[kind]
+  if not flights then
+    flights = {}
+    self._flights[kind] = flights
+  end
+  local slot = flights[key]
+  if slot then
+    if not slot.done then return slot.event:wait() end
+    return slot.a, slot.b
+  end
+  slot = { event = proc.event() }
+  flights[key] = slot
+  local ok, a, b = pcall(fn)
+  if not ok then
+    flights[key] = nil
+    slot.event:fire(nil, tostring(a))
+    error(a, 0)
+  end
+  slot.done, slot.a, slot.b = true, a, b
+  if forget_failure and a == nil then flights[key] = nil end
+  slot.event:fire(a, b)
+  return a, b
+end
+
+--- Forgets what once kept for (kind, key): the next caller runs its function again (a lock
+--- file this session rewrote).
+---@param kind string
+---@param key string
+function Session:forget(kind, key)
+  local flights = self._flights[kind]
+  if flights and flights[key] and flights[key].done then flights[key] = nil end
+end
+
+--- Like once, but only for callers that overlap: once fn() returned, the next caller runs it
+--- again (the download cache, whose entries are on disk once filled).
+---@return any, any
+function Session:in_flight(kind, key, fn)
+  local flights = self._flights[kind]
+  if not flights then
+    flights = {}
+    self._flights[kind] = flights
+  end
+  local ev = flights[key]
+  if ev then return ev:wait() end
+  ev = proc.event()
+  flights[key] = ev
+  local ok, a, b = pcall(fn)
+  flights[key] = nil
+  if not ok then
+    ev:fire(nil, tostring(a))
+    error(a, 0)
+  end
+  ev:fire(a, b)
+  return a, b
+end
+
+--- A value kept for the rest of the session (e.g. an OCI client per registry and credentials).
+---@param kind string
+---@param key string
+---@param make fun(): any
+---@return any
+function Session:memo(kind, key, make)
+  local t = self._memo[kind]
+  if not t then
+    t = {}
+    self._memo[kind] = t
+  end
+  local v = t[key]
+  if v == nil then
+    v = make()
+    t[key] = v
+  end
+  return v
+end
+
+--- fn(item, i) for every item, at most `concurrency` at once; results in order.
+---@param items any[]
+---@param fn fun(item: any, i: integer): any
+---@param limit? integer  overrides the session's concurrency (0: unlimited)
+---@return any[]
+function Session:map(items, fn, limit)
+  local n = limit or self.concurrency
+  return proc.map(items, n, fn)
+end
+
+--- The helm binary and its major version ("3" or "4"), found by running `helm version` once.
+---@return table|nil helm {binary=, version=, major=}, string|nil err
+function Session:helm()
+  return self:once("helm", self.helm_binary, function()
+    local res, err = proc.run { self.helm_binary, "version", "--short" }
+    if not res then
+      return nil, ("cannot run %q: %s (set --helm-binary or HELMFILE_HELM_BINARY)"):format(
+        self.helm_binary, tostring(err))
+    end
+    local v = (res.stdout or ""):match("v(%d+%.%d+%.%d+)")
+    if res.code ~= 0 or not v then
+      return nil, ("%s version --short failed: %s"):format(self.helm_binary,
+        ((res.stderr or "") .. (res.stdout or "")):gsub("%s+$", ""))
+    end
+    return { binary = self.helm_binary, version = v, major = v:match("^(%d+)") }
+  end)
+end
+
+--- Whether `x` is a Session.
+---@return boolean
+function M.is(x)
+  return getmetatable(x) == Session
+end
+
+return M
