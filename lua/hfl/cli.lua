@@ -7,7 +7,7 @@ local flagset = require "hfl.cli.flagset"
 local global = require "hfl.cli.global"
 local log = require "hfl.log"
 local parser = require "hfl.cli.parser"
-local suggest = require "hfl.cli.suggest"
+local suggest = require "hfl.suggest"
 
 local M = {}
 

@@ -1,7 +1,7 @@
 --- The argv parser behind hfl's CLI, following cobra/pflag as Helmfile uses them:
 --- `--flag=value`, `--flag value`, `-e prod`, `-eprod`, `-e=prod`, clustered switches `-qi`,
 --- repeatable flags, `--` ends flags, flags accepted before or after the command.
-local suggest = require "hfl.cli.suggest"
+local suggest = require "hfl.suggest"
 
 local M = {}
 

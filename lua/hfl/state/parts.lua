@@ -99,7 +99,7 @@ end
 ------------------------------------------------------------------------------------------
 -- Validation.
 
-local distance = require("hfl.cli.suggest").distance
+local distance = require("hfl.suggest").distance
 
 --- The closest known name, when close enough to be a typo.
 function M.suggest(name, known)

@@ -1,7 +1,7 @@
 --- One release: its fields (compat §2), their types, and the Release object the state hands out.
 local value = require "hfl.value"
 local needs = require "hfl.state.needs"
-local suggest = require "hfl.cli.suggest"
+local suggest = require "hfl.suggest"
 
 local M = {}
 
@@ -207,12 +207,26 @@ function M.check(raw, what, where)
   return out
 end
 
---- Release objects: every field as a plain Lua value (rendered) plus methods. `values` is the
---- method giving the merged values; the raw `values:` list is `release.values_entries` (and
---- `release.spec.values`); `release.spec` holds all fields as a map in Helmfile's order.
+--- Release objects: every field as a plain Lua value (rendered) plus methods. The fields live
+--- once, in `release.spec` (a map in Helmfile's order): `release.chart` reads
+--- `release.spec.chart` and writing a field writes the spec. `values` is the method giving the
+--- merged values; the raw `values:` list is `release.values_entries` (`release.spec.values`).
+--- Other keys (state, enabled, where, …) are the release's own.
 local Release = {}
-Release.__index = Release
 M.Release = Release
+
+local FIELD = {}
+for _, k in ipairs(M.NAMES) do FIELD[k] = k ~= "values" end
+
+Release.__index = function(rel, k)
+  local method = Release[k]
+  if method ~= nil then return method end
+  if FIELD[k] then return rawget(rel, "spec")[k] end
+end
+
+Release.__newindex = function(rel, k, v)
+  if FIELD[k] then rel.spec[k] = v else rawset(rel, k, v) end
+end
 
 --- The release's ID (`ctx/ns/name`, compat §6.2).
 ---@return string

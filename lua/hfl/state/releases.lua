@@ -336,8 +336,6 @@ local function override(state, key, cli)
   return v
 end
 
-local function r_spec_set(rel, k, v) rel.spec[k] = v end
-
 --- Builds the releases of one state.
 ---@param state table  a State from hfl.state.load (path, dir, doc, values, environment, where, render)
 ---@param log hfl.Logger  for warnings (a needed release that is not installed)
@@ -437,9 +435,6 @@ function M.build(state, log)
     r.namespace = r.namespace or ""
     r.kubeContext = r.kubeContext or ""
     local rel = setmetatable({ spec = r }, release.Release)
-    for k, v in pairs(r) do
-      if k ~= "values" then rel[k] = v end
-    end
     rel.values_entries = r.values
     rel.state, rel.index, rel.line = state, i, value.line(raw, i)
     rel.chart_override = chart_override
@@ -471,7 +466,6 @@ function M.build(state, log)
         l[j] = id
       end
       rel.needs = l
-      r_spec_set(rel, "needs", l)
     end
     local labels = value.map()
     for _, k in ipairs(value.keys(common)) do labels[k] = common[k] end
@@ -480,7 +474,6 @@ function M.build(state, log)
     local builtin = rel:selector_labels()
     labels.name, labels.namespace, labels.chart = builtin.name, builtin.namespace, builtin.chart
     rel.labels = labels
-    r_spec_set(rel, "labels", labels)
     local enabled, cerr = M.condition_enabled(rel, state.values)
     if enabled == nil then
       return nil, ("%s: failed to parse condition in release %s: %s"):format(rel.where, rel.name, cerr)
