@@ -167,6 +167,14 @@ function Session:map(items, fn, limit)
   return proc.map(items, n, fn)
 end
 
+--- Runs fn(...) holding one of the session's `concurrency` slots (shared by every part of the
+--- run: helm processes of all releases together never exceed --concurrency); returns its values.
+---@param fn function
+---@return any
+function Session:limited(fn, ...)
+  return self._sem:with(fn, ...)
+end
+
 --- The helm binary and its major version ("3" or "4"), found by running `helm version` once.
 ---@return table|nil helm {binary=, version=, major=}, string|nil err
 function Session:helm()

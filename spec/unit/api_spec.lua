@@ -208,6 +208,20 @@ describe("hfl.session #unit", function()
     assert.equal(2, calls)
   end)
 
+  it("never runs more than `concurrency` limited pieces of work at once", function()
+    local s = hfl.session.new { concurrency = 2 }
+    local running, most = 0, 0
+    proc.map({ 1, 2, 3, 4, 5, 6 }, 0, function()
+      s:limited(function()
+        running = running + 1
+        most = math.max(most, running)
+        proc.sleep(0.01)
+        running = running - 1
+      end)
+    end)
+    assert.equal(2, most)
+  end)
+
   it("keeps nothing between two sessions", function()
     local a, b = hfl.session.new(), hfl.session.new()
     assert.equal(1, a:once("k", "x", function() return 1 end))
