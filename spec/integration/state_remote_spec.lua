@@ -87,7 +87,8 @@ describe("remote helmfiles #integration", function()
     local r = hfl { "-f", "helmfile.yaml", "build" }
     assert.equal(0, r.code, r.stderr)
     assert.matches("name: web%-one", r.stdout)
-    assert.matches("filepath: " .. quote_pattern(cache) .. "/[^\n]*/stack/helmfile%.yaml%.gotmpl", r.stdout)
+    assert.matches("#  Source: " .. quote_pattern(cache) .. "/[^\n]*/stack/helmfile%.yaml%.gotmpl", r.stdout)
+    assert.matches("\nfilepath: helmfile%.yaml%.gotmpl\n", r.stdout)
     assert.matches("renderedvalues:\n  ns: apps\n  tier: front\n  version: one", r.stdout)
   end)
 

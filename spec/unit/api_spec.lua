@@ -111,6 +111,24 @@ describe("hfl API #unit", function()
       assert.same({ "web" }, names(groups[1].batches[1]))
     end)
 
+    it("shows every state file in show_dag, one without releases with no batches", function()
+      local dir = T.tree {
+        ["helmfile.yaml"] = "helmfiles:\n- sub/*.yaml\n",
+        ["sub/a.yaml"] = "releases:\n- name: a\n  chart: ./c\n",
+      }
+      local st = assert(hfl.load(dir .. "/helmfile.yaml"))
+      local groups, matched = st:show_dag()
+      assert.is_true(matched)
+      assert.equal(2, #groups)
+      assert.same({ "a" }, names(groups[1].batches[1]))
+      assert.same({}, groups[2].batches)
+      local nothing
+      st = assert(hfl.load { file = dir .. "/helmfile.yaml", selectors = "name=zzz" })
+      groups, nothing = st:show_dag()
+      assert.equal(2, #groups)
+      assert.is_false(nothing)
+    end)
+
     it("lists rows as `hfl list` prints them", function()
       local dir = T.tree { ["helmfile.yaml"] = STATE }
       local rows = assert(assert(hfl.load(dir .. "/helmfile.yaml")):list())

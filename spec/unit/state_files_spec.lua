@@ -140,7 +140,7 @@ describe("hfl.state.load #unit", function()
     it("refuses environments and releases in the same part", function()
       local dir = T.tree { ["helmfile.yaml"] = "environments:\n  default: {}\n" .. REL }
       local _, err = load(dir)
-      assert.are.equal("environments and releases cannot be defined within the same YAML part. "
+      assert.are.equal("helmfile.yaml: environments and releases cannot be defined within the same YAML part. "
         .. "Use --- to extract the environments into a dedicated part", err)
     end)
 

@@ -15,11 +15,11 @@ end
 function M.run(inv)
   local st, err, code = clistate.load(inv)
   if not st then return code, err end
-  local text
-  text, err = st:build({ embed_values = inv.options.embed_values })
+  local text, matched
+  text, err, matched = st:build({ embed_values = inv.options.embed_values })
   if not text then return nil, err end
-  if text == "" then return clistate.no_match(st:no_match_message(), inv) end
   io.stdout:write(text)
+  if not matched then return clistate.no_match(st:no_match_message(), inv) end
   return 0
 end
 

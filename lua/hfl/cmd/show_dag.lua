@@ -35,11 +35,10 @@ end
 function M.run(inv)
   local st, err, code = clistate.load(inv)
   if not st then return code, err end
-  local groups
-  groups, err = st:show_dag()
-  if not groups then return nil, err end
-  if #groups == 0 then return clistate.no_match(st:no_match_message(), inv) end
+  local groups, matched = st:show_dag()
+  if not groups then return nil, matched end
   for _, g in ipairs(groups) do io.stdout:write(M.format(g.batches)) end
+  if not matched then return clistate.no_match(st:no_match_message(), inv) end
   return 0
 end
 

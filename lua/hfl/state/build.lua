@@ -122,17 +122,34 @@ local function environments(envs)
   return m
 end
 
+-- Helmfile loads every state file from its own directory by its base name (sub-helmfiles too:
+-- it changes into their directory), and prints that name.
 local function filepath_of(s)
   if s.filepath then return s.filepath end
-  local chain = s.chain or {}
-  local path = s.path or ""
-  local parent = chain[#chain - 1]
-  if parent then
-    local dir = parent:match("^(.*)/[^/]*$") or ""
-    if path:sub(1, #dir + 1) == dir .. "/" then return path:sub(#dir + 2) end
-    return path
+  return (s.path or ""):match("([^/]*)$")
+end
+
+-- A path inside dir, relative to it (as Helmfile's ExpandPaths joins "." and the entry).
+local function relative(path, dir)
+  if dir and path:sub(1, #dir + 1) == dir .. "/" then return path:sub(#dir + 2) end
+  return path
+end
+
+-- `helmfiles:` as Helmfile prints them: expanded (one entry per glob match, paths cleaned) and
+-- always in the map form of its SubHelmfileSpec.MarshalYAML.
+local function helmfiles_of(s)
+  if not s.helmfiles then return sorted(s.doc and s.doc.helmfiles) end
+  local l = value.list()
+  for i, spec in ipairs(s.helmfiles) do
+    local m = value.map()
+    m.path = spec.remote or relative(spec.path, s.dir)
+    if spec.selectors and #spec.selectors > 0 then m.selectors = value.list { unpack(spec.selectors) } end
+    if spec.selectors_inherited then m.selectorsInherited = true end
+    if spec.inherits and #spec.inherits > 0 then m.inherits = value.list { unpack(spec.inherits) } end
+    if spec.values and #spec.values > 0 then m.values = sorted(spec.values) end
+    l[i] = m
   end
-  return path:match("([^/]*)$")
+  return l
 end
 
 M._filepath = function(s) return filepath_of(s) end
@@ -154,7 +171,7 @@ function M.state_yaml(s, rels, opts)
   put("environments", environments(doc.environments))
   put("bases", sorted(doc.bases))
   put("helmDefaults", helm_defaults(doc.helmDefaults))
-  put("helmfiles", sorted(doc.helmfiles))
+  put("helmfiles", helmfiles_of(s))
   put("kubeContext", doc.kubeContext)
   put("namespace", doc.namespace)
   put("chart", doc.chart)
@@ -200,22 +217,23 @@ function M.state_yaml(s, rels, opts)
   return yaml.encode(m, { sort = false })
 end
 
---- The whole `build` output for a loaded state object.
+--- The whole `build` output for a loaded state object: every state file, those without a
+--- (selected) release too, as Helmfile prints them; the third result says whether any state
+--- had one (else Helmfile ends with its "no releases found" error).
 ---@param st table  hfl.state object
 ---@param opts? {embed_values?: boolean, charts?: table<table, string>}
----@return string|nil text, string|nil err
+---@return string|nil text, string|nil err, boolean matched
 function M.build(st, opts)
-  local parts = {}
+  local parts, matched = {}, false
   for _, s in ipairs(st.states) do
     local rels, err = st:filtered(s)
     if not rels then return nil, err end
-    if #rels > 0 then
-      local text, err = M.state_yaml(s, rels, opts)
-      if not text then return nil, err end
-      parts[#parts + 1] = ("---\n#  Source: %s\n\n%s"):format(s.path or "", text)
-    end
+    matched = matched or #rels > 0
+    local text, yerr = M.state_yaml(s, rels, opts)
+    if not text then return nil, yerr end
+    parts[#parts + 1] = ("---\n#  Source: %s\n\n%s"):format(s.path or "", text)
   end
-  return table.concat(parts)
+  return table.concat(parts), nil, matched
 end
 
 return M

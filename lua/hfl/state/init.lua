@@ -335,8 +335,8 @@ function State:dag(opts)
 end
 
 --- The state as `helmfile build` prints it (see hfl.state.build).
----@param opts? {embed_values?: boolean}
----@return string|nil text, string|nil err
+---@param opts? {embed_values?: boolean, charts?: table<table, string>}
+---@return string|nil text, string|nil err, boolean matched  whether any state had a selected release
 function State:build(opts)
   return require("hfl.state.build").build(self, opts)
 end
@@ -369,14 +369,19 @@ function State:write_values(opts)
   return require("hfl.state.writevalues").write(self, opts)
 end
 
---- The dependency groups `show-dag` prints: per state with selected releases, its batches.
----@return table[]|nil groups {state=, batches=}, string|nil err
+--- The dependency groups `show-dag` prints: per state file (those without a selected release
+--- too, with no batches, as Helmfile prints a header-only table for them), its batches; the
+--- second result says whether any state had a selected release.
+---@return table[]|nil groups {state=, batches=}, string|boolean err_or_matched
 function State:show_dag()
-  local out = {}
+  local out, matched = {}, false
   for _, s in ipairs(self.states) do
     local rels, err = self:filtered(s)
     if not rels then return nil, err end
-    if #rels > 0 then
+    matched = matched or #rels > 0
+    if #rels == 0 then
+      out[#out + 1] = { state = s, batches = {} }
+    else
       local nodes, only = {}, {}
       for i, r in ipairs(rels) do
         nodes[i] = { id = r:id(), needs = r.needs, rel = r }
@@ -393,7 +398,7 @@ function State:show_dag()
       out[#out + 1] = { state = s, batches = batches }
     end
   end
-  return out
+  return out, matched
 end
 
 --- Downloads the chart of every selected release through the cache (see hfl.charts.fetch).

@@ -422,6 +422,7 @@ function visit_file(ctx, path, lo)
     specs, err = helmfiles.expand(specs, dir, path, handler, st.name, ctx.log)
   end
   if not specs then return nil, wrap(ctx, lo.chain, err) end
+  st.helmfiles = specs
   if not ctx.reverse then
     local ok, cerr = visit_children(ctx, st, specs, lo)
     if not ok then return nil, cerr end

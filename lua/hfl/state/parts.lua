@@ -76,8 +76,8 @@ function M.policy_check(name, text)
   end
   for i = 1, #result - 1 do
     if result[i] ~= "---" and result[i + 1] ~= "---" then
-      return "environments and releases cannot be defined within the same YAML part. "
-        .. "Use --- to extract the environments into a dedicated part"
+      return fmt("%s: environments and releases cannot be defined within the same YAML part. "
+        .. "Use --- to extract the environments into a dedicated part", name)
     end
   end
   return nil
