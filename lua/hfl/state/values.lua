@@ -73,7 +73,7 @@ function M.read_file(path, env, o, extra, shown)
   local real = path
   path = shown or path
   if real:sub(-4) == ".hcl" then
-    local v, herr = require("hfl.state.hcl").render({ real }, { [real] = path })
+    local v, herr = require("hfl.hcl").render({ real }, { [real] = path })
     if not v then return nil, fmt('failed to load %s file "%s": %s', title, path, herr) end
     return v
   end
@@ -199,7 +199,7 @@ function M.load_entries(entries, env, o)
     end
   end
   if #hcl_files > 0 then
-    local v, herr = require("hfl.state.hcl").render(hcl_files, hcl_names, hcl_texts)
+    local v, herr = require("hfl.hcl").render(hcl_files, hcl_names, hcl_texts)
     if not v then return nil, fmt("failed to load %s: %s", o.kind, herr) end
     result = merge_into(result, v, strategy)
   end
