@@ -53,10 +53,7 @@ function M.resolve(path, o)
 end
 
 local function load_lua(path, env)
-  local ok, luafile = pcall(require, "hfl.state.luafile")
-  if not ok or type(luafile) ~= "table" or not luafile.evaluate_values then
-    return nil, path .. ": helmfile.lua support is not available yet (.lua values files need it)"
-  end
+  local luafile = require "hfl.state.luafile"
   local o = env:template_object()
   return luafile.evaluate_values(path, { name = env.name, kubeContext = env.kube_context,
     values = env:merged(), environment = { name = env.name, values = o.Values, kubeContext = env.kube_context },
