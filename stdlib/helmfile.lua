@@ -5,6 +5,8 @@
 local value = require("hfl.value")
 local util = require("hfl.stdlib.util")
 local misc = require("hfl.stdlib.misc")
+local proc = require("hfl.proc")
+local yaml = require("hfl.yaml")
 
 local M = {}
 
@@ -26,16 +28,6 @@ end
 local function join_path(basedir, p)
   if p:sub(1, 1) == "/" or not basedir or basedir == "" then return misc.clean(p) end
   return misc.clean(basedir .. "/" .. p)
-end
-
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function read_all(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("*a")
-  f:close()
-  return s
 end
 
 -- Helmfile's helmexec.Indent: every non-empty line indented, empty ones dropped.
@@ -78,33 +70,12 @@ local function look_path(name)
   return nil
 end
 
--- Runs argv in cwd with extra env and stdin: { code =, stdout =, stderr = } or nil, err.
+-- Runs argv in cwd with extra env and stdin, without a shell: { code =, stdout =, stderr = }
+-- or nil, err.
 local function run_process(argv, cwd, env, stdin)
-  local ok, proc = pcall(require, "hfl.proc")
-  if ok and type(proc) == "table" and proc.run then
-    local opts = { cwd = cwd, env = env, stdin = stdin }
-    for i, a in ipairs(argv) do opts[i] = a end
-    return proc.run(opts)
-  end
-  local tmp = os.tmpname()
-  local parts = {}
-  if cwd and cwd ~= "" then parts[#parts + 1] = "cd " .. shell_quote(cwd) .. " &&" end
-  parts[#parts + 1] = "env"
-  for k, v in pairs(env or {}) do parts[#parts + 1] = shell_quote(k .. "=" .. v) end
-  for _, a in ipairs(argv) do parts[#parts + 1] = shell_quote(a) end
-  local f = io.open(tmp .. ".in", "wb")
-  f:write(stdin or "")
-  f:close()
-  local cmd = concat(parts, " ") .. " <" .. shell_quote(tmp .. ".in") .. " >" .. shell_quote(tmp .. ".out")
-    .. " 2>" .. shell_quote(tmp .. ".err")
-  local status = os.execute(cmd)
-  local code = type(status) == "number" and math.floor(status / 256) or (status and 0 or 1)
-  local r = { code = code, stdout = read_all(tmp .. ".out"), stderr = read_all(tmp .. ".err") }
-  os.remove(tmp)
-  os.remove(tmp .. ".in")
-  os.remove(tmp .. ".out")
-  os.remove(tmp .. ".err")
-  return r
+  local opts = { cwd = cwd, env = env, stdin = stdin }
+  for i, a in ipairs(argv) do opts[i] = a end
+  return proc.run(opts)
 end
 
 -- Helmfile's EnvExec: argv of strings, extra env, optional stdin, the error text of
@@ -196,27 +167,15 @@ local function list_dir(path)
   return out
 end
 
-local yaml_mod
-local function yaml_module()
-  if yaml_mod then return yaml_mod end
-  local ok, y = pcall(require, "hfl.yaml")
-  if ok and type(y) == "table" and y.encode and y.decode then yaml_mod = y end
-  return yaml_mod
-end
-
 local function to_yaml(v)
-  local y = yaml_module()
-  if not y then error("toYaml: hfl.yaml is not available", 0) end
-  local out, err = y.encode(v)
+  local out, err = yaml.encode(v)
   if not out then error(err, 0) end
   return out
 end
 
 local function from_yaml(s)
   s = str(s)
-  local y = yaml_module()
-  if not y then error("fromYaml: hfl.yaml is not available", 0) end
-  local v, err = y.decode(s)
+  local v, err = yaml.decode(s)
   if err then error(fmt("%s, offending yaml: %s", err, s), 0) end
   if is_nil(v) then return util.map() end
   if kind(v) ~= "map" then
@@ -330,9 +289,7 @@ local function fetch_secret(ctx, ref)
     local content = f:read("*a")
     f:close()
     if fragment == "" then return content end
-    local y = yaml_module()
-    if not y then error("fetchSecretValue: hfl.yaml is not available", 0) end
-    local doc, err = y.decode(content)
+    local doc, err = yaml.decode(content)
     if err then error(fmt("expand %s: %s", ref, err), 0) end
     local v = pointer_get(doc, fragment, ref)
     if type(v) == "string" then return v end

@@ -1,6 +1,7 @@
 --- Helpers shared by the template function groups: Go type names, Go's argument conversions
 --- (text/template's and spf13/cast's), and printing values as Go's fmt does.
 local value = require("hfl.value")
+local gofmt = require("hfl.tmpl.fmt")
 
 local M = {}
 
@@ -148,44 +149,7 @@ local function int_string(v)
 end
 M.int_string = int_string
 
-local sprint_fallback
-
-local function sprint_value(v, top)
-  local k = kind(v)
-  if k == "string" then return v
-  elseif k == "int" then return int_string(v)
-  elseif k == "float" then return M.format_float(num(v), "g")
-  elseif k == "bool" then return tostring(v)
-  elseif k == "null" then return "<nil>"
-  elseif k == "list" then
-    local parts = {}
-    for i = 1, #v do parts[i] = sprint_value(v[i]) end
-    return "[" .. table.concat(parts, " ") .. "]"
-  elseif k == "map" then
-    local mt = type(v) == "table" and M.types[getmetatable(v)]
-    if mt and mt.string then return mt.string(v) end
-    local parts = {}
-    for i, key in ipairs(value.sorted_keys(v)) do
-      parts[i] = sprint_value(key) .. ":" .. sprint_value(v[key])
-    end
-    return "map[" .. table.concat(parts, " ") .. "]"
-  end
-  local t = type(v) == "table" and M.types[getmetatable(v)]
-  if t and t.string then return t.string(v) end
-  return tostring(v)
-end
-sprint_fallback = function(v) return sprint_value(v, true) end
-
-local engine_fmt
-local function fmt_module()
-  if engine_fmt == nil then
-    local ok, m = pcall(require, "hfl.tmpl.fmt")
-    engine_fmt = ok and type(m) == "table" and m.sprint and m or false
-  end
-  return engine_fmt
-end
-
---- fmt.Sprint of one value (%v); the engine's fmt when present.
+--- fmt.Sprint of one value (%v).
 function M.sprint(v)
   local t = type(v)
   if t == "string" then return v end
@@ -193,16 +157,12 @@ function M.sprint(v)
     local st = M.types[getmetatable(v)]
     if st and st.string then return st.string(v) end
   end
-  local f = fmt_module()
-  if f then return f.sprint(v) end
-  return sprint_fallback(v)
+  return gofmt.sprint(v)
 end
 
---- fmt.Sprintf (the engine's fmt; without it the format is returned as it is).
+--- fmt.Sprintf.
 function M.sprintf(format, ...)
-  local f = fmt_module()
-  if f and f.sprintf then return f.sprintf(format, ...) end
-  return format
+  return gofmt.sprintf(format, ...)
 end
 
 --- Sprig's strval: strings as they are, anything else as %v.
@@ -403,15 +363,10 @@ function M.is_map(v)
   return kind(v) == "map" and not (type(v) == "table" and M.types[getmetatable(v)])
 end
 
---- n cryptographically random bytes (hfl.core.crypto when built, else /dev/urandom).
+--- n cryptographically random bytes (OpenSSL's, through hfl.core.crypto).
 function M.random_bytes(n)
   if n <= 0 then return "" end
-  local ok, core = pcall(require, "hfl.core")
-  if ok and core.crypto and core.crypto.random then return core.crypto.random(n) end
-  local f = assert(io.open("/dev/urandom", "rb"))
-  local b = f:read(n)
-  f:close()
-  return b
+  return require("hfl.core").crypto.random(n)
 end
 
 --- Registers `names` as functions that fail with "function X is not supported by hfl".

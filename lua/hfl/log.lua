@@ -13,8 +13,7 @@ local state = { level = M.LEVELS.info, color_mode = "auto" }
 ---@param fd integer
 ---@return boolean
 function M.isatty(fd)
-  local ok, ffi = pcall(require, "ffi")
-  if not ok then return false end
+  local ffi = require "ffi"
   pcall(ffi.cdef, "int isatty(int fd);")
   return ffi.C.isatty(fd) == 1
 end

@@ -20,9 +20,7 @@ local function load_static()
   if static then return static end
   local F = {}
   for _, g in ipairs(GROUPS) do
-    local ok, mod = pcall(require, "hfl.stdlib." .. g)
-    if not ok then error(mod, 0) end
-    for name, fn in pairs(mod.funcs) do F[name] = fn end
+    for name, fn in pairs(require("hfl.stdlib." .. g).funcs) do F[name] = fn end
   end
   require("hfl.stdlib.util").unsupported(F, { "getHostByName" },
     "hfl does not resolve host names in templates")

@@ -1,23 +1,30 @@
---- "Did you mean …?" for mistyped commands, flags and values.
+--- "Did you mean …?" for mistyped commands, flags, fields and keys; used by the CLI and by
+--- state validation alike.
 local M = {}
 
---- Levenshtein distance between two strings (bytes).
+local byte, min = string.byte, math.min
+
+--- Optimal string alignment distance between two strings (bytes): Levenshtein where swapping
+--- two neighbours counts as one edit, so `lsit` is one edit from `list`, `chrat` from `chart`.
 ---@param a string
 ---@param b string
 ---@return integer
 function M.distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
+  local d = {}
+  for i = 0, #a do d[i] = { [0] = i } end
+  for j = 0, #b do d[0][j] = j end
   for i = 1, #a do
-    local cur = { [0] = i }
-    local ca = a:byte(i)
+    local ca, row, up = byte(a, i), d[i], d[i - 1]
     for j = 1, #b do
-      local cost = (ca == b:byte(j)) and 0 or 1
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      local cb = byte(b, j)
+      local v = min(up[j] + 1, row[j - 1] + 1, up[j - 1] + (ca == cb and 0 or 1))
+      if i > 1 and j > 1 and ca == byte(b, j - 1) and byte(a, i - 1) == cb then
+        v = min(v, d[i - 2][j - 2] + 1)
+      end
+      row[j] = v
     end
-    prev = cur
   end
-  return prev[#b]
+  return d[#a][#b]
 end
 
 local function _close_enough(word, candidate, d)

@@ -82,6 +82,22 @@ describe("hfl charts from an HTTP repository #integration", function()
     end
   end)
 
+  it("picks prereleases as Helm 3 and Helm 4 each do, by the rule it is given", function()
+    local index = require "hfl.charts.index"
+    local idx = assert(index.parse(servers.sh(("curl -s %s/index.yaml"):format(srv.url)), srv.url))
+    local constraints = { ">=1.2.0-0 <2", "!=2.0.0", "!=2.0.0 <3", "~1.2.0-0 || ^2", "1.2.0-0 - 1.5", ">1.1.0 <2",
+      "<2.0.0-0", "^1.2.0-rc.0" }
+    for _, helm in ipairs { "helm3", "helm4" } do
+      for _, c in ipairs(constraints) do
+        local d = servers.tmpdir()
+        servers.sh(("cd %s && %s pull web --repo %s --version '%s' >/dev/null 2>&1 || true"):format(d, helm, srv.url, c))
+        local want = servers.sh("ls " .. d):match("web%-(.-)%.tgz")
+        local e = index.get(idx, "web", c, false, { prerelease = helm })
+        assert.equal(want, e and e.version, helm .. " " .. c)
+      end
+    end
+  end)
+
   it("downloads each chart once for many releases and nothing on the next run", function()
     local rels = {}
     for i = 1, 6 do rels[#rels + 1] = ("  - name: r%d\n    chart: stable/%s\n    version: %s\n"):format(i, i % 2 == 0 and "web" or "api", i % 2 == 0 and "~1.0" or "~0.1") end

@@ -79,7 +79,7 @@ renderedvalues:
   end)
 
   describe("HCL environment values", function()
-    local hcl = require "hfl.state.hcl"
+    local hcl = require "hfl.hcl"
     local yaml = require "hfl.yaml"
 
     local function render(files)

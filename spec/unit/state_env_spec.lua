@@ -182,7 +182,7 @@ describe("hfl.state.load #unit", function()
         .. "it must be one of [Error Warn Info Debug]", err, 1, true)
     end)
 
-    it("evaluates HCL values files through hfl.state.hcl", function()
+    it("evaluates HCL values files through hfl.hcl", function()
       local dir = T.tree { ["v.hcl"] = "values {\n  a = 1\n}\n", ["helmfile.yaml"] = "environments:\n  default:\n    values:\n    - v.hcl\n" .. ENV_PART }
       local states, err = load(dir)
       assert.is_nil(err)

@@ -8,7 +8,7 @@ local json = require "hfl.stdlib.json"
 local regex = require "hfl.stdlib.regex"
 local encoding = require "hfl.stdlib.encoding"
 local dates = require "hfl.stdlib.dates"
-local semver = require "hfl.stdlib.semver"
+local semver = require "hfl.semver"
 local util = require "hfl.stdlib.util"
 
 pcall(ffi.cdef, [[

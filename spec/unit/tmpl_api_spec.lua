@@ -182,25 +182,35 @@ describe("hfl.tmpl", function()
     end)
   end)
 
-  describe("without the function library", function()
-    local saved = tmpl.load_stdlib
+  describe("when the function library fails to load", function()
+    local saved = {}
     before_each(function()
-      tmpl.load_stdlib = function() return false, "module 'hfl.stdlib' not found" end
+      for _, name in ipairs { "hfl.stdlib", "hfl.stdlib.strings" } do
+        saved[name] = package.loaded[name]
+        package.loaded[name] = nil
+      end
+      package.preload["hfl.stdlib.strings"] = function()
+        error("stdlib/strings.lua:12: attempt to index a nil value", 0)
+      end
       tmpl.reset()
     end)
     after_each(function()
-      tmpl.load_stdlib = saved
+      package.preload["hfl.stdlib.strings"] = nil
+      for name, mod in pairs(saved) do package.loaded[name] = mod end
       tmpl.reset()
     end)
 
-    it("runs Go's builtins and the engine's include and tpl", function()
-      assert.are.equal("3 true x!", tmpl.render('{{ len "abc" }} {{ eq 1 1 }} {{ tpl "{{ . }}!" "x" }}', nil))
-      assert.are.equal("[i]", tmpl.render('{{ define "d" }}[{{ . }}]{{ end }}{{ include "d" "i" }}', nil))
+    it("fails with an error naming the library and why, instead of rendering without functions", function()
+      local ok, err = pcall(tmpl.render, '{{ upper "x" }}', nil)
+      assert.is_false(ok)
+      assert.are.equal("the template function library (hfl.stdlib) failed to load: "
+        .. "stdlib/strings.lua:12: attempt to index a nil value", err)
     end)
 
-    it("rejects library functions at parse time", function()
-      local _, err = tmpl.render('{{ upper "x" }}', nil)
-      assert.are.equal('template: stringTemplate:1: function "upper" not defined', err)
+    it("fails the same way for templates that use only Go's builtins", function()
+      local ok, err = pcall(tmpl.render, '{{ len "abc" }}', nil)
+      assert.is_false(ok)
+      assert.matches("(hfl.stdlib) failed to load", err, 1, true)
     end)
   end)
 

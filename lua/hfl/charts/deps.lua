@@ -4,7 +4,7 @@
 --- Repositories hfl cannot reach itself fall back to one `helm dependency build`.
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
-local semver = require "hfl.charts.semver"
+local semver = require "hfl.semver"
 local localchart = require "hfl.charts.localchart"
 local repo = require "hfl.charts.repo"
 
@@ -60,10 +60,10 @@ local function wanted(d, lock)
 end
 
 -- True when charts/ already holds a version of `d` satisfying `want`.
-local function present(dir, d, want, files)
+local function present(dir, d, want, files, opts)
   for _, f in ipairs(files) do
     local v = f:match("^" .. d.name:gsub("%p", "%%%0") .. "%-(%d.*)%.tgz$")
-    if v and (want == v or (want and semver.satisfies(v, want))) then return true end
+    if v and (want == v or (want and semver.satisfies(v, want, opts))) then return true end
     if f == d.name and localchart.exists(dir .. "/charts/" .. f .. "/Chart.yaml") then return true end
   end
   return false
@@ -131,7 +131,7 @@ local function build(dir, state, opts)
   for _, d in ipairs(deps) do
     if not d.name then return nil, dir .. "/Chart.yaml: a dependency has no name" end
     local want = wanted(d, lock)
-    if not present(dir, d, want, files) then todo[#todo + 1] = { d = d, want = want } end
+    if not present(dir, d, want, files, opts) then todo[#todo + 1] = { d = d, want = want } end
   end
   if #todo == 0 then return true end
   require("hfl.core").fs.mkdir_p(dir .. "/charts")
@@ -174,7 +174,7 @@ end
 --- Makes a local chart's charts/ hold its dependencies; at most once per directory per session.
 ---@param dir string  absolute chart directory
 ---@param state table|nil  for `@name` repositories
----@param opts table  {session=hfl.Session, skip_refresh=}
+---@param opts table  {session=hfl.Session, skip_refresh=, prerelease= (hfl.semver rule)}
 ---@return boolean|nil ok, string|nil err
 function M.build(dir, state, opts)
   local session = opts and opts.session

@@ -2,7 +2,7 @@
 --- URLs resolved against the repository URL.
 local yaml = require "hfl.yaml"
 local value = require "hfl.value"
-local semver = require "hfl.charts.semver"
+local semver = require "hfl.semver"
 
 local M = {}
 
@@ -60,14 +60,15 @@ end
 
 --- Helm's IndexFile.Get: the entry for `chart` matching `version` (exact string first, else the
 --- highest satisfying the constraint; "" = latest stable, devel = prereleases too).
+---@param opts table|nil {prerelease = "helm3"|"helm4"}: the helm binary's prerelease rule (hfl.semver)
 ---@return table|nil entry, string|nil err  err: "no chart" | "no version" | constraint error
-function M.get(index, chart, version, devel)
+function M.get(index, chart, version, devel, opts)
   local list = index.entries[chart]
   if not list then return nil, "no chart" end
   if #list == 0 then return nil, "no version" end
   local vs = {}
   for i, e in ipairs(list) do vs[i] = e.version end
-  local chosen, err = semver.select(vs, version, devel)
+  local chosen, err = semver.select(vs, version, devel, opts)
   if err then return nil, "invalid version constraint " .. string.format("%q", version) .. ": " .. err end
   if not chosen then return nil, "no version" end
   for _, e in ipairs(list) do if e.version == chosen then return e end end

@@ -7,7 +7,7 @@
 ---   generated: "<RFC 3339 time>"
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
-local semver = require "hfl.charts.semver"
+local semver = require "hfl.semver"
 local repo = require "hfl.charts.repo"
 
 local M = {}

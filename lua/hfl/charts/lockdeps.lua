@@ -9,22 +9,22 @@ local M = {}
 local fmt = string.format
 
 -- The newest version of a requirement that its constraint allows.
-local function newest_oci(req)
+local function newest_oci(req, sel)
   local oci = require "hfl.charts.oci"
   local r, err = oci.parse(req.repository .. "/" .. req.name)
   if not r then return nil, err end
   local spec = req.spec
   local c = oci.client(r.host, { username = spec.username, password = spec.password, plain_http = spec.plain_http,
     ca_file = spec.ca_file, cert_file = spec.cert_file, key_file = spec.key_file, insecure = spec.insecure })
-  return oci.select_version(c, r, req.version ~= "*" and req.version or nil, req.devel)
+  return oci.select_version(c, r, req.version ~= "*" and req.version or nil, req.devel, sel)
 end
 
-local function newest_in_repo(req, session)
+local function newest_in_repo(req, session, sel)
   local repo = require "hfl.charts.repo"
   local index = require "hfl.charts.index"
   local idx, err = repo.index(req.spec, { session = session, skip_refresh = session.skip_refresh })
   if not idx then return nil, err end
-  local e, gerr = index.get(idx, req.name, req.version ~= "*" and req.version or "", req.devel)
+  local e, gerr = index.get(idx, req.name, req.version ~= "*" and req.version or "", req.devel, sel)
   if e then return e.version end
   if gerr == "no version" then
     return nil, fmt("no version matches %q (available: %s)", req.version,
@@ -35,10 +35,11 @@ local function newest_in_repo(req, session)
   return nil, gerr
 end
 
-local function newest(req, session)
+-- sel: {prerelease=} (hfl.semver's rule of the helm binary)
+local function newest(req, session, sel)
   req.devel = req.release and req.release.devel == true
-  if req.spec.oci then return newest_oci(req) end
-  return newest_in_repo(req, session)
+  if req.spec.oci then return newest_oci(req, sel) end
+  return newest_in_repo(req, session, sel)
 end
 
 local function build_local_charts(releases, session)
@@ -68,12 +69,12 @@ local function by_state(releases)
 end
 
 -- Resolves the requirements of one state and writes its lock file (nothing when it has none).
-local function lock_state(s, rels, session, version)
+local function lock_state(s, rels, session, version, sel)
   local reqs = lockmod.requirements(rels, function() return s end)
   if #reqs == 0 then return false end
   local n = session.concurrency > 0 and session.concurrency or 8
   local results = session:map(reqs, function(req)
-    local v, rerr = newest(req, session)
+    local v, rerr = newest(req, session, sel)
     return { v = v, err = rerr }
   end, n)
   for i, req in ipairs(reqs) do
@@ -93,8 +94,9 @@ end
 
 --- Builds local charts' dependencies, then writes each state's lock file.
 ---@param st table  State
+---@param opts table|nil {prerelease = "helm3"|"helm4"}: the helm binary's prerelease rule (hfl.semver)
 ---@return table[]|nil written {state=, path=}, string|nil err
-function M.update(st)
+function M.update(st, opts)
   local releases, err = st:select()
   if not releases then return nil, err end
   local session = st.session
@@ -103,7 +105,7 @@ function M.update(st)
   local groups, order = by_state(releases)
   local written = {}
   for _, s in ipairs(order) do
-    local path, lerr = lock_state(s, groups[s], session, require("hfl").version)
+    local path, lerr = lock_state(s, groups[s], session, require("hfl").version, { prerelease = opts and opts.prerelease })
     if path == nil then return nil, lerr end
     if path then written[#written + 1] = { state = s, path = path } end
   end

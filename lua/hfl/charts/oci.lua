@@ -2,7 +2,7 @@
 --- references, tag selection by semver constraint, manifests with Helm's accept types, the
 --- chart layer, digest checks, Bearer-token and basic auth with credentials from the
 --- repository, Helm's registry config or Docker's config.json, and plain HTTP when allowed.
-local semver = require "hfl.charts.semver"
+local semver = require "hfl.semver"
 
 local M = {}
 
@@ -214,15 +214,16 @@ function M.tags(c, repo)
 end
 
 --- The tag to pull for a requested version (exact → itself; range/empty → highest match).
+---@param opts table|nil {prerelease = "helm3"|"helm4"}: the helm binary's prerelease rule (hfl.semver)
 ---@return string|nil version, string|nil err
-function M.select_version(c, r, version, devel)
+function M.select_version(c, r, version, devel, opts)
   if version == "latest" then
     return nil, "version \"latest\" is not supported for OCI charts (name a version or a range)"
   end
   if version and version ~= "" and semver.is_exact(version) then return version end
   local tags, err = M.tags(c, r.repo)
   if not tags then return nil, err end
-  local v, serr = semver.select(tags, version, devel)
+  local v, serr = semver.select(tags, version, devel, opts)
   if serr then return nil, serr end
   if not v then
     return nil, string.format("no version matches %q (available: %s)", version or "",

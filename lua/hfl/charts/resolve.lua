@@ -2,7 +2,7 @@
 --- archive URLs, git sources and local directories, all through the shared download cache.
 --- Safe to call from many hfl.proc tasks at once: each chart is downloaded once.
 local value = require "hfl.value"
-local semver = require "hfl.charts.semver"
+local semver = require "hfl.semver"
 local index = require "hfl.charts.index"
 local repo = require "hfl.charts.repo"
 local oci = require "hfl.charts.oci"
@@ -105,7 +105,7 @@ local function from_repo(spec, chart, version, opts)
   local function load_entry(v)
     local idx, err = repo.index(spec, opts)
     if not idx then return nil, err end
-    local e, gerr = index.get(idx, chart, v, devel)
+    local e, gerr = index.get(idx, chart, v, devel, opts)
     if not e then
       if gerr == "no chart" then
         return nil, fmt("no chart named %q in %s (check the chart name)", chart, index.index_url(spec.url))
@@ -166,7 +166,7 @@ local function from_oci(ref, version, o, opts)
   if digest then
     reference = digest
   else
-    local v, verr = oci.select_version(c, r, tag, opts.devel)
+    local v, verr = oci.select_version(c, r, tag, opts.devel, opts)
     if not v then return nil, verr end
     tag, reference = v, v
   end
@@ -193,13 +193,14 @@ end
 
 --- The version constraint of a release after the lock file (Helmfile: the first locked
 --- version of that chart name satisfying the release's constraint).
+---@param opts table|nil {prerelease=} as for resolve
 ---@return string|nil version, string|nil err
-function M.locked_version(lock, chart_name, version)
+function M.locked_version(lock, chart_name, version, opts)
   if not lock then return version end
   local c = version
   if c == nil or c == "" then c = "*" end
   for _, d in ipairs(lock.dependencies or {}) do
-    if d.name == chart_name and semver.satisfies(d.version, c) then return d.version end
+    if d.name == chart_name and semver.satisfies(d.version, c, opts) then return d.version end
   end
   return nil, fmt("no resolved dependency found for %q, running \"hfl deps\" may resolve the issue", chart_name)
 end
@@ -223,7 +224,8 @@ end
 --- Resolves one release's chart to a local path.
 ---@param release table {name=, chart=, version=, devel=, plainHttp=, namespace=}
 ---@param state table {dir=, doc={repositories=...}} (an issue-4 State or a plain table)
----@param opts table {session=hfl.Session, devel=, lock=parsed lock|nil, deps=false to skip local deps, plain_http=}
+---@param opts table {session=hfl.Session, devel=, lock=parsed lock|nil, deps=false to skip local deps, plain_http=,
+---  prerelease = "helm3"|"helm4": the helm binary's prerelease rule for version ranges (hfl.semver; default helm4)}
 ---@return table|nil result {path=, version=, digest=, source=, kind=}, string|nil err
 function M.resolve(release, state, opts)
   local session = opts and opts.session
@@ -236,7 +238,7 @@ function M.resolve(release, state, opts)
   local rspec = type(release.spec) == "table" and release.spec or {}
   local function flag(k) return release[k] == true or rspec[k] == true end
   local ropts = { session = session, skip_refresh = session.skip_refresh, devel = opts.devel or flag("devel"),
-    timeout = opts.timeout }
+    timeout = opts.timeout, prerelease = opts.prerelease }
   local kind = localchart.classify(chart, basedir)
   local res, err, source
   if kind == "oci" then
@@ -289,7 +291,7 @@ function M.resolve(release, state, opts)
     end
     if lock then
       local lname = spec.oci and cname:match("([^/]+)$") or cname
-      local lv, lerr = M.locked_version(lock, lname, version)
+      local lv, lerr = M.locked_version(lock, lname, version, opts)
       if not lv then return nil, fmt("release %s: chart %s: %s", name, chart, lerr) end
       version = lv
     end

@@ -3,6 +3,7 @@
 --- conflict check that skips a child unloaded, and `inherits`.
 local value = require "hfl.value"
 local files = require "hfl.state.files"
+local selector = require "hfl.state.selector"
 
 local M = {}
 
@@ -170,28 +171,6 @@ local function experimental_explicit()
   return false
 end
 
---- Parses selector strings as hfl.state.selector does: a list of AND-maps.
-function M.parse_selectors(list)
-  local ok, selector = pcall(require, "hfl.state.selector")
-  if ok and type(selector) == "table" and selector.parse then return selector.parse(list) end
-  local out = {}
-  for _, s in ipairs(list) do
-    local f = {}
-    for term in s:gmatch("[^,]+") do
-      local k, v = term:match("^%s*([^!=%s]+)%s*!=%s*(.-)%s*$")
-      if k then
-        f["!" .. k] = v
-      else
-        k, v = term:match("^%s*([^!=%s]+)%s*=%s*(.-)%s*$")
-        if not k then return nil, fmt("Malformed label: %s. Expected label in form k=v or k!=v", term) end
-        f[k] = v
-      end
-    end
-    out[#out + 1] = f
-  end
-  return out
-end
-
 --- The selectors a child runs with: its own `selectors` (`[]` = all), or the parent's
 --- (selectorsInherited, or neither set — legacy; HELMFILE_EXPERIMENTAL=explicit-selector-
 --- inheritance selects all then).
@@ -200,17 +179,7 @@ function M.child_selectors(spec, parent_selectors)
     return parent_selectors
   end
   if spec.selectors == nil then return {} end
-  return M.parse_selectors(spec.selectors)
-end
-
-local function positive_compatible(a, b)
-  for k, v in pairs(a) do
-    if type(k) == "string" and k:sub(1, 1) ~= "!" and k ~= "terms" and k ~= "text" then
-      local w = b[k]
-      if type(w) == "string" and w ~= v then return false end
-    end
-  end
-  return true
+  return selector.parse(spec.selectors)
 end
 
 --- Whether a child with explicit selectors provably selects nothing the CLI selectors select
@@ -220,21 +189,12 @@ function M.conflicts(cli_selectors, spec, log)
     or spec.selectors_inherited then
     return false
   end
-  local mine, err = M.parse_selectors(spec.selectors)
+  local mine, err = selector.parse(spec.selectors)
   if not mine then
     log.debug("%s", fmt("selector compatibility check failed for subhelmfile %q: %s", spec.path, err))
     return false
   end
-  local ok, selector = pcall(require, "hfl.state.selector")
-  if ok and type(selector) == "table" and selector.compatible then
-    return not selector.compatible(cli_selectors, mine)
-  end
-  for _, a in ipairs(cli_selectors) do
-    for _, b in ipairs(mine) do
-      if positive_compatible(a, b) then return false end
-    end
-  end
-  return true
+  return not selector.compatible(cli_selectors, mine)
 end
 
 --- What a parent hands down for `inherits` (taken from its merged document and env).

@@ -26,6 +26,7 @@ local sv = require "hfl.state.statevalues"
 local environment = require "hfl.state.environment"
 local values = require "hfl.state.values"
 local helmfiles = require "hfl.state.helmfiles"
+local selector = require "hfl.state.selector"
 
 local M = {}
 
@@ -220,10 +221,7 @@ end
 -- helmfile.lua: evaluated with the environment so far; when it declares bases, environments
 -- or values it is evaluated a second time with the values they give.
 function M._load_lua(ctx, path, name, ctx_env, over, is_base, basedir, sources)
-  local ok, luafile = pcall(require, "hfl.state.luafile")
-  if not ok or type(luafile) ~= "table" or not luafile.evaluate then
-    return nil, name .. ": helmfile.lua support is not available yet"
-  end
+  local luafile = require "hfl.state.luafile"
   local merged = with_overrides(ctx_env, over)
   local tenv = merged or sv.env(ctx.env_name)
   local function eval(env)
@@ -479,7 +477,7 @@ function M.load(opts)
   local cwd = opts.cwd or files.cwd()
   local selectors = opts.selectors or {}
   if type(selectors[1]) == "string" then
-    local parsed, err = helmfiles.parse_selectors(selectors)
+    local parsed, err = selector.parse(selectors)
     if not parsed then return nil, err end
     selectors = parsed
   end

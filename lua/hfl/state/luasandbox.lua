@@ -26,11 +26,7 @@ local MAX_STRING = 256 * 1024 * 1024
 local MAIN = {}              -- coroutine.running() is nil on the main thread under LuaJIT
 local active = setmetatable({}, { __mode = "k" })  -- coroutine → run record
 local nactive, saved_hook, saved_index = 0, nil, nil
-local clock = (function()
-  local ok, proc = pcall(require, "hfl.proc")
-  if ok and type(proc) == "table" and proc.now then return proc.now end
-  return os.time
-end)()
+local clock = require("hfl.proc").now
 
 -- The string library as string methods see it while a sandbox runs: no dump, a bounded rep.
 local SAFE_STRING = {}

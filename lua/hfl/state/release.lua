@@ -59,24 +59,6 @@ local function scalar_string(v)
 end
 M.scalar_string = scalar_string
 
--- Optimal string alignment distance (a transposition counts as one edit: chrat → chart).
-local function osa(a, b)
-  local d = {}
-  for i = 0, #a do d[i] = { [0] = i } end
-  for j = 0, #b do d[0][j] = j end
-  for i = 1, #a do
-    for j = 1, #b do
-      local cost = a:byte(i) == b:byte(j) and 0 or 1
-      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
-        v = math.min(v, d[i - 2][j - 2] + 1)
-      end
-      d[i][j] = v
-    end
-  end
-  return d[#a][#b]
-end
-
 --- The field name closest to a mistyped one, or nil.
 ---@param word string
 ---@param names string[]
@@ -85,7 +67,7 @@ function M.suggest(word, names)
   local best, best_d
   local lw = word:lower()
   for _, n in ipairs(names) do
-    local d = osa(lw, n:lower())
+    local d = suggest.distance(lw, n:lower())
     if d <= math.max(1, math.floor(#word / 3)) and (not best_d or d < best_d) then best, best_d = n, d end
   end
   return best or suggest.closest(word, names)

@@ -6,7 +6,7 @@
 --- the way helm applies --set, --set-string and --set-file.
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
-local json_ok, json = pcall(require, "hfl.stdlib.json")
+local json = require "hfl.stdlib.json"
 
 local M = {}
 
@@ -172,10 +172,8 @@ end
 
 local function item_string(v)
   if type(v) == "string" then return v end
-  if json_ok and json.funcs and json.funcs.toJson then
-    local ok, s = pcall(json.funcs.toJson, v)
-    if ok then return s end
-  end
+  local ok, s = pcall(json.funcs.toJson, v)
+  if ok then return s end
   return tostring(v)
 end
 
@@ -205,10 +203,7 @@ end
 
 local function read_values_file(rel, path, data)
   if path:sub(-4) == ".lua" then
-    local ok, luafile = pcall(require, "hfl.state.luafile")
-    if not ok or not luafile.evaluate_values then
-      return nil, path .. ": .lua values files need hfl.state.luafile"
-    end
+    local luafile = require "hfl.state.luafile"
     local st = rel.state
     local env = st.environment or {}
     local v, err = luafile.evaluate_values(path, { environment = { name = env.name, values = env.values,

@@ -53,10 +53,7 @@ function M.resolve(path, o)
 end
 
 local function load_lua(path, env)
-  local ok, luafile = pcall(require, "hfl.state.luafile")
-  if not ok or type(luafile) ~= "table" or not luafile.evaluate_values then
-    return nil, path .. ": helmfile.lua support is not available yet (.lua values files need it)"
-  end
+  local luafile = require "hfl.state.luafile"
   local o = env:template_object()
   return luafile.evaluate_values(path, { name = env.name, kubeContext = env.kube_context,
     values = env:merged(), environment = { name = env.name, values = o.Values, kubeContext = env.kube_context },
@@ -73,7 +70,7 @@ function M.read_file(path, env, o, extra, shown)
   local real = path
   path = shown or path
   if real:sub(-4) == ".hcl" then
-    local v, herr = require("hfl.state.hcl").render({ real }, { [real] = path })
+    local v, herr = require("hfl.hcl").render({ real }, { [real] = path })
     if not v then return nil, fmt('failed to load %s file "%s": %s', title, path, herr) end
     return v
   end
@@ -199,7 +196,7 @@ function M.load_entries(entries, env, o)
     end
   end
   if #hcl_files > 0 then
-    local v, herr = require("hfl.state.hcl").render(hcl_files, hcl_names, hcl_texts)
+    local v, herr = require("hfl.hcl").render(hcl_files, hcl_names, hcl_texts)
     if not v then return nil, fmt("failed to load %s: %s", o.kind, herr) end
     result = merge_into(result, v, strategy)
   end

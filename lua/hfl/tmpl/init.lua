@@ -28,18 +28,15 @@ local builtin_funcs = {}
 for _, name in ipairs(builtins.names) do builtin_funcs[name] = builtins[name] end
 M.builtins = builtin_funcs
 
---- Loads the function library (a seam for specs); returns ok, module.
-function M.load_stdlib() return pcall(require, "hfl.stdlib") end
-
--- The function library, loaded once if present.
-local stdlib_mod, stdlib_tried
-local function stdlib()
-  if not stdlib_tried then
-    stdlib_tried = true
-    local ok, mod = M.load_stdlib()
-    if ok and type(mod) == "table" and type(mod.funcs) == "function" then stdlib_mod = mod end
+-- The function map of hfl.stdlib for one render context. The library is required here, not
+-- at the top, because its functions render templates in turn. A library that fails to load is
+-- a broken installation: an error naming it, never templates rendered without functions.
+local function library_funcs(ctx)
+  local ok, funcs = pcall(function() return require("hfl.stdlib").funcs(ctx) end)
+  if not ok then
+    error(sfmt("the template function library (hfl.stdlib) failed to load: %s", tostring(funcs)), 0)
   end
-  return stdlib_mod
+  return funcs
 end
 
 -- The execution state running now (ctx.render / ctx.include act on it).
@@ -107,8 +104,7 @@ function M.new(opts)
   set.resolve = function(fname)
     if user and user[fname] ~= nil then return "user" end
     if engine[fname] then return "engine" end
-    local lib = stdlib()
-    if lib and M._stdlib_names()[fname] then return "stdlib" end
+    if M._stdlib_names()[fname] then return "stdlib" end
     if builtin_funcs[fname] then return "builtin" end
     return nil
   end
@@ -121,14 +117,9 @@ local stdlib_names
 -- Names the function library defines (for the parser's "function not defined" check).
 function M._stdlib_names()
   if stdlib_names then return stdlib_names end
-  stdlib_names = {}
-  local lib = stdlib()
-  if lib then
-    local ok, funcs = pcall(lib.funcs, M._ctx(nil, false))
-    if ok and type(funcs) == "table" then
-      for k in pairs(funcs) do stdlib_names[k] = true end
-    end
-  end
+  local names = {}
+  for k in pairs(library_funcs(M._ctx(nil, false))) do names[k] = true end
+  stdlib_names = names
   return stdlib_names
 end
 
@@ -151,30 +142,19 @@ end
 
 -- The function table for one execution: user funcs, then stdlib, then builtins.
 function Set:_funcs(basedir, prerender)
-  local lib = stdlib()
-  local libfuncs
-  if lib then
-    local key = tostring(basedir) .. "\0" .. tostring(prerender and true or false)
-    libfuncs = stdlib_cache[key]
-    if not libfuncs then
-      local ok, funcs = pcall(lib.funcs, M._ctx(basedir, prerender and true or false))
-      if ok and type(funcs) == "table" then
-        libfuncs = funcs
-      else
-        -- a broken library must not take the builtins down; the error is kept for hfl doctor
-        M.stdlib_error, libfuncs = tostring(funcs), {}
-      end
-      stdlib_cache[key] = libfuncs
-    end
+  local key = tostring(basedir) .. "\0" .. tostring(prerender and true or false)
+  local libfuncs = stdlib_cache[key]
+  if not libfuncs then
+    libfuncs = library_funcs(M._ctx(basedir, prerender and true or false))
+    stdlib_cache[key] = libfuncs
   end
-  local cache_key = libfuncs or builtin_funcs
-  local merged = self.merged[cache_key]
+  local merged = self.merged[libfuncs]
   if merged then return merged end
   merged = {}
   for k, v in pairs(builtin_funcs) do merged[k] = v end
-  if libfuncs then for k, v in pairs(libfuncs) do merged[k] = v end end
+  for k, v in pairs(libfuncs) do merged[k] = v end
   if self.funcs then for k, v in pairs(self.funcs) do merged[k] = v end end
-  self.merged[cache_key] = merged
+  self.merged[libfuncs] = merged
   return merged
 end
 
@@ -337,10 +317,10 @@ function M.hint(err)
   return nil
 end
 
---- Forgets the loaded function library and every cached template (after load_stdlib
---- changes, or to free memory).
+--- Forgets the function library's names and maps and every cached template (after the
+--- library changes, or to free memory).
 function M.reset()
-  stdlib_mod, stdlib_tried, stdlib_names = nil, false, nil
+  stdlib_names = nil
   stdlib_cache, cache, cache_size = {}, {}, 0
   funcs_cache = setmetatable({}, { __mode = "k" })
 end

@@ -1,7 +1,7 @@
-local semver = require "hfl.charts.semver"
+local semver = require "hfl.semver"
 local index = require "hfl.charts.index"
 
-describe("hfl.charts.semver #unit", function()
+describe("hfl.semver #unit", function()
   local versions = { "0.9.1", "1.0.0", "1.1.0", "1.2.0-rc.1", "1.2.0", "2.0.0-beta.1", "2.0.0", "2.1.3" }
 
   describe("select", function()
@@ -28,8 +28,35 @@ describe("hfl.charts.semver #unit", function()
     it("lets one prerelease in an AND group admit prereleases (Helm 4), or only its own (Helm 3)", function()
       local vs = { "1.0.0", "1.2.0-rc.1" }
       assert.equal("1.2.0-rc.1", semver.select(vs, ">=1.2.0-0 <2"))
-      assert.is_nil(semver.select(vs, ">=1.2.0-0 <2", false, { legacy = true }))
-      assert.equal("1.2.0-rc.1", semver.select(vs, "~1.2.0-0", false, { legacy = true }))
+      assert.equal("1.2.0-rc.1", semver.select(vs, ">=1.2.0-0 <2", false, { prerelease = "helm4" }))
+      assert.equal("1.0.0", semver.select(vs, ">=1.2.0-0 <2 || 1.0.0", false, { prerelease = "helm3" }))
+      assert.equal("1.2.0-rc.1", semver.select(vs, "~1.2.0-0", false, { prerelease = "helm3" }))
+    end)
+
+    it("lets an exact != pass prereleases under Helm 3 but not Helm 4", function()
+      local vs = { "1.2.3", "1.3.0-rc.1" }
+      assert.equal("1.3.0-rc.1", semver.select(vs, "!=1.2.3", false, { prerelease = "helm3" }))
+      assert.is_nil(semver.select(vs, "!=1.2.3", false, { prerelease = "helm4" }))
+    end)
+
+    it("rewrites hyphen ranges as Masterminds 3.3+ does for Helm and as 3.2 does for Sprig", function()
+      -- `1 - 2 3`: 3.3 and later read `>= 1, <= 2 3`; 3.2 swallows the space: `>= 1, <= 23`
+      assert.is_false(semver.satisfies("2.5.0", "1 - 2 3", { prerelease = "helm3" }))
+      assert.is_false(semver.satisfies("2.5.0", "1 - 2 3", { prerelease = "helm4" }))
+      assert.is_true(semver.satisfies("2.5.0", "1 - 2 3", { prerelease = "sprig" }))
+    end)
+
+    it("raises on an unknown prerelease rule", function()
+      assert.has_error(function() semver.constraint("1", { prerelease = "helm2" }) end,
+        'hfl.semver: prerelease rule "helm2" is not one of sprig, helm3, helm4')
+      assert.has_error(function() semver.select({ "1.0.0" }, "1.0.0", false, { prerelease = "3" }) end)
+    end)
+
+    it("names the rule of a helm major version", function()
+      assert.equal("helm3", semver.rule_for_helm(3))
+      assert.equal("helm3", semver.rule_for_helm("3"))
+      assert.equal("helm4", semver.rule_for_helm(4))
+      assert.equal("helm4", semver.rule_for_helm(nil))
     end)
 
     it("takes any prerelease with devel and no version (>0.0.0-0)", function()
@@ -108,6 +135,24 @@ generated: "2024-01-01T00:00:00Z"
 
   describe("get", function()
     local idx = assert(index.parse(text, "u"))
+    it("picks prereleases by the helm binary's rule", function()
+      local pre = assert(index.parse([[
+apiVersion: v1
+entries:
+  app:
+    - {name: app, version: 2.0.0-rc.1, urls: [a.tgz]}
+    - {name: app, version: 1.5.0, urls: [a.tgz]}
+    - {name: app, version: 1.0.0, urls: [a.tgz]}
+]], "u"))
+      -- Helm 3 (Masterminds 3.3): `<3` alone refuses the prerelease the other half names
+      assert.equal("1.5.0", index.get(pre, "app", ">=2.0.0-0 <3 || ^1", false, { prerelease = "helm3" }).version)
+      -- Helm 4 (Masterminds 3.4): one prerelease in the group admits prereleases for all of it
+      assert.equal("2.0.0-rc.1", index.get(pre, "app", ">=2.0.0-0 <3 || ^1", false, { prerelease = "helm4" }).version)
+      assert.equal("2.0.0-rc.1", index.get(pre, "app", ">=2.0.0-0 <3 || ^1").version)
+      assert.equal("2.0.0-rc.1", index.get(pre, "app", "!=1.5.0", false, { prerelease = "helm3" }).version)
+      assert.equal("1.0.0", index.get(pre, "app", "!=1.5.0", false, { prerelease = "helm4" }).version)
+    end)
+
     it("tells a missing chart from a missing version", function()
       assert.same({ nil, "no chart" }, { index.get(idx, "nope", "") })
       assert.same({ nil, "no version" }, { index.get(idx, "empty", "") })

@@ -1,6 +1,6 @@
 --- Functions of HCL values files (a subset of go-cty's stdlib as Helmfile registers it, see
 --- Helmfile's docs/hcl_funcs.md). Each takes the evaluated arguments as a list and returns a
---- value or raises an error string. `try` and `can` are special forms in hfl.state.hcl.
+--- value or raises an error string. `try` and `can` are special forms in hfl.hcl.eval.
 local value = require "hfl.value"
 
 local M = {}
