@@ -193,6 +193,18 @@ function Session:helm()
   end)
 end
 
+--- The prerelease rule of chart version ranges (hfl.semver): Helm 3's when the helm binary is
+--- Helm 3, else Helm 4's (also when helm cannot run: hfl selects charts without it).
+---@return string rule  "helm3" | "helm4"
+function Session:prerelease_rule()
+  local helm, err = self:helm()
+  if not helm then
+    self.log.debug("%s; choosing chart versions by Helm 4's prerelease rule", err)
+    return "helm4"
+  end
+  return require("hfl.semver").rule_for_helm(helm.major)
+end
+
 --- Whether `x` is a Session.
 ---@return boolean
 function M.is(x)

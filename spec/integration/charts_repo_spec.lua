@@ -98,6 +98,35 @@ describe("hfl charts from an HTTP repository #integration", function()
     end
   end)
 
+  it("fetches, through the CLI, the version the --helm-binary in use would pull", function()
+    local constraints = { "!=2.0.0", "!=2.0.0 <3", "~1.2.0-0 || ^2", "^1.2.0-rc.0" }
+    local rels = {}
+    for i, c in ipairs(constraints) do
+      rels[#rels + 1] = ("  - name: r%d\n    chart: stable/web\n    version: %q\n"):format(i, c)
+    end
+    state(table.concat(rels))
+    local differ = 0
+    local picked = {}
+    for _, helm in ipairs { "helm3", "helm4" } do
+      local out = "out-" .. helm
+      local r = hfl { "--helm-binary", helm, "fetch", "--output-dir", out }
+      assert.equal(0, r.code, r.stderr)
+      picked[helm] = {}
+      for i, c in ipairs(constraints) do
+        local d = servers.tmpdir()
+        servers.sh(("cd %s && %s pull web --repo %s --version '%s' >/dev/null 2>&1 || true"):format(d, helm, srv.url, c))
+        local want = servers.sh("ls " .. d):match("web%-(.-)%.tgz")
+        local got = (read(("%s/%s/r%d/web/%s/web/Chart.yaml"):format(work, out, i, c)) or ""):match("\nversion: ([^\n]+)")
+        assert.equal(want, got, helm .. " " .. c)
+        picked[helm][i] = got
+      end
+    end
+    for i = 1, #constraints do
+      if picked.helm3[i] ~= picked.helm4[i] then differ = differ + 1 end
+    end
+    assert.is_true(differ > 0, "the two helms should disagree on some constraint")
+  end)
+
   it("downloads each chart once for many releases and nothing on the next run", function()
     local rels = {}
     for i = 1, 6 do rels[#rels + 1] = ("  - name: r%d\n    chart: stable/%s\n    version: %s\n"):format(i, i % 2 == 0 and "web" or "api", i % 2 == 0 and "~1.0" or "~0.1") end

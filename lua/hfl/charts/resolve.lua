@@ -237,8 +237,14 @@ function M.resolve(release, state, opts)
   local basedir = state and state.dir or os.getenv("PWD") or "."
   local rspec = type(release.spec) == "table" and release.spec or {}
   local function flag(k) return release[k] == true or rspec[k] == true end
+  -- Which prereleases a range admits depends on the helm that will install the chart; asking
+  -- it costs a process, so only a range asks.
+  local prerelease = opts.prerelease
+  if not prerelease and version and version ~= "" and not semver.is_exact(version) then
+    prerelease = session:prerelease_rule()
+  end
   local ropts = { session = session, skip_refresh = session.skip_refresh, devel = opts.devel or flag("devel"),
-    timeout = opts.timeout, prerelease = opts.prerelease }
+    timeout = opts.timeout, prerelease = prerelease }
   local kind = localchart.classify(chart, basedir)
   local res, err, source
   if kind == "oci" then
