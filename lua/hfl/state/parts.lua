@@ -83,17 +83,21 @@ function M.policy_check(name, text)
   return nil
 end
 
---- Splits on the exact bytes "\n---\n".
+--- Splits on the exact bytes "\n---\n". Also returns the file line each part starts on.
+---@return string[] parts, integer[] first_lines
 function M.split(text)
-  local parts, pos = {}, 1
+  local parts, firsts, pos, line = {}, {}, 1, 1
   while true do
     local s, e = text:find("\n---\n", pos, true)
     if not s then break end
-    parts[#parts + 1] = text:sub(pos, s - 1)
+    local part = text:sub(pos, s - 1)
+    parts[#parts + 1], firsts[#firsts + 1] = part, line
+    local _, newlines = part:gsub("\n", "")
+    line = line + newlines + 2
     pos = e + 1
   end
-  parts[#parts + 1] = text:sub(pos)
-  return parts
+  parts[#parts + 1], firsts[#firsts + 1] = text:sub(pos), line
+  return parts, firsts
 end
 
 ------------------------------------------------------------------------------------------
@@ -112,11 +116,23 @@ function M.suggest(name, known)
   return nil
 end
 
-local function at(name, tbl, key)
+--- "file:line" of a key of a decoded table. src is the file as shown in messages, or the
+--- hfl.state.rendered part the table was decoded from (which traces the line to the file).
+---@param src string|table
+---@return string
+local function at(src, tbl, key)
   local line = value.line(tbl, key)
-  return line and fmt("%s:%d", name, line) or name
+  if type(src) == "table" then return src:where(line) end
+  return line and fmt("%s:%d", src, line) or src
 end
 M.at = at
+
+--- The file of a src (see at).
+---@param src string|table
+---@return string
+function M.file(src)
+  return type(src) == "table" and src.name or src
+end
 
 local function check_kind(name, tbl, key, want, label)
   local v = tbl[key]
@@ -129,7 +145,7 @@ end
 
 --- Validates a decoded document: keys, kinds, environments and their fields.
 ---@param doc table decoded with {lines=true}
----@param name string the file as shown in messages
+---@param name string|table the file as shown in messages, or a rendered part (see at)
 ---@param hint boolean add Helmfile's ".gotmpl" hint to unknown-key errors
 ---@return string|nil err
 function M.validate(doc, name, hint)
@@ -184,10 +200,18 @@ end
 
 --- Decodes one part (possibly several YAML documents, merged as layers) and validates it.
 --- An empty part is an empty map.
+---@param text string
+---@param src string|table the file as shown in messages, or the rendered part text came from
+---@param hint boolean
+---@param first_line? integer the file line the part starts on (default 1)
 ---@return table|nil doc, string|nil err
-function M.decode(text, name, hint)
+function M.decode(text, src, hint, first_line)
+  local name = M.file(src)
+  -- blank lines in front make the decoder's lines (positions and syntax errors) the file's
+  if first_line and first_line > 1 then text = string.rep("\n", first_line - 1) .. text end
   local docs, err = yaml.decode_all(text, { filename = name, lines = true })
   if not docs then
+    if type(src) == "table" then err = src:error(err) end
     if hint then err = err .. ". Started seeing this since Helmfile v1? Add the .gotmpl file extension" end
     return nil, err
   end
@@ -197,7 +221,7 @@ function M.decode(text, name, hint)
       if kind(d) ~= "map" then
         return nil, fmt("%s: the state must be a map of top-level keys, not a %s", name, kind(d))
       end
-      local verr = M.validate(d, name, hint)
+      local verr = M.validate(d, src, hint)
       if verr then return nil, verr end
       for k in pairs(M.IGNORED_KEYS) do d[k] = nil end
       out = out and M.merge_layer(out, d, false) or d
