@@ -37,10 +37,12 @@ local function literal(s)
   return s:find("%S") ~= nil and not s:find("{{", 1, true) and not s:find("}}", 1, true)
 end
 
--- Whether output line o can be what source line s rendered to: o starts with the text before
--- s's first action and ends with the text after its last (less what `{{-` / `-}}` trim); a
--- line without actions renders to itself.
+-- Whether output line o can be what source line s rendered to, alone: o starts with the text
+-- before s's first action and ends with the text after its last (less what `{{-` / `-}}`
+-- trim); a line without actions renders to itself. A line that starts with `{{-` or ends
+-- with `-}}` joins its neighbour (the trim eats the line break), so it renders to no line alone.
 local function fits(s, o)
+  if s:find("^%s*{{%-") or s:find("%-}}%s*$") then return false end
   local open = s:find("{{", 1, true)
   local close, pos = nil, 1
   while true do
