@@ -22,12 +22,15 @@ local function write(path, text)
   f:close()
 end
 
--- Runs `hfl ARGS…` in a new directory holding one state file; returns code, stdout, stderr.
+-- Runs `hfl ARGS…` in a new directory holding one state file (or the files of a table
+-- name → text); returns code, stdout, stderr.
 local function hfl(file, text, args)
   local p = io.popen("mktemp -d")
   local dir = p:read("*l")
   p:close()
-  write(dir .. "/" .. file, text)
+  local tree = type(file) == "table" and file or { [file] = text }
+  if type(file) == "table" then args = text end
+  for name, body in pairs(tree) do write(dir .. "/" .. name, body) end
   local bin = BIN:sub(1, 1) == "/" and BIN or (ROOT .. "/" .. BIN)
   local words = { "cd", quote(dir), "&&", "env -u HELMFILE_ENVIRONMENT -u HELMFILE_FILE_PATH -u HELMFILE_DEBUG",
     "NO_COLOR=1", quote(bin) }
@@ -75,6 +78,24 @@ describe("error lines in multi-part helmfiles #integration", function()
     assert.equal(1, code)
     assert.equal('hfl: helmfile.yaml:6: unknown field "valuez" in environment "default" (did you mean "values"?)\n',
       err)
+  end)
+
+  it("name the part a field of a map merged over two parts was written in", function()
+    local code, _, err = hfl("helmfile.yaml", "helmDefaults:\n  wait: true\n---\nhelmDefaults:\n  wat: 1\n")
+    assert.equal(1, code)
+    assert.equal('hfl: helmfile.yaml:5: helmDefaults: unknown field "wat" (did you mean "wait"?)\n', err)
+    code, _, err = hfl("helmfile.yaml", "helmDefaults:\n  wat: true\n---\nhelmDefaults:\n  timeout: 1\n")
+    assert.equal(1, code)
+    assert.equal('hfl: helmfile.yaml:2: helmDefaults: unknown field "wat" (did you mean "wait"?)\n', err)
+  end)
+
+  it("name the base file and its line of a release the base appended", function()
+    local code, _, err = hfl({
+      ["base.yaml"] = "repositories: []\nreleases:\n- name: a\n  chart: ./c\n  needs: [zz]\n",
+      ["helmfile.yaml"] = "values:\n- a: 1\n---\nbases: [base.yaml]\nreleases:\n- name: b\n  chart: ./c\n",
+    }, { "list" })
+    assert.equal(1, code)
+    assert.matches('^hfl: base%.yaml:3: release%(s%) "a" depend%(s%) on an undefined release "zz"', err)
   end)
 
   it("name the template's line when a .gotmpl part renders line for line", function()

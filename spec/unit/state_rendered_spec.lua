@@ -107,6 +107,35 @@ describe("hfl.state.parts #unit", function()
     end)
   end)
 
+  describe("source()", function()
+    local value = require "hfl.value"
+
+    it("follows merged maps and appended lists back to the container a value was written in", function()
+      local from = setmetatable({}, { __mode = "k" })
+      local a = assert(parts.decode("helmDefaults:\n  wait: true\nreleases:\n- name: a\n", "a.yaml", false))
+      local b = assert(parts.decode("helmDefaults:\n  timeout: 1\nreleases:\n- name: b\n", "b.yaml", false, 7))
+      local m = parts.merge_layer(a, b, true, from)
+      local t, k = parts.source(from, m.helmDefaults, "wait")
+      assert.equal(a.helmDefaults, t)
+      assert.equal(2, value.line(t, k))
+      t, k = parts.source(from, m.helmDefaults, "timeout")
+      assert.equal(b.helmDefaults, t)
+      assert.equal(8, value.line(t, k))
+      t, k = parts.source(from, m.releases, 2)
+      assert.equal(b.releases, t)
+      assert.equal(1, k)
+      assert.equal(10, value.line(t, k))
+      local p = parts.merge_part(m, parts.decode("helmDefaults:\n  wait: false\n", "c.yaml", false), from)
+      t = parts.source(from, p.helmDefaults, "timeout")
+      assert.equal(b.helmDefaults, t)
+    end)
+
+    it("is the container itself without a provenance table", function()
+      local t = {}
+      assert.equal(t, (parts.source(nil, t, "k")))
+    end)
+  end)
+
   describe("decode()", function()
     local value = require "hfl.value"
 

@@ -104,6 +104,13 @@ local function register(ctx, v, src, depth)
   end
 end
 
+-- "file:line" of a key of a decoded table (default: src when its tables were not registered),
+-- following merged containers back to where the value was written.
+local function locate(ctx, tbl, key, default)
+  local t, k = parts.source(ctx.from, tbl, key)
+  return parts.at(ctx.origins[t] or default, t, k)
+end
+
 -- A template error names lines of its part ("stringTemplate:3:19"); they become the file's.
 local function template_lines(err, first)
   if first == 1 then return err end
@@ -179,12 +186,12 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
       src = rendered.new { name = name, index = i - 1, first = firsts[i], source = part, output = out }
       part = out
     end
-    local doc, derr = parts.decode(part, src, not gotmpl, firsts[i])
+    local doc, derr = parts.decode(part, src, not gotmpl, firsts[i], ctx.from)
     if not doc then return nil, derr end
     local penv, berr
     doc, penv, berr = process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
     if not doc then return nil, berr end
-    final = final and parts.merge_part(final, doc) or doc
+    final = final and parts.merge_part(final, doc, ctx.from) or doc
     final_env = penv
     env = final_env
     if not is_base and has_envs(final) and ctx.env_name ~= "default" and final.environments[ctx.env_name] == nil then
@@ -229,13 +236,13 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
       layers[#layers + 1] = bdoc
     end
     local acc = layers[1]
-    for j = 2, #layers do acc = parts.merge_layer(acc, layers[j], true) end
-    doc = parts.merge_layer(acc, doc, true)
+    for j = 2, #layers do acc = parts.merge_layer(acc, layers[j], true, ctx.from) end
+    doc = parts.merge_layer(acc, doc, true, ctx.from)
   end
   sources[#sources + 1] = { doc = doc, name = name, src = src }
   local env, err = environment.load(doc, tenv, { name = ctx.env_name, basedir = basedir, state_path = name,
     cwd = ctx.cwd,
-    where = function(t, k) return parts.at(ctx.origins[t] or src, t, k) end,
+    where = function(t, k) return locate(ctx, t, k, src) end,
     decrypt = ctx.decrypt, cache = ctx.secret_cache, fetched = ctx.fetched, session = ctx.session,
     render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
   if not env then
@@ -295,7 +302,7 @@ State.__index = State
 --- "file:line" of a key of a table of the state's document (the file when unknown).
 function State:where(tbl, key)
   if tbl == self.doc and self._keyat[key] then return self._keyat[key] end
-  return parts.at(self._ctx.origins[tbl] or self.name, tbl, key)
+  return locate(self._ctx, tbl, key, self.name)
 end
 
 --- Renders text as a Go template with this state's `_*.tpl` helpers, basedir = state dir.
@@ -310,7 +317,7 @@ local function new_state(ctx, path, chain, doc, env, sources, selectors)
     for j = #sources, 1, -1 do
       local s = sources[j]
       if s.doc[k] ~= nil and not parts.empty(s.doc[k]) then
-        keyat[k] = parts.at(ctx.origins[s.doc] or s.src or s.name, s.doc, k)
+        keyat[k] = locate(ctx, s.doc, k, s.src or s.name)
         break
       end
     end
@@ -509,6 +516,7 @@ function M.load(opts)
     opts = opts, cwd = cwd, env_name = opts.environment or "default", namespace = opts.namespace or "",
     reverse = opts.reverse and true or false, cli_selectors = selectors, decrypt = opts.secrets_decrypt,
     secret_cache = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
+    from = setmetatable({}, { __mode = "k" }),
     fetched = {}, names = {}, session = session, log = session.log,
   }
   local list, err, names = files.find_states { file = opts.file, cwd = cwd, reverse = ctx.reverse,
