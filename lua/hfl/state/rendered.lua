@@ -20,9 +20,9 @@ local M = {}
 
 local fmt = string.format
 
--- Largest anchors × candidate lines table the tracer fills; beyond it, only a part that kept
--- its line count can be traced.
-M.BUDGET = 4e6
+-- Largest anchors × candidate lines table the tracer fills by default; beyond it, only a part
+-- that kept its line count can be traced.
+local BUDGET = 4e6
 
 local function lines_of(text)
   local out = {}
@@ -74,7 +74,7 @@ end
 
 -- Matched anchor pairs {source line, output line}, in order: a longest common subsequence
 -- of the literal source lines and the output lines equal to one of them. nil over the budget.
-local function anchors(src, out)
+local function anchors(src, out, budget)
   local a, texts = {}, {}
   for i, s in ipairs(src) do
     if literal(s) then a[#a + 1] = i; texts[s] = true end
@@ -84,7 +84,7 @@ local function anchors(src, out)
     if texts[s] then b[#b + 1] = j end
   end
   local na, nb = #a, #b
-  if na * nb > M.BUDGET then return nil end
+  if na * nb > budget then return nil end
   -- L[x * w + y]: the length of the longest common subsequence of a[x..] and b[y..]
   local w, L = nb + 2, {}
   for k = 0, (na + 2) * w - 1 do L[k] = 0 end
@@ -118,12 +118,13 @@ end
 --- Traces the lines of a template's output back to the template's lines.
 ---@param source string the template
 ---@param output string what it rendered
+---@param budget? number the largest matching table to fill (default 4e6 cells)
 ---@return table<integer, integer> map  output line → source line, for the lines that trace
-function M.trace(source, output)
+function M.trace(source, output, budget)
   local src, out = lines_of(source), lines_of(output)
   local map = {}
   if #src == #out and map_stretch(map, src, out, 0, 0, #out) then return map end
-  local matched = anchors(src, out) or {}
+  local matched = anchors(src, out, budget or BUDGET) or {}
   matched[#matched + 1] = { #src + 1, #out + 1 }
   local ps, po = 0, 0
   for _, p in ipairs(matched) do
