@@ -36,13 +36,22 @@ describe("hfl.state.rendered #unit", function()
     it("keeps within its budget: over it, only a part that kept its lines maps", function()
       local src, out = { "{{- if .x }}" }, { "" }
       for i = 1, 20 do src[#src + 1] = "k" .. i .. ": v"; out[#out + 1] = "k" .. i .. ": v" end
+      src[#src + 1] = "{{- end }}"
       local map = rendered.trace(table.concat(src, "\n"), table.concat(out, "\n"), 10)
       assert.is_nil(next(map))
       map = rendered.trace(table.concat(src, "\n"), table.concat(out, "\n"))
       assert.equal(21, map[21])
-      src[1] = "{{ if .x }}"
+      src[1], src[#src] = "{{ if .x }}", nil
       map = rendered.trace(table.concat(src, "\n"), table.concat(out, "\n"), 10)
       assert.equal(21, map[21])
+    end)
+
+    it("matches the lines a template starts and ends with without filling the table", function()
+      local src, out = { "a: 1", "{{- range .l }}", "- {{ . }}", "{{- end }}", "z: 2" }, { "a: 1", "- p", "- q", "z: 2" }
+      local map = rendered.trace(table.concat(src, "\n"), table.concat(out, "\n"), 0)
+      assert.equal(1, map[1])
+      assert.equal(5, map[4])
+      assert.is_nil(map[2])
     end)
   end)
 

@@ -73,15 +73,23 @@ local function map_stretch(map, src, out, ps, po, n)
 end
 
 -- Matched anchor pairs {source line, output line}, in order: a longest common subsequence
--- of the literal source lines and the output lines equal to one of them. nil over the budget.
+-- of the literal source lines and the output lines equal to one of them. The literal lines
+-- both start (or both end) with belong to one, so only the middle fills the table, which must
+-- stay within budget cells (else nil).
 local function anchors(src, out, budget)
+  local ns, no = #src, #out
+  local pre, suf = 0, 0
+  while pre < ns and pre < no and src[pre + 1] == out[pre + 1] and literal(src[pre + 1]) do pre = pre + 1 end
+  while suf < ns - pre and suf < no - pre and src[ns - suf] == out[no - suf] and literal(src[ns - suf]) do
+    suf = suf + 1
+  end
   local a, texts = {}, {}
-  for i, s in ipairs(src) do
-    if literal(s) then a[#a + 1] = i; texts[s] = true end
+  for i = pre + 1, ns - suf do
+    if literal(src[i]) then a[#a + 1] = i; texts[src[i]] = true end
   end
   local b = {}
-  for j, s in ipairs(out) do
-    if texts[s] then b[#b + 1] = j end
+  for j = pre + 1, no - suf do
+    if texts[out[j]] then b[#b + 1] = j end
   end
   local na, nb = #a, #b
   if na * nb > budget then return nil end
@@ -101,10 +109,12 @@ local function anchors(src, out, budget)
       L[x * w + y] = v
     end
   end
-  local pairs_, x, y = {}, 1, 1
+  local matched = {}
+  for i = 1, pre do matched[i] = { i, i } end
+  local x, y = 1, 1
   while x <= na and y <= nb do
     if src[a[x]] == out[b[y]] and L[x * w + y] == L[(x + 1) * w + y + 1] + 1 then
-      pairs_[#pairs_ + 1] = { a[x], b[y] }
+      matched[#matched + 1] = { a[x], b[y] }
       x, y = x + 1, y + 1
     elseif L[(x + 1) * w + y] >= L[x * w + y + 1] then
       x = x + 1
@@ -112,7 +122,8 @@ local function anchors(src, out, budget)
       y = y + 1
     end
   end
-  return pairs_
+  for k = suf - 1, 0, -1 do matched[#matched + 1] = { ns - k, no - k } end
+  return matched
 end
 
 --- Traces the lines of a template's output back to the template's lines.
