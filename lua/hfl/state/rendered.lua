@@ -29,7 +29,6 @@ local function lines_of(text)
   for l in (text .. "\n"):gmatch("([^\n]*)\n") do out[#out + 1] = l end
   return out
 end
-M.lines_of = lines_of
 
 -- A source line whose text the template copies verbatim: no action starts or ends on it, and
 -- it is not blank (blank lines are what actions leave behind, so they anchor nothing).
