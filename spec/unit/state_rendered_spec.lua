@@ -158,3 +158,40 @@ describe("hfl.state.parts #unit", function()
     end)
   end)
 end)
+
+describe("hfl.state.load #unit", function()
+  local loader = require "hfl.state.load"
+  local session = require "hfl.session"
+  local T = require "fixtures.state.loader.tree"
+
+  after_each(function() T.cleanup() end)
+
+  -- a log sink that keeps what it is given at debug level, formatted as hfl.log would
+  local function recorder()
+    local seen = {}
+    local function drop() end
+    return seen, { debug = function(f, ...) seen[#seen + 1] = f:format(...) end, info = drop, warn = drop,
+      error = drop }
+  end
+
+  it("gives the caller's log sink each rendered part with numbered lines", function()
+    local dir = T.tree { ["helmfile.yaml.gotmpl"] = "values:\n- n: 2\n---\nreleases:\n- name: r{{ .Values.n }}\n" }
+    local seen, sink = recorder()
+    local states, err = loader.load { cwd = dir, session = session.new { log = sink } }
+    assert.is_nil(err)
+    assert.equal("r2", states[1].doc.releases[1].name)
+    assert.same({
+      'rendering result of "helmfile.yaml.gotmpl.part.0":\n 1: values:\n 2: - n: 2',
+      'rendering result of "helmfile.yaml.gotmpl.part.1":\n 1: releases:\n 2: - name: r2\n 3: ',
+    }, seen)
+  end)
+
+  it("names the rendered part and line of an untraceable error through the Lua API", function()
+    local dir = T.tree { ["helmfile.yaml.gotmpl"] = table.concat({ "values:", "- l: [a, b]", "---",
+      "releases:", "{{- range .Values.l }}", "- name: {{ . }}", "  {{ . }}x: 1", "{{- end }}", "" }, "\n") }
+    local states = assert(loader.load { cwd = dir })
+    local rels, err = require("hfl.state.releases").build(states[1])
+    assert.is_nil(rels)
+    assert.equal('helmfile.yaml.gotmpl: rendered part 1, line 3: release "a": unknown field "ax"', err)
+  end)
+end)
