@@ -31,13 +31,14 @@ end
 --- selectors_inherited=bool, values=list|nil, inherits=string[], index=0-based, line=}.
 ---@param list table
 ---@param name string the file as shown
+---@param where_of? fun(tbl: table, key: any): string  file:line of a key (default: name and the decoded line)
 ---@return table[]|nil specs, string|nil err
-function M.parse(list, name)
+function M.parse(list, name, where_of)
   local out = {}
   if list == nil or list == null then return out end
   for i, e in ipairs(list) do
     local line = value.line(list, i)
-    local where = line and fmt("%s:%d", name, line) or name
+    local where = where_of and where_of(list, i) or line and fmt("%s:%d", name, line) or name
     local spec = { index = i - 1, line = line, where = where, inherits = {} }
     local k = kind(e)
     if k == "string" then

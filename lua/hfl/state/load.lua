@@ -22,6 +22,7 @@
 local value = require "hfl.value"
 local files = require "hfl.state.files"
 local parts = require "hfl.state.parts"
+local rendered = require "hfl.state.rendered"
 local sv = require "hfl.state.statevalues"
 local environment = require "hfl.state.environment"
 local values = require "hfl.state.values"
@@ -88,17 +89,43 @@ local function display(ctx, path)
   return files.display(path, ctx.cwd)
 end
 
-local function register(ctx, v, name, depth)
+-- Files the tables of a decoded document under src: the file's name, or the hfl.state.rendered
+-- part they were decoded from (see parts.at).
+local function register(ctx, v, src, depth)
   if type(v) ~= "table" or depth > 12 then return end
   local k = kind(v)
   if k ~= "map" and k ~= "list" then return end
   if ctx.origins[v] then return end
-  ctx.origins[v] = name
+  ctx.origins[v] = src
   if k == "list" then
-    for i = 1, #v do register(ctx, v[i], name, depth + 1) end
+    for i = 1, #v do register(ctx, v[i], src, depth + 1) end
   else
-    for _, key in ipairs(value.keys(v)) do register(ctx, v[key], name, depth + 1) end
+    for _, key in ipairs(value.keys(v)) do register(ctx, v[key], src, depth + 1) end
   end
+end
+
+-- "file:line" of a key of a decoded table (default: src when its tables were not registered),
+-- following merged containers back to where the value was written.
+local function locate(ctx, tbl, key, default)
+  local t, k = parts.source(ctx.from, tbl, key)
+  return parts.at(ctx.origins[t] or default, t, k)
+end
+
+-- A template error names lines of its part ("stringTemplate:3:19"); they become the file's.
+local function template_lines(err, first)
+  if first == 1 then return err end
+  return (err:gsub("(stringTemplate:)(%d+)", function(p, l) return p .. (tonumber(l) + first - 1) end))
+end
+
+-- --debug shows what a part rendered, or the template that failed, with line numbers (as
+-- Helmfile does): the output's own lines, which "rendered part N, line L" errors name, and
+-- the template's file lines. The text is built only if the log sink formats the message (a
+-- sink that drops debug messages never does).
+local function debug_render(ctx, id, part, first, out)
+  ctx.log.debug("%s", setmetatable({}, { __tostring = function()
+    if out then return fmt('rendering result of "%s":\n%s', id, rendered.numbered(out)) end
+    return fmt('rendering failed, input of "%s":\n%s', id, rendered.numbered(part, first))
+  end }))
 end
 
 ------------------------------------------------------------------------------------------
@@ -139,7 +166,7 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
   text = text:gsub("\r\n", "\n")
   local perr = parts.policy_check(name, text)
   if perr then return nil, perr end
-  local list = parts.split(text)
+  local list, firsts = parts.split(text)
   local gotmpl = files.ext(path) == ".gotmpl"
   local render = gotmpl or os.getenv("HELMFILE_RENDER_YAML") == "true"
   local env = ctx_env
@@ -147,19 +174,24 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
   for i, part in ipairs(list) do
     local merged = with_overrides(env, over)
     local tenv = merged or sv.env(ctx.env_name)
+    local src = name
     if render then
-      -- a part's error is Go's word for word unless opts.hints (the Lua API's contract)
+      -- a part's error is Go's word for word unless opts.hints (the Lua API's contract), but
+      -- for its line numbers, which are the file's
+      local id = fmt("%s.part.%d", name, i - 1)
       local out, err = render_text(ctx, basedir, part, tenv:template_data(ctx.namespace), "stringTemplate",
         not ctx.opts.hints)
-      if not out then return nil, fmt("error during %s.part.%d parsing: %s", name, i - 1, err) end
+      debug_render(ctx, id, part, firsts[i], out)
+      if not out then return nil, fmt("error during %s parsing: %s", id, template_lines(err, firsts[i])) end
+      src = rendered.new { name = name, index = i - 1, first = firsts[i], source = part, output = out }
       part = out
     end
-    local doc, derr = parts.decode(part, name, not gotmpl)
+    local doc, derr = parts.decode(part, src, not gotmpl, firsts[i], ctx.from)
     if not doc then return nil, derr end
     local penv, berr
-    doc, penv, berr = process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
+    doc, penv, berr = process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
     if not doc then return nil, berr end
-    final = final and parts.merge_part(final, doc) or doc
+    final = final and parts.merge_part(final, doc, ctx.from) or doc
     final_env = penv
     env = final_env
     if not is_base and has_envs(final) and ctx.env_name ~= "default" and final.environments[ctx.env_name] == nil then
@@ -173,8 +205,10 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
 end
 
 -- One decoded part (or helmfile.lua document): bases layered under it, then its environment.
-function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
-  register(ctx, doc, name, 0)
+-- src: where the part's tables were decoded from (see register; default name).
+function process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
+  src = src or name
+  register(ctx, doc, src, 0)
   if kind(doc.bases) == "list" and #doc.bases > 0 then
     if is_base then
       return nil, nil, name .. ": nested `base` helmfile is unsupported. please submit a feature request if you need this!"
@@ -186,15 +220,15 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
         -- a remote base is read from the checkout; like a local base, its relative paths
         -- resolve against the including state's directory (Helmfile's loadBases)
         local r, ferr = files.fetch_remote(b, ctx.fetched, ctx.session)
-        if not r then return nil, nil, fmt("%s: bases[%d]: %s", parts.at(name, doc.bases, j), j - 1, ferr) end
+        if not r then return nil, nil, fmt("%s: bases[%d]: %s", parts.at(src, doc.bases, j), j - 1, ferr) end
         if files.kind(r.path) ~= "file" then
           return nil, nil, fmt("%s: bases[%d]: %s: no such file in the repository (commit %s)",
-            parts.at(name, doc.bases, j), j - 1, b, tostring(r.commit):sub(1, 12))
+            parts.at(src, doc.bases, j), j - 1, b, tostring(r.commit):sub(1, 12))
         end
         bpath = r.path
         ctx.names[bpath] = b
       elseif files.kind(bpath) ~= "file" then
-        return nil, nil, fmt("%s: bases[%d]: open %s: no such file or directory", parts.at(name, doc.bases, j),
+        return nil, nil, fmt("%s: bases[%d]: open %s: no such file or directory", parts.at(src, doc.bases, j),
           j - 1, bpath)
       end
       local bdoc, err = load_file(ctx, bpath, tenv, nil, true, basedir)
@@ -202,13 +236,13 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
       layers[#layers + 1] = bdoc
     end
     local acc = layers[1]
-    for j = 2, #layers do acc = parts.merge_layer(acc, layers[j], true) end
-    doc = parts.merge_layer(acc, doc, true)
+    for j = 2, #layers do acc = parts.merge_layer(acc, layers[j], true, ctx.from) end
+    doc = parts.merge_layer(acc, doc, true, ctx.from)
   end
-  sources[#sources + 1] = { doc = doc, name = name }
+  sources[#sources + 1] = { doc = doc, name = name, src = src }
   local env, err = environment.load(doc, tenv, { name = ctx.env_name, basedir = basedir, state_path = name,
     cwd = ctx.cwd,
-    where = function(t, k) return parts.at(ctx.origins[t] or name, t, k) end,
+    where = function(t, k) return locate(ctx, t, k, src) end,
     decrypt = ctx.decrypt, cache = ctx.secret_cache, fetched = ctx.fetched, session = ctx.session,
     render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
   if not env then
@@ -268,10 +302,7 @@ State.__index = State
 --- "file:line" of a key of a table of the state's document (the file when unknown).
 function State:where(tbl, key)
   if tbl == self.doc and self._keyat[key] then return self._keyat[key] end
-  local file = self._ctx.origins[tbl] or self.name
-  local line = value.line(tbl, key)
-  if line then return fmt("%s:%d", file, line) end
-  return file
+  return locate(self._ctx, tbl, key, self.name)
 end
 
 --- Renders text as a Go template with this state's `_*.tpl` helpers, basedir = state dir.
@@ -286,7 +317,7 @@ local function new_state(ctx, path, chain, doc, env, sources, selectors)
     for j = #sources, 1, -1 do
       local s = sources[j]
       if s.doc[k] ~= nil and not parts.empty(s.doc[k]) then
-        keyat[k] = parts.at(ctx.origins[s.doc] or s.name, s.doc, k)
+        keyat[k] = locate(ctx, s.doc, k, s.src or s.name)
         break
       end
     end
@@ -414,7 +445,7 @@ function visit_file(ctx, path, lo)
   for i, p in ipairs(lo.chain) do chain[i] = p end
   chain[#chain + 1] = path
   local st = new_state(ctx, path, chain, doc, env, extra, lo.selectors)
-  local specs, err = helmfiles.parse(doc.helmfiles, st.name)
+  local specs, err = helmfiles.parse(doc.helmfiles, st.name, function(t, k) return st:where(t, k) end)
   if specs then
     local handler = doc.missingFileHandler ~= null and doc.missingFileHandler or nil
     specs, err = helmfiles.expand(specs, dir, path, handler, st.name, ctx.log)
@@ -485,6 +516,7 @@ function M.load(opts)
     opts = opts, cwd = cwd, env_name = opts.environment or "default", namespace = opts.namespace or "",
     reverse = opts.reverse and true or false, cli_selectors = selectors, decrypt = opts.secrets_decrypt,
     secret_cache = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
+    from = setmetatable({}, { __mode = "k" }),
     fetched = {}, names = {}, session = session, log = session.log,
   }
   local list, err, names = files.find_states { file = opts.file, cwd = cwd, reverse = ctx.reverse,

@@ -83,17 +83,21 @@ function M.policy_check(name, text)
   return nil
 end
 
---- Splits on the exact bytes "\n---\n".
+--- Splits on the exact bytes "\n---\n". Also returns the file line each part starts on.
+---@return string[] parts, integer[] first_lines
 function M.split(text)
-  local parts, pos = {}, 1
+  local parts, firsts, pos, line = {}, {}, 1, 1
   while true do
     local s, e = text:find("\n---\n", pos, true)
     if not s then break end
-    parts[#parts + 1] = text:sub(pos, s - 1)
+    local part = text:sub(pos, s - 1)
+    parts[#parts + 1], firsts[#firsts + 1] = part, line
+    local _, newlines = part:gsub("\n", "")
+    line = line + newlines + 2
     pos = e + 1
   end
-  parts[#parts + 1] = text:sub(pos)
-  return parts
+  parts[#parts + 1], firsts[#firsts + 1] = text:sub(pos), line
+  return parts, firsts
 end
 
 ------------------------------------------------------------------------------------------
@@ -112,11 +116,23 @@ function M.suggest(name, known)
   return nil
 end
 
-local function at(name, tbl, key)
+--- "file:line" of a key of a decoded table. src is the file as shown in messages, or the
+--- hfl.state.rendered part the table was decoded from (which traces the line to the file).
+---@param src string|table
+---@return string
+local function at(src, tbl, key)
   local line = value.line(tbl, key)
-  return line and fmt("%s:%d", name, line) or name
+  if type(src) == "table" then return src:where(line) end
+  return line and fmt("%s:%d", src, line) or src
 end
 M.at = at
+
+--- The file of a src (see at).
+---@param src string|table
+---@return string
+function M.file(src)
+  return type(src) == "table" and src.name or src
+end
 
 local function check_kind(name, tbl, key, want, label)
   local v = tbl[key]
@@ -129,7 +145,7 @@ end
 
 --- Validates a decoded document: keys, kinds, environments and their fields.
 ---@param doc table decoded with {lines=true}
----@param name string the file as shown in messages
+---@param name string|table the file as shown in messages, or a rendered part (see at)
 ---@param hint boolean add Helmfile's ".gotmpl" hint to unknown-key errors
 ---@return string|nil err
 function M.validate(doc, name, hint)
@@ -184,10 +200,19 @@ end
 
 --- Decodes one part (possibly several YAML documents, merged as layers) and validates it.
 --- An empty part is an empty map.
+---@param text string
+---@param src string|table the file as shown in messages, or the rendered part text came from
+---@param hint boolean
+---@param first_line? integer the file line the part starts on (default 1)
+---@param from? table provenance of the containers merging its documents builds (see M.source)
 ---@return table|nil doc, string|nil err
-function M.decode(text, name, hint)
+function M.decode(text, src, hint, first_line, from)
+  local name = M.file(src)
+  -- blank lines in front make the decoder's lines (positions and syntax errors) the file's
+  if first_line and first_line > 1 then text = string.rep("\n", first_line - 1) .. text end
   local docs, err = yaml.decode_all(text, { filename = name, lines = true })
   if not docs then
+    if type(src) == "table" then err = src:error(err) end
     if hint then err = err .. ". Started seeing this since Helmfile v1? Add the .gotmpl file extension" end
     return nil, err
   end
@@ -197,10 +222,10 @@ function M.decode(text, name, hint)
       if kind(d) ~= "map" then
         return nil, fmt("%s: the state must be a map of top-level keys, not a %s", name, kind(d))
       end
-      local verr = M.validate(d, name, hint)
+      local verr = M.validate(d, src, hint)
       if verr then return nil, verr end
       for k in pairs(M.IGNORED_KEYS) do d[k] = nil end
-      out = out and M.merge_layer(out, d, false) or d
+      out = out and M.merge_layer(out, d, false, from) or d
     end
   end
   return out or vmap {}
@@ -219,51 +244,89 @@ local function empty(v)
 end
 M.empty = empty
 
-local function shallow_map(src)
+-- Provenance of the containers a merge builds, kept in the caller's table `from` (weak keys;
+-- nil keeps none) so that an error about a merged value names where it was written:
+-- from[t] = {base = s, keys = {k = s2}}: key k of map t is key k of s2, else of s;
+-- from[t] = {list = {a, n, b}}: item i of list t is item i of a (i <= n), else item i - n of b.
+local function took(from, t, k, src)
+  local r = from and from[t]
+  if r then
+    r.keys = r.keys or {}
+    r.keys[k] = src
+  end
+end
+
+local function shallow_map(src, from)
   local out = vmap {}
   for _, k in ipairs(value.keys(src)) do out[k] = src[k] end
+  if from then from[out] = { base = src } end
   return out
+end
+
+--- The container and key a value of a merged container was decoded in (see the merges'
+--- `from`); t, k themselves when they were not merged.
+---@param from table|nil
+---@return table t, any k
+function M.source(from, t, k)
+  local r = from and from[t]
+  while r do
+    if r.list then
+      if type(k) ~= "number" then break end
+      local a, n, b = r.list[1], r.list[2], r.list[3]
+      if k <= n then t = a else t, k = b, k - n end
+    else
+      t = r.keys and r.keys[k] or r.base
+    end
+    r = from[t]
+  end
+  return t, k
 end
 
 --- Merges part b over accumulated part a (mergo WithOverride on ReleaseSetSpec): non-empty
 --- fields of b override, lists replaced, maps merged per key (each key's value replaced:
---- `environments.X` replaced whole). Returns a new map.
-function M.merge_part(a, b)
-  local out = shallow_map(a)
+--- `environments.X` replaced whole). Returns a new map. from: see M.source.
+function M.merge_part(a, b, from)
+  local out = shallow_map(a, from)
   for _, k in ipairs(value.keys(b)) do
     local v = b[k]
     if not empty(v) then
       if kind(v) == "map" and kind(out[k]) == "map" then
-        local m = shallow_map(out[k])
+        local m = shallow_map(out[k], from)
         for _, kk in ipairs(value.keys(v)) do
-          if not empty(v[kk]) or m[kk] == nil then m[kk] = v[kk] end
+          if not empty(v[kk]) or m[kk] == nil then
+            m[kk] = v[kk]
+            took(from, m, kk, v)
+          end
         end
         out[k] = m
       else
         out[k] = v
       end
+      took(from, out, k, b)
     end
   end
   return out
 end
 
-local function append(a, b)
+local function append(a, b, from)
   local l = {}
   for i = 1, #a do l[#l + 1] = a[i] end
   for i = 1, #b do l[#l + 1] = b[i] end
-  return vlist(l)
+  l = vlist(l)
+  if from then from[l] = { list = { a, #a, b } } end
+  return l
 end
 
 local function env_field(a, b, key)
-  if not empty(b and b[key]) then return b[key] end
-  return a and a[key]
+  if not empty(b and b[key]) then return b[key], b end
+  return a and a[key], a
 end
 
 -- mergeEnvironments: values concatenated (fallback: the later layer first), secrets
 -- concatenated, kubeContext / missingFileHandler(Config) / mergeStrategy from the later
 -- layer when set.
-local function merge_envs(a, b)
-  local out = shallow_map(a)
+local function merge_envs(a, b, from)
+  local out = shallow_map(a, from)
   for _, name in ipairs(value.keys(b)) do
     local src, dst = b[name], out[name]
     if dst == nil then
@@ -271,51 +334,66 @@ local function merge_envs(a, b)
     else
       local s = kind(src) == "map" and src or vmap {}
       local d = kind(dst) == "map" and dst or vmap {}
-      local e = vmap {}
-      local strategy = env_field(d, s, "mergeStrategy")
+      local e = shallow_map(vmap {}, from)
+      local strategy, sfrom = env_field(d, s, "mergeStrategy")
       local dv, svv = d.values ~= null and d.values or vlist {}, s.values ~= null and s.values or vlist {}
       if #dv + #svv > 0 then
-        e.values = strategy == "fallback" and append(svv, dv) or append(dv, svv)
+        e.values = strategy == "fallback" and append(svv, dv, from) or append(dv, svv, from)
+        took(from, e, "values", s.values ~= nil and s or d)
       end
       local ds, ss = d.secrets ~= null and d.secrets or vlist {}, s.secrets ~= null and s.secrets or vlist {}
-      if #ds + #ss > 0 then e.secrets = append(ds, ss) end
-      for _, f in ipairs { "kubeContext", "missingFileHandler", "missingFileHandlerConfig" } do
-        local v = env_field(d, s, f)
-        if v ~= nil then e[f] = v end
+      if #ds + #ss > 0 then
+        e.secrets = append(ds, ss, from)
+        took(from, e, "secrets", s.secrets ~= nil and s or d)
       end
-      if strategy ~= nil then e.mergeStrategy = strategy end
+      for _, f in ipairs { "kubeContext", "missingFileHandler", "missingFileHandlerConfig" } do
+        local v, vfrom = env_field(d, s, f)
+        if v ~= nil then
+          e[f] = v
+          took(from, e, f, vfrom)
+        end
+      end
+      if strategy ~= nil then
+        e.mergeStrategy = strategy
+        took(from, e, "mergeStrategy", sfrom)
+      end
       out[name] = e
     end
+    took(from, out, name, b)
   end
   return out
 end
 
 --- Merges layer b over a with mergo WithAppendSlice + WithOverride: lists appended, maps
 --- per key (helmDefaults: its list fields appended too), non-empty scalars override. With
---- bases=true, environments merge by name (mergeEnvironments).
-function M.merge_layer(a, b, bases)
-  local out = shallow_map(a)
+--- bases=true, environments merge by name (mergeEnvironments). from: see M.source.
+function M.merge_layer(a, b, bases, from)
+  local out = shallow_map(a, from)
   for _, k in ipairs(value.keys(b)) do
     local v, cur = b[k], out[k]
     if k == "environments" and bases and kind(v) == "map" then
-      out[k] = merge_envs(kind(cur) == "map" and cur or vmap {}, v)
+      out[k] = merge_envs(kind(cur) == "map" and cur or vmap {}, v, from)
+      took(from, out, k, b)
     elseif not empty(v) then
       if kind(v) == "list" and kind(cur) == "list" then
-        out[k] = append(cur, v)
+        out[k] = append(cur, v, from)
       elseif kind(v) == "map" and kind(cur) == "map" then
-        local m = shallow_map(cur)
+        local m = shallow_map(cur, from)
         for _, kk in ipairs(value.keys(v)) do
           local x = v[kk]
           if k == "helmDefaults" and kind(x) == "list" and kind(m[kk]) == "list" then
-            m[kk] = append(m[kk], x)
+            m[kk] = append(m[kk], x, from)
+            took(from, m, kk, v)
           elseif not empty(x) or m[kk] == nil then
             m[kk] = x
+            took(from, m, kk, v)
           end
         end
         out[k] = m
       else
         out[k] = v
       end
+      took(from, out, k, b)
     end
   end
   return out
