@@ -4,6 +4,7 @@ local http = require "hfl.http"
 local proc = require "hfl.proc"
 local fs = require("hfl.core").fs
 local S = require "spec.support.servers"
+local hflrun = require "spec.support.hflrun"
 
 local function sha256sum(path)
   return (S.sh("sha256sum " .. path):match("^(%x+)"))
@@ -237,8 +238,8 @@ describe("hfl.http #unit", function()
           { retries = 0 })
         io.write(res and res.status or err)]])
       f:close()
-      local r = assert(proc.run { os.getenv("HFL_BIN") or "./hfl", "run", d .. "/p.lua",
-        env = { http_proxy = srv.url, no_proxy = false, NO_PROXY = false } })
+      local r = hflrun.capture({ "run", d .. "/p.lua" },
+        { env = { http_proxy = srv.url, no_proxy = false, NO_PROXY = false } })
       assert.equal("200", r.stdout)
       assert.equal(1, srv:counts()["/index.yaml"])
     end)

@@ -5,13 +5,12 @@ local fs = require("hfl.core").fs
 local cache = require "hfl.charts.cache"
 local S = require "spec.support.servers"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 local function fetch_argv(cache_root, urls)
-  local argv = { HFL, "run", "spec/support/fetch_charts.lua",
-    env = { HFL_CACHE_HOME = cache_root } }
-  for _, u in ipairs(urls) do argv[#argv + 1] = u end
-  return argv
+  local args = { "run", "spec/support/fetch_charts.lua" }
+  for _, u in ipairs(urls) do args[#args + 1] = u end
+  return hflrun.command(args, { env = { HFL_CACHE_HOME = cache_root } })
 end
 
 local function sha256(path)
@@ -54,9 +53,9 @@ describe("the chart cache shared by many processes #integration #slow", function
       urls[rel] = srv.url .. "/" .. files[i] .. "#" .. digests[i]
     end
     local stop = root .. ".stop"
-    local watcher_argv = { HFL, "run", "spec/support/watch_cache.lua", root, stop }
-    for _, d in ipairs(digests) do watcher_argv[#watcher_argv + 1] = d end
-    local watcher = assert(proc.spawn(watcher_argv))
+    local watcher_args = { "run", "spec/support/watch_cache.lua", root, stop }
+    for _, d in ipairs(digests) do watcher_args[#watcher_args + 1] = d end
+    local watcher = hflrun.spawn(watcher_args)
     local hs = {}
     for p = 1, 8 do hs[p] = assert(proc.spawn(fetch_argv(root, urls))) end
     local entries = {}

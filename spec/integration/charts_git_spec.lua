@@ -4,7 +4,7 @@ local proc = require "hfl.proc"
 local servers = require "spec.support.servers"
 local gitd = require "spec.support.servers.gitd"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 local function read(path)
   local f = io.open(path)
@@ -92,7 +92,7 @@ describe("git sources #integration", function()
     local f = assert(io.open(work .. "/helmfile.yaml", "w"))
     f:write(("releases:\n  - name: g\n    chart: git::%s/repo.git@charts/g?ref=v1.0.0\n"):format(daemon.url))
     f:close()
-    local r = assert(proc.run { HFL, "fetch", "--output-dir", "out", cwd = work, env = { HFL_CACHE_HOME = cache } })
+    local r = hflrun.capture({ "fetch", "--output-dir", "out" }, { cwd = work, env = { HFL_CACHE_HOME = cache } })
     assert.equal(0, r.code, r.stderr)
     assert.matches("version: 1.0.0", read(work .. "/out/g/gchart/latest/gchart/Chart.yaml"))
   end)

@@ -1,10 +1,9 @@
 -- OCI charts against Debian's docker-registry (with and without htpasswd auth), charts pushed
 -- with the real `helm push`.
-local proc = require "hfl.proc"
 local servers = require "spec.support.servers"
 local registry = require "spec.support.servers.registry"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 local function write(path, text)
   os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
@@ -24,13 +23,10 @@ describe("hfl charts from an OCI registry #integration", function()
   local pkgs, open_reg, auth_reg, cache, work
 
   local function hfl(args, env)
-    local argv = { HFL }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    argv.cwd = work
-    argv.env = { HFL_CACHE_HOME = cache, HELM_REGISTRY_CONFIG = work .. "/no-registry-config.json",
+    local vars = { HFL_CACHE_HOME = cache, HELM_REGISTRY_CONFIG = work .. "/no-registry-config.json",
       DOCKER_CONFIG = work .. "/no-docker" }
-    for k, v in pairs(env or {}) do argv.env[k] = v end
-    return assert(proc.run(argv))
+    for k, v in pairs(env or {}) do vars[k] = v end
+    return hflrun.capture(args, { cwd = work, env = vars })
   end
 
   local function version_of(dir)

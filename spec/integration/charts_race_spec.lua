@@ -5,7 +5,7 @@ local proc = require "hfl.proc"
 local servers = require "spec.support.servers"
 local registry = require "spec.support.servers.registry"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 describe("many hfl processes sharing one cache #integration", function()
   it("download each chart once and all succeed", function()
@@ -30,7 +30,7 @@ describe("many hfl processes sharing one cache #integration", function()
     local cache = servers.tmpdir()
     local hs = {}
     for i = 1, 8 do
-      hs[i] = assert(proc.spawn { HFL, "fetch", "--concurrency", "4", cwd = work, env = { HFL_CACHE_HOME = cache } })
+      hs[i] = hflrun.spawn({ "fetch", "--concurrency", "4" }, { cwd = work, env = { HFL_CACHE_HOME = cache } })
     end
     for i = 1, 8 do
       local r = hs[i]:wait()
@@ -45,7 +45,7 @@ describe("many hfl processes sharing one cache #integration", function()
     end
     assert.equal(2, manifests)
     assert.equal(2, blobs)  -- one chart layer each
-    local info = assert(proc.run { HFL, "cache", "info", env = { HFL_CACHE_HOME = cache } })
+    local info = hflrun.capture({ "cache", "info" }, { env = { HFL_CACHE_HOME = cache } })
     assert.matches("\n5 entries", info.stdout)
     assert.same({}, require("hfl.core").fs.list(cache .. "/tmp") or {})
     front:stop()
@@ -63,15 +63,15 @@ describe("many hfl processes sharing one cache #integration", function()
     f:write("repositories:\n  - name: web\n    url: " .. srv.url .. "\nreleases:\n  - name: a\n    chart: web/chart-1\n    version: 0.1.0\n")
     f:close()
     local cache = servers.tmpdir()
-    local h = assert(proc.spawn { HFL, "fetch", cwd = work, env = { HFL_CACHE_HOME = cache } })
+    local h = hflrun.spawn({ "fetch" }, { cwd = work, env = { HFL_CACHE_HOME = cache } })
     local deadline = proc.now() + 10
     while (srv:counts()["/chart-1-0.1.0.tgz"] or 0) == 0 and proc.now() < deadline do proc.sleep(0.05) end
     proc.sleep(0.3)
     h:kill("KILL")
     h:wait()
-    local info = assert(proc.run { HFL, "cache", "info", env = { HFL_CACHE_HOME = cache } })
+    local info = hflrun.capture({ "cache", "info" }, { env = { HFL_CACHE_HOME = cache } })
     assert.matches("\n0 entries", info.stdout)
-    local r = assert(proc.run { HFL, "fetch", "--output-dir", "out", cwd = work, env = { HFL_CACHE_HOME = cache } })
+    local r = hflrun.capture({ "fetch", "--output-dir", "out" }, { cwd = work, env = { HFL_CACHE_HOME = cache } })
     assert.equal(0, r.code, r.stderr)
     assert.equal(2, srv:counts()["/chart-1-0.1.0.tgz"])
     local chart = io.open(work .. "/out/a/chart-1/0.1.0/chart-1/files.txt")

@@ -1,9 +1,8 @@
 -- hfl fetch / deps / repos / cache against a real HTTP chart repository (charts made with
 -- `helm package`, indexed with `helm repo index`), compared with the real `helm pull`.
-local proc = require "hfl.proc"
 local servers = require "spec.support.servers"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 local function write(path, text)
   os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
@@ -33,13 +32,10 @@ describe("hfl charts from an HTTP repository #integration", function()
   local env
 
   local function hfl(args, extra_env)
-    local argv = { HFL }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    argv.cwd = work
-    argv.env = { HFL_CACHE_HOME = cache }
-    for k, v in pairs(env or {}) do argv.env[k] = v end
-    for k, v in pairs(extra_env or {}) do argv.env[k] = v end
-    return assert(proc.run(argv))
+    local vars = { HFL_CACHE_HOME = cache }
+    for k, v in pairs(env or {}) do vars[k] = v end
+    for k, v in pairs(extra_env or {}) do vars[k] = v end
+    return hflrun.capture(args, { cwd = work, env = vars })
   end
 
   local function state(releases, repos)

@@ -1,41 +1,17 @@
 -- Integration specs of the built hfl binary's command line (HFL_BIN, default ./hfl).
-local BIN = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
-local function quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  os.remove(path)
-  return s
-end
-
--- Runs `hfl ARGS…` with colour variables cleared plus `env`; returns code, stdout, stderr.
+-- Runs `hfl ARGS…` with `env` added; returns code, stdout, stderr.
 local function hfl(args, env)
-  local words = { "env -u NO_COLOR -u HELMFILE_NO_COLOR -u HELMFILE_ENVIRONMENT" }
-  for k, v in pairs(env or {}) do words[#words + 1] = quote(k .. "=" .. v) end
-  words[#words + 1] = quote(BIN)
-  for _, a in ipairs(args) do words[#words + 1] = quote(a) end
-  local out, err = os.tmpname(), os.tmpname()
-  local p = io.popen(("%s >%s 2>%s; echo $?"):format(table.concat(words, " "), out, err))
-  local code = tonumber(p:read("*a"))
-  p:close()
-  return code, slurp(out), slurp(err)
+  return hflrun.run(args, { env = env })
 end
 
 -- Runs `hfl ARGS…` on a pseudo-terminal (util-linux script); returns what it printed.
 local function hfl_on_tty(args, env)
-  local words = { "env -u NO_COLOR -u HELMFILE_NO_COLOR TERM=xterm" }
-  for k, v in pairs(env or {}) do words[#words + 1] = quote(k .. "=" .. v) end
-  words[#words + 1] = quote(BIN)
-  for _, a in ipairs(args) do words[#words + 1] = quote(a) end
-  local p = io.popen("script -qec " .. quote(table.concat(words, " ")) .. " /dev/null")
-  local s = p:read("*a")
-  p:close()
-  return s
+  local vars = { TERM = "xterm" }
+  for k, v in pairs(env or {}) do vars[k] = v end
+  local _, out = hflrun.run(args, { env = vars, tty = true })
+  return out
 end
 
 local has_script = os.execute("command -v script >/dev/null 2>&1") == 0

@@ -1,12 +1,4 @@
-local HFL = os.getenv("HFL_BIN") or "./hfl"
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"exit:$?\"")
-  local out = p:read("*a")
-  p:close()
-  local code = tonumber(out:match("exit:(%d+)\n?$"))
-  return out:gsub("exit:%d+\n?$", ""), code
-end
+local hflrun = require "spec.support.hflrun"
 
 local function script(body)
   local path = os.tmpname() .. ".lua"
@@ -18,40 +10,41 @@ end
 
 describe("hfl run #integration", function()
   it("runs a workflow that layers values files with the Lua API", function()
-    local out, code = sh(HFL .. " run examples/workflows/layer-values.lua")
-    assert.equal(0, code)
+    local code, out, err = hflrun.run({ "run", "examples/workflows/layer-values.lua" })
+    assert.equal(0, code, err)
     assert.matches("image registry.example.com/shop/web:1.5.0, 3 replicas", out, 1, true)
     assert.matches("\nreplicaCount: 3\n", out, 1, true)
     assert.matches("  search: true\n", out, 1, true)
   end)
 
   it("works from any directory, without LUA_PATH", function()
-    local abs = io.popen("cd " .. HFL:match("^(.*)/") .. " && pwd"):read("*l") .. "/hfl"
-    local out, code = sh("cd / && env -u LUA_PATH -u LUA_CPATH " .. abs .. " run " ..
-      io.popen("pwd"):read("*l") .. "/examples/workflows/layer-values.lua")
-    assert.equal(0, code)
+    local code, out, err = hflrun.run({ "run", hflrun.root() .. "/examples/workflows/layer-values.lua" },
+      { cwd = "/", env = { LUA_PATH = false, LUA_CPATH = false } })
+    assert.equal(0, code, err)
     assert.matches("3 replicas", out, 1, true)
   end)
 
   it("passes arguments and returns the script's exit code", function()
     local path = script('local a, b = ... assert(arg[1] == a) io.write(a, "+", b) return 7')
-    local out, code = sh(HFL .. " run " .. path .. " one two")
+    local code, out, err = hflrun.run({ "run", path, "one", "two" })
     os.remove(path)
     assert.equal(7, code)
     assert.equal("one+two", out)
+    assert.equal("", err)
   end)
 
   it("reports a script's error as one line with file and line", function()
     local path = script('local x = 1\nerror("values are wrong")\n')
-    local out, code = sh(HFL .. " run " .. path)
+    local code, out, err = hflrun.run({ "run", path })
     os.remove(path)
     assert.equal(1, code)
-    assert.equal("hfl: " .. path .. ":2: values are wrong\n", out)
+    assert.equal("", out)
+    assert.equal("hfl: " .. path .. ":2: values are wrong\n", err)
   end)
 
   it("reports a missing script", function()
-    local out, code = sh(HFL .. " run /nonexistent/flow.lua")
+    local code, _, err = hflrun.run({ "run", "/nonexistent/flow.lua" })
     assert.equal(1, code)
-    assert.matches("cannot open /nonexistent/flow.lua", out, 1, true)
+    assert.matches("cannot open /nonexistent/flow.lua", err, 1, true)
   end)
 end)

@@ -1,32 +1,15 @@
 -- Integration specs of build, list, write-values and show-dag through the hfl binary (HFL_BIN)
 -- on the fixtures in spec/fixtures/state/releases/.
-local BIN = os.getenv("HFL_BIN") or "./hfl"
-local ROOT = os.getenv("PWD") or "."
-local FIX = ROOT .. "/spec/fixtures/state/releases/"
+local hflrun = require "spec.support.hflrun"
+local FIX = hflrun.root() .. "/spec/fixtures/state/releases/"
 
 local function quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  os.remove(path)
-  return s
-end
-
 -- Runs `hfl ARGS…` in dir; returns code, stdout, stderr.
 local function hfl(dir, args)
-  local bin = BIN:sub(1, 1) == "/" and BIN or (ROOT .. "/" .. BIN)
-  local words = { "cd", quote(dir), "&&", "env -u HELMFILE_ENVIRONMENT -u HELMFILE_FILE_PATH NO_COLOR=1",
-    quote(bin) }
-  for _, a in ipairs(args) do words[#words + 1] = quote(a) end
-  local out, err = os.tmpname(), os.tmpname()
-  local p = io.popen(("%s >%s 2>%s; echo $?"):format(table.concat(words, " "), out, err))
-  local code = tonumber(p:read("*a"))
-  p:close()
-  return code, slurp(out), slurp(err)
+  return hflrun.run(args, { cwd = dir, env = { NO_COLOR = "1" } })
 end
 
 local function tmpdir()

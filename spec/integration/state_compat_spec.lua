@@ -1,7 +1,6 @@
 -- Compatibility cases found by running hfl on Helmfile's own test material, through the hfl
 -- binary (HFL_BIN), each with a minimal fixture of our own. #integration
-local BIN = os.getenv("HFL_BIN") or "./hfl"
-local ROOT = os.getenv("PWD") or "."
+local hflrun = require "spec.support.hflrun"
 
 local function quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
@@ -34,17 +33,9 @@ local function tree(files)
   return dir
 end
 
--- Runs `hfl ARGS…` in dir; returns code, stdout, stderr.
+-- Runs `hfl ARGS…` in dir, with a chart cache of its own; returns code, stdout, stderr.
 local function hfl(dir, args)
-  local bin = BIN:sub(1, 1) == "/" and BIN or (ROOT .. "/" .. BIN)
-  local words = { "cd", quote(dir), "&&", "env -u HELMFILE_ENVIRONMENT -u HELMFILE_FILE_PATH NO_COLOR=1",
-    "HFL_CACHE_HOME=" .. quote(dir .. "/.cache"), quote(bin) }
-  for _, a in ipairs(args) do words[#words + 1] = quote(a) end
-  local out, err = os.tmpname(), os.tmpname()
-  local p = io.popen(("%s >%s 2>%s; echo $?"):format(table.concat(words, " "), out, err))
-  local code = tonumber(p:read("*a"))
-  p:close()
-  return code, slurp(out), slurp(err)
+  return hflrun.run(args, { cwd = dir, env = { NO_COLOR = "1", HFL_CACHE_HOME = dir .. "/.cache" } })
 end
 
 describe("state compatibility #integration", function()

@@ -1,12 +1,10 @@
 -- Remote helmfiles through the hfl binary: a local parent lists git:: sub-helmfiles served by
 -- `git daemon` on the loopback and as file://; `?ref=` picks the tag; bad refs and missing
 -- files are one-line errors naming the source. Template error hints through `hfl build`.
-local proc = require "hfl.proc"
 local servers = require "spec.support.servers"
 local gitd = require "spec.support.servers.gitd"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
-if HFL:sub(1, 1) ~= "/" then HFL = (os.getenv("PWD") or ".") .. "/" .. HFL end
+local hflrun = require "spec.support.hflrun"
 
 local APPS = [[
 environments:
@@ -56,12 +54,7 @@ describe("remote helmfiles #integration", function()
   end)
 
   local function hfl(args)
-    local argv = { HFL }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    argv.cwd = work
-    argv.env = { HFL_CACHE_HOME = cache, HELMFILE_ENVIRONMENT = false, HELMFILE_FILE_PATH = false, NO_COLOR = "1" }
-    argv.timeout = 60
-    return assert(proc.run(argv))
+    return hflrun.capture(args, { cwd = work, env = { HFL_CACHE_HOME = cache, NO_COLOR = "1" }, timeout = 60 })
   end
 
   local function daemon_src(ref)

@@ -4,6 +4,7 @@ local cache = require "hfl.charts.cache"
 local proc = require "hfl.proc"
 local fs = require("hfl.core").fs
 local S = require "spec.support.servers"
+local hflrun = require "spec.support.hflrun"
 
 local function write(path, data)
   local f = assert(io.open(path, "w"))
@@ -33,8 +34,7 @@ describe("hfl.charts.cache #unit", function()
       local d = S.tmpdir()
       write(d .. "/r.lua", 'io.write(require("hfl.charts.cache").root())')
       local function root_with(env)
-        return assert(proc.run { os.getenv("HFL_BIN") or "./hfl", "run", d .. "/r.lua",
-          env = env }).stdout
+        return hflrun.capture({ "run", d .. "/r.lua" }, { env = env }).stdout
       end
       assert.equal("/c/h", root_with { HFL_CACHE_HOME = "/c/h", XDG_CACHE_HOME = "/x" })
       assert.equal("/x/hfl", root_with { HFL_CACHE_HOME = false, XDG_CACHE_HOME = "/x" })

@@ -1,16 +1,7 @@
 -- The state loader through the binary: hfl build / hfl list on fixture trees. #integration
 local T = require "fixtures.state.loader.tree"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
-if HFL:sub(1, 1) ~= "/" then HFL = (os.getenv("PWD") or ".") .. "/" .. HFL end
-
-local function sh(dir, args)
-  local p = io.popen("cd '" .. dir .. "' && " .. HFL .. " " .. args .. " 2>&1; echo \"exit:$?\"")
-  local out = p:read("*a")
-  p:close()
-  local code = tonumber(out:match("exit:(%d+)\n?$"))
-  return (out:gsub("exit:%d+\n?$", "")), code
-end
+local hflrun = require "spec.support.hflrun"
 
 describe("hfl state loading #integration", function()
   after_each(function() T.cleanup() end)
@@ -40,8 +31,8 @@ releases:
 
   it("builds sub-helmfiles before their parent, each from its own source", function()
     local dir = tree()
-    local out, code = sh(dir, "-e prod build")
-    assert.are.equal(0, code, out)
+    local code, out, err = hflrun.run({ "-e", "prod", "build" }, { cwd = dir })
+    assert.are.equal(0, code, err)
     local web = out:find("name: web-prod", 1, true)
     local db = out:find("name: db-prod", 1, true)
     assert.truthy(web and db and web < db, out)
@@ -49,8 +40,8 @@ releases:
   end)
 
   it("lists releases with values from --state-values-set", function()
-    local out, code = sh(tree(), "--state-values-set tier=qa list")
-    assert.are.equal(0, code, out)
+    local code, out, err = hflrun.run({ "--state-values-set", "tier=qa", "list" }, { cwd = tree() })
+    assert.are.equal(0, code, err)
     assert.matches("db%-qa", out)
     -- the child gets the value through the parent's `values:` for it
     assert.matches("web%-qa", out)
@@ -58,13 +49,13 @@ releases:
 
   it("names the chain of a broken sub-helmfile", function()
     local dir = T.tree { ["helmfile.yaml"] = "helmfiles:\n- sub.yaml\n", ["sub.yaml"] = "repositories: []\nreleases: {}\n" }
-    local out, code = sh(dir, "list")
+    local code, _, err = hflrun.run({ "list" }, { cwd = dir })
     assert.are_not.equal(0, code)
-    assert.matches("helmfile.yaml → sub.yaml:2: releases must be a list", out, 1, true)
+    assert.matches("helmfile.yaml → sub.yaml:2: releases must be a list", err, 1, true)
   end)
 
   it("skips states without the selected environment", function()
-    local out, code = sh(tree(), "-e nope list")
-    assert.are.equal(3, code, out)
+    local code, _, err = hflrun.run({ "-e", "nope", "list" }, { cwd = tree() })
+    assert.are.equal(3, code, err)
   end)
 end)
