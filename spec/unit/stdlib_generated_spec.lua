@@ -2,10 +2,9 @@
 -- inputs (strings with spaces, case, digits, punctuation and UTF-8; numbers; versions and
 -- constraints; regex subjects) for the functions whose output depends most on detail, each
 -- rendered by hfl and by Go's text/template + Sprig (build/tmplref), which must agree.
-local yaml = require "hfl.yaml"
+local tmpl_oracle = require "spec.support.tmpl_oracle"
 
-local ok_tmpl, tmpl = pcall(require, "hfl.tmpl")
-if not (ok_tmpl and type(tmpl) == "table" and tmpl.render) then tmpl = nil end
+local tmpl = require "hfl.tmpl"
 
 -- A small LCG so the cases are the same on every run and every machine.
 local seed = 12345
@@ -207,14 +206,6 @@ for _ = 1, 40 do
   add(("{{ $l := fromJson %s }}{{ slice $l %d %d }}"):format(l, n1, math.min(n2, 5)))
 end
 
-local function json_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(ch)
-    if ch == '"' then return '\\"' end
-    if ch == "\\" then return "\\\\" end
-    return string.format("\\u%04x", ch:byte())
-  end) .. '"'
-end
-
 local function valid_utf8(s)
   local text = require "hfl.stdlib.text"
   local out, i = {}, 1
@@ -234,31 +225,17 @@ local function valid_utf8(s)
   return table.concat(out)
 end
 
+-- Go's answers for the cases, one oracle process for all of them; nil, why when not built.
 local function oracle_run()
-  local bin = "build/tmplref"
-  local f = io.open(bin)
-  if not f then return nil end
-  f:close()
-  local req = os.tmpname()
-  local w = assert(io.open(req, "w"))
-  for _, t in ipairs(cases) do w:write("{\"template\":", json_string(t), ",\"data\":null}\n") end
-  w:close()
-  local p = io.popen("env TZ=UTC " .. bin .. " < " .. req)
-  local results = {}
-  for line in p:lines() do results[#results + 1] = yaml.decode(line) end
-  p:close()
-  os.remove(req)
-  return results
+  local requests = {}
+  for i, t in ipairs(cases) do requests[i] = { template = t } end
+  return tmpl_oracle.render(requests, { TZ = "UTC" })
 end
 
 describe("hfl.stdlib on generated inputs against Go's Sprig #oracle", function()
-  if not tmpl then
-    it("has the template engine", function() error("hfl.tmpl failed to load") end)
-    return
-  end
-  local results = oracle_run()
+  local results, missing = oracle_run()
   if not results then
-    it("has the Go oracle", function() error("build/tmplref is missing: run make deps (or make oracle)") end)
+    it("has the Go oracle", function() error(missing) end)
     return
   end
   it("has generated cases", function()

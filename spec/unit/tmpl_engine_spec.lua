@@ -8,6 +8,7 @@
 -- oracle cannot check it (why=) }.
 local tmpl = require "hfl.tmpl"
 local yaml = require "hfl.yaml"
+local tmpl_oracle = require "spec.support.tmpl_oracle"
 
 local dir = "spec/fixtures/tmpl/engine/"
 local files = {}
@@ -44,37 +45,14 @@ local function run(case)
   return tmpl.render(case.t, decode(case.data), opts)
 end
 
-local function json_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    if c == '"' then return '\\"' end
-    if c == "\\" then return "\\\\" end
-    return string.format("\\u%04x", c:byte())
-  end) .. '"'
-end
-
--- Runs all cases through the oracle in one process; returns responses by index, or nil.
+-- Go's answers for the cases, one oracle process for all of them; nil, why when not built.
 local function oracle_run(cases)
-  local bin = "build/tmplref"
-  local f = io.open(bin)
-  if not f then return nil end
-  f:close()
-  local req = os.tmpname()
-  local w = assert(io.open(req, "w"))
-  for _, c in ipairs(cases) do
-    local helpers = {}
-    for i, h in ipairs(c.helpers or {}) do helpers[i] = json_string(h) end
-    w:write("{\"template\":", json_string(c.t), ",\"data\":", c.data or "null",
-      ",\"missingkey\":", json_string(c.missingkey or "error"),
-      c.tname and (",\"name\":" .. json_string(c.tname)) or "",
-      ",\"helpers\":[", table.concat(helpers, ","), "]}\n")
+  local requests = {}
+  for i, c in ipairs(cases) do
+    requests[i] = { template = c.t, data = c.data, missingkey = c.missingkey or "error", name = c.tname,
+      helpers = c.helpers or {} }
   end
-  w:close()
-  local p = io.popen(bin .. " < " .. req)
-  local results = {}
-  for line in p:lines() do results[#results + 1] = decode(line) end
-  p:close()
-  os.remove(req)
-  return results
+  return tmpl_oracle.render(requests)
 end
 
 local all = {}
@@ -110,9 +88,9 @@ describe("hfl.tmpl against Go's text/template #oracle", function()
   for _, c in ipairs(all) do
     if c.oracle ~= false then checked[#checked + 1] = c end
   end
-  local results = oracle_run(checked)
+  local results, missing = oracle_run(checked)
   if not results then
-    it("has the Go oracle", function() error("build/tmplref is missing: run make deps (or make oracle)") end)
+    it("has the Go oracle", function() error(missing) end)
     return
   end
   for i, c in ipairs(checked) do
@@ -203,9 +181,9 @@ end
 
 describe("hfl.tmpl on generated cases #oracle", function()
   local cases = generated()
-  local results = oracle_run(cases)
+  local results, missing = oracle_run(cases)
   if not results then
-    it("has the Go oracle", function() error("build/tmplref is missing: run make deps (or make oracle)") end)
+    it("has the Go oracle", function() error(missing) end)
     return
   end
   local groups, order = {}, {}
