@@ -4,7 +4,7 @@ local cache = require "hfl.charts.cache"
 local proc = require "hfl.proc"
 local fs = require("hfl.core").fs
 local S = require "spec.support.servers"
-local hflrun = require "spec.support.hflrun"
+local T = require "fixtures.state.loader.tree"
 
 local function write(path, data)
   local f = assert(io.open(path, "w"))
@@ -30,16 +30,16 @@ describe("hfl.charts.cache #unit", function()
   teardown(S.cleanup)
 
   describe("root()", function()
+    after_each(T.restore_env)
+
     it("prefers HFL_CACHE_HOME, then XDG_CACHE_HOME/hfl, then ~/.cache/hfl", function()
-      local d = S.tmpdir()
-      write(d .. "/r.lua", 'io.write(require("hfl.charts.cache").root())')
       local function root_with(env)
-        return hflrun.capture({ "run", d .. "/r.lua" }, { env = env }).stdout
+        for _, k in ipairs { "HFL_CACHE_HOME", "XDG_CACHE_HOME", "HOME" } do T.setenv(k, env[k]) end
+        return cache.root()
       end
-      assert.equal("/c/h", root_with { HFL_CACHE_HOME = "/c/h", XDG_CACHE_HOME = "/x" })
-      assert.equal("/x/hfl", root_with { HFL_CACHE_HOME = false, XDG_CACHE_HOME = "/x" })
-      assert.equal("/home/u/.cache/hfl",
-        root_with { HFL_CACHE_HOME = false, XDG_CACHE_HOME = false, HOME = "/home/u" })
+      assert.equal("/c/h", root_with { HFL_CACHE_HOME = "/c/h", XDG_CACHE_HOME = "/x", HOME = "/home/u" })
+      assert.equal("/x/hfl", root_with { XDG_CACHE_HOME = "/x", HOME = "/home/u" })
+      assert.equal("/home/u/.cache/hfl", root_with { HOME = "/home/u" })
     end)
   end)
 
