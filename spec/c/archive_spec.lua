@@ -34,7 +34,7 @@ local function tree(dir)
   return (S.sh("cd " .. dir .. " && find . | sort"))
 end
 
-describe("hfl.archive #unit", function()
+describe("hfl.archive #integration", function()
   local dir, tgz
 
   setup(function()

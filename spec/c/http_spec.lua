@@ -18,7 +18,7 @@ local function leftovers(dir)
   return bad
 end
 
-describe("hfl.http #unit", function()
+describe("hfl.http #integration", function()
   local repo, srv, out
 
   setup(function()
@@ -261,7 +261,7 @@ describe("hfl.http #unit", function()
   end)
 end)
 
-describe("hfl.http with basic auth #unit", function()
+describe("hfl.http with basic auth #integration", function()
   local srv, repo
   setup(function()
     repo = S.tmpdir()
@@ -290,7 +290,7 @@ describe("hfl.http with basic auth #unit", function()
   end)
 end)
 
-describe("hfl.http over TLS #unit", function()
+describe("hfl.http over TLS #integration", function()
   local srv, certs, repo, mtls
   setup(function()
     local dir = S.tmpdir()

@@ -264,7 +264,7 @@ local function texts_differential(names, texts)
   end
 end
 
-describe("hfl.yaml against go-yaml #oracle", function()
+describe("hfl.yaml against go-yaml #unit #oracle", function()
   local available, why = oracle.available()
   if not available then
     it("needs the Go oracle build/yamlref", function() error(why, 0) end)

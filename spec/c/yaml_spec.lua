@@ -182,7 +182,7 @@ describe("hfl.yaml #unit", function()
         end)
       end
 
-      it("refuses a 100,000-deep document with a clear error", function()
+      it("refuses a 100,000-deep document with a clear error #slow", function()
         local _, err = yaml.decode(("["):rep(100000) .. ("]"):rep(100000), { filename = "deep.yaml" })
         assert.matches("deep.yaml:%d+:%d+: exceeded max depth of 10000", err)
         local lines = {}

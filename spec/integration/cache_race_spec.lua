@@ -29,7 +29,7 @@ end
 describe("the chart cache shared by many processes #integration #slow", function()
   local repo, srv, files, digests
 
-  setup(function()
+  lazy_setup(function()
     repo = S.tmpdir()
     files = S.make_charts(repo, 5, { padding = 300000 })
     digests = {}
@@ -37,7 +37,7 @@ describe("the chart cache shared by many processes #integration #slow", function
     srv = S.httprepo(repo)
   end)
 
-  teardown(function()
+  lazy_teardown(function()
     srv:stop()
     S.cleanup()
   end)

@@ -7,7 +7,7 @@ local registry = require "spec.support.servers.registry"
 
 local hflrun = require "spec.support.hflrun"
 
-describe("many hfl processes sharing one cache #integration", function()
+describe("many hfl processes sharing one cache #integration #slow", function()
   it("download each chart once and all succeed", function()
     local d = servers.tmpdir()
     servers.make_charts(d, 3, { url = "." })

@@ -1,5 +1,6 @@
 -- hfl.state.load with remote (go-getter git::) sources: sub-helmfiles, -f, bases and values
--- files fetched from git repositories made in temp dirs (file://); template error hints. #unit
+-- files fetched from git repositories made with the real `git` in temp dirs (file://); template
+-- error hints.
 local loader = require "hfl.state.load"
 local hfl = require "hfl"
 local T = require "fixtures.state.loader.tree"
@@ -35,7 +36,7 @@ end
 
 local function quote_pattern(s) return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0")) end
 
-describe("hfl.state.load #unit", function()
+describe("hfl.state.load with remote sources #integration", function()
   local repo, v1
   setup(function()
     repo = gitd.repo({

@@ -6,7 +6,8 @@
 -- A case: { t = template, data = JSON text, out = expected output | err = expected error (a
 -- substring), missingkey=, basedir=, prerender=, stringer = true when the output prints a
 -- time.Time or semver value (Go's Stringer), oracle = false with why= when Go's Sprig 3.2.3
--- cannot check it (Helmfile-only functions, Go type-check wording, int64 vs int) }.
+-- cannot check it (Helmfile-only functions, Go type-check wording, int64 vs int), slow = true
+-- when it takes seconds (RSA key generation: `make test-fast` leaves it out) }.
 -- The suite runs with TZ=UTC, HFL_TEST_ENV=v1 and HFL_TEST_UNSET_ENV unset.
 local ffi = require "ffi"
 local yaml = require "hfl.yaml"
@@ -74,9 +75,11 @@ local function oracle_run(cases)
   return tmpl_oracle.render(requests, ENV)
 end
 
-local function label(c) return c.file .. " #" .. c.index .. ": " .. (c.name or c.t) end
+local function label(c)
+  return c.file .. " #" .. c.index .. ": " .. (c.name or c.t) .. (c.slow and " #slow" or "")
+end
 
-describe("hfl.stdlib template functions", function()
+describe("hfl.stdlib template functions #unit", function()
   setup(set_env)
   teardown(restore_env)
 
@@ -109,7 +112,7 @@ describe("hfl.stdlib template functions", function()
   end
 end)
 
-describe("hfl.stdlib template functions against Go's Sprig #oracle", function()
+describe("hfl.stdlib template functions against Go's Sprig #unit #oracle", function()
   setup(set_env)
   teardown(restore_env)
   local checked = {}

@@ -232,7 +232,7 @@ local function oracle_run()
   return tmpl_oracle.render(requests, { TZ = "UTC" })
 end
 
-describe("hfl.stdlib on generated inputs against Go's Sprig #oracle", function()
+describe("hfl.stdlib on generated inputs against Go's Sprig #unit #oracle", function()
   local results, missing = oracle_run()
   if not results then
     it("has the Go oracle", function() error(missing) end)

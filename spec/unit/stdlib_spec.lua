@@ -49,7 +49,7 @@ local function with_env(name, val, fn)
   if not ok then error(err, 0) end
 end
 
-describe("hfl.stdlib", function()
+describe("hfl.stdlib #unit", function()
   describe("funcs()", function()
     local F = stdlib.funcs { basedir = "spec/fixtures/tmpl/funcs/files" }
 

@@ -4,7 +4,7 @@ local value = require "hfl.value"
 
 local map, list = value.map, value.list
 
-describe("hfl.tmpl", function()
+describe("hfl.tmpl #unit", function()
   describe("render()", function()
     it("renders a template with data", function()
       assert.are.equal("hi x", tmpl.render("hi {{ .a }}", map { a = "x" }))

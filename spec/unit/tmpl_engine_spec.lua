@@ -64,7 +64,7 @@ for _, f in ipairs(files) do
   end
 end
 
-describe("hfl.tmpl conformance", function()
+describe("hfl.tmpl conformance #unit", function()
   it("has at least 250 cases", function()
     assert.is_true(#all >= 250, "only " .. #all .. " cases")
   end)
@@ -83,7 +83,7 @@ describe("hfl.tmpl conformance", function()
   end
 end)
 
-describe("hfl.tmpl against Go's text/template #oracle", function()
+describe("hfl.tmpl against Go's text/template #unit #oracle", function()
   local checked = {}
   for _, c in ipairs(all) do
     if c.oracle ~= false then checked[#checked + 1] = c end
@@ -179,7 +179,7 @@ local function generated()
   return cases
 end
 
-describe("hfl.tmpl on generated cases #oracle", function()
+describe("hfl.tmpl on generated cases #unit #oracle", function()
   local cases = generated()
   local results, missing = oracle_run(cases)
   if not results then

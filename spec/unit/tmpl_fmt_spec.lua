@@ -2,7 +2,7 @@
 local fmt = require "hfl.tmpl.fmt"
 local value = require "hfl.value"
 
-describe("hfl.tmpl.fmt", function()
+describe("hfl.tmpl.fmt #unit", function()
   describe("sprint()", function()
     it("prints ints as digits and floats the %v way", function()
       assert.are.equal("42", fmt.sprint(42))

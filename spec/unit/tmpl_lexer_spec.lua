@@ -7,7 +7,7 @@ local function kinds(text)
   return table.concat(out, " ")
 end
 
-describe("hfl.tmpl.lexer", function()
+describe("hfl.tmpl.lexer #unit", function()
   it("splits text and actions", function()
     assert.are.equal("text=a ldelim={{ space=  field=.x space=  rdelim=}} text=b eof=", kinds("a{{ .x }}b"))
   end)

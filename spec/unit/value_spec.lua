@@ -1,6 +1,6 @@
 local value = require "hfl.value"
 
-describe("hfl.value", function()
+describe("hfl.value #unit", function()
   describe("kind()", function()
     it("tells ints from floats by integrality and boxes", function()
       assert.equal("int", value.kind(3))
