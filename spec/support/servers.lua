@@ -24,6 +24,37 @@ function M.cleanup()
   made = {}
 end
 
+--- A port of 127.0.0.1 that is free now.
+---@return integer
+function M.free_port()
+  local r = assert(proc.run { "python3", "-c",
+    "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])" })
+  return assert(tonumber(r.stdout), "no port from python3")
+end
+
+--- Starts a server that takes its port on the command line: start(port) spawns it and returns
+--- the handle, ready(port) says whether it answers yet. A spec file running in parallel may take
+--- the free port before the server binds it; the server then exits and the next port is tried.
+---@param what string the server's name, for errors
+---@return integer port, table handle
+function M.listen(what, start, ready)
+  for _ = 1, 5 do
+    local port = M.free_port()
+    local h = start(port)
+    local deadline = proc.now() + 15
+    while not h:done() do
+      if ready(port) then return port, h end
+      if proc.now() > deadline then
+        h:kill("KILL")
+        h:wait()
+        error(what .. " did not answer within 15 s")
+      end
+      proc.sleep(0.05)
+    end
+  end
+  error(what .. " exited at start on 5 free ports")
+end
+
 local function sh(cmd)
   local r = assert(proc.run { cmd, shell = true })
   if r.code ~= 0 then

@@ -43,19 +43,14 @@ end
 --- Starts `git daemon` exporting every repository under base.
 ---@return table daemon { url = "git://127.0.0.1:port", :stop() }
 function M.daemon(base)
-  local r = assert(proc.run { "python3", "-c",
-    "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])" })
-  local port = tonumber(r.stdout)
-  local h = assert(proc.spawn { "git", "daemon", "--reuseaddr", "--export-all", "--base-path=" .. base,
-    "--listen=127.0.0.1", "--port=" .. port, base, stdout = "null", stderr = "null" })
-  local deadline = proc.now() + 10
-  while true do
+  local port, h = servers.listen("git daemon", function(port)
+    return assert(proc.spawn { "git", "daemon", "--reuseaddr", "--export-all", "--base-path=" .. base,
+      "--listen=127.0.0.1", "--port=" .. port, base, stdout = "null", stderr = "null" })
+  end, function(port)
     local c = proc.run { "python3", "-c", ("import socket;socket.create_connection(('127.0.0.1',%d),1)"):format(port),
       stdout = "null", stderr = "null" }
-    if c and c.code == 0 then break end
-    if h:done() or proc.now() > deadline then error("git daemon did not start") end
-    proc.sleep(0.05)
-  end
+    return c and c.code == 0
+  end)
   return { url = ("git://127.0.0.1:%d"):format(port), handle = h, stop = function(self)
     if not self.handle:done() then self.handle:kill("KILL") end
     self.handle:wait()

@@ -7,12 +7,6 @@ local servers = require "spec.support.servers"
 
 local M = {}
 
-local function free_port()
-  local r = assert(proc.run { "python3", "-c",
-    "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])" })
-  return tonumber(r.stdout)
-end
-
 local Registry = {}
 Registry.__index = Registry
 
@@ -21,11 +15,10 @@ Registry.__index = Registry
 function M.start(opts)
   opts = opts or {}
   local dir = servers.tmpdir()
-  local port = free_port()
   local conf = {
     "version: 0.1", "log:", "  level: error", "  accesslog:", "    disabled: true",
     "storage:", "  filesystem:", "    rootdirectory: " .. dir .. "/data", "  delete:", "    enabled: true",
-    "http:", "  addr: 127.0.0.1:" .. port, "  secret: hfl-spec",
+    "http:", "  addr: 127.0.0.1:%d", "  secret: hfl-spec",
   }
   if opts.auth then
     local crypto = require "hfl.core.crypto"
@@ -37,20 +30,18 @@ function M.start(opts)
       conf[#conf + 1] = l
     end
   end
-  local f = assert(io.open(dir .. "/config.yml", "w"))
-  f:write(table.concat(conf, "\n"), "\n")
-  f:close()
-  local h = assert(proc.spawn { "docker-registry", "serve", dir .. "/config.yml", stdout = "null", stderr = "null" })
+  local port, h = servers.listen("docker-registry", function(port)
+    local f = assert(io.open(dir .. "/config.yml", "w"))
+    f:write(table.concat(conf, "\n"):format(port), "\n")
+    f:close()
+    return assert(proc.spawn { "docker-registry", "serve", dir .. "/config.yml", stdout = "null", stderr = "null" })
+  end, function(port)
+    local r = proc.run { "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:" .. port .. "/v2/" }
+    return r and (r.stdout == "200" or r.stdout == "401")
+  end)
   local self = setmetatable({ handle = h, port = port, host = "127.0.0.1:" .. port, dir = dir,
     config = dir .. "/registry-config.json", auth = opts.auth }, Registry)
   self.url = "oci://" .. self.host
-  local deadline = proc.now() + 15
-  while true do
-    local r = proc.run { "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://" .. self.host .. "/v2/" }
-    if r and (r.stdout == "200" or r.stdout == "401") then break end
-    if h:done() or proc.now() > deadline then error("docker-registry did not start") end
-    proc.sleep(0.05)
-  end
   if opts.auth then
     servers.sh(("printf %%s '%s' | HELM_REGISTRY_CONFIG=%s helm registry login %s --plain-http -u %s --password-stdin >/dev/null 2>&1")
       :format(opts.auth.password, self.config, self.host, opts.auth.username))
