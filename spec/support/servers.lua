@@ -118,6 +118,7 @@ function M.httprepo(root, opts)
   end
   if opts.client_ca then argv[#argv + 1] = "--client-ca"; argv[#argv + 1] = opts.client_ca end
   argv.stdout, argv.stderr = "null", "inherit"
+  argv.group = true  -- stop() reaches whatever the interpreter (or a pyenv shim) started
   local h = assert(proc.spawn(argv))
   local deadline = proc.now() + 10
   local port

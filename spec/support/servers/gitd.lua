@@ -45,7 +45,8 @@ end
 function M.daemon(base)
   local port, h = servers.listen("git daemon", function(port)
     return assert(proc.spawn { "git", "daemon", "--reuseaddr", "--export-all", "--base-path=" .. base,
-      "--listen=127.0.0.1", "--port=" .. port, base, stdout = "null", stderr = "null" })
+      "--listen=127.0.0.1", "--port=" .. port, base, stdout = "null", stderr = "null",
+      group = true })  -- `git daemon` runs git-daemon as its child: stop() must reach both
   end, function(port)
     local c = proc.run { "python3", "-c", ("import socket;socket.create_connection(('127.0.0.1',%d),1)"):format(port),
       stdout = "null", stderr = "null" }

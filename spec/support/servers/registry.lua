@@ -62,7 +62,7 @@ function Registry:token_proxy(creds)
   local here = debug.getinfo(1, "S").source:sub(2):match("^(.*)/") or "."
   local portfile = servers.tmpdir() .. "/port"
   local h = assert(proc.spawn { "python3", here .. "/tokenproxy.py", self.host, creds, portfile,
-    stdout = "null", stderr = "inherit" })
+    stdout = "null", stderr = "inherit", group = true })
   local port
   local deadline = proc.now() + 10
   while not port do
