@@ -103,11 +103,15 @@ run_file() {
   local us=$(( ${EPOCHREALTIME/./} - start ))
   echo "$rc" >"$tmp/$i.rc"
   printf '%d.%d\t%s\n' $((us / 1000000)) $((us / 100000 % 10)) "$f" >"$tmp/$i.time"
-  local line
+  local line cpu
   line=$(tail -n 1 "$tmp/$i.out")
   [[ $line =~ ^[0-9]+\ passed,\ [0-9]+\ failed$ ]] || line="crashed (exit $rc)"
   [ "$rc" -eq 124 ] && line="timed out after $limit s"
-  printf '%6.1fs  %s  %s\n' "$(cut -f1 "$tmp/$i.time")" "$f" "$line"
+  # CPU time of what this subshell waited for: busted and every child it reaped.
+  times >"$tmp/$i.cpu"
+  cpu=$(awk 'function secs(x) { split(x, t, /[ms]/); return t[1] * 60 + t[2] }
+    NR == 2 { printf "%.1f", secs($1) + secs($2) }' "$tmp/$i.cpu")
+  printf '%6.1fs  cpu %5.1fs  %s  %s\n' "$(cut -f1 "$tmp/$i.time")" "$cpu" "$f" "$line"
 }
 
 echo "running ${#files[@]} spec files, $jobs at a time"
