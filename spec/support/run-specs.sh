@@ -10,8 +10,8 @@
 # Spec files run concurrently: a work queue of one busted process per file, pulled by
 # HFL_SPEC_JOBS workers (default twice the cores, at least 2: most specs wait on servers and
 # processes, not on the CPU), longest first by the durations the last run measured
-# (build/spec-durations; files it does not know go first). Each file gets its own
-# HFL_CACHE_HOME. A file that crashes, or runs past HFL_SPEC_TIMEOUT seconds (default 900),
+# (build/spec-durations, or HFL_SPEC_DURATIONS; files it does not know go first). Each file
+# gets its own HFL_CACHE_HOME. A file that crashes, or runs past HFL_SPEC_TIMEOUT seconds (default 900),
 # counts as one failure with its output shown. HFL_SPEC_JOBS=1, or a busted option that
 # changes what runs or how it is reported (-o, -l, -p, -C, -f, -r, --shuffle…), runs one plain
 # busted over everything instead.
@@ -68,7 +68,7 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 
 # Longest first: a long file started last would finish alone.
-durations=build/spec-durations
+durations=${HFL_SPEC_DURATIONS:-build/spec-durations}
 order=$(for f in "${files[@]}"; do
   d=$(awk -v f="$f" '$2 == f { d = $1 } END { print d == "" ? 1e9 : d }' "$durations" 2>/dev/null || echo 1e9)
   printf '%s\t%s\n' "$d" "$f"
@@ -150,7 +150,7 @@ for i in "${!files[@]}"; do
 done
 
 # Remember the durations for the next run's order (files not run keep their old figure).
-if [ -d build ]; then
+if [ -d "$(dirname "$durations")" ]; then
   touch "$durations"
   cat "$tmp"/*.time | awk -F'\t' 'NR == FNR { new[$2] = 1; print; next } !($2 in new)' - "$durations" \
     | while IFS=$'\t' read -r d f; do [[ $f == spec/* && -f $f ]] && printf '%s\t%s\n' "$d" "$f"; done \
