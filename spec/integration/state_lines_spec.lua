@@ -1,20 +1,7 @@
 -- Error lines in multi-part helmfiles are the file's lines, through the hfl binary (HFL_BIN):
 -- plain parts, rendered .gotmpl parts that trace back to their template, parts that do not,
 -- and the numbered rendering that --debug prints. #integration
-local BIN = os.getenv("HFL_BIN") or "./hfl"
-local ROOT = os.getenv("PWD") or "."
-
-local function quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  os.remove(path)
-  return s
-end
+local hflrun = require "spec.support.hflrun"
 
 local function write(path, text)
   local f = assert(io.open(path, "wb"))
@@ -31,16 +18,9 @@ local function hfl(file, text, args)
   local tree = type(file) == "table" and file or { [file] = text }
   if type(file) == "table" then args = text end
   for name, body in pairs(tree) do write(dir .. "/" .. name, body) end
-  local bin = BIN:sub(1, 1) == "/" and BIN or (ROOT .. "/" .. BIN)
-  local words = { "cd", quote(dir), "&&", "env -u HELMFILE_ENVIRONMENT -u HELMFILE_FILE_PATH -u HELMFILE_DEBUG",
-    "NO_COLOR=1", quote(bin) }
-  for _, a in ipairs(args or { "list" }) do words[#words + 1] = quote(a) end
-  local out, err = os.tmpname(), os.tmpname()
-  local h = io.popen(("%s >%s 2>%s; echo $?"):format(table.concat(words, " "), out, err))
-  local code = tonumber(h:read("*a"))
-  h:close()
-  os.execute("rm -rf " .. quote(dir))
-  return code, slurp(out), slurp(err)
+  local code, out, err = hflrun.run(args or { "list" }, { cwd = dir, env = { NO_COLOR = "1" } })
+  os.execute("rm -rf '" .. dir .. "'")
+  return code, out, err
 end
 
 describe("error lines in multi-part helmfiles #integration", function()
