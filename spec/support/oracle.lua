@@ -329,27 +329,4 @@ function M.undump_docs(text)
   return docs
 end
 
---- The Go template oracle (build/tmplref: text/template + Sprig) on many templates, each
---- rendered with nil data.
----@param templates string[]
----@return table[]|nil results  each {out = text} or {err = message}; nil when tmplref is not built
-function M.templates(templates)
-  local bin = "build/tmplref"
-  local f = io.open(bin, "rb")
-  if not f then return nil end
-  f:close()
-  local json = require "hfl.stdlib.json"
-  local yaml = require "hfl.yaml"
-  local req = os.tmpname()
-  local lines = {}
-  for i, t in ipairs(templates) do lines[i] = '{"template":' .. json.encode(t) .. ',"data":null}' end
-  spit(req, concat(lines, "\n") .. "\n")
-  local p = assert(io.popen("env TZ=UTC " .. bin .. " < " .. req))
-  local results = {}
-  for line in p:lines() do results[#results + 1] = yaml.decode(line) end
-  p:close()
-  os.remove(req)
-  return results
-end
-
 return M

@@ -1,7 +1,7 @@
 -- semverCompare on a generated grid of versions × constraints #oracle: hfl's template
 -- function against Go's text/template + Sprig (build/tmplref, Masterminds/semver as Debian
 -- builds it), which must agree on every pair, prereleases and malformed constraints included.
-local oracle = require "spec.support.oracle"
+local tmpl_oracle = require "spec.support.tmpl_oracle"
 local tmpl = require "hfl.tmpl"
 
 local function q(s) return '"' .. s .. '"' end
@@ -44,10 +44,12 @@ for _, list in ipairs { CONSTRAINTS, MALFORMED } do
   end
 end
 
-describe("semverCompare against Go's Sprig #oracle", function()
-  local results = oracle.templates(templates)
+describe("semverCompare against Go's Sprig #unit #oracle", function()
+  local requests = {}
+  for i, t in ipairs(templates) do requests[i] = { template = t } end
+  local results, missing = tmpl_oracle.render(requests, { TZ = "UTC" })
   if not results then
-    it("has the Go oracle", function() error("build/tmplref is missing: run make deps (or make oracle)") end)
+    it("has the Go oracle", function() error(missing) end)
     return
   end
 
