@@ -35,9 +35,13 @@ local function newest_in_repo(req, session, sel)
   return nil, gerr
 end
 
--- sel: {prerelease=} (hfl.semver's rule of the helm binary)
+-- sel: {prerelease=} (hfl.semver's rule of the helm binary; without one a range asks the
+-- session, which runs helm once)
 local function newest(req, session, sel)
   req.devel = req.release and req.release.devel == true
+  if not sel.prerelease and req.version ~= "*" and not require("hfl.semver").is_exact(req.version) then
+    sel = { prerelease = session:prerelease_rule() }
+  end
   if req.spec.oci then return newest_oci(req, sel) end
   return newest_in_repo(req, session, sel)
 end

@@ -411,7 +411,7 @@ end
 --- Builds local charts' dependencies and writes each state's lock file (`hfl deps`).
 ---@return table[]|nil written {state=, path=}, string|nil err
 function State:lock()
-  return require("hfl.charts.lockdeps").update(self, { prerelease = self.session:prerelease_rule() })
+  return require("hfl.charts.lockdeps").update(self)
 end
 
 --- Adds the state's repositories to helm (`hfl repos`): the helm calls run and their output.
