@@ -71,7 +71,16 @@ start() { # name path args…
   local name=$1 path=$2
   shift 2
   setsid "$path" "$@" </dev/null >"$RUN/$name.log" 2>&1 9>&- &
-  echo "$! $path" >>"$RUN/pids"
+  local pid=$! state
+  echo "$pid $path" >>"$RUN/pids"
+  # Until the child has exec'd the daemon /proc shows bash or setsid, and the PID would not
+  # count as ours: wait for the exec (or the child's end).
+  for _ in $(seq 1 200); do
+    ours "$pid" "$path" && return 0
+    state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null) || return 0
+    [ -n "$state" ] && [ "$state" != Z ] || return 0
+    sleep 0.05
+  done
 }
 
 # Shows the daemons' last words, stops them and removes the run.
@@ -103,7 +112,7 @@ launch() {
   local ports pki=$RUN/pki
   ports=$(free_ports 3 | paste -sd' ')
   read -r ETCD_PORT PEER_PORT API_PORT <<<"$ports"
-  mkdir -p "$RUN/etcd"
+  mkdir -p -m 700 "$RUN/etcd"
   start etcd "$BIN/etcd" --name hfl --data-dir "$RUN/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
