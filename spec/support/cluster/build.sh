@@ -152,7 +152,7 @@ gen_openapi() {
   [ -n "$dirs" ] || { echo "no +k8s:openapi-gen directories found" >&2; return 1; }
   echo "openapi-gen over $(tr , '\n' <<<"$dirs" | wc -l) directories"
   (cd "$SRC" &&
-    GO111MODULE=off GOPATH="$WORK/gopath" GOFLAGS= "$GO" build -o "$WORK/openapi-gen" ./vendor/k8s.io/kube-openapi/cmd/openapi-gen &&
+    GO111MODULE=off GOPATH="$WORK/gopath" GOFLAGS='' "$GO" build -o "$WORK/openapi-gen" ./vendor/k8s.io/kube-openapi/cmd/openapi-gen &&
     GO111MODULE=off GOPATH="$WORK/gopath" "$WORK/openapi-gen" --logtostderr \
       -i "$dirs" -p k8s.io/kubernetes/pkg/generated/openapi -O zz_generated.openapi \
       -h vendor/k8s.io/code-generator/hack/boilerplate.go.txt -r "$WORK/violations.report")

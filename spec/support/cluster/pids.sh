@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by up.sh and down.sh: the processes of one cluster run, recorded in RUN/pids as
 # "pid path" lines in start order. A recorded PID counts as ours only while /proc says it is
 # still running that binary, so a PID the kernel has since given to another process is left

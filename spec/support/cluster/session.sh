@@ -7,7 +7,7 @@
 #   kube-apiserver yet) and stopped when the command ends, whatever its outcome.
 # When no cluster can be had, nothing runs and the run fails with a summary line saying so.
 set -uo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../../.." || exit 1
 
 fail() {
   printf 'cluster: %s\n' "$1" >&2

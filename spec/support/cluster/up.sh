@@ -51,13 +51,13 @@ make_certs() {
   local d=$RUN/pki
   mkdir -p "$d"
   (cd "$d" &&
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3 \
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 \
       -subj /CN=hfl-test-ca &&
     openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr \
       -subj /CN=kube-apiserver &&
     printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.cnf &&
     openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-      -out apiserver.crt -days 3 -extfile san.cnf &&
+      -out apiserver.crt -days 30 -extfile san.cnf &&
     openssl genrsa -out sa.key 2048 &&
     openssl rsa -in sa.key -pubout -out sa.pub) >"$RUN/openssl.log" 2>&1 ||
     { cat "$RUN/openssl.log" >&2; die "openssl could not make the certificates"; }
@@ -112,7 +112,7 @@ launch() {
   local ports pki=$RUN/pki
   ports=$(free_ports 3 | paste -sd' ')
   read -r ETCD_PORT PEER_PORT API_PORT <<<"$ports"
-  mkdir -p -m 700 "$RUN/etcd"
+  mkdir -m 700 "$RUN/etcd"
   start etcd "$BIN/etcd" --name hfl --data-dir "$RUN/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$PEER_PORT" \
