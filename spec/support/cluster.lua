@@ -38,6 +38,10 @@ function M.kubeconfig()
   local r = assert(proc.run { "bash", ROOT .. "/spec/support/cluster/up.sh", "--status" })
   if r.code ~= 0 then
     r = assert(proc.run { "bash", ROOT .. "/spec/support/cluster/up.sh", stderr = "capture" })
+    if r.code == 0 then
+      io.stderr:write("spec/support/cluster: started this checkout's test API server; it keeps "
+        .. "running for the next specs (`make cluster-down` stops it)\n")
+    end
   end
   local path = r.code == 0 and r.stdout:match("([^\n]+)\n?$")
   if not path then

@@ -5,9 +5,8 @@
 #   ${XDG_CACHE_HOME:-~/.cache}/hfl-test/kube-1.20.2/bin/{kube-apiserver,etcd}
 # Prints that directory. Nothing is installed on the system: packages are fetched through apt
 # with a private, temporary source list copied from the machine's own (with deb-src added) and
-# unpacked with dpkg-deb. Every fact used here is in the project's reference notes
-# (shared/reference/local-kube-apiserver.md). Builds are serialised by a lock, so parallel
-# callers wait for one build and reuse it.
+# unpacked with dpkg-deb. Builds are serialised by a lock, so parallel callers wait for one
+# build and reuse it. Remove the cache directory to build again.
 set -euo pipefail
 
 KUBE_VERSION=1.20.2   # the upstream release the fixes below were made for
