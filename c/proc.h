@@ -1,13 +1,14 @@
-/* hfl.core.proc, the C side: child processes on one poll(2) event loop. Knows nothing of Lua;
- * c/l_proc.c binds it. One loop per Lua state owns its children; a child stays allocated
- * while the loop or the binding holds a reference (hfl_child_release drops the binding's). */
+/* hfl.core.proc, the C side: child processes on the event loop of c/loop.h. Knows nothing of
+ * Lua; c/l_proc.c binds it. A loop owns its children; a child stays allocated while the loop
+ * or the binding holds a reference (hfl_child_release drops the binding's). */
 #ifndef HFL_PROC_H
 #define HFL_PROC_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-struct hfl_loop;
+#include "loop.h"
+
 struct hfl_child;
 
 /* How a child's standard stream is wired. */
@@ -42,26 +43,11 @@ struct hfl_result {
     double duration;          /* seconds from spawn to reaping */
 };
 
-/* Returns 0, or an errno value. */
-int hfl_loop_new(struct hfl_loop **out);
-/* SIGKILLs and reaps the children still running, then drops the loop's references. */
-void hfl_loop_free(struct hfl_loop *loop);
-/* One turn: waits up to timeout_ms (-1: until something happens, or the next deadline) for
- * I/O, exits, deadlines and signals, and handles them. Returns 0, or an errno value. */
-int hfl_loop_step(struct hfl_loop *loop, int timeout_ms);
 /* Children with news since the last turn (stream data, or done), one at a time; NULL at the
  * end. */
 struct hfl_child *hfl_loop_pop(struct hfl_loop *loop);
 /* Children spawned and not yet done. */
 int hfl_loop_live(const struct hfl_loop *loop);
-/* The signal (SIGINT, SIGTERM) hfl received while this loop had children, or 0. Once set,
- * the children got it forwarded, are SIGKILLed after the interrupt grace, and spawning fails
- * with EINTR. */
-int hfl_loop_interrupted(const struct hfl_loop *loop);
-void hfl_loop_set_interrupt_grace(struct hfl_loop *loop, double seconds);
-/* Forgets the interrupt, so that a REPL can go on spawning after Ctrl-C. */
-void hfl_loop_clear_interrupt(struct hfl_loop *loop);
-
 /* Returns 0, or an errno value with a message in err (naming the command). */
 int hfl_spawn(struct hfl_loop *loop, const struct hfl_spawn_opts *opts, struct hfl_child **out,
               char *err, size_t errlen);
@@ -79,22 +65,5 @@ void hfl_child_consumed(struct hfl_child *c, int stream);
 int hfl_child_result(const struct hfl_child *c, struct hfl_result *r);
 /* Sends sig unless the child has been reaped; returns 0 or an errno value. */
 int hfl_child_kill(struct hfl_child *c, int sig);
-
-double hfl_now(void);
-
-/* Other event sources on the same loop (hfl.core.http drives libcurl through these): a watch
- * calls fn when fd is ready for events (POLLIN | POLLOUT); one timer per owner calls fn once
- * at `at` (hfl_now() seconds). Callbacks may add, change or remove watches and timers. */
-typedef void (*hfl_watch_fn)(void *ud, int fd, int revents);
-typedef void (*hfl_timer_fn)(void *ud);
-/* Watches fd (replacing its previous watch); events 0 removes it. Returns 0 or ENOMEM. */
-int hfl_loop_watch(struct hfl_loop *loop, int fd, int events, hfl_watch_fn fn, void *ud);
-/* Sets owner's timer (at <= 0: cancels it). Returns 0 or ENOMEM. */
-int hfl_loop_timer(struct hfl_loop *loop, void *owner, double at, hfl_timer_fn fn);
-/* Calls fn(ud) first thing in hfl_loop_free, while watches and timers can still be changed
- * (a module owning event sources tears them down there). Returns 0 or ENOMEM. */
-int hfl_loop_on_free(struct hfl_loop *loop, void (*fn)(void *ud), void *ud);
-/* Watches and timers set: while any is, waiting on the loop can end. */
-int hfl_loop_watching(const struct hfl_loop *loop);
 
 #endif
