@@ -4,7 +4,10 @@ CC         ?= cc
 LUAJIT     ?= luajit
 PKGS       := luajit yaml-0.1 libcurl libarchive libgit2 libpcre2-8 openssl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out luajit,$(PKGS)) 2>/dev/null)
+CORE_LIBS  := $(shell pkg-config --libs yaml-0.1 libpcre2-8 libcrypto zlib 2>/dev/null)
+LIBS_http    := $(shell pkg-config --libs libcurl libcrypto 2>/dev/null)
+LIBS_git     := $(shell pkg-config --libs libgit2 2>/dev/null)
+LIBS_archive := $(shell pkg-config --libs libarchive 2>/dev/null)
 LUAJIT_A   := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libluajit-5.1.a /usr/lib/*/libluajit-5.1.a /usr/local/lib/libluajit-5.1.a))
 LUAJIT_LIB := $(if $(LUAJIT_A),$(LUAJIT_A),-lluajit-5.1)
 CFLAGS     ?= -O2 -g
@@ -13,19 +16,26 @@ BUILD      ?= build
 PREFIX     ?= /usr/local
 LUA_VER    := 5.1
 
-# Every c/*.c except the executable's entry point is part of hfl.core.
-CORE_SRC   := $(filter-out c/main.c,$(wildcard c/*.c))
+# The modules over heavy libraries are each their own shared object, <CORE_DIR>/hfl/core/<mod>.so
+# from c/<mod>.c and c/l_<mod>.c, loaded by require on first use (c/core.c): linking libcurl,
+# libgit2 and libarchive into hfl.core would make every command load ~45 more libraries.
+SEPARATE   := http git archive
+# Every other c/*.c except the executable's entry point is part of hfl.core, which is linked
+# into the executable and built as <CORE_DIR>/hfl/core.so for plain LuaJIT.
+CORE_SRC   := $(filter-out c/main.c $(foreach m,$(SEPARATE),c/$(m).c c/l_$(m).c),$(wildcard c/*.c))
 CORE_PIC   := $(CORE_SRC:c/%.c=$(BUILD)/pic/%.o)
 CORE_OBJ   := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LUA_SRC    := $(shell find lua stdlib -name '*.lua' 2>/dev/null | sort)
-CORE_SO    := lua/hfl/core.so
+CORE_DIR   ?= lua
+CORE_SO    := $(CORE_DIR)/hfl/core.so
+MOD_SOS    := $(SEPARATE:%=$(CORE_DIR)/hfl/core/%.so)
 
-.PHONY: all deps test test-fast asan bench demo install install-rock clean oracle help cluster-up cluster-down
-all: hfl $(CORE_SO) hfl.lua
+.PHONY: all deps test test-fast asan asan-build bench demo install install-rock clean oracle help cluster-up cluster-down
+all: hfl $(CORE_SO) $(MOD_SOS) hfl.lua
 
 help:
 	@echo "make deps    install build/test dependencies (apt + npm helm binaries)"
-	@echo "make         build ./hfl and lua/hfl/core.so"
+	@echo "make         build ./hfl, lua/hfl/core.so and lua/hfl/core/{http,git,archive}.so"
 	@echo "make test    build and run every spec; last line 'N passed, N failed'"
 	@echo "             (starts a local Kubernetes API server for the #cluster specs if none runs)"
 	@echo "make test-fast     the specs without the #slow and #cluster ones"
@@ -43,6 +53,9 @@ $(BUILD)/pic/%.o: c/%.c $(wildcard c/*.h) | $(BUILD)/pic
 	$(CC) $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
 $(BUILD)/obj/%.o: c/%.c $(wildcard c/*.h) | $(BUILD)/obj
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+# The executable looks for its hfl/core/<mod>.so in <its directory>/$(CORE_DIR) (c/main.c).
+$(BUILD)/obj/main.o: c/main.c $(wildcard c/*.h) | $(BUILD)/obj
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DHFL_CORE_DIR='"$(CORE_DIR)"' -c $< -o $@
 $(BUILD)/pic $(BUILD)/obj:
 	@mkdir -p $@
 
@@ -54,11 +67,19 @@ $(BUILD)/obj/embedded.o: $(BUILD)/embedded.c
 
 # Linked under a temporary name and renamed, so a running hfl or spec process that has the
 # old file mapped keeps it intact.
+# -Wl,-E: the hfl/core/<mod>.so it loads take the Lua C API from it.
 hfl: $(BUILD)/obj/main.o $(CORE_OBJ) $(BUILD)/obj/embedded.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@.tmp $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl && mv -f $@.tmp $@
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@.tmp $^ $(LUAJIT_LIB) $(CORE_LIBS) -lm -ldl && mv -f $@.tmp $@
 
 $(CORE_SO): $(CORE_PIC)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@.tmp $^ $(PKG_LIBS) -lm && mv -f $@.tmp $@
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@.tmp $^ $(CORE_LIBS) -lm && mv -f $@.tmp $@
+
+# Kept (not removed as intermediates of the pattern rule below), so that make sees them built.
+.SECONDARY: $(foreach m,$(SEPARATE),$(BUILD)/pic/$(m).o $(BUILD)/pic/l_$(m).o)
+$(CORE_DIR)/hfl/core/%.so: $(BUILD)/pic/%.o $(BUILD)/pic/l_%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@.tmp $^ $(LIBS_$*) -lm && mv -f $@.tmp $@
 
 # Lets plain `luajit -e 'require "hfl"'` work from the build tree.
 hfl.lua: c/buildtree.lua
@@ -81,16 +102,17 @@ oracle:
 	@bash spec/support/yamlref/build.sh
 	@bash spec/support/tmplref/build.sh
 
-asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" CORE_SO=build-asan/hfl/core.so hfl-asan build-asan/hfl/core.so
+asan: asan-build
 	@HFL_ASAN=1 bash spec/support/cluster/session.sh bash spec/support/run-specs.sh
 
+# hfl-asan, build-asan/hfl/core.so and build-asan/hfl/core/<mod>.so, without running specs.
+asan-build:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" CORE_DIR=build-asan hfl-asan build-asan/hfl/core.so \
+	  $(SEPARATE:%=build-asan/hfl/core/%.so)
+
 hfl-asan: $(BUILD)/obj/main.o $(CORE_OBJ) $(BUILD)/obj/embedded.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@.tmp $^ $(LUAJIT_LIB) $(PKG_LIBS) -lm -ldl && mv -f $@.tmp $@
-build-asan/hfl/core.so: $(CORE_PIC)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@.tmp $^ $(PKG_LIBS) -lm && mv -f $@.tmp $@
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,-E -o $@.tmp $^ $(LUAJIT_LIB) $(CORE_LIBS) -lm -ldl && mv -f $@.tmp $@
 
 bench: all
 	@bash bench/run.sh
@@ -105,6 +127,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl
 	install -m 755 hfl $(DESTDIR)$(PREFIX)/bin/hfl
 	install -m 755 $(CORE_SO) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core.so
+	install -d $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core
+	install -m 755 $(MOD_SOS) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core/
 	cd lua && find hfl -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/{} \;
 	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/hfl/stdlib/{} \;
 
@@ -112,9 +136,11 @@ install: all
 install-rock: all
 	install -d $(LUADIR)/hfl $(LIBDIR)/hfl $(BINDIR)
 	install -m 755 $(CORE_SO) $(LIBDIR)/hfl/core.so
+	install -d $(LIBDIR)/hfl/core
+	install -m 755 $(MOD_SOS) $(LIBDIR)/hfl/core/
 	install -m 755 hfl $(BINDIR)/hfl
 	cd lua && find hfl -name '*.lua' -exec install -D -m 644 {} $(LUADIR)/{} \;
 	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(LUADIR)/hfl/stdlib/{} \;
 
 clean:
-	rm -rf build build-asan hfl hfl-asan hfl.lua $(CORE_SO)
+	rm -rf build build-asan hfl hfl-asan hfl.lua $(CORE_SO) $(MOD_SOS)

@@ -20,8 +20,10 @@ external_dependencies = {
   OPENSSL = { header = "openssl/evp.h" },
 }
 build = {
-  -- One Makefile builds the executable and hfl/core.so; the rock installs the Lua
-  -- modules, stdlib and hfl.core into LuaRocks' trees and the hfl executable into its bin.
+  -- One Makefile builds the executable, hfl/core.so and the modules over heavy libraries
+  -- (hfl/core/http.so, git.so, archive.so, loaded on first use); the rock installs the Lua
+  -- modules, stdlib and hfl.core into LuaRocks' trees and the hfl executable into its bin,
+  -- where it finds hfl/core/*.so at ../lib/lua/5.1 (c/main.c).
   type = "make",
   build_target = "all",
   install_target = "install-rock",

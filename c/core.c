@@ -1,6 +1,10 @@
-/* hfl.core: the C modules, each registered in package.preload as "hfl.core.<mod>" and
- * reachable as require("hfl.core").<mod>, opened on first use. The executable (preload of
- * hfl.core) and lua/hfl/core.so (a plain C module) behave the same. */
+/* hfl.core: the C modules, each reachable as require("hfl.core").<mod> and as
+ * require "hfl.core.<mod>", opened on first use. The light ones are linked into hfl.core
+ * itself and registered in package.preload; the ones over heavy libraries are each their own
+ * shared object (hfl/core/<mod>.so, found by require), so that commands which never download
+ * or unpack do not pay for loading libcurl, libgit2, libarchive and the ~45 libraries they
+ * pull in. The executable (preload of hfl.core) and lua/hfl/core.so (a plain C module)
+ * behave the same. */
 #include <string.h>
 
 #include <lauxlib.h>
@@ -13,31 +17,38 @@ static const luaL_Reg modules[] = {
     {"proc", luaopen_hfl_core_proc},
     {"regex", luaopen_hfl_core_regex},
     {"crypto", luaopen_hfl_core_crypto},
-    {"http", luaopen_hfl_core_http},
-    {"archive", luaopen_hfl_core_archive},
     {"fs", luaopen_hfl_core_fs},
-    {"git", luaopen_hfl_core_git},
     {NULL, NULL},
 };
 
-/* Opens module `name` once: core[name] = package.loaded["hfl.core.<name>"] = luaopen(). */
-static void open_module(lua_State *L, int core, const luaL_Reg *m)
+/* Built as hfl/core/<name>.so (see the Makefile's SEPARATE). */
+static const char *const separate[] = {"http", "git", "archive", NULL};
+
+/* Opens module `name` once: core[name] = require("hfl.core.<name>"), through
+ * package.preload or the shared object's searcher, so that require and core[name] agree. */
+static void open_module(lua_State *L, int core, const char *name)
 {
     lua_getglobal(L, "require");
-    lua_pushfstring(L, "hfl.core.%s", m->name);
-    lua_call(L, 1, 1); /* through package.preload, so require and core[name] agree */
+    lua_pushfstring(L, "hfl.core.%s", name);
+    lua_call(L, 1, 1);
     lua_pushvalue(L, -1);
-    lua_setfield(L, core, m->name);
+    lua_setfield(L, core, name);
 }
 
 /* core.__index: the modules open on first use — libcurl, libgit2 and OpenSSL cost
- * milliseconds to initialise, and most commands need few of them. */
+ * milliseconds to load and initialise, and most commands need few of them. */
 static int core_index(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 2);
     for (const luaL_Reg *m = modules; m->name; m++) {
         if (strcmp(m->name, name) == 0) {
-            open_module(L, 1, m);
+            open_module(L, 1, name);
+            return 1;
+        }
+    }
+    for (const char *const *m = separate; *m; m++) {
+        if (strcmp(*m, name) == 0) {
+            open_module(L, 1, name);
             return 1;
         }
     }

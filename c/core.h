@@ -1,5 +1,6 @@
 /* hfl.core: the C modules, each a Lua library. core.c lists them; each c/l_<mod>.c defines
- * its luaopen_hfl_core_<mod>. */
+ * its luaopen_hfl_core_<mod>. http, archive and git are built as their own shared objects
+ * (hfl/core/<mod>.so) and reached through require, never linked to from hfl.core. */
 #ifndef HFL_CORE_H
 #define HFL_CORE_H
 

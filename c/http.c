@@ -48,6 +48,7 @@ struct hfl_xfer {
 
 struct hfl_http {
     struct hfl_loop *loop;
+    const struct hfl_loop_ops *ops;  /* the loop's entry points (c/loop.h) */
     CURLM *multi;
     struct hfl_xfer *running;
     int nrunning;
@@ -200,7 +201,7 @@ static int queue(struct hfl_http *h, struct hfl_xfer *x)
 static void finish(struct hfl_http *h, struct hfl_xfer *x, CURLcode code)
 {
     x->code = code;
-    x->duration = hfl_now() - x->start;
+    x->duration = h->ops->now() - x->start;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
     char *eff = NULL;
     curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
@@ -293,18 +294,19 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sock
              : what == CURL_POLL_OUT ? POLLOUT
              : what == CURL_POLL_INOUT ? POLLIN | POLLOUT
                                        : 0;
-    return hfl_loop_watch(h->loop, (int)s, ev, on_ready, h) == 0 ? 0 : -1;
+    return h->ops->watch(h->loop, (int)s, ev, on_ready, h) == 0 ? 0 : -1;
 }
 
 static int on_timer(CURLM *m, long ms, void *userp)
 {
     (void)m;
     struct hfl_http *h = userp;
-    double at = ms < 0 ? 0 : hfl_now() + (double)ms / 1000.0;
-    return hfl_loop_timer(h->loop, h, at, on_timeout) == 0 ? 0 : -1;
+    double at = ms < 0 ? 0 : h->ops->now() + (double)ms / 1000.0;
+    return h->ops->timer(h->loop, h, at, on_timeout) == 0 ? 0 : -1;
 }
 
-/* Called by the loop as it is freed: aborts what runs and lets go of the loop. */
+/* Aborts what runs and lets go of the loop (called by the loop as it is freed, or by
+ * hfl_http_free). */
 static void http_free(void *ud)
 {
     struct hfl_http *h = ud;
@@ -324,12 +326,18 @@ static void http_free(void *ud)
         unref(h->ready[i]);
     }
     curl_multi_cleanup(h->multi);
-    hfl_loop_timer(h->loop, h, 0, NULL);
+    h->ops->timer(h->loop, h, 0, NULL);
     free(h->ready);
     free(h);
 }
 
-int hfl_http_new(struct hfl_loop *loop, struct hfl_http **out)
+void hfl_http_free(struct hfl_http *h)
+{
+    h->ops->off_free(h->loop, http_free, h);
+    http_free(h);
+}
+
+int hfl_http_new(struct hfl_loop *loop, const struct hfl_loop_ops *ops, struct hfl_http **out)
 {
     static int inited;
     if (!inited) {
@@ -341,8 +349,9 @@ int hfl_http_new(struct hfl_loop *loop, struct hfl_http **out)
     if (!h)
         return ENOMEM;
     h->loop = loop;
+    h->ops = ops;
     h->multi = curl_multi_init();
-    if (!h->multi || hfl_loop_on_free(loop, http_free, h) != 0) {
+    if (!h->multi || ops->on_free(loop, http_free, h) != 0) {
         if (h->multi)
             curl_multi_cleanup(h->multi);
         free(h);
@@ -486,7 +495,7 @@ int hfl_http_start(struct hfl_http *h, const struct hfl_http_opts *o, struct hfl
         xfer_free(x);
         return EINVAL;
     }
-    x->start = hfl_now();
+    x->start = h->ops->now();
     if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
         goto oom;
     x->in_multi = 1;

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "proc.h"
+#include "loop.h"
 
 struct hfl_http;
 struct hfl_xfer;
@@ -63,7 +63,12 @@ struct hfl_http_result {
     double duration;
 };
 
-int hfl_http_new(struct hfl_loop *loop, struct hfl_http **out);
+/* The handle's transfers run on loop, reached through ops (http.c is built into its own
+ * shared object, apart from the loop's code). Returns 0 or an errno value. */
+int hfl_http_new(struct hfl_loop *loop, const struct hfl_loop_ops *ops, struct hfl_http **out);
+/* Aborts the running transfers and frees the handle. The loop does it as it is freed, if the
+ * handle is still there. */
+void hfl_http_free(struct hfl_http *h);
 /* Returns 0, or an errno value with a message in err. */
 int hfl_http_start(struct hfl_http *h, const struct hfl_http_opts *o, struct hfl_xfer **out,
                    char *err, size_t errlen);

@@ -13,6 +13,7 @@
 #include "l_proc.h"
 
 #define XFER_MT  "hfl.core.http.xfer"
+#define HTTP_MT  "hfl.core.http.handle"
 #define HTTP_KEY "hfl.core.http.the_handle"
 /* registry[LIVE_KEY][tag] = transfer userdata, from start until the done one is handed out */
 #define LIVE_KEY "hfl.core.http.live"
@@ -33,15 +34,30 @@ static struct lhttp *get_http(lua_State *L)
     lua_pop(L, 1);
     if (l)
         return l;
-    struct hfl_loop *loop = hfl_lua_loop(L);
+    const struct hfl_loop_ref *loop = hfl_lua_loop(L);
     l = lua_newuserdata(L, sizeof *l);
     l->h = NULL;
     l->next_tag = 1;
-    int e = hfl_http_new(loop, &l->h);
+    luaL_getmetatable(L, HTTP_MT);
+    lua_setmetatable(L, -2);
+    int e = hfl_http_new(loop->loop, loop->ops, &l->h);
     if (e)
         luaL_error(L, "hfl.core.http: cannot set up libcurl: %s", strerror(e));
     lua_setfield(L, LUA_REGISTRYINDEX, HTTP_KEY);
     return l;
+}
+
+/* The handle is freed here rather than by the loop: as the state closes, this userdata (made
+ * after the loop and after this shared object was loaded) is finalized before both, while
+ * the code of hfl/core/http.so is still mapped — the loop's own teardown would come after
+ * the library's handle has unloaded it. */
+static int http_gc(lua_State *L)
+{
+    struct lhttp *l = luaL_checkudata(L, 1, HTTP_MT);
+    if (l->h)
+        hfl_http_free(l->h);
+    l->h = NULL;
+    return 0;
 }
 
 static int xfer_gc(lua_State *L)
@@ -253,6 +269,11 @@ static const luaL_Reg funcs[] = {
 
 int luaopen_hfl_core_http(lua_State *L)
 {
+    if (luaL_newmetatable(L, HTTP_MT)) {
+        lua_pushcfunction(L, http_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_pop(L, 1);
     if (luaL_newmetatable(L, XFER_MT)) {
         lua_pushcfunction(L, xfer_gc);
         lua_setfield(L, -2, "__gc");

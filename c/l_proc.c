@@ -17,12 +17,11 @@ extern char **environ;
 
 #define LOOP_MT  "hfl.core.proc.loop"
 #define CHILD_MT "hfl.core.proc.child"
-#define LOOP_KEY "hfl.core.proc.the_loop"
 /* registry[LIVE_KEY][tag] = child userdata, from spawn until the done child is handed out */
 #define LIVE_KEY "hfl.core.proc.live"
 
 struct lloop {
-    struct hfl_loop *loop;
+    struct hfl_loop_ref ref;  /* first: other bindings read it (l_proc.h) */
     unsigned long next_tag;
 };
 
@@ -55,39 +54,38 @@ static int check_signal(lua_State *L, int idx)
 static int loop_gc(lua_State *L)
 {
     struct lloop *l = luaL_checkudata(L, 1, LOOP_MT);
-    hfl_loop_free(l->loop);
-    l->loop = NULL;
+    hfl_loop_free(l->ref.loop);
+    l->ref.loop = NULL;
     return 0;
 }
 
 /* Pushes the state's loop userdata, creating it on first use. */
 static struct lloop *get_loop(lua_State *L)
 {
-    lua_getfield(L, LUA_REGISTRYINDEX, LOOP_KEY);
+    lua_getfield(L, LUA_REGISTRYINDEX, HFL_LOOP_KEY);
     if (!lua_isnil(L, -1))
         return lua_touserdata(L, -1);
     lua_pop(L, 1);
     struct lloop *l = lua_newuserdata(L, sizeof *l);
-    l->loop = NULL;
+    l->ref.loop = NULL;
+    l->ref.ops = &hfl_loop_ops;
     l->next_tag = 1;
     luaL_getmetatable(L, LOOP_MT);
     lua_setmetatable(L, -2);
-    int e = hfl_loop_new(&l->loop);
+    int e = hfl_loop_new(&l->ref.loop);
     if (e)
         luaL_error(L, "hfl.core.proc: cannot create the event loop: %s", strerror(e));
     lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, LOOP_KEY);
+    lua_setfield(L, LUA_REGISTRYINDEX, HFL_LOOP_KEY);
     return l;
 }
 
 static struct hfl_loop *loop_of(lua_State *L)
 {
-    struct hfl_loop *loop = get_loop(L)->loop;
+    struct hfl_loop *loop = get_loop(L)->ref.loop;
     lua_pop(L, 1);
     return loop;
 }
-
-struct hfl_loop *hfl_lua_loop(lua_State *L) { return loop_of(L); }
 
 static struct lchild *check_child(lua_State *L, int idx)
 {
@@ -264,7 +262,7 @@ static int l_spawn(lua_State *L)
 
     char err[512];
     struct hfl_child *c;
-    int e = hfl_spawn(l->loop, &o, &c, err, sizeof err);
+    int e = hfl_spawn(l->ref.loop, &o, &c, err, sizeof err);
     if (env)
         free_strings(env, nenv);
     if (e) {
@@ -484,6 +482,8 @@ int luaopen_hfl_core_proc(lua_State *L)
         lua_newtable(L);
         lua_setfield(L, LUA_REGISTRYINDEX, LIVE_KEY);
     }
+    lua_pop(L, 1);
+    get_loop(L);  /* now, so that other bindings find it (l_proc.h) */
     lua_pop(L, 1);
     lua_newtable(L);
     luaL_register(L, NULL, funcs);

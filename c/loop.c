@@ -18,6 +18,7 @@ const struct hfl_loop_ops hfl_loop_ops = {
     .watch = hfl_loop_watch,
     .timer = hfl_loop_timer,
     .on_free = hfl_loop_on_free,
+    .off_free = hfl_loop_off_free,
     .now = hfl_now,
 };
 
@@ -136,6 +137,16 @@ int hfl_loop_on_free(struct hfl_loop *loop, void (*fn)(void *ud), void *ud)
     loop->on_free[loop->non_free].fn = fn;
     loop->on_free[loop->non_free++].ud = ud;
     return 0;
+}
+
+void hfl_loop_off_free(struct hfl_loop *loop, void (*fn)(void *ud), void *ud)
+{
+    for (int i = 0; i < loop->non_free; i++) {
+        if (loop->on_free[i].fn == fn && loop->on_free[i].ud == ud) {
+            loop->on_free[i] = loop->on_free[--loop->non_free];
+            return;
+        }
+    }
 }
 
 int hfl_loop_watch(struct hfl_loop *loop, int fd, int events, hfl_watch_fn fn, void *ud)

@@ -36,6 +36,8 @@ int hfl_loop_timer(struct hfl_loop *loop, void *owner, double at, hfl_timer_fn f
 /* Calls fn(ud) first thing in hfl_loop_free, while watches and timers can still be changed
  * (a module owning event sources tears them down there). Returns 0 or ENOMEM. */
 int hfl_loop_on_free(struct hfl_loop *loop, void (*fn)(void *ud), void *ud);
+/* Undoes hfl_loop_on_free(loop, fn, ud), for a module that tears down first. */
+void hfl_loop_off_free(struct hfl_loop *loop, void (*fn)(void *ud), void *ud);
 /* Watches and timers set: while any is, waiting on the loop can end. */
 int hfl_loop_watching(const struct hfl_loop *loop);
 
@@ -47,6 +49,7 @@ struct hfl_loop_ops {
     int (*watch)(struct hfl_loop *loop, int fd, int events, hfl_watch_fn fn, void *ud);
     int (*timer)(struct hfl_loop *loop, void *owner, double at, hfl_timer_fn fn);
     int (*on_free)(struct hfl_loop *loop, void (*fn)(void *ud), void *ud);
+    void (*off_free)(struct hfl_loop *loop, void (*fn)(void *ud), void *ud);
     double (*now)(void);
 };
 extern const struct hfl_loop_ops hfl_loop_ops;
