@@ -3,7 +3,11 @@
 --   hfl:  `hfl fetch --concurrency 8` on a state with 50 releases, cold cache, then warm.
 --   helm: `helm repo add` + `helm pull repo/chart-N` for each chart in a sequential loop
 --         (what a Helmfile-style tool runs), measured in the same run.
--- Reports wall times, the ratio and the server's request counts (the warm run must make none).
+--   small backlog: the cold fetch again from a server with Python's default listen queue of 5,
+--         as many small servers have: a burst of connections loses SYNs (1 s retransmits each)
+--         unless hfl caps its connections to the host (6) and reuses them.
+-- Reports wall times, the ratio, the server's request counts (the warm run must make none) and
+-- the connections the server saw (most open at once, total).
 --   luajit bench/charts.lua [charts] [concurrency]
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/../?.lua;" .. here .. "/../spec/?.lua;" .. package.path
@@ -20,15 +24,15 @@ servers.make_charts(repo_dir, N, { url = "." })
 -- The spec server tuned as production servers are: Nagle's algorithm off (with it on, a reused
 -- keep-alive connection waits for delayed ACKs, ~40 ms a response) and a listen backlog of 128
 -- (Python's default of 5 drops the SYNs of 8 simultaneous connections: 1 s retransmits).
-local function fast_repo(root)
+local function fast_repo(root, backlog)
   local proto = servers.httprepo(servers.tmpdir())
   local mt = getmetatable(proto)
   proto:stop()
   local portfile = servers.tmpdir() .. "/port"
   local dir = here .. "/../spec/support/servers"
   local h = assert(proc.spawn { "python3", "-c", ("import sys; sys.path.insert(0, %q); import httprepo; "
-    .. "httprepo.Handler.disable_nagle_algorithm = True; httprepo.Server.request_queue_size = 128; sys.argv = ['httprepo', %q, %q]; httprepo.main()")
-    :format(dir, root, portfile), stdout = "null", stderr = "inherit" })
+    .. "httprepo.Handler.disable_nagle_algorithm = True; httprepo.Server.request_queue_size = %d; sys.argv = ['httprepo', %q, %q]; httprepo.main()")
+    :format(dir, backlog or 128, root, portfile), stdout = "null", stderr = "inherit" })
   local port
   local deadline = proc.now() + 10
   while not port do
@@ -72,9 +76,25 @@ end
 srv:reset()
 local cold = hfl_fetch()
 local cold_reqs = total(srv:counts())
+local cold_conns = srv:connections()
 srv:reset()
 local warm = hfl_fetch()
 local warm_reqs = total(srv:counts())
+
+-- The same cold fetch from a server with a listen backlog of 5.
+local small = fast_repo(repo_dir, 5)
+local small_work = servers.tmpdir()
+f = assert(io.open(small_work .. "/helmfile.yaml", "w"))
+f:write((table.concat(lines, "\n"):gsub(srv.url:gsub("%p", "%%%0"), small.url)), "\n")
+f:close()
+os.execute("sync")
+local t_small = proc.now()
+local rs = assert(proc.run { HFL, "fetch", "--concurrency", tostring(P), cwd = small_work,
+  env = { HFL_CACHE_HOME = servers.tmpdir() } })
+assert(rs.code == 0, rs.stderr)
+t_small = proc.now() - t_small
+local small_conns = small:connections()
+small:stop()
 
 local hdir = servers.tmpdir()
 os.execute("mkdir -p " .. hdir .. "/out")
@@ -98,5 +118,8 @@ servers.cleanup()
 print(("charts: %d charts from a local HTTP repository"):format(N))
 print(("  hfl fetch --concurrency %d, cold  %8.1f ms  (%d requests)"):format(P, cold * 1000, cold_reqs))
 print(("  hfl fetch --concurrency %d, warm  %8.1f ms  (%d requests)"):format(P, warm * 1000, warm_reqs))
+print(("  connections (cold): %d at once, %d in all"):format(cold_conns.max, cold_conns.total))
+print(("  hfl fetch --concurrency %d, cold, listen backlog 5  %8.1f ms  (%d connections at once, %d in all)")
+  :format(P, t_small * 1000, small_conns.max, small_conns.total))
 print(("  helm repo add + %d × helm pull   %8.1f ms  (%d requests) (rival)"):format(N, helm * 1000, helm_reqs))
 print(("  speed-up cold (helm / hfl)        %8.1f×"):format(helm / cold))

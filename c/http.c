@@ -16,6 +16,7 @@
 
 #define ERROR_BODY_MAX (64 * 1024)  /* a non-2xx body kept when the 2xx body goes to a file */
 #define HEADERS_MAX    (256 * 1024)
+#define HOST_CONNECTIONS 6
 
 struct buf {
     char *data;
@@ -361,6 +362,11 @@ int hfl_http_new(struct hfl_loop *loop, const struct hfl_loop_ops *ops, struct h
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+    /* At most HOST_CONNECTIONS connections to one host, as browsers do; further transfers
+     * wait for one of them, which the multi handle keeps alive for reuse. Without the cap a
+     * fetch opens --concurrency connections to one repository at once, and a server with a
+     * short accept queue drops some SYNs: a 1 s retransmit each. */
+    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)HOST_CONNECTIONS);
     *out = h;
     return 0;
 }

@@ -106,8 +106,9 @@ local Server = {}
 Server.__index = Server
 
 --- Starts the chart repository serving root.
----@param opts table|nil { auth = "user:pass", tls = certs (from make_certs), client_ca = path }
----@return table server { url =, port =, root = , :counts(), :fault(path, kind, q), :reset(), :stop() }
+---@param opts table|nil { auth = "user:pass", tls = certs (from make_certs), client_ca = path,
+---  backlog = n (listen queue length) }
+---@return table server { url =, port =, root = , :counts(), :connections(), :fault(path, kind, q), :reset(), :stop() }
 function M.httprepo(root, opts)
   opts = opts or {}
   local portfile = M.tmpdir() .. "/port"
@@ -117,6 +118,7 @@ function M.httprepo(root, opts)
     argv[#argv + 1] = "--tls"; argv[#argv + 1] = opts.tls.cert; argv[#argv + 1] = opts.tls.key
   end
   if opts.client_ca then argv[#argv + 1] = "--client-ca"; argv[#argv + 1] = opts.client_ca end
+  if opts.backlog then argv[#argv + 1] = "--backlog"; argv[#argv + 1] = tostring(opts.backlog) end
   argv.stdout, argv.stderr = "null", "inherit"
   argv.group = true  -- stop() reaches whatever the interpreter (or a pyenv shim) started
   local h = assert(proc.spawn(argv))
@@ -149,6 +151,15 @@ function Server:counts()
   local body = self:_control("/_hfl/counts")
   local t = {}
   for k, v in body:gmatch('"([^"]+)":%s*(%d+)') do t[k] = tonumber(v) end
+  return t
+end
+
+--- Connections that carried repository requests: { open =, max = (most open at once), total = }
+--- since the last reset.
+function Server:connections()
+  local body = self:_control("/_hfl/connections")
+  local t = {}
+  for k, v in body:gmatch('"(%a+)":%s*(%d+)') do t[k] = tonumber(v) end
   return t
 end
 

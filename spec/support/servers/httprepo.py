@@ -2,13 +2,17 @@
 """A small HTTP(S) chart repository for hfl's specs: serves a directory, counts requests per
 path, and injects faults on request. Control endpoints (never counted, never need auth):
   /_hfl/counts                       -> JSON {"/path": n, ...}
-  /_hfl/reset                        -> clears counts and faults
+  /_hfl/connections                  -> JSON {"open": n, "max": n, "total": n}: connections that
+                                        carried a repository request (not a control one): open
+                                        now, most open at once, and opened since the last reset
+  /_hfl/reset                        -> clears counts, faults and the connection figures
   /_hfl/echo                         -> JSON of the request's headers
   /_hfl/fault?path=/x&kind=K[&times=N][&delay=S][&to=URL]
       K: 404 | 500 | 429 | slow (body sent in pieces over `delay` seconds) | truncated (half the
       body, then the connection closes) | wrong (bytes flipped) | hang (`delay` s before
       answering) | redirect (302 to `to`); `times` limits how often it fires (default: always)
 Usage: httprepo.py ROOT PORTFILE [--auth user:pass] [--tls cert key] [--client-ca ca]
+                   [--backlog N]   (listen queue; a small one drops the SYNs of a burst)
 """
 import hashlib
 import http.server
@@ -26,6 +30,7 @@ import email.utils
 LOCK = threading.Lock()
 COUNTS = {}
 FAULTS = {}
+CONNS = {"open": 0, "max": 0, "total": 0}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -36,6 +41,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        self.counted = False
+
+    def finish(self):
+        super().finish()
+        if self.counted:
+            with LOCK:
+                CONNS["open"] -= 1
+
+    def count_connection(self):
+        """Called on each repository request: the connection's first one counts it."""
+        if self.counted:
+            return
+        self.counted = True
+        with LOCK:
+            CONNS["open"] += 1
+            CONNS["total"] += 1
+            CONNS["max"] = max(CONNS["max"], CONNS["open"])
 
     def send_small(self, code, body, ctype="text/plain", extra=None):
         data = body.encode() if isinstance(body, str) else body
@@ -56,9 +81,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if path == "/_hfl/echo":
                 return self.send_small(200, json.dumps(dict(self.headers.items())),
                                        "application/json")
+            if path == "/_hfl/connections":
+                return self.send_small(200, json.dumps(CONNS), "application/json")
             if path == "/_hfl/reset":
                 COUNTS.clear()
                 FAULTS.clear()
+                CONNS["max"] = CONNS["open"]
+                CONNS["total"] = 0
                 return self.send_small(200, "ok")
             if path == "/_hfl/fault":
                 times = int(q["times"]) if "times" in q else -1
@@ -84,6 +113,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.unquote(parsed.path)
         if path.startswith("/_hfl/"):
             return self.control(path, parsed.query)
+        self.count_connection()
         with LOCK:
             COUNTS[path] = COUNTS.get(path, 0) + 1
         if self.auth:
@@ -168,6 +198,8 @@ def main():
             tls = (rest.pop(0), rest.pop(0))
         elif a == "--client-ca":
             client_ca = rest.pop(0)
+        elif a == "--backlog":
+            Server.request_queue_size = int(rest.pop(0))
     srv = Server(("127.0.0.1", 0), Handler)
     if tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
