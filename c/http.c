@@ -109,6 +109,7 @@ static void unlink_running(struct hfl_http *h, struct hfl_xfer *x)
         x->next->prev = x->prev;
     x->prev = x->next = NULL;
     h->nrunning--;
+    h->ops->release(h->loop);
 }
 
 /* The temp file for output, in output's directory so that rename(2) stays on one file system. */
@@ -512,6 +513,7 @@ int hfl_http_start(struct hfl_http *h, const struct hfl_http_opts *o, struct hfl
         h->running->prev = x;
     h->running = x;
     h->nrunning++;
+    h->ops->hold(h->loop);  /* SIGINT stops transfers cleanly rather than killing hfl */
     *out = x;
     return 0;
 oom:

@@ -1,7 +1,7 @@
 /* The event loop: see loop.h. One poll(2) a turn over the children's pipes and pidfds
  * (served by c/proc.c), the watches and timers of other event sources, and a self-pipe that
- * SIGINT/SIGTERM write to while children run, so that they are forwarded to the children
- * rather than killing hfl under them. */
+ * SIGINT/SIGTERM write to while children or transfers run, so that the signals are forwarded
+ * to the children and hfl stops what runs and cleans up, rather than dying under them. */
 #include "loop_internal.h"
 
 #include <errno.h>
@@ -19,6 +19,8 @@ const struct hfl_loop_ops hfl_loop_ops = {
     .timer = hfl_loop_timer,
     .on_free = hfl_loop_on_free,
     .off_free = hfl_loop_off_free,
+    .hold = hfl_loop_hold,
+    .release = hfl_loop_release,
     .now = hfl_now,
 };
 
@@ -79,17 +81,17 @@ static void untrap_signals(void)
     hooked_int = hooked_term = 0;
 }
 
-void hfl_loop_trap(struct hfl_loop *loop)
+void hfl_loop_hold(struct hfl_loop *loop)
 {
-    if (!loop->trapping && trap_signals() == 0) {
+    if (loop->held++ == 0 && !loop->trapping && trap_signals() == 0) {
         loop->trapping = 1;
         loop->seen_signals = (unsigned long)sig_count;
     }
 }
 
-void hfl_loop_untrap(struct hfl_loop *loop)
+void hfl_loop_release(struct hfl_loop *loop)
 {
-    if (loop->trapping) {
+    if (--loop->held == 0 && loop->trapping) {
         loop->trapping = 0;
         untrap_signals();
     }

@@ -14,8 +14,14 @@ void hfl_loop_free(struct hfl_loop *loop);
 /* One turn: waits up to timeout_ms (-1: until something happens, or the next deadline) for
  * I/O, exits, deadlines and signals, and handles them. Returns 0, or an errno value. */
 int hfl_loop_step(struct hfl_loop *loop, int timeout_ms);
-/* The signal (SIGINT, SIGTERM) hfl received while this loop had children, or 0. Once set,
- * the children got it forwarded, are SIGKILLed after the interrupt grace, and spawning fails
+/* While the loop is held (a count), SIGINT and SIGTERM are trapped: instead of killing hfl
+ * they wake the loop and set hfl_loop_interrupted, so that what runs can be stopped and
+ * cleaned up. Each running child holds it (c/proc.c), and each running transfer
+ * (c/http.c). */
+void hfl_loop_hold(struct hfl_loop *loop);
+void hfl_loop_release(struct hfl_loop *loop);
+/* The signal (SIGINT, SIGTERM) hfl received while this loop was held, or 0. Once set, the
+ * children got it forwarded, are SIGKILLed after the interrupt grace, and spawning fails
  * with EINTR. */
 int hfl_loop_interrupted(const struct hfl_loop *loop);
 void hfl_loop_set_interrupt_grace(struct hfl_loop *loop, double seconds);
@@ -50,6 +56,8 @@ struct hfl_loop_ops {
     int (*timer)(struct hfl_loop *loop, void *owner, double at, hfl_timer_fn fn);
     int (*on_free)(struct hfl_loop *loop, void (*fn)(void *ud), void *ud);
     void (*off_free)(struct hfl_loop *loop, void (*fn)(void *ud), void *ud);
+    void (*hold)(struct hfl_loop *loop);
+    void (*release)(struct hfl_loop *loop);
     double (*now)(void);
 };
 extern const struct hfl_loop_ops hfl_loop_ops;

@@ -42,6 +42,7 @@ struct hfl_loop {
     struct hfl_child **pchild;
     int *pslot;                      /* 0..3: a child's stdin/stdout/stderr/pidfd */
     size_t pcap;
+    int held;                        /* hfl_loop_hold count: signals trapped while > 0 */
     int trapping;
     unsigned long seen_signals;
     int interrupted;
@@ -51,10 +52,6 @@ struct hfl_loop {
 /* Poll slots that are not a child's. */
 #define SLOT_SIGNAL (-1)
 #define SLOT_WATCH  4
-
-/* loop.c: SIGINT/SIGTERM are trapped while the loop has children. */
-void hfl_loop_trap(struct hfl_loop *loop);
-void hfl_loop_untrap(struct hfl_loop *loop);
 
 /* proc.c: the children's part of hfl_loop_free and of each turn. */
 void hfl_children_free(struct hfl_loop *loop);

@@ -127,14 +127,31 @@ static void unlink_live(struct hfl_loop *loop, struct hfl_child *c)
     if (c->next)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
-    if (--loop->nlive == 0)
-        hfl_loop_untrap(loop);
+    loop->nlive--;
+    hfl_loop_release(loop);
+}
+
+/* A group child ended by an interrupt or its timeout takes its group with it: what it
+ * started in the background (which a shell runs with SIGINT ignored) would otherwise keep
+ * running after hfl. Done while the child is a zombie, so its pid, the group's id, cannot
+ * have been reused. */
+static void end_group(struct hfl_child *c)
+{
+    if (!c->group || !(c->timed_out || (c->loop && c->loop->interrupted)))
+        return;
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == c->pid)
+        kill(-c->pid, SIGKILL);
 }
 
 static void reap(struct hfl_child *c, int block)
 {
     if (c->reaped)
         return;
+    if (!block)
+        end_group(c);
     int st;
     pid_t r;
     do
@@ -360,7 +377,7 @@ int hfl_spawn(struct hfl_loop *loop, const struct hfl_spawn_opts *o, struct hfl_
         loop->live->prev = c;
     loop->live = c;
     loop->nlive++;
-    hfl_loop_trap(loop);
+    hfl_loop_hold(loop);
     *out = c;
     return 0;
 }

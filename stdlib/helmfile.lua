@@ -73,7 +73,8 @@ end
 -- Runs argv in cwd with extra env and stdin, without a shell: { code =, stdout =, stderr = }
 -- or nil, err.
 local function run_process(argv, cwd, env, stdin)
-  local opts = { cwd = cwd, env = env, stdin = stdin }
+  -- its own process group: a Ctrl-C, a timeout or a kill reaches what it started too
+  local opts = { cwd = cwd, env = env, stdin = stdin, group = true }
   for i, a in ipairs(argv) do opts[i] = a end
   return proc.run(opts)
 end

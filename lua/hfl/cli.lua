@@ -104,10 +104,17 @@ local function _fail(msg)
   M.err(log.paint("hfl:", "red") .. " " .. msg .. "\n")
 end
 
+-- After SIGINT/SIGTERM every task still running fails with "interrupted": one line says it.
+local function _interruption()
+  local proc = package.loaded["hfl.proc"]
+  local sig = type(proc) == "table" and proc.interrupted and proc.interrupted()
+  return sig and ("interrupted by %s"):format(sig) or nil
+end
+
 local function _exit_code(result, err)
   if type(result) == "number" then return result end
   if err ~= nil and not result then
-    _fail(tostring(err))
+    _fail(_interruption() or tostring(err))
     return 1
   end
   return result == false and 1 or 0

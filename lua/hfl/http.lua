@@ -29,8 +29,27 @@ M.USER_AGENT = "hfl"
 local waiting = {}  -- transfer userdata -> proc event, while it runs
 local nwaiting = 0
 
+-- The result of a transfer stopped by SIGINT/SIGTERM (its temp file is gone with it).
+local function interrupted_result(sig)
+  return { fail = "interrupted", error = "interrupted by " .. sig, status = 0, headers = "",
+    size = 0 }
+end
+
+-- After SIGINT/SIGTERM (the loop traps them while transfers run), every running transfer is
+-- cancelled, so that hfl can clean up and exit 130/143 rather than be killed mid-write.
+local function cancel_all(sig)
+  for x, ev in pairs(waiting) do
+    waiting[x] = nil
+    nwaiting = nwaiting - 1
+    x:cancel()
+    ev:fire(interrupted_result(sig))
+  end
+end
+
 proc.on_step(function()
   if nwaiting == 0 then return end
+  local sig = proc.interrupted()
+  if sig then return cancel_all(sig) end
   local done = core.collect()
   for i = 1, #done do
     local x = done[i]
@@ -135,6 +154,8 @@ local function retryable(r)
 end
 
 local function attempt(o)
+  local sig = proc.interrupted()
+  if sig then return interrupted_result(sig) end
   local x, err = core.start(o)
   if not x then return nil, err end
   local ev = proc.event()
