@@ -349,11 +349,16 @@ int hfl_spawn(struct hfl_loop *loop, const struct hfl_spawn_opts *o, struct hfl_
     if (e) {
         snprintf(err, errlen, "cannot run \"%s\": %s", o->argv[0], strerror(e));
     } else {
+        /* Signals are trapped before the child exists: a SIGINT sent as soon as the child
+         * shows signs of life must find the trap, not kill hfl and orphan the child. */
+        hfl_loop_hold(loop);
         c->start = hfl_now();
         e = posix_spawnp(&c->pid, o->argv[0], &fa, &attr, (char *const *)o->argv,
                          o->envp ? (char *const *)o->envp : environ);
-        if (e)
+        if (e) {
+            hfl_loop_release(loop);
             spawn_error(e, o, err, errlen);
+        }
     }
     if (fa_ok)
         posix_spawn_file_actions_destroy(&fa);
@@ -377,7 +382,6 @@ int hfl_spawn(struct hfl_loop *loop, const struct hfl_spawn_opts *o, struct hfl_
         loop->live->prev = c;
     loop->live = c;
     loop->nlive++;
-    hfl_loop_hold(loop);
     *out = c;
     return 0;
 }
