@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/startup.sh: median wall time of `./hfl version` (target <= 15 ms), next to a bare
+# bench/startup.sh: median wall time of `./hfl version` (target <= 10 ms), next to a bare
 # `luajit -e ''` as the floor, measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +16,4 @@ hfl_us=$(time_cmd ./hfl version)
 floor_us=$(time_cmd luajit -e '')
 printf 'startup: median of %d runs\n' "$runs"
 printf '  floor  luajit -e ""        %6.2f ms\n' "$(echo "$floor_us / 1000" | bc -l)"
-printf '  hfl    ./hfl version       %6.2f ms   (target <= 15 ms)\n' "$(echo "$hfl_us / 1000" | bc -l)"
+printf '  hfl    ./hfl version       %6.2f ms   (target <= 10 ms)\n' "$(echo "$hfl_us / 1000" | bc -l)"
