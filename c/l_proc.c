@@ -1,6 +1,7 @@
-/* hfl.core.proc: the Lua binding of c/proc.c. One loop per Lua state, kept in the registry;
- * children are full userdata whose environment is the loop userdata (so the loop outlives
- * them). Private: domain code uses lua/hfl/proc.lua. */
+/* hfl.core.proc: the Lua binding of c/proc.c and c/loop.c. One loop per Lua state, kept in
+ * the registry (where other bindings find it: l_proc.h); children are full userdata whose
+ * environment is the loop userdata (so the loop outlives them). Private: domain code uses
+ * lua/hfl/proc.lua. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>

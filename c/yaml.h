@@ -1,6 +1,6 @@
 /* hfl's YAML core: a value tree that libyaml documents decode into, that merges the way
  * Helmfile layers values, and that encodes the way go-yaml v3 writes (indent 2).
- * Pure C; c/l_yaml.c binds it to Lua. */
+ * Pure C; c/l_yaml.c and c/l_yaml_value.c bind it to Lua. */
 #ifndef HFL_YAML_H
 #define HFL_YAML_H
 
