@@ -2,10 +2,8 @@
 -- of kept-alive connections, at most 6 to one host (as browsers do), whatever --concurrency
 -- says — a server with a short accept queue would otherwise drop SYNs of the burst, and
 -- each drop costs a 1 s retransmit.
-local proc = require "hfl.proc"
+local hflrun = require "spec.support.hflrun"
 local servers = require "spec.support.servers"
-
-local HFL = os.getenv("HFL_BIN") or "./hfl"
 local CHARTS = 24
 
 describe("hfl fetch connections to one chart repository #integration", function()
@@ -22,10 +20,9 @@ describe("hfl fetch connections to one chart repository #integration", function(
   end
 
   local function fetch(concurrency)
-    local r = assert(proc.run { HFL, "fetch", "--concurrency", tostring(concurrency), cwd = work,
-      env = { HFL_CACHE_HOME = cache } })
-    assert.are.equal(0, r.code, r.stderr)
-    return r
+    local code, _, err = hflrun.run({ "fetch", "--concurrency", concurrency },
+      { cwd = work, env = { HFL_CACHE_HOME = cache } })
+    assert.are.equal(0, code, err)
   end
 
   setup(function()

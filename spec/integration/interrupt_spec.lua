@@ -2,9 +2,8 @@
 -- group and go as a group, so nothing they started keeps running; downloads stop cleanly
 -- (exit 130, no temp files, no half-written cache entries) rather than hfl dying mid-write.
 local proc = require "hfl.proc"
+local hflrun = require "spec.support.hflrun"
 local servers = require "spec.support.servers"
-
-local HFL = os.getenv("HFL_BIN") or "./hfl"
 
 local function write(path, text)
   local f = assert(io.open(path, "w"))
@@ -59,8 +58,7 @@ describe("hfl on SIGINT #integration", function()
     local pidfile = work .. "/grandchild.pid"
     write(work .. "/helmfile.yaml.gotmpl", ("releases:\n- name: a\n  chart: ./c\n  labels:\n"
       .. "    x: '{{ exec \"sh\" (list \"-c\" %q) }}'\n"):format(script:gsub("PIDFILE", pidfile)))
-    local h = assert(proc.spawn { HFL, "-f", "helmfile.yaml.gotmpl", "list", cwd = work,
-      stdout = "capture", stderr = "capture" })
+    local h = hflrun.spawn({ "-f", "helmfile.yaml.gotmpl", "list" }, { cwd = work })
     wait_for("the exec script to start", function() return read_pid(pidfile) ~= nil end)
     local pid = read_pid(pidfile)
     leftovers[#leftovers + 1] = pid
@@ -119,8 +117,7 @@ describe("hfl on SIGINT #integration", function()
       fetch_state()
       srv:reset()
       for i = 1, N do srv:fault(("/chart-%d-0.1.0.tgz"):format(i), "slow", { delay = 20 }) end
-      local h = assert(proc.spawn { HFL, "fetch", cwd = work, env = { HFL_CACHE_HOME = cache },
-        stdout = "capture", stderr = "capture" })
+      local h = hflrun.spawn({ "fetch" }, { cwd = work, env = { HFL_CACHE_HOME = cache } })
       -- bodies are arriving: the temp files have bytes in them
       wait_for("the downloads to start", function()
         return files_under(cache):find("%.part") ~= nil
@@ -135,8 +132,8 @@ describe("hfl on SIGINT #integration", function()
 
       -- and the cache works: the next fetch fills it
       srv:reset()
-      local again = assert(proc.run { HFL, "fetch", cwd = work, env = { HFL_CACHE_HOME = cache } })
-      assert.are.equal(0, again.code, again.stderr)
+      local code, _, err = hflrun.run({ "fetch" }, { cwd = work, env = { HFL_CACHE_HOME = cache } })
+      assert.are.equal(0, code, err)
       assert.is_true(select(2, files_under(cache .. "/entries"):gsub("chart%.tgz", "")) == N)
     end)
   end)
