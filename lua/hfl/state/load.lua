@@ -252,6 +252,7 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
     cwd = ctx.cwd,
     where = function(t, k) return locate(ctx, t, k, src) end,
     decrypt = ctx.decrypt, cache = ctx.secret_cache, fetched = ctx.fetched, session = ctx.session,
+    decoded = ctx.decoded,
     render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
   if not env then
     if err:sub(1, #name) ~= name then err = fmt("failed to read %s: %s", name, err) end
@@ -615,7 +616,7 @@ function M.load(opts)
   local ctx = {
     opts = opts, cwd = cwd, env_name = opts.environment or "default", namespace = opts.namespace or "",
     reverse = opts.reverse and true or false, cli_selectors = selectors, decrypt = opts.secrets_decrypt,
-    secret_cache = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
+    secret_cache = {}, decoded = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
     from = setmetatable({}, { __mode = "k" }),
     fetched = {}, names = {}, session = session, log = session.log,
     slots = proc.semaphore(session.concurrency > 0 and session.concurrency or M.CONCURRENCY),
