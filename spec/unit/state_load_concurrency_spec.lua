@@ -125,6 +125,23 @@ describe("hfl.state.load concurrency #unit", function()
       lines)
   end)
 
+  it("loads nested sub-helmfiles with a concurrency of 1 (a parent waiting gives its slot back)", function()
+    local dir = new_dir()
+    write(dir, {
+      ["helmfile.d/a.yaml"] = "helmfiles:\n- ../a/*.yaml.gotmpl\n",
+      ["helmfile.d/b.yaml"] = "helmfiles:\n- ../b/*.yaml.gotmpl\n",
+      ["a/1.yaml.gotmpl"] = "releases:\n- name: a1" .. sleep_then("0.05", "") .. "\n  chart: ./c\n",
+      ["a/2.yaml.gotmpl"] = "releases:\n- name: a2\n  chart: ./c\n",
+      ["b/1.yaml.gotmpl"] = "releases:\n- name: b1" .. sleep_then("0.05", "") .. "\n  chart: ./c\n",
+      ["b/2.yaml.gotmpl"] = "releases:\n- name: b2\n  chart: ./c\n",
+    })
+    local states, err = loader.load { cwd = dir, session = require("hfl.session").new { concurrency = 1 } }
+    assert.is_nil(err)
+    assert.are.same({ "a/1.yaml.gotmpl", "a/2.yaml.gotmpl", "helmfile.d/a.yaml", "b/1.yaml.gotmpl",
+      "b/2.yaml.gotmpl", "helmfile.d/b.yaml" }, names(states))
+    assert.are.same({ "a1", "a2", "b1", "b2" }, release_names(states))
+  end)
+
   it("keeps at most the session's concurrency of files rendering at once", function()
     local dir = new_dir()
     local subs = { "helmfiles:" }
