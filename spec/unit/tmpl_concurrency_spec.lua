@@ -33,7 +33,7 @@ local function template_text(dir, i)
   }
 end
 
-describe("hfl.tmpl under concurrent coroutines", function()
+describe("hfl.tmpl under concurrent coroutines #unit", function()
   local dir
 
   before_each(function()
