@@ -1,9 +1,12 @@
 -- bench/state.lua: loading a large generated state — 20 `.gotmpl` sub-helmfiles, 1,000
 -- releases, 3 environments over 50 values files, release templates with inheritance — with
--- `hfl list` and `hfl build` timed as processes (wall time, peak RSS) against the targets
--- (≤ 300 ms and ≤ 600 ms), then once in-process with timers around template rendering and
--- YAML decode/encode/merge to show where the time goes.
+-- `hfl list` and `hfl build` timed as processes (wall time, CPU time, peak RSS) against the
+-- targets (≤ 250 ms and ≤ 600 ms); then `hfl list` of 20 sub-helmfiles that each run a 50 ms
+-- command from their template (rendered at once); then the big load once in-process with
+-- timers around template rendering and YAML decode/encode/merge to show where the time goes.
 --   luajit bench/state.lua [runs]
+--   HFL_BENCH_BASE=/other/hfl luajit bench/state.lua   -- the same cases with another build
+--   INSTR=1 luajit bench/state.lua                     -- plus callgrind instruction counts
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/../?.lua;" .. package.path
 require "hfl"
@@ -99,30 +102,80 @@ releases:]] }
 end
 write(dir .. "/helmfile.yaml", (table.concat(env, "\n"):gsub("%.%./values/", "values/")) .. "\n---\nhelmfiles:\n- apps/*.yaml.gotmpl\n")
 
-local bin = here .. "/../hfl"
-local function run(args)
-  local best, rss = math.huge, 0
-  local ok_out
-  for _ = 1, RUNS do
-    local t0 = now()
-    local out = sh(("cd %s && /usr/bin/time -f 'RSS %%M' %s %s -e prod 2>&1 >/dev/null")
-      :format(dir, bin:sub(1, 1) == "/" and bin or (sh("pwd"):gsub("%s+$", "") .. "/" .. bin), args))
-    local dt = now() - t0
-    best = math.min(best, dt)
-    rss = math.max(rss, tonumber(out:match("RSS (%d+)")) or 0)
-    ok_out = out
-  end
-  return best, rss, ok_out
+-- A second, smaller state: 20 sub-helmfiles whose templates each ask a command for a value
+-- (`exec`, 50 ms), as helmfiles that read a cluster or a vault do. They render at once.
+local exec_dir = sh("mktemp -d"):gsub("%s+$", "")
+os.execute(("mkdir -p %s/apps"):format(exec_dir))
+for s = 1, SUBS do
+  write(("%s/apps/s%02d.yaml.gotmpl"):format(exec_dir, s), ([[
+releases:
+- name: svc%d-{{ exec "sh" (list "-c" "sleep 0.05; echo ok") | trim }}
+  chart: charts/app
+]]):format(s))
+end
+write(exec_dir .. "/helmfile.yaml", "helmfiles:\n- apps/*.yaml.gotmpl\n")
+
+local function abs(p)
+  if p:sub(1, 1) == "/" then return p end
+  return (sh("pwd"):gsub("%s+$", "")) .. "/" .. p
+end
+local bin = abs(here .. "/../hfl")
+-- HFL_BENCH_BASE=/path/to/other/hfl: the same cases with that binary (e.g. a build of an
+-- earlier commit), measured in the same run, for a before/after.
+local base = os.getenv("HFL_BENCH_BASE")
+
+local function loadavg()
+  local f = io.open("/proc/loadavg")
+  local s = f and f:read("*l") or "?"
+  if f then f:close() end
+  return s:match("^(%S+ %S+ %S+)") or s
 end
 
-local lcount = tonumber((sh(("cd %s && %s/../hfl list -e prod | wc -l"):format(dir, sh("cd " .. here .. " && pwd"):gsub("%s+$", "")))))
+-- RUNS runs of `hfl ARGS` in dir: the best and median wall time, the least CPU time
+-- (user + sys: what the machine's load changes least) and the peak RSS.
+local function run(b, dir, args)
+  local walls, cpu, rss, out = {}, math.huge, 0, ""
+  for i = 1, RUNS do
+    out = sh(("cd %s && /usr/bin/time -f 'TIME %%e %%U %%S %%M' %s %s 2>&1 >/dev/null"):format(dir, b, args))
+    local e, u, sy, m = out:match("TIME (%S+) (%S+) (%S+) (%d+)")
+    walls[i] = tonumber(e) or math.huge
+    cpu = math.min(cpu, (tonumber(u) or 0) + (tonumber(sy) or 0))
+    rss = math.max(rss, tonumber(m) or 0)
+  end
+  table.sort(walls)
+  return { best = walls[1], median = walls[math.ceil(#walls / 2)], cpu = cpu, rss = rss,
+    err = not out:match("TIME") and out or nil }
+end
+
+local function show(label, r)
+  return ("%s wall best %5.0f ms, median %5.0f ms; CPU %4.0f ms; peak RSS %5.1f MB%s"):format(label, r.best * 1000,
+    r.median * 1000, r.cpu * 1000, r.rss / 1024, r.err and ("  ERROR: " .. r.err) or "")
+end
+
+local lcount = tonumber((sh(("cd %s && %s list -e prod | wc -l"):format(dir, bin))))
 print(("state bench: %d sub-helmfiles, %d releases, %d environments, %d values files (%s)")
   :format(SUBS, SUBS * PER_SUB, #ENVS, VALUES_FILES, dir))
-print(("  hfl list: %d rows"):format((lcount or 1) - 1))
-for _, c in ipairs { { "list", 0.300 }, { "build", 0.600 } } do
-  local t, rss, out = run(c[1])
-  print(("  hfl %-5s  best of %d: %6.0f ms (target ≤ %d ms)  peak RSS %6.1f MB%s"):format(c[1], RUNS, t * 1000,
-    c[2] * 1000, rss / 1024, out:match("RSS") and "" or ("  ERROR: " .. out)))
+print(("  hfl list: %d rows; %d runs each; load average before: %s"):format((lcount or 1) - 1, RUNS, loadavg()))
+for _, c in ipairs { { "list -e prod", 0.250, dir }, { "build -e prod", 0.600, dir },
+  { "list", nil, exec_dir, "20 sub-helmfiles, each exec 50 ms" } } do
+  local name = c[4] and ("hfl %s (%s)"):format(c[1], c[4]) or ("hfl " .. c[1])
+  if c[2] then
+    print(("  %s, target ≤ %d ms wall:"):format(name, c[2] * 1000))
+  else
+    print(("  %s; one at a time the commands alone take %d ms:"):format(name, SUBS * 50))
+  end
+  print("    " .. show("this build:", run(bin, c[3], c[1])) .. "  [load " .. loadavg() .. "]")
+  if base then print("    " .. show("base:      ", run(base, c[3], c[1])) .. "  [load " .. loadavg() .. "]") end
+end
+-- INSTR=1: instructions of one `hfl list` under callgrind, which the machine's load does not
+-- change (slow: a minute or more).
+if os.getenv("INSTR") then
+  for _, b in ipairs { bin, base } do
+    local out = sh(("cd %s && valgrind --tool=callgrind --callgrind-out-file=/dev/null %s list -e prod 2>&1 >/dev/null")
+      :format(dir, b))
+    print(("  instructions of hfl list (callgrind), %s: %s"):format(b == bin and "this build" or "base",
+      (out:match("Collected : (%d+)") or "?"):reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")))
+  end
 end
 
 -- In-process: the same load with timers around the template engine and the YAML core.
@@ -171,4 +224,4 @@ print(("  in-process load %.0f ms + build %.0f ms: templates %.0f%%, YAML %.0f%%
     (total - spent.template - spent.yaml) / total * 100, #st:releases(), math.floor(#text / 1024)))
 print(("  of the load: files, parts, environments (hfl.state.load) %.0f ms; releases (inherit, templating, needs) %.0f ms")
   :format((t_load - t_releases) * 1000, t_releases * 1000))
-if os.getenv("KEEP") then print(dir) else os.execute("rm -rf " .. dir) end
+if os.getenv("KEEP") then print(dir, exec_dir) else os.execute("rm -rf " .. dir .. " " .. exec_dir) end

@@ -167,6 +167,43 @@ static int hfl_yaml_merge(lua_State *L)
     return n;
 }
 
+// merged = yaml.merge_all({v1, v2, ...} [, opts])  -- v1 merged with v2, then v3, ... as
+// yaml.merge would one pair at a time, but each value crosses into C once and the result back once
+static int hfl_yaml_merge_all(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    yv_merge_opts mo;
+    merge_opts(L, 2, &mo);
+    int n = (int)lua_objlen(L, 1);
+    if (n == 0)
+        return luaL_argerror(L, 1, "no values to merge");
+    build_ctx b = {.arena = yv_arena_new(), .keep_order = 1};
+    if (!b.arena)
+        return luaL_error(L, "out of memory");
+    yv *acc = NULL;
+    int failed = 0;
+    for (int i = 1; i <= n && !failed; i++) {
+        lua_rawgeti(L, 1, i); /* [layers, opts?, v_i]; strings stay referenced by layers */
+        yv *v = build(L, lua_gettop(L), &b, 0);
+        lua_pop(L, 1);
+        if (!v)
+            failed = 1;
+        else if (!acc)
+            acc = v;
+        else if (yv_merge(b.arena, &acc, v, &mo) < 0)
+            failed = 1;
+    }
+    if (failed) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "merge: %s", b.err[0] ? b.err : "out of memory");
+        yv_arena_free(b.arena);
+        return luaL_error(L, "%s", msg);
+    }
+    int r = push_root(L, acc, 1, 0);
+    yv_arena_free(b.arena);
+    return r;
+}
+
 // count, err = yaml.scan(text)  -- libyaml events only: the benchmark floor
 static int hfl_yaml_scan(lua_State *L)
 {
@@ -362,6 +399,7 @@ static const luaL_Reg funcs[] = {
     {"decode", hfl_yaml_decode},
     {"encode", hfl_yaml_encode},
     {"merge", hfl_yaml_merge},
+    {"merge_all", hfl_yaml_merge_all},
     {"parse", hfl_yaml_parse},
     {"tree", hfl_yaml_tree},
     {"scan", hfl_yaml_scan},

@@ -161,6 +161,10 @@ end
 ---@param argv string[]
 ---@return integer
 function M.main(argv)
+  -- A run is one short process building many small tables: the collector starting a cycle
+  -- when the heap has grown 4x instead of 2x saves about a tenth of the CPU time of `hfl list`
+  -- on bench/state.lua's state, for about 6 MB more at the peak.
+  collectgarbage("setpause", 400)
   local trace = _debug_requested(argv)
   local ok, code = xpcall(M.run, function(e)
     return { msg = tostring(e), traceback = debug.traceback("", 2) }

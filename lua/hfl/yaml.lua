@@ -67,6 +67,14 @@ function M.merge(base, override, opts)
   return core.merge(base, override, opts)
 end
 
+--- layers[1] merged with layers[2], then layers[3], … — what chained M.merge calls give, with
+--- each value converted once instead of the growing result at every step.
+---@param layers table[] at least one value
+---@param opts? {nulls?: "keep"|"set"|"delete", lists?: "elementwise"|"replace"}
+function M.merge_all(layers, opts)
+  return core.merge_all(layers, opts)
+end
+
 --- Parses text into a C-side tree (`tree:merge(other)`, `tree:encode()`, `tree:write(path)`,
 --- `tree:value()`) so large values layers never become Lua tables.
 ---@return userdata? tree, string? err

@@ -340,6 +340,37 @@ describe("hfl.yaml #unit", function()
     end)
   end)
 
+  describe("merge_all()", function()
+    local layers = {
+      yaml.decode("a: {b: 1, c: [1, 2]}\nkeep: 1\nl: [1, null, 3]\n"),
+      yaml.decode("a: {c: [9], d: x}\nkeep: null\nl: [7]\ngone: 1\n"),
+      yaml.decode("a: {b: 1.0, e: {f: 18446744073709551616}}\ngone: null\nl: [null, 8]\n"),
+    }
+
+    for _, opts in ipairs { {}, { nulls = "set", lists = "replace" }, { nulls = "delete" } } do
+      it(("gives what chained merge() calls give (nulls=%s, lists=%s)"):format(opts.nulls or "keep",
+        opts.lists or "elementwise"), function()
+        local chained = yaml.merge(yaml.merge(layers[1], layers[2], opts), layers[3], opts)
+        local all = yaml.merge_all(layers, opts)
+        assert.are.equal(yaml.encode(chained, { sort = false }), yaml.encode(all, { sort = false }))
+        assert.is_true(value.equal(chained, all))
+      end)
+    end
+
+    it("returns a copy of a single value and leaves the inputs alone", function()
+      local before = yaml.encode(layers[1], { sort = false })
+      local m = yaml.merge_all { layers[1] }
+      assert.are_not.equal(layers[1], m)
+      assert.are.equal(before, yaml.encode(m, { sort = false }))
+      yaml.merge_all(layers, { nulls = "delete" })
+      assert.are.equal(before, yaml.encode(layers[1], { sort = false }))
+    end)
+
+    it("raises on an empty list (misuse)", function()
+      assert.has_error(function() yaml.merge_all {} end)
+    end)
+  end)
+
   describe("trees (values kept in C)", function()
     local tmp = os.tmpname()
     after_each(function() os.remove(tmp) end)

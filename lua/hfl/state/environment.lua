@@ -32,7 +32,7 @@ end
 --- Loads the values of environment `name` of a decoded part.
 ---@param doc table the part (bases already merged in)
 ---@param ctx table statevalues Env of the earlier parts (+ overrides, inherited env)
----@param o {name: string, basedir: string, cwd?: string, state_path: string, where: function, decrypt?: any, cache?: table, render?: function, fetched?: table}
+---@param o {name: string, basedir: string, cwd?: string, state_path: string, where: function, decrypt?: any, cache?: table, render?: function, fetched?: table, decoded?: table}
 ---@return table|nil env a new Env, string|nil err
 function M.load(doc, ctx, o)
   local envs = doc.environments
@@ -63,22 +63,23 @@ function M.load(doc, ctx, o)
     local v, err = values.load_entries(spec.values, ctx, { handler = handler, kind = "environment values",
       basedir = o.basedir, strategy = str(spec.mergeStrategy), env_name = o.name, where = o.where,
       state_path = o.state_path, render = o.render, cwd = o.cwd, ignore_missing_git_branch = ignore,
-      fetched = o.fetched, session = o.session, hcl_texts = secret_hcl })
+      fetched = o.fetched, session = o.session, hcl_texts = secret_hcl, decoded = o.decoded })
     if not v then return nil, err end
-    -- secrets have the highest priority inside the environment (mergo override)
-    part_values = sv.mergo(v, secret_vals)
+    -- secrets have the highest priority inside the environment (mergo override); v is a
+    -- new map already, so without secrets it is used as it is
+    part_values = next(secret_vals) ~= nil and sv.mergo(v, secret_vals) or v
     kube = str(spec.kubeContext) or ""
   end
-  local env = ctx:copy()
-  -- layers: what earlier parts gathered is the base, this part overrides (MergeMaps)
-  env.values = sv.layer(ctx.values, part_values)
-  if ctx.kube_context == "" then env.kube_context = kube end
   -- top-level `values:` (Defaults), loaded with the values so far; Error on missing files
   local defaults, derr = values.load_entries(doc.values, ctx, { handler = "Error", kind = "environment values",
     basedir = o.basedir, where = o.where, state_path = o.state_path, render = o.render, cwd = o.cwd,
-    ignore_missing_git_branch = M.ignore_missing_git_branch(doc, nil), fetched = o.fetched, session = o.session })
+    ignore_missing_git_branch = M.ignore_missing_git_branch(doc, nil), fetched = o.fetched, session = o.session,
+    decoded = o.decoded })
   if not defaults then return nil, derr end
-  env.defaults = sv.mergo(env.defaults, defaults)
+  -- layers: what earlier parts gathered is the base, this part overrides (MergeMaps); both
+  -- merges give new maps, so only the other layers are copied
+  local env = ctx:copy_with { values = sv.layer(ctx.values, part_values), defaults = sv.mergo(ctx.defaults, defaults) }
+  if ctx.kube_context == "" then env.kube_context = kube end
   return env
 end
 

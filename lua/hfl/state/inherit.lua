@@ -17,6 +17,12 @@ local function is_unset(k, v)
   return v == false and PLAIN_BOOL[k] == true
 end
 
+-- value.copy, without the call for what needs no copy (most release fields are strings)
+local function copy(v)
+  if type(v) ~= "table" then return v end
+  return value.copy(v)
+end
+
 local function fill(dst, src, top, skip)
   for _, k in ipairs(value.keys(src)) do
     local s, d = src[k], dst[k]
@@ -24,11 +30,11 @@ local function fill(dst, src, top, skip)
     if s == nil then
       -- left out by `except`
     elseif is_unset(top and k or nil, d) then
-      if not is_unset(top and k or nil, s) then dst[k] = value.copy(s) end
+      if not is_unset(top and k or nil, s) then dst[k] = copy(s) end
     else
       local kd, ks = value.kind(d), value.kind(s)
       if kd == "list" and ks == "list" then
-        for i = 1, #s do d[#d + 1] = value.copy(s[i]) end
+        for i = 1, #s do d[#d + 1] = copy(s[i]) end
       elseif kd == "map" and ks == "map" then
         fill(d, s, false)
       end

@@ -17,6 +17,10 @@
 -- state fetched so is loaded from the checkout with its directory as base dir (bases keep the
 -- including state's, as Helmfile) and is named by its source in messages.
 --
+-- Sub-helmfiles and the files of a helmfile.d directory load at once (at most the session's
+-- concurrency, M.CONCURRENCY when it sets none); states, errors and log messages come out in
+-- the order of a one-by-one visit.
+--
 -- `skipped` lists the states Helmfile silently skips because the selected environment is not
 -- defined in them: { {path=, name=, chain=, error=} }.
 local value = require "hfl.value"
@@ -28,6 +32,7 @@ local environment = require "hfl.state.environment"
 local values = require "hfl.state.values"
 local helmfiles = require "hfl.state.helmfiles"
 local selector = require "hfl.state.selector"
+local proc = require "hfl.proc"
 
 local M = {}
 
@@ -37,6 +42,9 @@ local fmt = string.format
 M.parse_state_values_set = sv.parse_state_values_set
 
 local UNDEFINED = "undefined environment"
+
+--- How many state files load at once when the session sets no concurrency limit.
+M.CONCURRENCY = 16
 
 ------------------------------------------------------------------------------------------
 -- Rendering with the `_*.tpl` helpers of a directory.
@@ -244,6 +252,7 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
     cwd = ctx.cwd,
     where = function(t, k) return locate(ctx, t, k, src) end,
     decrypt = ctx.decrypt, cache = ctx.secret_cache, fetched = ctx.fetched, session = ctx.session,
+    decoded = ctx.decoded,
     render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
   if not env then
     if err:sub(1, #name) ~= name then err = fmt("failed to read %s: %s", name, err) end
@@ -343,85 +352,160 @@ local function wrap(ctx, chain, err)
   return table.concat(chain_names(ctx, chain), " → ") .. " → " .. err
 end
 
+-- Visiting is split in two: the visit functions load files and append what they find to an
+-- `items` list in processing order — { state = }, { skipped = }, { err = } (a failure: the
+-- rest is never used), { log = } (a message for the log sink) and { items = } (a child's
+-- list) — and `collect` walks the lists afterwards. Sub-helmfiles, and the files of a
+-- helmfile.d directory, are independent once their parent is loaded, so each runs as its own
+-- task (rendering yields while `exec` or a decryption waits on a process); their lists, log
+-- messages included, keep the order a one-by-one visit gives.
+
 local visit_file
 
--- Visits a file or a directory of state files (sub-helmfile paths may be directories).
-local function visit_path(ctx, path, lo)
-  if files.kind(path) == "dir" then
-    for _, p in ipairs(files.dir_states(path, ctx.reverse)) do
-      local ok, err = visit_file(ctx, p, lo)
-      if not ok then return nil, err end
-    end
-    return true
+-- A logger that appends each message to items (replayed to the real sink by collect).
+local function buffered_log(items)
+  local function keep(level)
+    return function(...) items[#items + 1] = { log = level, n = select("#", ...), ... } end
   end
-  return visit_file(ctx, path, lo)
+  return { debug = keep("debug"), info = keep("info"), warn = keep("warn"), error = keep("error") }
 end
 
-local function visit_children(ctx, st, specs, lo)
-  local order = {}
-  for i = 1, #specs do order[i] = specs[i] end
-  if ctx.reverse then
-    local r = {}
-    for i = #order, 1, -1 do r[#r + 1] = order[i] end
-    order = r
+-- The context of one task: the load's, with messages (its own and those of the modules it
+-- calls through the session) going to the task's list.
+local function task_ctx(ctx, items)
+  local log = buffered_log(items)
+  return setmetatable({ log = log, session = setmetatable({ log = log }, { __index = ctx.session }) },
+    { __index = ctx })
+end
+
+-- Runs each fn(ctx, items) with its own list, appended to `items` in order: one inline,
+-- several as tasks of which at most ctx.concurrency do work at a time. A task holds a slot
+-- while it works and gives it back while it waits for its own children, so nesting cannot
+-- starve. An error raised by a task (a bug) is raised again here.
+local function run_each(ctx, fns, items)
+  if #fns <= 1 then
+    if fns[1] then fns[1](ctx, items) end
+    return
   end
+  local lists, tasks = {}, {}
+  for i = 1, #fns do
+    lists[i] = {}
+    items[#items + 1] = { items = lists[i] }
+  end
+  local me = coroutine.running()
+  if me and ctx.holding[me] then
+    ctx.holding[me] = nil
+    ctx.slots:release()
+  end
+  for i, fn in ipairs(fns) do
+    local list = lists[i]
+    tasks[i] = proc.go(function()
+      ctx.slots:acquire()
+      local co = coroutine.running()
+      ctx.holding[co] = true
+      local ok, err = pcall(fn, task_ctx(ctx, list), list)
+      if ctx.holding[co] then
+        ctx.holding[co] = nil
+        ctx.slots:release()
+      end
+      if not ok then return { raised = err } end
+    end)
+  end
+  local raised
+  for _, t in ipairs(tasks) do
+    local r = t:join()
+    if r and not raised then raised = r end
+  end
+  if raised then error(raised.raised, 0) end
+end
+
+-- Visits a file or a directory of state files (sub-helmfile paths may be directories).
+local function visit_path(ctx, path, lo, items)
+  if files.kind(path) == "dir" then
+    local fns = {}
+    for i, p in ipairs(files.dir_states(path, ctx.reverse)) do
+      fns[i] = function(c, list) visit_file(c, p, lo, list) end
+    end
+    return run_each(ctx, fns, items)
+  end
+  return visit_file(ctx, path, lo, items)
+end
+
+-- One `helmfiles:` entry of st: fetched when remote, skipped for its selectors, or visited
+-- with its values, inherited keys and selectors.
+local function visit_child(ctx, st, spec0, lo, chain, items)
+  local spec, ferr = spec0, nil
+  if spec0.remote and not helmfiles.conflicts(ctx.cli_selectors, spec0, ctx.log) then
+    local mfc = st.doc.missingFileHandlerConfig
+    local fetched
+    spec, ferr, fetched = helmfiles.fetch(spec0, { fetched = ctx.fetched, session = ctx.session,
+      handler = st.doc.missingFileHandler ~= null and st.doc.missingFileHandler or nil,
+      ignore_missing_git_branch = kind(mfc) == "map" and mfc.ignoreMissingGitBranch == true })
+    if spec == nil then
+      items[#items + 1] = { err = wrap(ctx, lo.chain, ferr) }
+      return
+    end
+    if fetched then
+      if files.kind(spec.path) == "dir" then
+        for _, p in ipairs(files.dir_states(spec.path, ctx.reverse)) do
+          ctx.names[p] = files.remote_name(fetched, p)
+        end
+      else
+        ctx.names[spec.path] = spec0.remote
+      end
+    end
+  end
+  if not spec then
+    ctx.log.debug("%s", fmt("skipped sub-helmfile %q", spec0.remote))
+    return
+  elseif helmfiles.conflicts(ctx.cli_selectors, spec, ctx.log) then
+    ctx.log.debug("%s", fmt("skipping subhelmfile %q: CLI selectors conflict with subhelmfile selectors %s",
+      spec.path, table.concat(spec.selectors, ",")))
+    return
+  end
+  local sel, serr = helmfiles.child_selectors(spec, st.selectors)
+  if not sel then
+    items[#items + 1] = { err = wrap(ctx, chain, spec.where .. ": " .. serr) }
+    return
+  end
+  local over
+  if spec.values and #spec.values > 0 then
+    -- paths against the parent's directory; .gotmpl files see an empty environment
+    local v, err = values.load_entries(spec.values, sv.env(ctx.env_name), { handler = "Error",
+      kind = "environment values", basedir = st.dir, state_path = st.name, cwd = ctx.cwd, fetched = ctx.fetched,
+      session = ctx.session,
+      render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
+    if not v then
+      items[#items + 1] = { err = wrap(ctx, chain, spec.where .. ": " .. err) }
+      return
+    end
+    over = sv.env(ctx.env_name)
+    over.over = v
+  end
+  local inherited
+  if #spec.inherits > 0 then inherited = helmfiles.build_inherited(st.doc, st.env, spec.inherits) end
+  visit_path(ctx, spec.path, { chain = chain, over = over, inherited = inherited, selectors = sel }, items)
+end
+
+local function visit_children(ctx, st, specs, lo, items)
   local chain = {}
   for i, p in ipairs(lo.chain) do chain[i] = p end
   chain[#chain + 1] = st.path
-  for _, spec0 in ipairs(order) do
-    local spec, ferr = spec0, nil
-    if spec0.remote and not helmfiles.conflicts(ctx.cli_selectors, spec0, ctx.log) then
-      local mfc = st.doc.missingFileHandlerConfig
-      local fetched
-      spec, ferr, fetched = helmfiles.fetch(spec0, { fetched = ctx.fetched, session = ctx.session,
-        handler = st.doc.missingFileHandler ~= null and st.doc.missingFileHandler or nil,
-        ignore_missing_git_branch = kind(mfc) == "map" and mfc.ignoreMissingGitBranch == true })
-      if spec == nil then return nil, wrap(ctx, lo.chain, ferr) end
-      if fetched then
-        if files.kind(spec.path) == "dir" then
-          for _, p in ipairs(files.dir_states(spec.path, ctx.reverse)) do
-            ctx.names[p] = files.remote_name(fetched, p)
-          end
-        else
-          ctx.names[spec.path] = spec0.remote
-        end
-      end
-    end
-    if not spec then
-      ctx.log.debug("%s", fmt("skipped sub-helmfile %q", spec0.remote))
-    elseif helmfiles.conflicts(ctx.cli_selectors, spec, ctx.log) then
-      ctx.log.debug("%s", fmt("skipping subhelmfile %q: CLI selectors conflict with subhelmfile selectors %s",
-        spec.path, table.concat(spec.selectors, ",")))
-    else
-      local sel, serr = helmfiles.child_selectors(spec, st.selectors)
-      if not sel then return nil, wrap(ctx, chain, spec.where .. ": " .. serr) end
-      local over
-      if spec.values and #spec.values > 0 then
-        -- paths against the parent's directory; .gotmpl files see an empty environment
-        local v, err = values.load_entries(spec.values, sv.env(ctx.env_name), { handler = "Error",
-          kind = "environment values", basedir = st.dir, state_path = st.name, cwd = ctx.cwd, fetched = ctx.fetched,
-          session = ctx.session,
-          render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
-        if not v then return nil, wrap(ctx, chain, spec.where .. ": " .. err) end
-        over = sv.env(ctx.env_name)
-        over.over = v
-      end
-      local inherited
-      if #spec.inherits > 0 then inherited = helmfiles.build_inherited(st.doc, st.env, spec.inherits) end
-      local ok, err = visit_path(ctx, spec.path, { chain = chain, over = over, inherited = inherited,
-        selectors = sel })
-      if not ok then return nil, err end
-    end
+  local fns = {}
+  for i = 1, #specs do
+    local spec = specs[ctx.reverse and #specs + 1 - i or i]
+    fns[i] = function(c, list) visit_child(c, st, spec, lo, chain, list) end
   end
-  return true
+  run_each(ctx, fns, items)
 end
 
-function visit_file(ctx, path, lo)
+function visit_file(ctx, path, lo, items)
   for _, p in ipairs(lo.chain) do
     if p == path then
       local names = chain_names(ctx, lo.chain)
       names[#names + 1] = display(ctx, path)
-      return nil, "sub-helmfile recursion: " .. table.concat(names, " → ")
+      items[#items + 1] = { err = "sub-helmfile recursion: " .. table.concat(names, " → ") }
+      return
     end
   end
   local dir = files.dirname(path)
@@ -434,32 +518,49 @@ function visit_file(ctx, path, lo)
       local chain = {}
       for i, p in ipairs(lo.chain) do chain[i] = p end
       chain[#chain + 1] = path
-      ctx.skipped[#ctx.skipped + 1] = { path = path, name = display(ctx, path), chain = chain,
-        error = wrap(ctx, lo.chain, env) }
-      return true
+      items[#items + 1] = { skipped = { path = path, name = display(ctx, path), chain = chain,
+        error = wrap(ctx, lo.chain, env) } }
+      return
     end
-    return nil, wrap(ctx, lo.chain, env)
+    items[#items + 1] = { err = wrap(ctx, lo.chain, env) }
+    return
   end
   if lo.inherited then doc = helmfiles.merge_inherited(doc, lo.inherited) end
   local chain = {}
   for i, p in ipairs(lo.chain) do chain[i] = p end
   chain[#chain + 1] = path
-  local st = new_state(ctx, path, chain, doc, env, extra, lo.selectors)
+  local st = new_state(ctx.root, path, chain, doc, env, extra, lo.selectors)
   local specs, err = helmfiles.parse(doc.helmfiles, st.name, function(t, k) return st:where(t, k) end)
   if specs then
     local handler = doc.missingFileHandler ~= null and doc.missingFileHandler or nil
     specs, err = helmfiles.expand(specs, dir, path, handler, st.name, ctx.log)
   end
-  if not specs then return nil, wrap(ctx, lo.chain, err) end
-  st.helmfiles = specs
-  if not ctx.reverse then
-    local ok, cerr = visit_children(ctx, st, specs, lo)
-    if not ok then return nil, cerr end
+  if not specs then
+    items[#items + 1] = { err = wrap(ctx, lo.chain, err) }
+    return
   end
-  ctx.states[#ctx.states + 1] = st
-  if ctx.reverse then
-    local ok, cerr = visit_children(ctx, st, specs, lo)
-    if not ok then return nil, cerr end
+  st.helmfiles = specs
+  if ctx.reverse then items[#items + 1] = { state = st } end
+  visit_children(ctx, st, specs, lo, items)
+  if not ctx.reverse then items[#items + 1] = { state = st } end
+end
+
+-- Walks the lists in order: states and skipped states into ctx, messages to the log sink;
+-- stops at the first error and returns it.
+local function collect(ctx, items)
+  for _, it in ipairs(items) do
+    if it.items then
+      local ok, err = collect(ctx, it.items)
+      if not ok then return nil, err end
+    elseif it.state then
+      ctx.states[#ctx.states + 1] = it.state
+    elseif it.skipped then
+      ctx.skipped[#ctx.skipped + 1] = it.skipped
+    elseif it.log then
+      ctx.log[it.log](unpack(it, 1, it.n))
+    else
+      return nil, it.err
+    end
   end
   return true
 end
@@ -515,10 +616,13 @@ function M.load(opts)
   local ctx = {
     opts = opts, cwd = cwd, env_name = opts.environment or "default", namespace = opts.namespace or "",
     reverse = opts.reverse and true or false, cli_selectors = selectors, decrypt = opts.secrets_decrypt,
-    secret_cache = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
+    secret_cache = {}, decoded = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
     from = setmetatable({}, { __mode = "k" }),
     fetched = {}, names = {}, session = session, log = session.log,
+    slots = proc.semaphore(session.concurrency > 0 and session.concurrency or M.CONCURRENCY),
+    holding = setmetatable({}, { __mode = "k" }),
   }
+  ctx.root = ctx
   local list, err, names = files.find_states { file = opts.file, cwd = cwd, reverse = ctx.reverse,
     fetched = ctx.fetched, session = ctx.session }
   if not list then return nil, err, ctx.skipped end
@@ -526,10 +630,13 @@ function M.load(opts)
   local over
   over, err = cli_overrides(ctx, opts)
   if err then return nil, err, ctx.skipped end
-  for _, path in ipairs(list) do
-    local ok, verr = visit_file(ctx, path, { chain = {}, over = over, selectors = selectors })
-    if not ok then return nil, verr, ctx.skipped end
+  local fns, items = {}, {}
+  for i, path in ipairs(list) do
+    fns[i] = function(c, l) visit_file(c, path, { chain = {}, over = over, selectors = selectors }, l) end
   end
+  run_each(ctx, fns, items)
+  local ok, verr = collect(ctx, items)
+  if not ok then return nil, verr, ctx.skipped end
   return ctx.states, nil, ctx.skipped
 end
 

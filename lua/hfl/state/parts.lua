@@ -38,14 +38,16 @@ local KIND_NAME = { list = "a list", map = "a map", string = "a string" }
 ------------------------------------------------------------------------------------------
 -- Policy checks (pkg/policy), on the CRLF-normalised text.
 
+-- The top-level keys of the text in order (with_sep: "---" lines too). Only lines starting
+-- with a letter or "-" can be either, so the others are never cut out of the text.
 local function top_keys(text, with_sep)
   local keys = {}
-  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
-    line = line:gsub("%s+$", "")
-    if line ~= "" then
-      if with_sep and line:match("^%-%-%- *$") then keys[#keys + 1] = line end
-      local k = line:match("^(%a+):")
-      if k then keys[#keys + 1] = k end
+  for line in ("\n" .. text):gmatch("\n([%a%-][^\n]*)") do
+    local k = line:match("^(%a+):")
+    if k then
+      keys[#keys + 1] = k
+    elseif with_sep and line:match("^%-%-%-%s*$") then
+      keys[#keys + 1] = "---"
     end
   end
   return keys

@@ -174,10 +174,21 @@ local function execute(state, orig, prev, memo)
         memo.rendered = memo.rendered or {}
         memo.rendered[i] = out
         if not out then return fail("values[" .. (i - 1) .. "]", text, err) end
-        local m, derr = yaml.decode(out)
-        if derr then return fail("values[" .. (i - 1) .. "]", text, derr) end
-        if m == nil or m == value.null then m = value.map() end
-        if value.kind(m) ~= "map" then return fail("values[" .. (i - 1) .. "]", text, "not a map") end
+        -- the pass that confirms the release is stable renders the same text again: its
+        -- decoded map is the previous pass's (that pass's result is dropped, nothing changes it)
+        local decoded = memo.decoded and memo.decoded[i]
+        local m
+        if decoded and decoded.out == out then
+          m = decoded.map
+        else
+          local derr
+          m, derr = yaml.decode(out)
+          if derr then return fail("values[" .. (i - 1) .. "]", text, derr) end
+          if m == nil or m == value.null then m = value.map() end
+          if value.kind(m) ~= "map" then return fail("values[" .. (i - 1) .. "]", text, "not a map") end
+          memo.decoded = memo.decoded or {}
+          memo.decoded[i] = { out = out, map = m }
+        end
         vt[i] = m
       end
     end

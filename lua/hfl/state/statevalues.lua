@@ -24,6 +24,9 @@ function M.mergo(a, b) return yaml.merge(a or vmap {}, b or vmap {}, { nulls = "
 
 function M.layer(a, b) return yaml.merge(a or vmap {}, b or vmap {}) end
 
+--- M.mergo over a list, first to last: layers[1] ← layers[2] ← … (one conversion each).
+function M.mergo_all(layers) return yaml.merge_all(layers, { nulls = "set", lists = "replace" }) end
+
 local function elementwise(a, b)
   local out = vmap {}
   for _, k in ipairs(value.keys(a)) do out[k] = a[k] end
@@ -74,13 +77,20 @@ function M.env(name)
 end
 
 function Env:copy()
-  return setmetatable({ name = self.name, kube_context = self.kube_context, defaults = value.copy(self.defaults),
-    values = value.copy(self.values), over = value.copy(self.over), cli = value.copy(self.cli) }, Env)
+  return self:copy_with {}
+end
+
+--- A copy with some layers given (new tables the Env may own); the others are copied.
+---@param layers {defaults?: table, values?: table, over?: table, cli?: table}
+function Env:copy_with(layers)
+  local function layer(k) return layers[k] or value.copy(self[k]) end
+  return setmetatable({ name = self.name, kube_context = self.kube_context, defaults = layer("defaults"),
+    values = layer("values"), over = layer("over"), cli = layer("cli") }, Env)
 end
 
 --- .Values / .StateValues: defaults ← values ← over ← cli.
 function Env:merged()
-  local v = M.layer(M.layer(M.layer(vmap {}, self.defaults), self.values), self.over)
+  local v = yaml.merge_all { vmap {}, self.defaults, self.values, self.over }
   return M.elementwise(v, self.cli)
 end
 

@@ -81,9 +81,15 @@ function M.read_file(path, env, o, extra, shown)
     if kind(v) ~= "map" then return nil, fmt('failed to load %s file "%s": not a map', title, path) end
     return v
   end
+  -- a plain YAML file decodes the same every time it is listed (the environments of a base
+  -- that every sub-helmfile includes): once per load when the caller keeps o.decoded; the
+  -- value is only ever merged, never changed
+  local plain = real:sub(-7) ~= ".gotmpl"
+  local key = plain and o.decoded and real .. "\0" .. path
+  if key and o.decoded[key] then return o.decoded[key] end
   local text, err = files.read(real)
   if not text then return nil, fmt('failed to load %s file "%s": %s', title, path, err) end
-  if real:sub(-7) == ".gotmpl" then
+  if not plain then
     local data = env:template_data("")
     if extra then
       data.Values = sv.mergo(extra, data.Values)
@@ -97,10 +103,11 @@ function M.read_file(path, env, o, extra, shown)
   if derr then
     return nil, fmt('failed to load %s file "%s": %s\n\nOffending YAML:\n%s', title, path, derr, text)
   end
-  if value.is_null(v) then return vmap {} end
+  if value.is_null(v) then v = vmap {} end
   if kind(v) ~= "map" then
     return nil, fmt('failed to load %s file "%s": the document is a %s, not a map', title, path, kind(v))
   end
+  if key then o.decoded[key] = v end
   return v
 end
 
@@ -155,7 +162,8 @@ end
 --- Loads a values list (paths/globs and inline maps) in order into one map.
 ---@param entries table|nil list value
 ---@param env table statevalues Env (template data of `.gotmpl` files)
----@param o {handler?: string, kind: string, basedir: string, strategy?: string, env_name?: string, where?: function, state_path?: string, hcl_texts?: table}
+---@param o {handler?: string, kind: string, basedir: string, strategy?: string, env_name?: string, where?: function, state_path?: string, hcl_texts?: table, decoded?: table}
+--- o.decoded: a table kept for one load, where plain YAML files are kept once decoded
 ---@return table|nil values, string|nil err
 function M.load_entries(entries, env, o)
   local strategy = o.strategy
@@ -172,6 +180,13 @@ function M.load_entries(entries, env, o)
     hcl_names[h.path] = h.path
     hcl_texts[h.path] = h.text
   end
+  -- override: the layers are merged in one go at the end (nothing reads the result before);
+  -- fallback: a .gotmpl file sees what was loaded so far, so each merges as it comes
+  local fallback = strategy == "fallback"
+  local layers = { result }
+  local function add(v)
+    if fallback then result = merge_into(result, v, strategy) else layers[#layers + 1] = v end
+  end
   for i, entry in ipairs(entries) do
     local k = kind(entry)
     if k == "string" then
@@ -182,19 +197,19 @@ function M.load_entries(entries, env, o)
           hcl_files[#hcl_files + 1] = f
           hcl_names[f] = names and names[f] or f
         else
-          local v, ferr = M.read_file(f, env, o, strategy == "fallback" and next(result) and result or nil,
-            names and names[f])
+          local v, ferr = M.read_file(f, env, o, fallback and next(result) and result or nil, names and names[f])
           if not v then return nil, ferr end
-          result = merge_into(result, v, strategy)
+          add(v)
         end
       end
     elseif k == "map" then
-      result = merge_into(result, entry, strategy)
+      add(entry)
     elseif k ~= "null" then
       local where = o.where and o.where(entries, i) or o.state_path or ""
       return nil, fmt("%s: unexpected type of value: value=%s, type=%s", where, tostring(entry), k)
     end
   end
+  if #layers > 1 then result = sv.mergo_all(layers) end
   if #hcl_files > 0 then
     local v, herr = require("hfl.hcl").render(hcl_files, hcl_names, hcl_texts)
     if not v then return nil, fmt("failed to load %s: %s", o.kind, herr) end

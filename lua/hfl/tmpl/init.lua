@@ -39,15 +39,14 @@ local function library_funcs(ctx)
   return funcs
 end
 
--- The execution state running now (ctx.render / ctx.include act on it).
-local active
-
 local function raise_string(err)
   if type(err) == "table" and err.tmpl_exec then err = err.tmpl_exec end
   error(err, 0)
 end
 
--- Functions of the engine itself; they receive the execution state first.
+-- Functions of the engine itself; they receive the execution state first. Every execution
+-- (one per coroutine rendering) carries its own state this way, so renders that yield inside
+-- a function (exec waits on a child process) can interleave: nothing here is per process.
 local engine = {}
 
 function engine.include(st, name, data)
@@ -63,11 +62,8 @@ function engine.include(st, name, data)
   end
   local sub = { buf = {}, n = 0, vars = nil, name = name, missing = st.missing, funcs = st.funcs,
     set = st.set, depth = st.depth, engine = st.engine, opts = st.opts }
-  local saved = active
-  active = sub
   if data == value.null then data = nil end
   local ok, err = pcall(exec.run_tree, sub, tree, data)
-  active = saved
   if not ok then raise_string(err) end
   return table.concat(sub.buf, "", 1, sub.n)
 end
@@ -123,19 +119,16 @@ function M._stdlib_names()
   return stdlib_names
 end
 
+-- The function library's context inside templates. Templates call the engine's own tpl and
+-- include (they see the execution); the library's tpl is only reached when its function is
+-- called directly, and renders with this context's basedir.
 function M._ctx(basedir, prerender)
   return {
     basedir = basedir, prerender = prerender,
     render = function(text, data)
-      local o = active and active.opts or {}
-      local out, err = M.render(text, data, { funcs = active and active.set.funcs,
-        missingkey = active and active.missing, basedir = o.basedir or basedir, prerender = o.prerender })
+      local out, err = M.render(text, data, { basedir = basedir, prerender = prerender })
       if not out then error(err, 0) end
       return out
-    end,
-    include = function(name, data)
-      if not active then error("include: no template is executing", 0) end
-      return engine.include(active, name, data)
     end,
   }
 end
@@ -190,11 +183,8 @@ function Set:_run(name, data, xopts, depth)
   local st = { buf = {}, n = 0, name = name, missing = missing, funcs = self:_funcs(basedir, prerender),
     set = self, depth = depth or 0, engine = engine,
     opts = { basedir = basedir, prerender = prerender } }
-  local saved = active
-  active = st
   if data == value.null then data = nil end
   local ok, err = pcall(exec.run_tree, st, tree, data)
-  active = saved
   if ok then return table.concat(st.buf, "", 1, st.n) end
   if type(err) == "table" and err.tmpl_exec then return nil, err.tmpl_exec end
   if type(err) == "string" and err:find("stack overflow", 1, true) then
