@@ -177,30 +177,31 @@ static int hfl_yaml_merge_all(lua_State *L)
     int n = (int)lua_objlen(L, 1);
     if (n == 0)
         return luaL_argerror(L, 1, "no values to merge");
-    build_ctx b = {.arena = yv_arena_new(), .keep_order = 1};
-    if (!b.arena)
+    yv_arena *arena = yv_arena_new();
+    if (!arena)
         return luaL_error(L, "out of memory");
+    char berr[256] = "";
     yv *acc = NULL;
     int failed = 0;
     for (int i = 1; i <= n && !failed; i++) {
         lua_rawgeti(L, 1, i); /* [layers, opts?, v_i]; strings stay referenced by layers */
-        yv *v = build(L, lua_gettop(L), &b, 0);
+        yv *v = hfl_yaml_build(L, lua_gettop(L), arena, berr, sizeof berr);
         lua_pop(L, 1);
         if (!v)
             failed = 1;
         else if (!acc)
             acc = v;
-        else if (yv_merge(b.arena, &acc, v, &mo) < 0)
+        else if (yv_merge(arena, &acc, v, &mo) < 0)
             failed = 1;
     }
     if (failed) {
         char msg[300];
-        snprintf(msg, sizeof msg, "merge: %s", b.err[0] ? b.err : "out of memory");
-        yv_arena_free(b.arena);
+        snprintf(msg, sizeof msg, "merge: %s", berr[0] ? berr : "out of memory");
+        yv_arena_free(arena);
         return luaL_error(L, "%s", msg);
     }
-    int r = push_root(L, acc, 1, 0);
-    yv_arena_free(b.arena);
+    int r = hfl_yaml_push_root(L, acc, 1, 0);
+    yv_arena_free(arena);
     return r;
 }
 
