@@ -6,6 +6,7 @@
  * pull in. The executable (preload of hfl.core) and lua/hfl/core.so (a plain C module)
  * behave the same. */
 #include <string.h>
+#include <sys/random.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -18,6 +19,7 @@ static const luaL_Reg modules[] = {
     {"regex", luaopen_hfl_core_regex},
     {"crypto", luaopen_hfl_core_crypto},
     {"fs", luaopen_hfl_core_fs},
+    {"time", luaopen_hfl_core_time},
     {NULL, NULL},
 };
 
@@ -55,9 +57,37 @@ static int core_index(lua_State *L)
     return 0;
 }
 
+/* Seeds math.random from the kernel's entropy once per Lua state: unseeded, every process
+ * draws the same sequence (randInt, shuffle, and any name picked with math.random). */
+void hfl_core_seed_random(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "hfl.core.seeded");
+    int seeded = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (seeded)
+        return;
+    lua_pushboolean(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "hfl.core.seeded");
+    unsigned long long r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        return; /* no entropy yet (early boot): keep LuaJIT's default sequence */
+    lua_getglobal(L, "math");
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "randomseed");
+        if (lua_isfunction(L, -1)) {
+            lua_pushnumber(L, (lua_Number)(r >> 11)); /* 53 bits: exact in a double */
+            lua_call(L, 1, 0);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
 // core = require "hfl.core"  -- {yaml = …, proc = …}, each opened when first used
 int luaopen_hfl_core(lua_State *L)
 {
+    hfl_core_seed_random(L);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");                /* [package, preload] */
     for (const luaL_Reg *m = modules; m->name; m++) {

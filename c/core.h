@@ -7,6 +7,9 @@
 #include <lua.h>
 
 int luaopen_hfl_core(lua_State *L);
+/* Seeds math.random from getrandom(2), once per Lua state (the executable at start, an
+ * embedding host when it first requires hfl.core). */
+void hfl_core_seed_random(lua_State *L);
 int luaopen_hfl_core_yaml(lua_State *L);
 int luaopen_hfl_core_proc(lua_State *L);
 int luaopen_hfl_core_regex(lua_State *L);
@@ -15,5 +18,6 @@ int luaopen_hfl_core_http(lua_State *L);
 int luaopen_hfl_core_archive(lua_State *L);
 int luaopen_hfl_core_fs(lua_State *L);
 int luaopen_hfl_core_git(lua_State *L);
+int luaopen_hfl_core_time(lua_State *L);
 
 #endif

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -247,4 +248,168 @@ int hfl_fs_du(const char *path, long long *bytes)
     }
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     return fd < 0 ? errno : du_fd(fd, bytes, 0);
+}
+
+int hfl_fs_read(const char *path, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    /* O_NONBLOCK: opening a FIFO nobody writes to must not wait for a writer */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, 0) != 0) {
+        int e = errno;
+        close(fd);
+        return e;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return EISDIR;
+    }
+    if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+        close(fd);
+        return EFBIG;
+    }
+    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+    if (cap > max + 1)
+        cap = max + 1;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return ENOMEM;
+    }
+    size_t n = 0;
+    int e = 0;
+    /* reads up to max + 1 bytes: the one past the bound tells "larger" from "exactly max" */
+    while (n <= max) {
+        if (n == cap) {
+            size_t ncap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                e = ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            e = errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (!e && n > max)
+        e = EFBIG;
+    if (e) {
+        free(buf);
+        return e;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return errno;
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+int hfl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp)
+        return ENOMEM;
+    /* the same directory, so the rename never crosses a file system; a unique name, so two
+     * writers of one path never share a temp file */
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return e;
+    }
+    int e = write_all(fd, data, len);
+    if (!e && fsync(fd) != 0 && errno != EINVAL)
+        e = errno;
+    if (!e && fchmod(fd, mode) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e)
+        unlink(tmp);
+    free(tmp);
+    return e;
+}
+
+static int cmp_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int dot_or_dotdot(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    s = s ? s + 1 : p;
+    return strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
+}
+
+int hfl_fs_glob(const char *pattern, char ***paths, size_t *n)
+{
+    *paths = NULL;
+    *n = 0;
+    glob_t g;
+    int rc = glob(pattern, GLOB_PERIOD, NULL, &g);
+    if (rc == GLOB_NOMATCH || rc == GLOB_ABORTED)
+        return 0;
+    if (rc != 0)
+        return ENOMEM;
+    char **out = calloc(g.gl_pathc + 1, sizeof *out);
+    if (!out) {
+        globfree(&g);
+        return ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        if (dot_or_dotdot(g.gl_pathv[i]))
+            continue;
+        if (!(out[k] = strdup(g.gl_pathv[i]))) {
+            globfree(&g);
+            hfl_fs_glob_free(out, k);
+            return ENOMEM;
+        }
+        k++;
+    }
+    globfree(&g);
+    qsort(out, k, sizeof *out, cmp_paths);
+    *paths = out;
+    *n = k;
+    return 0;
+}
+
+void hfl_fs_glob_free(char **paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
 }

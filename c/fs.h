@@ -1,6 +1,7 @@
-/* hfl.core.fs, the C side: the file-system steps the download cache is made of (flock,
- * mkdtemp, rename without replacing, fsync, sha256 of a file, confined rm -r, du). Knows
- * nothing of Lua; c/l_fs.c binds it. Functions return 0 or an errno value. */
+/* hfl.core.fs, the C side: the file-system steps hfl is made of (flock, mkdtemp, rename
+ * without replacing, fsync, sha256 of a file, confined rm -r, du, bounded reads, atomic
+ * writes, glob). Knows nothing of Lua; c/l_fs.c binds it. Functions return 0 or an errno
+ * value. */
 #ifndef HFL_FS_H
 #define HFL_FS_H
 
@@ -22,5 +23,20 @@ int hfl_fs_rm_r(const char *path, const char *root);
 int hfl_fs_mkdir_p(const char *path);
 /* Bytes of regular files under path (not following symlinks). */
 int hfl_fs_du(const char *path, long long *bytes);
+
+/* Reads path whole into a malloc'd *out (NUL-terminated, *len bytes), at most max bytes:
+ * EFBIG when there are more (a regular file is refused by its size before any read; other
+ * files — pipes, devices — are read until the bound), EISDIR for a directory. A FIFO without
+ * a writer reads as empty instead of blocking in open(2). */
+int hfl_fs_read(const char *path, size_t max, char **out, size_t *len);
+/* Replaces path with len bytes of data so that readers see the old file or the new one,
+ * never a part: a mkstemp file in path's directory, every write checked, fsync, chmod to
+ * mode, rename. On failure path is untouched and the temp file is gone. */
+int hfl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* glob(3) as Go's filepath.Glob behaves: `*` matches a leading dot, "." and ".." never
+ * match, I/O errors are ignored, results sorted bytewise. *paths (NULL-terminated, *n
+ * entries) is freed with hfl_fs_glob_free. */
+int hfl_fs_glob(const char *pattern, char ***paths, size_t *n);
+void hfl_fs_glob_free(char **paths, size_t n);
 
 #endif

@@ -1,8 +1,10 @@
-/* hfl.core.fs: the Lua binding of c/fs.c, plus list/stat/pid. Failures return nil, message,
+/* hfl.core.fs: the Lua binding of c/fs.c, plus list/stat/pid/cwd/isatty. Failures return nil, message,
  * errno name ("EEXIST", "EWOULDBLOCK", …) so callers can tell expected ones apart. Locks are
  * full userdata; collecting one releases it. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +32,9 @@ static const char *errno_name(int e)
     case EACCES: return "EACCES";
     case ENOTDIR: return "ENOTDIR";
     case ENOTEMPTY: return "ENOTEMPTY";
+    case EISDIR: return "EISDIR";
+    case EFBIG: return "EFBIG";
+    case ENOSPC: return "ENOSPC";
     default: return "EOTHER";
     }
 }
@@ -174,12 +179,13 @@ static int l_list(lua_State *L)
     return 1;
 }
 
-// st | nil, err, code = fs.stat(path)  -- lstat: {type="file"|"dir"|"link"|"other", size=, mtime=}
+// st | nil, err, code = fs.stat(path [, follow])  -- {type="file"|"dir"|"link"|"other", size=, mtime=}
+// (lstat unless follow)
 static int l_stat(lua_State *L)
 {
     const char *p = luaL_checkstring(L, 1);
     struct stat st;
-    if (lstat(p, &st) != 0)
+    if ((lua_toboolean(L, 2) ? stat(p, &st) : lstat(p, &st)) != 0)
         return fail(L, "cannot stat", p, errno);
     lua_createtable(L, 0, 3);
     lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "dir"
@@ -199,10 +205,119 @@ static int l_pid(lua_State *L)
     return 1;
 }
 
+/* Go's wording of an errno ("no such file or directory"): strerror, lowercased. */
+static void push_reason(lua_State *L, int e)
+{
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (const char *s = strerror(e); *s; s++)
+        luaL_addchar(&b, (char)tolower((unsigned char)*s));
+    luaL_pushresult(&b);
+}
+
+// text | nil, err, code = fs.read(path, max)  -- err "open PATH: reason" | "read PATH: is a
+// directory"; code "EFBIG" when the file holds more than max bytes
+static int l_read(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1);
+    lua_Number max = luaL_checknumber(L, 2);
+    luaL_argcheck(L, max >= 0 && max < 1e15, 2, "a byte count");
+    char *buf;
+    size_t len;
+    int e = hfl_fs_read(p, (size_t)max, &buf, &len);
+    if (e) {
+        lua_pushnil(L);
+        push_reason(L, e);
+        const char *why = lua_tostring(L, -1);
+        if (e == EISDIR)
+            lua_pushfstring(L, "read %s: %s", p, why);
+        else if (e == EFBIG)
+            lua_pushfstring(L, "%s: file is larger than %f bytes", p, max);
+        else
+            lua_pushfstring(L, "open %s: %s", p, why);
+        lua_remove(L, -2);
+        lua_pushstring(L, errno_name(e));
+        return 3;
+    }
+    lua_pushlstring(L, buf, len);
+    free(buf);
+    return 1;
+}
+
+// true | nil, err, code = fs.write_atomic(path, data [, mode])  -- mode defaults to 0644
+static int l_write_atomic(lua_State *L)
+{
+    const char *p = luaL_checkstring(L, 1);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    unsigned mode = (unsigned)luaL_optinteger(L, 3, 0644);
+    int e = hfl_fs_write_atomic(p, data, len, mode & 07777);
+    if (e) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: cannot write: %s", p, strerror(e));
+        lua_pushstring(L, errno_name(e));
+        return 3;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+// paths = fs.glob(pattern)  -- Go's filepath.Glob: sorted, {} when nothing matches
+static int l_glob(lua_State *L)
+{
+    const char *pat = luaL_checkstring(L, 1);
+    char **paths;
+    size_t n;
+    if (hfl_fs_glob(pat, &paths, &n) != 0)
+        return luaL_error(L, "hfl.core.fs: out of memory");
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, paths[i]);
+        lua_rawseti(L, -2, (int)i + 1);
+    }
+    hfl_fs_glob_free(paths, n);
+    return 1;
+}
+
+// dir | nil, err = fs.cwd()  -- as Go's os.Getwd: $PWD when it names the current directory
+// (it keeps the symlinked path the user typed), else getcwd(3)
+static int l_cwd(lua_State *L)
+{
+    const char *pwd = getenv("PWD");
+    struct stat a, b;
+    if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0
+        && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+        lua_pushstring(L, pwd);
+        return 1;
+    }
+    char buf[PATH_MAX];
+    if (!getcwd(buf, sizeof buf))
+        return fail(L, "cannot read", "the current directory", errno);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+// bool = fs.executable(path)  -- access(X_OK): what exec would be allowed to run
+static int l_executable(lua_State *L)
+{
+    lua_pushboolean(L, access(luaL_checkstring(L, 1), X_OK) == 0);
+    return 1;
+}
+
+// bool = fs.isatty(fd)
+static int l_isatty(lua_State *L)
+{
+    lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)) == 1);
+    return 1;
+}
+
 static const luaL_Reg funcs[] = {
     {"lock", l_lock}, {"mkdtemp", l_mkdtemp}, {"rename", l_rename}, {"fsync", l_fsync},
     {"sha256", l_sha256}, {"rm_r", l_rm_r}, {"mkdir_p", l_mkdir_p}, {"du", l_du},
-    {"list", l_list}, {"stat", l_stat}, {"pid", l_pid}, {NULL, NULL},
+    {"list", l_list}, {"stat", l_stat}, {"pid", l_pid}, {"read", l_read},
+    {"write_atomic", l_write_atomic}, {"glob", l_glob}, {"cwd", l_cwd}, {"isatty", l_isatty},
+    {"executable", l_executable},
+    {NULL, NULL},
 };
 
 int luaopen_hfl_core_fs(lua_State *L)

@@ -12,6 +12,7 @@
 #include <lua.h>
 
 #include "core.h"
+#include "fs.h"
 #include "l_yaml.h"
 
 #define TREE_MT "hfl.yaml.tree"
@@ -308,46 +309,6 @@ static int hfl_yaml_tree_value(lua_State *L)
     return hfl_yaml_push_root(L, t->doc.root, 1, 0);
 }
 
-/* Writes data to path through a temp file in the same directory and a rename, so readers
- * see the old file or the new one, never a part. */
-static int write_atomically(const char *path, const char *data, size_t len, char *err, size_t errlen)
-{
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create a temporary file: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            break;
-        off += (size_t)w;
-    }
-    int ok = off == len && fsync(fd) == 0;
-    int saved = errno;
-    ok = close(fd) == 0 && ok;
-    /* mkstemp makes 0600; hfl's outputs are ordinary files */
-    if (ok && chmod(tmp, 0644) == 0 && rename(tmp, path) == 0) {
-        free(tmp);
-        return 0;
-    }
-    snprintf(err, errlen, "%s: cannot write: %s", path, strerror(saved ? saved : errno));
-    unlink(tmp);
-    free(tmp);
-    return -1;
-}
-
 // ok, err = tree:write(path [, opts])
 static int hfl_yaml_tree_write(lua_State *L)
 {
@@ -360,10 +321,12 @@ static int hfl_yaml_tree_write(lua_State *L)
     char *text = yv_encode(t->doc.root, &eo, &len, err, sizeof err);
     if (!text)
         return push_error(L, err);
-    int rc = write_atomically(path, text, len, err, sizeof err);
+    int e = hfl_fs_write_atomic(path, text, len, 0644);
     free(text);
-    if (rc < 0)
+    if (e) {
+        snprintf(err, sizeof err, "%s: cannot write: %s", path, strerror(e));
         return push_error(L, err);
+    }
     lua_pushboolean(L, 1);
     return 1;
 }
@@ -373,19 +336,6 @@ static int hfl_yaml_tree_gc(lua_State *L)
     tree_ud *t = luaL_checkudata(L, 1, TREE_MT);
     yv_doc_free(&t->doc);
     return 0;
-}
-
-// ok, err = yaml.write_file(path, text)  -- temp file + rename
-static int hfl_yaml_write_file(lua_State *L)
-{
-    const char *path = luaL_checkstring(L, 1);
-    size_t len;
-    const char *text = luaL_checklstring(L, 2, &len);
-    char err[512];
-    if (write_atomically(path, text, len, err, sizeof err) < 0)
-        return push_error(L, err);
-    lua_pushboolean(L, 1);
-    return 1;
 }
 
 static const luaL_Reg tree_methods[] = {
@@ -405,7 +355,6 @@ static const luaL_Reg funcs[] = {
     {"tree", hfl_yaml_tree},
     {"scan", hfl_yaml_scan},
     {"format_float", hfl_yaml_format_float},
-    {"write_file", hfl_yaml_write_file},
     {NULL, NULL},
 };
 

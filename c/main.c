@@ -132,6 +132,7 @@ int main(int argc, char **argv)
         return 70;
     }
     luaL_openlibs(L);
+    hfl_core_seed_random(L);
     install_loaders(L);
 
     lua_createtable(L, argc, 1);
