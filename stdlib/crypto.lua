@@ -1,4 +1,4 @@
---- Sprig's hash and crypto functions over hfl.core.crypto (OpenSSL, zlib, libcrypt):
+--- Sprig's hash and crypto functions over hfl.crypto (OpenSSL, zlib, libcrypt):
 --- sha1sum, sha256sum, sha512sum, adler32sum, bcrypt, htpasswd, randBytes, derivePassword,
 --- genPrivateKey, genCA, genSelfSignedCert, genSignedCert (+WithKey), buildCustomCert,
 --- encryptAES and decryptAES.
@@ -11,7 +11,7 @@ local str, int, fmt, concat = util.str, util.int, string.format, table.concat
 
 local core
 local function C()
-  core = core or require("hfl.core").crypto
+  core = core or require("hfl.crypto")
   return core
 end
 

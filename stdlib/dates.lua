@@ -1,24 +1,13 @@
 --- Sprig's date functions with Go's time package semantics: time.Time values, layouts such
 --- as "2006-01-02 15:04:05" for formatting and parsing, durations ("1h30m"), time zones from
---- the system's zoneinfo (through libc, via the FFI).
-local ffi = require("ffi")
+--- the system's zoneinfo (libc's, through hfl.time).
 local util = require("hfl.stdlib.util")
+local clock = require("hfl.time")
+local fs = require("hfl.fs")
 
 local M = {}
 
 local str, kind, floor, fmt, concat = util.str, util.kind, math.floor, string.format, table.concat
-
-pcall(ffi.cdef, [[
-struct hfl_tm { int tm_sec, tm_min, tm_hour, tm_mday, tm_mon, tm_year, tm_wday, tm_yday, tm_isdst;
-  long tm_gmtoff; const char *tm_zone; };
-struct hfl_timespec { long tv_sec; long tv_nsec; };
-struct hfl_tm *localtime_r(const long *t, struct hfl_tm *r);
-int clock_gettime(int clk, struct hfl_timespec *ts);
-void tzset(void);
-int setenv(const char *name, const char *value, int overwrite);
-int unsetenv(const char *name);
-]])
-local C = ffi.C
 
 --- A time.Time: seconds since the epoch, nanoseconds, the zone's offset and abbreviation.
 local Time = {}
@@ -32,34 +21,16 @@ M.new_time = new_time
 
 local function zoneinfo_exists(name)
   if name:find("%.%.") or name:sub(1, 1) == "/" then return false end
-  local f = io.open("/usr/share/zoneinfo/" .. name, "rb")
-  if not f then return false end
-  local head = f:read(4)
-  f:close()
-  return head == "TZif"
+  -- zone files are a few KiB; the bound keeps a name like "../…" device out of reach anyway
+  local text = fs.read("/usr/share/zoneinfo/" .. name, { max = 1024 * 1024 })
+  return text ~= nil and text:sub(1, 4) == "TZif"
 end
 
 -- Offset and abbreviation of zone `loc` ("Local", "UTC" or an IANA name) at unix time sec.
-local tm, tt = ffi.new("struct hfl_tm"), ffi.new("long[1]")
 local function zone_at(loc, sec)
   if loc == "UTC" then return 0, "UTC" end
-  local saved
-  if loc ~= "Local" then
-    saved = os.getenv("TZ")
-    C.setenv("TZ", loc, 1)
-    C.tzset()
-  end
-  tt[0] = sec
-  local ok = C.localtime_r(tt, tm) ~= nil
-  local off, abbr = 0, "UTC"
-  if ok then
-    off = tonumber(tm.tm_gmtoff)
-    abbr = tm.tm_zone ~= nil and ffi.string(tm.tm_zone) or "UTC"
-  end
-  if loc ~= "Local" then
-    if saved then C.setenv("TZ", saved, 1) else C.unsetenv("TZ") end
-    C.tzset()
-  end
+  local off, abbr = clock.zone(loc, sec)
+  if not off then return 0, "UTC" end
   return off, abbr
 end
 
@@ -77,9 +48,8 @@ function M.in_zone(t, loc)
 end
 
 function M.now()
-  local ts = ffi.new("struct hfl_timespec")
-  C.clock_gettime(0, ts)
-  return M.in_zone(new_time(tonumber(ts.tv_sec), tonumber(ts.tv_nsec)), "Local")
+  local sec, nsec = clock.now()
+  return M.in_zone(new_time(sec, nsec), "Local")
 end
 
 -- Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms).

@@ -3,6 +3,7 @@
 --- setValueAtPath, requiredEnv, required, get, getOrNil, tpl, fetchSecretValue and
 --- expandSecretRefs. Functions with side effects depend on the render context (ctx).
 local value = require("hfl.value")
+local fs = require("hfl.fs")
 local util = require("hfl.stdlib.util")
 local misc = require("hfl.stdlib.misc")
 local proc = require("hfl.proc")
@@ -41,31 +42,12 @@ local function indent(text, pad)
   return concat(out)
 end
 
-local ffi = require("ffi")
-pcall(ffi.cdef, [[
-int access(const char *path, int mode);
-typedef struct hfl_dir hfl_dir;
-struct hfl_dirent { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[256]; };
-hfl_dir *opendir(const char *name);
-struct hfl_dirent *readdir(hfl_dir *dir);
-int closedir(hfl_dir *dir);
-]])
-local C = ffi.C
-local X_OK = 1
-
 -- $PATH lookup as exec.LookPath does (names with a slash are used as they are).
 local function look_path(name)
   if name:find("/", 1, true) then return name end
   for dir in (os.getenv("PATH") or ""):gmatch("[^:]+") do
     local p = dir .. "/" .. name
-    if C.access(p, X_OK) == 0 then
-      local f = io.open(p, "rb")
-      if f then
-        local data, _, code = f:read(0)
-        f:close()
-        if not (data == nil and code == 21) then return p end
-      end
-    end
+    if fs.is_executable(p) then return p end
   end
   return nil
 end
@@ -135,36 +117,17 @@ local function env_exec(ctx, envs, command, args, inputs)
   return r.stdout or ""
 end
 
--- "file", "dir" or nil (absent) for a path; a directory opens but fails to read (EISDIR).
-local function stat_kind(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local data, _, code = f:read(1)
-  f:close()
-  if data == nil and code == 21 then return "dir" end
-  return "file"
-end
-
 -- Directory entries sorted by name: { {name=, dir=bool}, … } or nil, err.
 local function list_dir(path)
-  local kind = stat_kind(path)
+  local kind = fs.kind(path)
   if kind ~= "dir" then
     if not kind then return nil, "open " .. path .. ": no such file or directory" end
     return nil, "readdirent " .. path .. ": not a directory"
   end
-  local d = C.opendir(path)
-  if d == nil then return nil, "open " .. path .. ": permission denied" end
-  local names = {}
-  while true do
-    local e = C.readdir(d)
-    if e == nil then break end
-    local n = ffi.string(e.d_name)
-    if n ~= "." and n ~= ".." then names[#names + 1] = n end
-  end
-  C.closedir(d)
-  table.sort(names)
+  local names = fs.list(path)
+  if not names then return nil, "open " .. path .. ": permission denied" end
   local out = {}
-  for i, n in ipairs(names) do out[i] = { name = n, dir = stat_kind(path .. "/" .. n) == "dir" } end
+  for i, n in ipairs(names) do out[i] = { name = n, dir = fs.kind(path .. "/" .. n) == "dir" } end
   return out
 end
 
@@ -285,10 +248,11 @@ local function fetch_secret(ctx, ref)
     return v
   elseif scheme == "file" then
     local path = join_path(ctx.basedir, target)
-    local f = io.open(path, "rb")
-    if not f then error(fmt("expand %s: open %s: no such file or directory", ref, path), 0) end
-    local content = f:read("*a")
-    f:close()
+    local content, rerr, code = fs.read(path)
+    if not content then
+      if code ~= "EFBIG" then rerr = fmt("open %s: no such file or directory", path) end
+      error(fmt("expand %s: %s", ref, rerr), 0)
+    end
     if fragment == "" then return content end
     local doc, err = yaml.decode(content)
     if err then error(fmt("expand %s: %s", ref, err), 0) end
@@ -360,11 +324,11 @@ function M.install(F, ctx)
 
   F.isFile = function(p)
     local path = join_path(basedir, str(p))
-    return stat_kind(path) == "file"
+    return fs.kind(path) == "file"
   end
   F.isDir = function(p)
     local path = join_path(basedir, str(p))
-    return stat_kind(path) == "dir"
+    return fs.kind(path) == "dir"
   end
 
   F.exec = function(command, args, ...)
@@ -376,14 +340,8 @@ function M.install(F, ctx)
   end
   F.readFile = function(p)
     local path = join_path(basedir, str(p))
-    local f, err = io.open(path, "rb")
-    if not f then
-      local why = (err or ""):match(": ([^:]+)$") or "no such file or directory"
-      error("open " .. path .. ": " .. why:lower(), 0)
-    end
-    local s = f:read("*a")
-    f:close()
-    if s == nil then error("read " .. path .. ": is a directory", 0) end
+    local s, err = fs.read(path)
+    if s == nil then error(err, 0) end
     return s
   end
   F.readDir = function(p)

@@ -1,4 +1,4 @@
---- Sprig's regex functions over hfl.core.regex (PCRE2 with RE2's syntax), with Go's regexp
+--- Sprig's regex functions over hfl.regex (PCRE2 with RE2's syntax), with Go's regexp
 --- semantics for FindAll, ReplaceAll ($1 / ${name} expansion), Split and QuoteMeta.
 local util = require("hfl.stdlib.util")
 
@@ -33,7 +33,7 @@ end
 function M.compile(pattern)
   local re = cache[pattern]
   if re then return re end
-  core_regex = core_regex or require("hfl.core").regex
+  core_regex = core_regex or require("hfl.regex")
   local r, msg, offset, code = core_regex.compile(pattern)
   if not r then return nil, go_error(pattern, msg, offset, code) end
   cache[pattern] = r

@@ -363,10 +363,10 @@ function M.is_map(v)
   return kind(v) == "map" and not (type(v) == "table" and M.types[getmetatable(v)])
 end
 
---- n cryptographically random bytes (OpenSSL's, through hfl.core.crypto).
+--- n cryptographically random bytes (OpenSSL's RAND, through hfl.crypto).
 function M.random_bytes(n)
   if n <= 0 then return "" end
-  return require("hfl.core").crypto.random(n)
+  return require("hfl.crypto").random(n)
 end
 
 --- Registers `names` as functions that fail with "function X is not supported by hfl".

@@ -4,7 +4,7 @@
 --
 --   local ok, err = archive.extract("/cache/x/nginx-1.2.3.tgz", dir, { max_size = 50e6 })
 local core = require("hfl.core").archive
-local fs = require("hfl.core").fs
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -12,14 +12,6 @@ local M = {}
 M.MAX_SIZE = 100 * 1024 * 1024
 --- Entries an archive may hold by default.
 M.MAX_FILES = 20000
-
-local function dirname(p)
-  return p:match("^(.*)/[^/]*$") or "."
-end
-
-local function basename(p)
-  return p:match("([^/]*)/*$")
-end
 
 --- Extracts a tar or tar.gz archive into dest_dir. Absolute paths, ".." components, links
 --- leading outside dest_dir and special files are refused; so are archives past the limits.
@@ -33,11 +25,11 @@ function M.extract(src, dest_dir, opts)
   opts = opts or {}
   local name = opts.source or src
   dest_dir = dest_dir:gsub("(.)/+$", "%1")
-  local parent = dirname(dest_dir)
+  local parent = fs.dirname(dest_dir)
   local ok, err = fs.mkdir_p(parent)
   if not ok then return nil, ("%s: %s"):format(name, err) end
   local tmp
-  tmp, err = fs.mkdtemp(("%s/.%s.extract-XXXXXX"):format(parent, basename(dest_dir)))
+  tmp, err = fs.mkdtemp(("%s/.%s.extract-XXXXXX"):format(parent, fs.basename(dest_dir)))
   if not tmp then return nil, ("%s: %s"):format(name, err) end
   ok, err = core.extract(src, tmp, opts.max_size or M.MAX_SIZE, opts.max_files or M.MAX_FILES)
   if not ok then
@@ -45,7 +37,7 @@ function M.extract(src, dest_dir, opts)
     return nil, ("%s: %s (the archive is damaged or unsafe: fetch it again, or check its source)")
       :format(name, err)
   end
-  local st = fs.stat(dest_dir)
+  local st = fs.lstat(dest_dir)
   if not st then
     ok, err = fs.rename(tmp, dest_dir, true)
   elseif st.type ~= "dir" then
@@ -71,19 +63,23 @@ end
 function M.create(src_dir, tgz_path, opts)
   opts = opts or {}
   src_dir = src_dir:gsub("(.)/+$", "%1")
-  local st = fs.stat(src_dir)
+  local st = fs.lstat(src_dir)
   if not st or st.type ~= "dir" then
     return nil, ("cannot package %s: not a directory"):format(src_dir)
   end
   local prefix = opts.prefix
-  if prefix == nil then prefix = basename(src_dir) end
-  local tmp = ("%s.part-%d-%d"):format(tgz_path, fs.pid(), math.random(1, 1e9))
-  local ok, err = core.create(src_dir, tmp, prefix)
-  if ok then ok, err = fs.rename(tmp, tgz_path) end
-  if not ok then
-    os.remove(tmp)
-    return nil, ("cannot package %s into %s: %s"):format(src_dir, tgz_path, err)
+  if prefix == nil then prefix = fs.basename(src_dir) end
+  -- a fresh directory beside the target (mkdtemp): no two writers share a temp name, and
+  -- the rename stays on one file system
+  local dir = fs.dirname(tgz_path)
+  local tmpdir, err = fs.mkdtemp(("%s/.%s.part-XXXXXX"):format(dir, fs.basename(tgz_path)))
+  local ok = tmpdir ~= nil
+  if ok then
+    ok, err = core.create(src_dir, tmpdir .. "/archive", prefix)
+    if ok then ok, err = fs.rename(tmpdir .. "/archive", tgz_path) end
+    fs.rm_r(tmpdir, dir)
   end
+  if not ok then return nil, ("cannot package %s into %s: %s"):format(src_dir, tgz_path, err) end
   return true
 end
 

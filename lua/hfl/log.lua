@@ -13,9 +13,7 @@ local state = { level = M.LEVELS.info, color_mode = "auto" }
 ---@param fd integer
 ---@return boolean
 function M.isatty(fd)
-  local ffi = require "ffi"
-  pcall(ffi.cdef, "int isatty(int fd);")
-  return ffi.C.isatty(fd) == 1
+  return require("hfl.fs").isatty(fd)
 end
 
 --- os.getenv. Seam for tests.

@@ -9,7 +9,7 @@
 --     `value.int`, so output that depends on the kind (`1e+06` vs `1000000`) stays right.
 -- The metatables and the null sentinel are created by the C core, which builds these
 -- values when decoding.
-local types = require("hfl.core").yaml.types
+local types = require("hfl.yaml_types")
 
 local M = {}
 

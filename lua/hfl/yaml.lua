@@ -1,6 +1,7 @@
 --- YAML as Helmfile reads and writes it (go-yaml v3 by default; v2's YAML 1.1 scalars when
 --- HELMFILE_GO_YAML_V3=false or opts.v2). Values follow the model in hfl.value.
 local core = require("hfl.core").yaml
+local fs = require("hfl.fs")
 
 local M = {}
 
@@ -87,20 +88,24 @@ function M.tree(value)
   return core.tree(value)
 end
 
---- Reads and decodes a file; errors name the file.
+--- Reads (at most hfl.fs.MAX_READ bytes) and decodes a file; errors name the file.
 ---@return any value, string? err
 function M.load_file(path, opts)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local text = f:read("*a")
-  f:close()
+  local text, err = fs.read(path)
+  if not text then return nil, err end
   local o = { filename = path }
   for k, v in pairs(opts or {}) do o[k] = v end
   return M.decode(text, o)
 end
 
---- Writes text to path through a temp file and rename (never a half-written file).
-M.write_file = core.write_file
+--- Writes text to path through a temp file and rename (never a half-written file):
+--- hfl.fs.write_atomic.
+---@param path string
+---@param text string
+---@return true|nil ok, string|nil err
+function M.write_file(path, text)
+  return fs.write_atomic(path, text)
+end
 
 --- Go's strconv.FormatFloat(n, 'g', -1, 64): how Go prints a float64.
 M.format_float = core.format_float

@@ -15,10 +15,9 @@
 --     local res, e = http.get(url, { output = tmp .. "/chart.tgz", fail = true })
 --     return res ~= nil, e
 --   end)
-local core = require "hfl.core"
+local fs = require "hfl.fs"
 local proc = require "hfl.proc"
 
-local fs, crypto = core.fs, core.crypto
 
 local M = {}
 
@@ -41,12 +40,11 @@ end
 ---@param key string
 ---@return string
 function M.id(key)
-  local d = crypto.digest("sha256", key)
-  return (d:gsub(".", function(c) return ("%02x"):format(c:byte()) end)):sub(1, 32)
+  return fs.sha256_hex(key):sub(1, 32)
 end
 
 local function complete(entry)
-  local st = fs.stat(entry .. "/" .. M.MARKER)
+  local st = fs.lstat(entry .. "/" .. M.MARKER)
   return st ~= nil and st.type == "file"
 end
 
@@ -95,11 +93,7 @@ end
 
 local function write_marker(dir, key)
   local path = dir .. "/" .. M.MARKER
-  local f, err = io.open(path, "w")
-  if not f then return nil, err end
-  f:write(key, "\n")
-  f:close()
-  return fs.fsync(path)
+  return fs.write_atomic(path, key .. "\n")
 end
 
 local function fill_entry(root, id, key, entry, fill, opts)
@@ -168,12 +162,11 @@ function M.get(key, fill, opts)
   end)
 end
 
+local KEY_MAX = 1024 * 1024  -- a marker holds one key: a source URL and a version
+
 local function read_key(entry)
-  local f = io.open(entry .. "/" .. M.MARKER)
-  if not f then return nil end
-  local key = f:read("*l")
-  f:close()
-  return key
+  local text = fs.read(entry .. "/" .. M.MARKER, { max = KEY_MAX })
+  return text and text:match("^[^\n]*")
 end
 
 --- What the cache holds.

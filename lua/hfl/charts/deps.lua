@@ -7,6 +7,7 @@ local yaml = require "hfl.yaml"
 local semver = require "hfl.semver"
 local localchart = require "hfl.charts.localchart"
 local repo = require "hfl.charts.repo"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -18,10 +19,11 @@ local function str(v)
 end
 
 local function read_list(path, key)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
+  local text, rerr, code = fs.read(path)
+  if not text then
+    if code == "EFBIG" then return nil, rerr end
+    return nil
+  end
   local doc, err = yaml.decode(text, { filename = path })
   if doc == nil then return nil, err end
   if value.kind(doc) ~= "map" then return {} end
@@ -64,24 +66,18 @@ local function present(dir, d, want, files, opts)
   for _, f in ipairs(files) do
     local v = f:match("^" .. d.name:gsub("%p", "%%%0") .. "%-(%d.*)%.tgz$")
     if v and (want == v or (want and semver.satisfies(v, want, opts))) then return true end
-    if f == d.name and localchart.exists(dir .. "/charts/" .. f .. "/Chart.yaml") then return true end
+    if f == d.name and fs.exists(dir .. "/charts/" .. f .. "/Chart.yaml") then return true end
   end
   return false
 end
 
+-- A chart archive from the cache: as large as an archive may be unpacked to.
+local ARCHIVE_MAX = 512 * 1024 * 1024
+
 local function copy_file(src, dst)
-  local i = io.open(src, "rb")
-  if not i then return nil, "cannot read " .. src end
-  local data = i:read("*a")
-  i:close()
-  local tmp = dst .. ".hfl-tmp"
-  local o, err = io.open(tmp, "wb")
-  if not o then return nil, err end
-  o:write(data)
-  o:close()
-  local ok, rerr = os.rename(tmp, dst)
-  if not ok then os.remove(tmp) return nil, rerr end
-  return true
+  local data = fs.read(src, { max = ARCHIVE_MAX })
+  if not data then return nil, "cannot read " .. src end
+  return fs.write_atomic(dst, data)
 end
 
 -- Fetches one dependency into the cache; returns the archive path and version, or nil, err,
@@ -90,14 +86,18 @@ local function fetch(dir, d, want, state, opts)
   local resolve = require "hfl.charts.resolve"
   local r = d.repository
   if r:match("^file://") then
-    local src = localchart.abspath(dir, r:sub(8))
+    local src = fs.abs(r:sub(8), dir)
     local doc, err = localchart.chart_yaml(src)
     if not doc then return nil, err end
     local v = str(doc.version) or "0.0.0"
-    local tgz = dir .. "/charts/" .. d.name .. "-" .. v .. ".tgz.hfl-pack"
+    -- packed in a directory of its own: hfl processes building one chart's dependencies at
+    -- once never share a temp name
+    local tmpdir, terr = fs.mkdtemp(dir .. "/charts/.hfl-pack-XXXXXX")
+    if not tmpdir then return nil, terr end
+    local tgz = tmpdir .. "/" .. d.name .. "-" .. v .. ".tgz"
     local ok, aerr = require("hfl.archive").create(src, tgz)
-    if not ok then return nil, aerr end
-    return tgz, v, true
+    if not ok then fs.rm_r(tmpdir, dir .. "/charts") return nil, aerr end
+    return tgz, v, tmpdir
   elseif r:match("^oci://") then
     local res, err = resolve.oci_chart(r:gsub("/+$", "") .. "/" .. d.name, want, {}, opts)
     if not res then return nil, err end
@@ -134,7 +134,7 @@ local function build(dir, state, opts)
     if not present(dir, d, want, files, opts) then todo[#todo + 1] = { d = d, want = want } end
   end
   if #todo == 0 then return true end
-  require("hfl.core").fs.mkdir_p(dir .. "/charts")
+  fs.mkdir_p(dir .. "/charts")
   local helm_needed = false
   for _, t in ipairs(todo) do
     local d = t.d
@@ -149,11 +149,16 @@ local function build(dir, state, opts)
       return nil, fmt("%s: dependency %s from %s: %s", dir, d.name, d.repository, tostring(v))
     else
       for _, f in ipairs(files) do
-        if f:match("^" .. d.name:gsub("%p", "%%%0") .. "%-%d.*%.tgz$") then os.remove(dir .. "/charts/" .. f) end
+        if f:match("^" .. d.name:gsub("%p", "%%%0") .. "%-%d.*%.tgz$") then fs.remove(dir .. "/charts/" .. f) end
       end
       local dst = dir .. "/charts/" .. d.name .. "-" .. v .. ".tgz"
       local ok, err
-      if packed then ok, err = os.rename(tgz, dst) else ok, err = copy_file(tgz, dst) end
+      if packed then
+        ok, err = fs.rename(tgz, dst)
+        fs.rm_r(packed, dir .. "/charts")
+      else
+        ok, err = copy_file(tgz, dst)
+      end
       if not ok then return nil, fmt("%s: writing %s: %s", dir, dst, tostring(err)) end
     end
   end

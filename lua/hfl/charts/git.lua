@@ -1,7 +1,9 @@
 --- Git sources (go-getter syntax, as Helmfile's remote helmfiles and git charts use it):
 ---   git::https://host/org/repo.git@path/to/file?ref=v1.2.3
 ---   git::file:///abs/repo@sub/dir?ref=main
---- fetched with libgit2 (hfl.core.git) into a cache entry keyed by the repository and ref.
+--- fetched with libgit2 (hfl.git) into a cache entry keyed by the repository and ref.
+local fs = require "hfl.fs"
+
 local M = {}
 
 local function unescape(s)
@@ -80,7 +82,6 @@ function M.key(s)
 end
 
 local function rm_rf(path)
-  local fs = require("hfl.core").fs
   fs.rm_r(path, path:match("^(.*)/[^/]+$") or ".")
 end
 
@@ -89,7 +90,7 @@ end
 ---@param dir string  an empty or missing directory
 ---@return string|nil commit, string|nil err
 function M.checkout_into(s, dir)
-  local core = require("hfl.core").git
+  local core = require "hfl.git"
   local proc = require "hfl.proc"
   local gitdir = dir .. ".gitdir"
   -- libgit2 blocks: it runs on a thread of its own while this task sleeps, so downloads and
@@ -130,16 +131,13 @@ function M.fetch(src, opts)
   local fill = function(tmp)
     local c, err = M.checkout_into(s, tmp .. "/repo")
     if not c then return nil, err end
-    local f = assert(io.open(tmp .. "/commit", "w"))
-    f:write(c, "\n")
-    f:close()
+    assert(fs.write_atomic(tmp .. "/commit", c .. "\n"))
     commit = c
     return true
   end
   local entry, err
   if s.query.cache == "false" or opts.skip_cache then
-    local fs = require("hfl.core").fs
-    entry, err = fs.mkdtemp((os.getenv("TMPDIR") or "/tmp") .. "/hfl-git-XXXXXX")
+    entry, err = fs.mkdtemp("hfl-git-XXXXXX")
     if entry then
       local ok, ferr = fill(entry)
       if not ok then entry, err = nil, ferr end
@@ -149,8 +147,8 @@ function M.fetch(src, opts)
   end
   if not entry then return nil, err end
   if not commit then
-    local f = io.open(entry .. "/commit")
-    if f then commit = (f:read("*l")); f:close() end
+    local text = fs.read(entry .. "/commit", { max = 4096 })
+    if text then commit = text:match("^[^\n]*") end
   end
   local path = entry .. "/repo"
   if s.file ~= "" then path = path .. "/" .. s.file end

@@ -2,50 +2,27 @@
 --- chart archives into cache entries.
 local yaml = require "hfl.yaml"
 local value = require "hfl.value"
+local fs = require "hfl.fs"
 
 local M = {}
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
-end
+local META_MAX = 1024 * 1024  -- a cache entry's meta file: a few short key=value lines
 
---- True when `path` is a directory.
+--- True when `path` is a directory (following symlinks).
 ---@param path string
 ---@return boolean
-function M.is_dir(path)
-  local st = require("hfl.core").fs.stat(path)
-  if st and st.type == "link" then  -- lstat: follow the link
-    local f = io.open(path .. "/.", "rb")
-    if f then f:close() return true end
-    return false
-  end
-  return st ~= nil and st.type == "dir"
-end
+M.is_dir = fs.is_dir
 
-M.exists = exists
+--- True when something exists at `path`.
+---@param path string
+---@return boolean
+M.exists = fs.exists
 
---- `path` made absolute against `base`, "." and ".." folded.
+--- `path` made absolute against `base` (hfl.fs.abs).
 ---@param base string
 ---@param path string
 ---@return string
-function M.abspath(base, path)
-  if path:sub(1, 1) ~= "/" then
-    if not base or base == "" then base = os.getenv("PWD") or "." end
-    if base:sub(1, 1) ~= "/" then base = (os.getenv("PWD") or "") .. "/" .. base end
-    path = base .. "/" .. path
-  end
-  local out = {}
-  for seg in path:gmatch("[^/]+") do
-    if seg == ".." then
-      if #out > 0 then out[#out] = nil end
-    elseif seg ~= "." then
-      out[#out + 1] = seg
-    end
-  end
-  return "/" .. table.concat(out, "/")
-end
+function M.abspath(base, path) return fs.abs(path, base) end
 
 --- How Helmfile reads a `chart:` value: "oci" | "getter" | "url" | "local" | "repo".
 ---@param chart string
@@ -70,10 +47,9 @@ end
 ---@return table|nil chart, string|nil err
 function M.chart_yaml(dir)
   local path = dir .. "/Chart.yaml"
-  local f = io.open(path, "rb")
-  if not f then return nil, path .. ": no such file (is " .. dir .. " a chart?)" end
-  local text = f:read("*a")
-  f:close()
+  local text, rerr, code = fs.read(path)
+  if not text and code == "EFBIG" then return nil, rerr end
+  if not text then return nil, path .. ": no such file (is " .. dir .. " a chart?)" end
   local doc, err = yaml.decode(text, { filename = path })
   if doc == nil then return nil, err end
   if value.kind(doc) ~= "map" then return nil, path .. ": not a YAML map" end
@@ -84,33 +60,28 @@ end
 ---@param dir string
 ---@return string[]
 function M.list(dir)
-  local fs = require("hfl.core").fs
-  local names = fs.list(dir) or {}
-  table.sort(names)
-  return names
+  return fs.list(dir) or {}
 end
 
 --- Writes small metadata into an entry being filled (key=value lines).
 function M.write_meta(dir, meta)
-  local f = assert(io.open(dir .. "/meta", "w"))
-  local keys = {}
+  local keys, lines = {}, {}
   for k in pairs(meta) do keys[#keys + 1] = k end
   table.sort(keys)
-  for _, k in ipairs(keys) do f:write(k, "=", tostring(meta[k]), "\n") end
-  f:close()
+  for i, k in ipairs(keys) do lines[i] = k .. "=" .. tostring(meta[k]) .. "\n" end
+  assert(fs.write_atomic(dir .. "/meta", table.concat(lines)))
 end
 
 --- Reads an entry's metadata.
 ---@return table
 function M.read_meta(dir)
   local meta = {}
-  local f = io.open(dir .. "/meta")
-  if not f then return meta end
-  for line in f:lines() do
+  local text = fs.read(dir .. "/meta", { max = META_MAX })
+  if not text then return meta end
+  for line in text:gmatch("[^\n]+") do
     local k, v = line:match("^([^=]+)=(.*)$")
     if k then meta[k] = v end
   end
-  f:close()
   return meta
 end
 
@@ -125,7 +96,7 @@ function M.unpack(tgz, tmp, source)
   local names = M.list(tmp .. "/chart")
   local name
   for _, n in ipairs(names) do
-    if exists(tmp .. "/chart/" .. n .. "/Chart.yaml") then name = n break end
+    if fs.exists(tmp .. "/chart/" .. n .. "/Chart.yaml") then name = n break end
   end
   if not name then return nil, "the archive holds no chart (no <name>/Chart.yaml inside)" end
   local doc = M.chart_yaml(tmp .. "/chart/" .. name)

@@ -9,6 +9,7 @@ local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local semver = require "hfl.semver"
 local repo = require "hfl.charts.repo"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -42,10 +43,11 @@ end
 ---@param path string
 ---@return table|nil lock, string|nil err
 function M.read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
+  local text, rerr, code = fs.read(path)
+  if not text then
+    if code == "EFBIG" then return nil, rerr end
+    return nil
+  end
   local doc, err = yaml.decode(text, { filename = path })
   if doc == nil then return nil, err end
   if doc == value.null then doc = value.map {} end
@@ -114,9 +116,7 @@ local function digest(reqs, deps)
     end
     return "[" .. table.concat(parts, ",") .. "]"
   end
-  local crypto = require "hfl.core.crypto"
-  local raw = crypto.digest("sha256", "[" .. list(reqs, true) .. "," .. list(deps, false) .. "]")
-  return "sha256:" .. raw:gsub(".", function(c) return fmt("%02x", c:byte()) end)
+  return "sha256:" .. fs.sha256_hex("[" .. list(reqs, true) .. "," .. list(deps, false) .. "]")
 end
 
 local function rfc3339_now()

@@ -39,10 +39,8 @@ local function b64encode(s)
 end
 
 local function read_json(path)
-  local f = path and io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("*a")
-  f:close()
+  local text = path and require("hfl.fs").read(path)
+  if not text then return nil end
   local ok, doc = pcall(require("hfl.stdlib.json").decode, text)
   if ok and type(doc) == "table" then return doc end
 end
@@ -240,9 +238,7 @@ function M.manifest(c, repo, reference)
   if not res then return nil, err end
   if res.status ~= 200 then return nil, status_error(url, res, "chart version") end
   local body = res.body or ""
-  local crypto = require "hfl.core.crypto"
-  local hex = (crypto.digest("sha256", body):gsub(".", function(ch) return string.format("%02x", ch:byte()) end))
-  local digest = "sha256:" .. hex
+  local digest = "sha256:" .. require("hfl.fs").sha256_hex(body)
   if reference:match("^sha256:") and reference ~= digest then
     return nil, string.format("GET %s: manifest digest mismatch (got %s): the registry content changed or is corrupt", url, digest)
   end
@@ -264,7 +260,7 @@ function M.download_layer(c, repo, manifest, file)
   if not res then return nil, err end
   if res.status ~= 200 then return nil, status_error(url, res, "chart layer") end
   if want:match("^sha256:") and res.sha256 and ("sha256:" .. res.sha256) ~= want then
-    os.remove(file)
+    require("hfl.fs").remove(file)
     return nil, string.format("GET %s: digest mismatch (want %s, got sha256:%s): retry, or check the registry", url, want, res.sha256)
   end
   return true

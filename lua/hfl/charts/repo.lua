@@ -3,6 +3,7 @@
 --- revalidation — once per repository URL per process, never through `helm repo add`.
 local value = require "hfl.value"
 local index = require "hfl.charts.index"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -89,36 +90,25 @@ end
 
 local function index_files(url)
   local cache = require "hfl.charts.cache"
-  local crypto = require "hfl.core.crypto"
-  local hex = (crypto.digest("sha256", url):gsub(".", function(c) return string.format("%02x", c:byte()) end))
+  local hex = fs.sha256_hex(url)
   local dir = cache.root() .. "/indexes"
   return dir, dir .. "/" .. hex:sub(1, 32) .. ".yaml", dir .. "/" .. hex:sub(1, 32) .. ".etag"
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+-- The most of a stored index read back: as much as hfl.http accepts in a response (MAX_BODY).
+local INDEX_MAX = 256 * 1024 * 1024
 
-local function write_atomic(path, data)
-  local tmp = path .. ".tmp." .. tostring(os.time()) .. "." .. tostring(math.random(1e9))
-  local f, err = io.open(tmp, "wb")
-  if not f then return nil, err end
-  f:write(data)
-  f:close()
-  local ok, rerr = os.rename(tmp, path)
-  if not ok then os.remove(tmp) return nil, rerr end
-  return true
+-- A stored index (or ETag); nil when missing, unreadable or past the bound, which makes it
+-- fetched again.
+local function read_file(path)
+  return (fs.read(path, { max = INDEX_MAX }))
 end
 
 local function fetch_index(spec, url, opts)
   local dir, file, etag_file = index_files(url)
   local cached = read_file(file)
   if cached and opts.skip_refresh then return cached end
-  require("hfl.core").fs.mkdir_p(dir)
+  fs.mkdir_p(dir)
   local http = require "hfl.http"
   local o = M.http_opts(spec, url)
   o.etag = cached and read_file(etag_file) or nil
@@ -137,9 +127,9 @@ local function fetch_index(spec, url, opts)
     return nil, string.format("GET %s: HTTP %d (is the repository URL right?)", url, res.status)
   end
   local body = res.body or read_file(res.path) or ""
-  write_atomic(file, body)
+  fs.write_atomic(file, body)
   local etag = res.headers and res.headers["etag"]
-  if etag then write_atomic(etag_file, etag) else os.remove(etag_file) end
+  if etag then fs.write_atomic(etag_file, etag) else fs.remove(etag_file) end
   return body
 end
 

@@ -7,6 +7,7 @@ local index = require "hfl.charts.index"
 local repo = require "hfl.charts.repo"
 local oci = require "hfl.charts.oci"
 local localchart = require "hfl.charts.localchart"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -17,10 +18,7 @@ local function str(v)
   return type(v) == "string" and v or tostring(v)
 end
 
-local function sha_hex(s)
-  local crypto = require "hfl.core.crypto"
-  return (crypto.digest("sha256", s):gsub(".", function(c) return fmt("%02x", c:byte()) end))
-end
+local sha_hex = fs.sha256_hex
 
 -- The result of an archive entry: path = the chart archive (helm takes it as it is; M.unpack
 -- gives a directory when one is needed).
@@ -78,8 +76,7 @@ end
 function M.unpack(result, session)
   if not result.archive then return result.path end
   if not result.entry then  -- a local archive: unpacked into a fresh temp dir
-    local fs = require("hfl.core").fs
-    local tmp, terr = fs.mkdtemp((os.getenv("TMPDIR") or "/tmp") .. "/hfl-chart-XXXXXX")
+    local tmp, terr = fs.mkdtemp("hfl-chart-XXXXXX")
     if not tmp then return nil, terr end
     local name, version = localchart.unpack(result.archive, tmp)
     if not name then return nil, fmt("%s: %s", result.archive, version) end
@@ -268,16 +265,16 @@ function M.resolve(release, state, opts)
     source = chart
     res, err = M.url_chart(chart, nil, session)
   elseif kind == "local" then
-    local path = localchart.abspath(basedir, chart)
+    local path = fs.abs(chart, basedir)
     source = path
-    if localchart.is_dir(path) then
+    if fs.is_dir(path) then
       res = { path = path, version = version, kind = "local" }
-      if opts.deps ~= false and not session.skip_deps and localchart.exists(path .. "/Chart.yaml") then
+      if opts.deps ~= false and not session.skip_deps and fs.exists(path .. "/Chart.yaml") then
         local deps = require "hfl.charts.deps"
         local ok, derr = deps.build(path, state, ropts)
         if not ok then res, err = nil, derr end
       end
-    elseif localchart.exists(path) then
+    elseif fs.exists(path) then
       res = { path = path, archive = path:match("%.tgz$") and path or nil, version = version, kind = "local" }
     else
       err = fmt("%s: no such chart directory or archive (check `chart:` against %s)", path, basedir)

@@ -8,6 +8,7 @@
 --- error). Parts: hfl.hcl.lexer, hfl.hcl.parser, hfl.hcl.eval,
 --- hfl.hcl.funcs.
 local value = require "hfl.value"
+local fs = require "hfl.fs"
 local parser = require "hfl.hcl.parser"
 local evaluator = require "hfl.hcl.eval"
 
@@ -34,12 +35,14 @@ function M.render(paths, shown, texts)
     local name = shown and shown[path] or path
     local text = texts and texts[path]
     if not text then
-      local f, ferr = io.open(path, "rb")
-      if not f then return nil, fmt("%s: %s", name, tostring(ferr)) end
-      local rerr
-      text, rerr = f:read("*a")
-      f:close()
-      if not text then return nil, fmt("%s: %s", name, tostring(rerr)) end
+      local ferr, code
+      text, ferr, code = fs.read(path)
+      if not text then
+        -- the reason as Lua's io words it, which these messages always showed
+        if code == "EISDIR" then ferr = fs.strerror(ferr)
+        elseif code ~= "EFBIG" then ferr = path .. ": " .. fs.strerror(ferr) end
+        return nil, fmt("%s: %s", name, ferr)
+      end
     end
     local body, perr_ = M.parse(text, name)
     if not body then return nil, perr_ end

@@ -4,6 +4,7 @@
 local value = require "hfl.value"
 local files = require "hfl.state.files"
 local selector = require "hfl.state.selector"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -111,7 +112,7 @@ function M.expand(specs, dir, self_path, handler, self_name, log)
       out[#out + 1] = copy
       matches = nil
     else
-      matches = files.glob(files.join(dir, spec.path))
+      matches = fs.glob(fs.join(dir, spec.path))
     end
     if matches then
     if #matches == 0 then
@@ -147,7 +148,7 @@ function M.fetch(spec, o)
   if not r then
     if not (o.ignore_missing_git_branch and files.is_missing_ref(err)) then return nil, fmt("%s: %s", spec.where, err) end
     msg = err
-  elseif not files.kind(r.path) then
+  elseif not fs.kind(r.path) then
     msg = fmt("no matches for path: %s (not in the repository at commit %s)", spec.remote, tostring(r.commit):sub(1, 12))
   end
   if msg then

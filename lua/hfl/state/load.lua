@@ -25,6 +25,7 @@
 -- defined in them: { {path=, name=, chain=, error=} }.
 local value = require "hfl.value"
 local files = require "hfl.state.files"
+local fs = require "hfl.fs"
 local parts = require "hfl.state.parts"
 local rendered = require "hfl.state.rendered"
 local sv = require "hfl.state.statevalues"
@@ -53,9 +54,9 @@ local function helpers(ctx, dir)
   local h = ctx.helpers[dir]
   if not h then
     h = {}
-    for _, p in ipairs(files.glob(dir .. "/_*.tpl")) do
-      local text = files.read(p)
-      if text then h[#h + 1] = { name = files.basename(p), text = text } end
+    for _, p in ipairs(fs.glob(dir .. "/_*.tpl")) do
+      local text = fs.read(p)
+      if text then h[#h + 1] = { name = fs.basename(p), text = text } end
     end
     ctx.helpers[dir] = h
   end
@@ -165,7 +166,7 @@ end
 -- including state (bases); over: the override Env (--state-values-*, sub-helmfile values).
 local function load_file(ctx, path, ctx_env, over, is_base, basedir)
   local name = display(ctx, path)
-  local text, rerr = files.read(path)
+  local text, rerr = fs.read(path)
   if not text then return nil, rerr end
   local sources = {}
   if path:sub(-4) == ".lua" then
@@ -175,7 +176,7 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
   local perr = parts.policy_check(name, text)
   if perr then return nil, perr end
   local list, firsts = parts.split(text)
-  local gotmpl = files.ext(path) == ".gotmpl"
+  local gotmpl = fs.ext(path) == ".gotmpl"
   local render = gotmpl or os.getenv("HELMFILE_RENDER_YAML") == "true"
   local env = ctx_env
   local final, final_env
@@ -223,19 +224,19 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
     end
     local layers = {}
     for j, b in ipairs(doc.bases) do
-      local bpath = files.join(basedir, b)
-      if files.is_remote(b) and not files.kind(bpath) then
+      local bpath = fs.join(basedir, b)
+      if files.is_remote(b) and not fs.kind(bpath) then
         -- a remote base is read from the checkout; like a local base, its relative paths
         -- resolve against the including state's directory (Helmfile's loadBases)
         local r, ferr = files.fetch_remote(b, ctx.fetched, ctx.session)
         if not r then return nil, nil, fmt("%s: bases[%d]: %s", parts.at(src, doc.bases, j), j - 1, ferr) end
-        if files.kind(r.path) ~= "file" then
+        if fs.kind(r.path) ~= "file" then
           return nil, nil, fmt("%s: bases[%d]: %s: no such file in the repository (commit %s)",
             parts.at(src, doc.bases, j), j - 1, b, tostring(r.commit):sub(1, 12))
         end
         bpath = r.path
         ctx.names[bpath] = b
-      elseif files.kind(bpath) ~= "file" then
+      elseif fs.kind(bpath) ~= "file" then
         return nil, nil, fmt("%s: bases[%d]: open %s: no such file or directory", parts.at(src, doc.bases, j),
           j - 1, bpath)
       end
@@ -320,7 +321,7 @@ function State:render(text, data, name)
 end
 
 local function new_state(ctx, path, chain, doc, env, sources, selectors)
-  local base = files.basename(path):gsub("%.[^.]*$", "")
+  local base = fs.basename(path):gsub("%.[^.]*$", "")
   local keyat = {}
   for _, k in ipairs(value.keys(doc)) do
     for j = #sources, 1, -1 do
@@ -332,7 +333,7 @@ local function new_state(ctx, path, chain, doc, env, sources, selectors)
     end
   end
   return setmetatable({
-    path = path, dir = files.dirname(path), basename = base, name = display(ctx, path),
+    path = path, dir = fs.dirname(path), basename = base, name = display(ctx, path),
     chain = chain, doc = doc, env = env, selectors = selectors,
     environment = { name = env.name, values = env:env_values(), kubeContext = env.kube_context },
     values = env:merged(),
@@ -421,7 +422,7 @@ end
 
 -- Visits a file or a directory of state files (sub-helmfile paths may be directories).
 local function visit_path(ctx, path, lo, items)
-  if files.kind(path) == "dir" then
+  if fs.kind(path) == "dir" then
     local fns = {}
     for i, p in ipairs(files.dir_states(path, ctx.reverse)) do
       fns[i] = function(c, list) visit_file(c, p, lo, list) end
@@ -446,7 +447,7 @@ local function visit_child(ctx, st, spec0, lo, chain, items)
       return
     end
     if fetched then
-      if files.kind(spec.path) == "dir" then
+      if fs.kind(spec.path) == "dir" then
         for _, p in ipairs(files.dir_states(spec.path, ctx.reverse)) do
           ctx.names[p] = files.remote_name(fetched, p)
         end
@@ -508,7 +509,7 @@ function visit_file(ctx, path, lo, items)
       return
     end
   end
-  local dir = files.dirname(path)
+  local dir = fs.dirname(path)
   local inherited_env = lo.inherited and lo.inherited.env or nil
   local doc, env, extra = load_file(ctx, path, inherited_env, lo.over, false, dir)
   if not doc then
@@ -606,7 +607,7 @@ end
 function M.load(opts)
   opts = opts or {}
   local session = opts.session or require("hfl.session").new()
-  local cwd = opts.cwd or files.cwd()
+  local cwd = opts.cwd or fs.cwd()
   local selectors = opts.selectors or {}
   if type(selectors[1]) == "string" then
     local parsed, err = selector.parse(selectors)

@@ -17,6 +17,7 @@
 -- does both, builder entries come first: lists are concatenated, maps merged key by key (the
 -- returned table wins), other keys taken from the returned table.
 local value = require("hfl.value")
+local fs = require("hfl.fs")
 local sandbox = require("hfl.state.luasandbox")
 
 local M = {}
@@ -214,11 +215,13 @@ local function lower_first(s) return s:sub(1, 1):lower() .. s:sub(2) end
 
 -- include(NAME, DATA): a template `define`d in the `_*.tpl` files of the helmfile's directory.
 local function include(basedir, name, data)
-  local tmpl, files = require("hfl.tmpl"), require("hfl.state.files")
+  local tmpl = require("hfl.tmpl")
   local t, err = tmpl.compile(fmt("{{ include %q . }}", tostring(name)), { name = "include" })
   if not t then error(err, 0) end
-  for _, p in ipairs(files.glob(basedir .. "/_*.tpl")) do
-    local ok, perr = t:parse(assert(files.read(p)), p:match("[^/]*$"))
+  for _, p in ipairs(fs.glob(basedir .. "/_*.tpl")) do
+    local text, rerr = fs.read(p)
+    if not text then error(rerr, 0) end
+    local ok, perr = t:parse(text, p:match("[^/]*$"))
     if not ok then error(perr, 0) end
   end
   local out, xerr = t:execute(data, { basedir = basedir, missingkey = "error" })
@@ -376,12 +379,10 @@ local function install_builders(sb, env, st)
 end
 
 local function read(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, fmt("%s: cannot read: %s", path, (err or ""):gsub("^[^:]*: ", "")) end
-  local text = f:read("*a")
-  f:close()
-  if not text then return nil, path .. ": cannot read: is a directory" end
-  return text
+  local text, err, code = fs.read(path)
+  if text then return text end
+  if code == "EFBIG" then return nil, err end
+  return nil, fmt("%s: cannot read: %s", path, err:match(": ([^:]*)$"))
 end
 
 local function run_chunk(path, opts, builders)

@@ -12,6 +12,8 @@
 -- loops stay in the interpreter, where the hook fires. The hook is global to the VM (LuaJIT
 -- keeps one per state), so it is installed while any sandbox runs and charges the coroutine it
 -- finds running: a sandbox waiting on a process (stdlib exec) does not pay for other tasks.
+local fs = require "hfl.fs"
+
 local M = {}
 
 local type, pairs, tostring, select, setmetatable, getmetatable = type, pairs, tostring, select, setmetatable, getmetatable
@@ -259,11 +261,9 @@ function Sandbox:_require(name)
     self:fail(fmt("require: module %q is not available in helmfile.lua", name))
   end
   local path = self.basedir .. "/" .. name:gsub("%.", "/") .. ".lua"
-  local f = io.open(path, "rb")
-  if not f then
+  if not fs.exists(path) then
     self:fail(fmt("require: module %q is not available in helmfile.lua (only Lua files beside it can be required: %s not found)", name, path))
   end
-  f:close()
   local fn, err = self:load(path)
   if not fn then error(err, 0) end
   local r = fn(name)
@@ -278,11 +278,13 @@ end
 ---@return function|nil chunk, string|nil err "path:line: msg"
 function Sandbox:load(path, text)
   if not text then
-    local f, err = io.open(path, "rb")
-    if not f then return nil, fmt("%s: cannot read: %s", path, (err or ""):gsub("^[^:]*: ", "")) end
-    text = f:read("*a")
-    f:close()
-    if not text then return nil, path .. ": cannot read: is a directory" end
+    local err, code
+    text, err, code = fs.read(path)
+    if not text then
+      if code == "EFBIG" then return nil, err end
+      if code == "EISDIR" then return nil, path .. ": cannot read: is a directory" end
+      return nil, fmt("%s: cannot read: %s", path, fs.strerror(err))
+    end
   end
   if text:byte(1) == 27 then return nil, path .. ": precompiled Lua chunks are not allowed" end
   if text:sub(1, 1) == "#" then text = "--" .. text end  -- a shebang line

@@ -7,6 +7,7 @@
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local json = require "hfl.stdlib.json"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -184,10 +185,10 @@ local function apply_entry(root, e, as_string, basedir)
   local v
   if e.file and e.file ~= "" then
     local path = e.file:sub(1, 1) == "/" and e.file or (basedir .. "/" .. e.file)
-    local f, ferr = io.open(path, "rb")
-    if not f then return nil, fmt("set %s: %s", e.name, ferr) end
-    v = f:read("*a")
-    f:close()
+    local ferr, code
+    v, ferr, code = fs.read(path)
+    if not v and code == "EFBIG" then return nil, fmt("set %s: %s", e.name, ferr) end
+    if not v and code ~= "EISDIR" then return nil, fmt("set %s: %s: %s", e.name, path, fs.strerror(ferr)) end
   elseif e.values then
     v = value.list()
     for i = 1, #e.values do
@@ -212,11 +213,9 @@ local function read_values_file(rel, path, data)
     if v == nil then return nil, err end
     return v
   end
-  local f, ferr = io.open(path, "rb")
-  if not f then return nil, ferr end
-  local text, rerr = f:read("*a")
-  f:close()
-  if not text then return nil, fmt("read %s: %s", path, tostring(rerr or "is a directory"):lower()) end
+  local text, ferr, code = fs.read(path)
+  if not text and code ~= "EFBIG" and code ~= "EISDIR" then ferr = path .. ": " .. fs.strerror(ferr) end
+  if not text then return nil, ferr end
   if path:sub(-7) == ".gotmpl" then
     local out, err = require("hfl.state.values").render_with_helpers(text, data, path,
       path:match("^(.*)/[^/]*$") or ".")

@@ -4,6 +4,7 @@
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local files = require "hfl.state.files"
+local fs = require "hfl.fs"
 local sv = require "hfl.state.statevalues"
 
 local M = {}
@@ -27,11 +28,11 @@ function M.resolve(path, o)
     if not r then
       if not (o.ignore_missing_git_branch and files.is_missing_ref(err)) then return nil, err end
       o.session.log.debug("%s", "ignored missing git branch error: " .. err)
-    elseif files.kind(r.path) == "file" then
+    elseif fs.kind(r.path) == "file" then
       return { r.path }, false, { [r.path] = path }
     end
   else
-    matches = files.glob(files.join(o.basedir, path))
+    matches = fs.glob(fs.join(o.basedir, path))
   end
   if #matches > 0 then return matches, false end
   local handler = o.handler or "Error"
@@ -57,7 +58,7 @@ local function load_lua(path, env)
   local o = env:template_object()
   return luafile.evaluate_values(path, { name = env.name, kubeContext = env.kube_context,
     values = env:merged(), environment = { name = env.name, values = o.Values, kubeContext = env.kube_context },
-    basedir = files.dirname(path) })
+    basedir = fs.dirname(path) })
 end
 
 --- Reads one values file: `.gotmpl` rendered with the env (.Values = values so far), `.lua`
@@ -87,7 +88,7 @@ function M.read_file(path, env, o, extra, shown)
   local plain = real:sub(-7) ~= ".gotmpl"
   local key = plain and o.decoded and real .. "\0" .. path
   if key and o.decoded[key] then return o.decoded[key] end
-  local text, err = files.read(real)
+  local text, err = fs.read(real)
   if not text then return nil, fmt('failed to load %s file "%s": %s', title, path, err) end
   if not plain then
     local data = env:template_data("")
@@ -95,7 +96,7 @@ function M.read_file(path, env, o, extra, shown)
       data.Values = sv.mergo(extra, data.Values)
       data.StateValues = data.Values
     end
-    local out, rerr = (o.render or M.render)(text, data, path, files.dirname(real))
+    local out, rerr = (o.render or M.render)(text, data, path, fs.dirname(real))
     if not out then return nil, fmt('failed to load %s file "%s": %s', title, path, rerr) end
     text = out
   end
@@ -135,16 +136,16 @@ end
 ---@return string|nil out, string|nil err
 function M.render_with_helpers(text, data, name, basedir)
   local tmpl = require "hfl.tmpl"
-  local helpers = basedir and files.glob(files.join(basedir, "_*.tpl")) or {}
+  local helpers = basedir and fs.glob(fs.join(basedir, "_*.tpl")) or {}
   if #helpers == 0 then
     return tmpl.render(text, data, { name = name, basedir = basedir, missingkey = "error" })
   end
   local t, err = tmpl.compile(text, { name = name })
   if not t then return nil, err end
   for _, p in ipairs(helpers) do
-    local htext = files.read(p)
+    local htext = fs.read(p)
     if htext then
-      local ok, perr = t:parse(htext, files.basename(p))
+      local ok, perr = t:parse(htext, fs.basename(p))
       if not ok then return nil, fmt("failed to parse helper template %s: %s", p, tostring(perr)) end
     end
   end

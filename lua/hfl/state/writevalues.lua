@@ -2,7 +2,7 @@
 --- template (Helmfile's --output-file-template).
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
-local files = require "hfl.state.files"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -36,7 +36,7 @@ function M.output_path(s, r, template)
   local shown = out
   if out:sub(1, 1) ~= "/" then
     local top = (s.chain and s.chain[1]) or s.path
-    out = files.dirname(top) .. "/" .. out
+    out = fs.dirname(top) .. "/" .. out
   end
   return out, nil, shown
 end
@@ -45,15 +45,15 @@ end
 local function extra_files(list, cwd)
   local out = {}
   for _, f in ipairs(list or {}) do
-    local abs = files.join(cwd, f)
-    if files.kind(abs) ~= "file" then return nil, ("stat %s: no such file or directory"):format(abs) end
+    local abs = fs.join(cwd, f)
+    if fs.kind(abs) ~= "file" then return nil, ("stat %s: no such file or directory"):format(abs) end
     out[#out + 1] = abs
   end
   return out
 end
 
 local function write_one(path, vals)
-  local ok, err = require("hfl.core").fs.mkdir_p(files.dirname(path))
+  local ok, err = fs.mkdir_p(fs.dirname(path))
   if not ok then return nil, err end
   return yaml.write_file(path, assert(yaml.encode(vals)))
 end
@@ -65,7 +65,7 @@ end
 ---@return table[]|nil written {release=, path=, shown=} (.selected: how many releases were selected), string|nil err
 function M.write(st, opts)
   opts = opts or {}
-  local extra, err = extra_files(opts.values, files.cwd())
+  local extra, err = extra_files(opts.values, fs.cwd())
   if not extra then return nil, err end
   local written = { selected = 0 }
   for _, s in ipairs(st.states) do
