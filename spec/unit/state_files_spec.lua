@@ -1,7 +1,6 @@
 -- hfl.state.load: finding the state files (Helmfile's lookup plus helmfile.lua), the policy
 -- checks on raw text, and --state-values-set parsing. #unit
 local loader = require "hfl.state.load"
-local files = require "hfl.state.files"
 local parts = require "hfl.state.parts"
 local yaml = require "hfl.yaml"
 local T = require "fixtures.state.loader.tree"
@@ -190,11 +189,12 @@ describe("hfl.state.load #unit", function()
     end)
   end)
 
-  describe("files.glob()", function()
+  describe("hfl.fs.glob() for helmfile.d", function()
     it("matches dot files like Go's filepath.Glob and sorts bytewise", function()
+      local fs = require "hfl.fs"
       local dir = T.tree { [".b.yaml"] = "", ["B.yaml"] = "", ["a.yaml"] = "" }
-      local got = files.glob(dir .. "/*.yaml")
-      for i, p in ipairs(got) do got[i] = files.basename(p) end
+      local got = fs.glob(dir .. "/*.yaml")
+      for i, p in ipairs(got) do got[i] = fs.basename(p) end
       assert.are.same({ ".b.yaml", "B.yaml", "a.yaml" }, got)
     end)
   end)
