@@ -332,8 +332,10 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-int hfl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+int hfl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                        const char **step)
 {
+    *step = "cannot create a temporary file";
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
     if (!tmp)
@@ -347,6 +349,7 @@ int hfl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned
         free(tmp);
         return e;
     }
+    *step = "cannot write";
     int e = write_all(fd, data, len);
     if (!e && fsync(fd) != 0 && errno != EINVAL)
         e = errno;

@@ -251,10 +251,11 @@ static int l_write_atomic(lua_State *L)
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
     unsigned mode = (unsigned)luaL_optinteger(L, 3, 0644);
-    int e = hfl_fs_write_atomic(p, data, len, mode & 07777);
+    const char *step;
+    int e = hfl_fs_write_atomic(p, data, len, mode & 07777, &step);
     if (e) {
         lua_pushnil(L);
-        lua_pushfstring(L, "%s: cannot write: %s", p, strerror(e));
+        lua_pushfstring(L, "%s: %s: %s", p, step, strerror(e));
         lua_pushstring(L, errno_name(e));
         return 3;
     }

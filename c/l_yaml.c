@@ -321,10 +321,11 @@ static int hfl_yaml_tree_write(lua_State *L)
     char *text = yv_encode(t->doc.root, &eo, &len, err, sizeof err);
     if (!text)
         return push_error(L, err);
-    int e = hfl_fs_write_atomic(path, text, len, 0644);
+    const char *step;
+    int e = hfl_fs_write_atomic(path, text, len, 0644, &step);
     free(text);
     if (e) {
-        snprintf(err, sizeof err, "%s: cannot write: %s", path, strerror(e));
+        snprintf(err, sizeof err, "%s: %s: %s", path, step, strerror(e));
         return push_error(L, err);
     }
     lua_pushboolean(L, 1);

@@ -160,6 +160,7 @@ function M.read(path, opts)
   if type(path) ~= "string" then error("hfl.fs.read: path must be a string", 2) end
   local max = opts and opts.max or M.MAX_READ
   local text, err, code = core.read(path, max)
+  if text then return text end
   if code == "EFBIG" then
     err = ("%s: file is larger than %s, the most hfl reads of one file (is it the right file?)")
       :format(path, size_text(max))
@@ -181,7 +182,8 @@ end
 ---@param path string
 ---@param data string
 ---@param opts? {mode?: integer}  default 420 (0644)
----@return true|nil ok, string|nil err, string|nil code  err: "PATH: cannot write: reason"
+---@return true|nil ok, string|nil err, string|nil code  err: "PATH: cannot write: reason" (or
+--- "PATH: cannot create a temporary file: reason")
 function M.write_atomic(path, data, opts)
   return core.write_atomic(path, data, opts and opts.mode)
 end
