@@ -1,7 +1,7 @@
 ---@meta
--- Editor stub for the C module hfl.core.fs (c/l_fs.c, c/fs.c). Failures return
--- nil, message, code ("EEXIST", "ENOENT", "EWOULDBLOCK", "EPERM", "EACCES", "ENOTDIR",
--- "ENOTEMPTY", "EOTHER").
+-- Editor stub for the C module hfl.core.fs (c/l_fs.c, c/fs.c). Domain code uses hfl.fs.
+-- Failures return nil, message, code ("EEXIST", "ENOENT", "EWOULDBLOCK", "EPERM", "EACCES",
+-- "ENOTDIR", "ENOTEMPTY", "EISDIR", "EFBIG", "ENOSPC", "EOTHER").
 
 ---@class hfl.core.fs
 local fs = {}
@@ -42,9 +42,44 @@ function fs.du(path) end
 ---@return string[]|nil names, string? err
 function fs.list(dir) end
 
---- lstat(2)
+--- lstat(2), or stat(2) with follow
+---@param path string
+---@param follow? boolean
 ---@return table|nil st { type = "file"|"dir"|"link"|"other", size =, mtime = }, string? err
-function fs.stat(path) end
+function fs.stat(path, follow) end
+
+--- The whole file, at most max bytes: "EFBIG" past it (a regular file by its size, before
+--- reading), "EISDIR" for a directory; a FIFO without a writer reads as "".
+---@param path string
+---@param max number
+---@return string|nil text, string? err, string? code
+function fs.read(path, max) end
+
+--- mkstemp in path's directory, every write checked, fsync, chmod mode (default 0644),
+--- rename over path. On failure path is untouched and no temp file remains.
+---@param path string
+---@param data string
+---@param mode? integer
+---@return true|nil ok, string? err, string? code
+function fs.write_atomic(path, data, mode) end
+
+--- glob(3) as Go's filepath.Glob: `*` matches a leading dot, no "." / "..", sorted bytewise.
+---@param pattern string
+---@return string[]
+function fs.glob(pattern) end
+
+--- $PWD when it names the current directory, else getcwd(3).
+---@return string|nil dir, string? err
+function fs.cwd() end
+
+---@param fd integer
+---@return boolean
+function fs.isatty(fd) end
+
+--- access(2) X_OK.
+---@param path string
+---@return boolean
+function fs.executable(path) end
 
 ---@return integer
 function fs.pid() end

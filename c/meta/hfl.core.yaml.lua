@@ -39,8 +39,6 @@ function yaml.tree(value) end
 function yaml.scan(text) end
 ---@return string
 function yaml.format_float(n) end
----@return boolean? ok, string? err
-function yaml.write_file(path, text) end
 
 ---@type {null: userdata, map: table, list: table, float: table, int: table, order: table}
 yaml.types = {}
