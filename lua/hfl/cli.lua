@@ -173,6 +173,11 @@ function M.main(argv)
   io.stdout:flush()
   if sig then return sig end
   if ok then return code end
+  if type(code) ~= "table" then
+    -- LuaJIT calls no handler for a memory error: the message comes back as it is
+    _fail(("%s: the input is too large for hfl to hold in memory"):format(tostring(code)))
+    return 1
+  end
   if trace then
     _fail(("internal error: %s (please report this)\n%s"):format(code.msg, code.traceback))
   else
