@@ -204,9 +204,15 @@ function M.cleanup(opts)
     local key = read_key(path) or id
     local lk, err = lock(root, id, (opts and opts.lock_timeout) or M.LOCK_TIMEOUT)
     if lk then
-      local gone = ("%s/%s.%d.cleanup"):format(tmpdir, id, fs.pid())
-      local ok, e = fs.rename(path, gone, true)
-      if ok then ok, e = fs.rm_r(gone, tmpdir) end
+      -- moved into a fresh directory first (a unique name, even after a crashed cleanup), so
+      -- the entry vanishes at once and is removed at leisure
+      local gone, e = fs.mkdtemp(("%s/%s.cleanup-XXXXXX"):format(tmpdir, id))
+      local ok = gone ~= nil
+      if ok then ok, e = fs.rename(path, gone .. "/entry", true) end
+      if gone then
+        local rm_ok, rm_err = fs.rm_r(gone, tmpdir)
+        if ok then ok, e = rm_ok, rm_err end
+      end
       lk:unlock()
       if ok then removed[#removed + 1] = key else first = first or e end
     else
