@@ -64,7 +64,8 @@ describe("the cached repository index under parallel refreshes #integration", fu
       index = f:read("*a")
       f:close()
     end
-    write(repo .. "/index.yaml", index .. "# " .. ("x"):rep(padding) .. "\n")
+    -- replaced whole: the server must never serve a half-written index itself
+    assert(require("hfl.fs").write_atomic(repo .. "/index.yaml", index .. "# " .. ("x"):rep(padding) .. "\n"))
   end
 
   local n = 0
