@@ -15,19 +15,13 @@ local WRAPPERS = {
   ["lua/hfl/time.lua"] = true,
 }
 
--- Command files that still require hfl.core while cmd/ is being rewritten over the State API.
--- Each goes when its command switches to hfl.fs; empty this list, do not grow it.
-local CMD_PENDING = {
-  ["lua/hfl/cmd/cache.lua"] = true,  -- hfl.core.fs for `cache info` sizes
-  ["lua/hfl/cmd/fetch.lua"] = true,  -- hfl.core.fs.mkdir_p for --output-dir
-}
+-- Command files (lua/hfl/cmd/) that may still require hfl.core while cmd/ moves onto the State
+-- API and hfl.fs: empty since that rewrite landed. Keep it empty; an entry here is a debt.
+local CMD_PENDING = {}
 
 -- Files that may declare C functions through the FFI (ffi.cdef). STYLE.md allows the FFI for
 -- hot, callback-free calls only; nothing in hfl needs it today — libc comes through hfl.core.
-local FFI_ALLOWED = {
-  -- mkdir(2) for --output-file-template directories; goes with the rewrite of cmd/ (hfl.fs.mkdir_p)
-  ["lua/hfl/cmd/write_values.lua"] = true,
-}
+local FFI_ALLOWED = {}
 
 local function lua_files()
   local p = assert(io.popen("find lua/hfl stdlib -name '*.lua' | sort"))

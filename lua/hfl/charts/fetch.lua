@@ -1,6 +1,7 @@
 --- `fetch`: every selected release's chart downloaded through the cache (concurrently), and
 --- with output_dir copied to
 --- {{ .OutputDir }}[/{{ ns }}][/{{ ctx }}]/{{ .Release.Name }}/{{ .ChartName }}/{{ version or "latest" }}/<chart>.
+local fs = require "hfl.fs"
 local resolve = require "hfl.charts.resolve"
 local localchart = require "hfl.charts.localchart"
 
@@ -36,7 +37,6 @@ end
 
 -- Copies (or extracts) a resolved chart into its output directory; returns the new path.
 local function place(session, opts, r, res)
-  local fs = require("hfl.core").fs
   if res.archive and not res.name then
     local dir, uerr = resolve.unpack(res, session)
     if not dir then return nil, "release " .. r.name .. ": chart " .. tostring(r.chart) .. ": " .. uerr end
@@ -45,7 +45,7 @@ local function place(session, opts, r, res)
   local dir, derr = output_dir(opts, r, res)
   if not dir then return nil, derr end
   local dest = dir .. "/" .. chart_name(r, res)
-  if fs.stat(dest) then fs.rm_r(dest, dir) end
+  if fs.lstat(dest) then fs.rm_r(dest, dir) end
   local mk, merr = fs.mkdir_p(dir)
   if not mk then return nil, "release " .. r.name .. ": " .. dir .. ": " .. tostring(merr) end
   if res.archive then
