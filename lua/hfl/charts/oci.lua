@@ -2,6 +2,7 @@
 --- references, tag selection by semver constraint, manifests with Helm's accept types, the
 --- chart layer, digest checks, Bearer-token and basic auth with credentials from the
 --- repository, Helm's registry config or Docker's config.json, and plain HTTP when allowed.
+local json = require "hfl.stdlib.json"
 local semver = require "hfl.semver"
 
 local M = {}
@@ -41,7 +42,7 @@ end
 local function read_json(path)
   local text = path and require("hfl.fs").read(path)
   if not text then return nil end
-  local ok, doc = pcall(require("hfl.stdlib.json").decode, text)
+  local ok, doc = pcall(json.decode, text)
   if ok and type(doc) == "table" then return doc end
 end
 
@@ -172,7 +173,7 @@ local function get(c, path, extra, scope)
     if tres.status ~= 200 then
       return nil, string.format("GET %s: token request failed with HTTP %d (%s)", url, tres.status, creds_hint(c))
     end
-    local ok, doc = pcall(require("hfl.stdlib.json").decode, tres.body or "")
+    local ok, doc = pcall(json.decode, tres.body or "")
     local token = ok and type(doc) == "table" and (doc.token or doc.access_token)
     if type(token) ~= "string" then return nil, "GET " .. turl .. ": no token in the response" end
     c.tokens[scope or ""] = { bearer = token }
@@ -204,7 +205,7 @@ function M.tags(c, repo)
   local res, err, url = get(c, "/v2/" .. repo .. "/tags/list", nil, scope_of(repo))
   if not res then return nil, err end
   if res.status ~= 200 then return nil, status_error(url, res, "chart") end
-  local ok, doc = pcall(require("hfl.stdlib.json").decode, res.body or "")
+  local ok, doc = pcall(json.decode, res.body or "")
   if not ok or type(doc) ~= "table" then return nil, "GET " .. url .. ": malformed tag list" end
   local out = {}
   for _, t in ipairs(type(doc.tags) == "table" and doc.tags or {}) do out[#out + 1] = (t:gsub("_", "+")) end
@@ -242,7 +243,7 @@ function M.manifest(c, repo, reference)
   if reference:match("^sha256:") and reference ~= digest then
     return nil, string.format("GET %s: manifest digest mismatch (got %s): the registry content changed or is corrupt", url, digest)
   end
-  local ok, doc = pcall(require("hfl.stdlib.json").decode, body)
+  local ok, doc = pcall(json.decode, body)
   if not ok or type(doc) ~= "table" then return nil, "GET " .. url .. ": malformed manifest" end
   return { layers = type(doc.layers) == "table" and doc.layers or {}, digest = digest, url = url }
 end

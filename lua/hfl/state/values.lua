@@ -118,8 +118,8 @@ end
 function M.with_hint(err)
   err = tostring(err)
   if err:find("\nhint: ", 1, true) then return err end
-  local ok, h = pcall(require("hfl.tmpl").hint, err)
-  if ok and type(h) == "string" and h ~= "" then return err .. "\nhint: " .. h end
+  local h = require("hfl.tmpl").hint(err)
+  if type(h) == "string" and h ~= "" then return err .. "\nhint: " .. h end
   return err
 end
 
