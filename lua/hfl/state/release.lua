@@ -204,6 +204,14 @@ Release.__index = function(rel, k)
   local method = Release[k]
   if method ~= nil then return method end
   if FIELD[k] then return rawget(rel, "spec")[k] end
+  -- "file:line" of the release: found on first use (in a rendered part that means tracing the
+  -- template, which only an error needs)
+  if k == "where" then
+    local of = rawget(rel, "_where")
+    local w = of and of()
+    rawset(rel, "where", w)
+    return w
+  end
 end
 
 Release.__newindex = function(rel, k, v)

@@ -449,7 +449,7 @@ function M.build(state, log)
     rel.values_entries = r.values
     rel.state, rel.index, rel.line = state, i, value.line(raw, i)
     rel.chart_override = chart_override
-    rel.where = where(raw, i)
+    rel._where = function() return where(raw, i) end
     out[i] = rel
   end
 
