@@ -35,6 +35,8 @@ M.kubectl_binary = ROOT .. "/.deps/bin/kubectl"
 function M.kubeconfig()
   local env = os.getenv("HFL_TEST_KUBECONFIG")
   if env and env ~= "" then return env end
+  local pending = os.getenv("HFL_TEST_CLUSTER_PENDING")
+  if pending and pending ~= "" then return M.wait_for(pending) end
   local r = assert(proc.run { "bash", ROOT .. "/spec/support/cluster/up.sh", "--status" })
   if r.code ~= 0 then
     r = assert(proc.run { "bash", ROOT .. "/spec/support/cluster/up.sh", stderr = "capture" })
@@ -49,6 +51,35 @@ function M.kubeconfig()
       .. (r.stderr or ""), 2)
   end
   return path
+end
+
+--- The kubeconfig of the server session.sh is starting in the background: waits for its path
+--- to appear in `dir` (a cold build of kube-apiserver takes many minutes), raises with up.sh's
+--- log when it could not start.
+---@param dir string
+---@return string
+function M.wait_for(dir)
+  local deadline = proc.now() + tonumber(os.getenv("HFL_TEST_CLUSTER_WAIT") or "3600")
+  while true do
+    local f = io.open(dir .. "/kubeconfig", "rb")
+    if f then
+      local path = f:read("*l")
+      f:close()
+      return path
+    end
+    f = io.open(dir .. "/failed", "rb")
+    if f then
+      f:close()
+      local log = io.open(dir .. "/log", "rb")
+      local text = log and log:read("*a") or ""
+      if log then log:close() end
+      error("no Kubernetes API server for the #cluster specs (spec/support/cluster/up.sh failed):\n" .. text, 3)
+    end
+    if proc.now() > deadline then
+      error("no Kubernetes API server for the #cluster specs: still not up after waiting for it", 3)
+    end
+    proc.sleep(0.2)
+  end
 end
 
 local function random_suffix()

@@ -4,8 +4,10 @@
 # - HFL_TEST_KUBECONFIG already set: that cluster (a contributor's own), nothing started;
 # - this checkout's `make cluster-up` cluster running: that one, left running afterwards;
 # - otherwise one is started for this run (fresh etcd; built first if this machine has no
-#   kube-apiserver yet) and stopped when the command ends, whatever its outcome.
-# When no cluster can be had, nothing runs and the run fails with a summary line saying so.
+#   kube-apiserver yet), in the background while the other specs already run: the #cluster
+#   specs wait for it (HFL_TEST_CLUSTER_PENDING names where its kubeconfig path or its failure
+#   appears) and fail, with up.sh's message, when it cannot start. It is stopped when the
+#   command ends, whatever its outcome.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 1
 
@@ -24,8 +26,21 @@ if kubeconfig=$(bash spec/support/cluster/up.sh --status); then
   HFL_TEST_KUBECONFIG=$kubeconfig exec "$@"
 fi
 
-trap 'bash spec/support/cluster/down.sh' EXIT
+pending=$(mktemp -d)
+upper=
+stop() {
+  [ -n "$upper" ] && wait "$upper" 2>/dev/null
+  bash spec/support/cluster/down.sh
+  rm -rf "$pending"
+}
+trap stop EXIT
 trap 'exit 130' INT TERM
-kubeconfig=$(bash spec/support/cluster/up.sh) ||
-  fail "the test API server could not be built or started (see above); the #cluster specs need it"
-HFL_TEST_KUBECONFIG=$kubeconfig "$@"
+(
+  if kubeconfig=$(bash spec/support/cluster/up.sh 2>"$pending/log"); then
+    printf '%s\n' "$kubeconfig" >"$pending/kubeconfig.tmp" && mv "$pending/kubeconfig.tmp" "$pending/kubeconfig"
+  else
+    : >"$pending/failed"
+  fi
+) &
+upper=$!
+HFL_TEST_CLUSTER_PENDING=$pending "$@"
