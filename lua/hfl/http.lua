@@ -9,6 +9,7 @@
 --   -- res.status, res.headers["etag"], res.sha256, res.size
 local core = require("hfl.core").http
 local proc = require "hfl.proc"
+local redact = require "hfl.redact"
 
 local M = {}
 
@@ -66,7 +67,7 @@ end)
 ---@param url string
 ---@return string
 function M.redact(url)
-  return (url:gsub("^(%a[%w+.-]*://)[^/@]*@", "%1"))
+  return redact.url(url)
 end
 
 local function parse_headers(raw)

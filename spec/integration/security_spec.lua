@@ -104,4 +104,50 @@ describe("hfl against hostile input #integration", function()
       end)
     end
   end)
+
+  describe("credentials in repository and chart URLs", function()
+    local repo, srv
+
+    setup(function()
+      repo = servers.tmpdir()
+      servers.make_charts(repo, 1)
+      servers.sh("cd " .. repo .. " && helm repo index .")
+      srv = servers.httprepo(repo, { auth = "user:REPO-SECRET" })
+    end)
+    teardown(function() srv:stop() end)
+
+    local function with_secret(url, secret)
+      return (url:gsub("://", "://user:" .. secret .. "@"))
+    end
+
+    it("never prints them in errors, cache info or cache files", function()
+      write(work .. "/helmfile.yaml", table.concat({
+        "repositories:",
+        ("- {name: ok, url: %q}"):format(with_secret(srv.url, "REPO-SECRET")),
+        ("- {name: missing, url: %q}"):format(with_secret(srv.url .. "/nope", "REPO-SECRET")),
+        "releases:",
+        "- {name: a, chart: ok/chart-1, version: 0.1.0}",
+        "- {name: b, chart: missing/c, version: 0.1.0}",
+        "- {name: c, chart: ok/nochart, version: '>=0'}",
+        "- {name: d, chart: 'http://user:DIRECT-SECRET@127.0.0.1:1/x.tgz'}",
+        "- {name: e, chart: 'git::http://user:GIT-SECRET@127.0.0.1:1/org/repo.git@c?ref=main'}",
+      }, "\n") .. "\n")
+      local r = hfl { "--repo-retries", "0", "fetch" }
+      assert.equal(1, r.code)
+      for _, release in ipairs { "b", "c", "d", "e" } do
+        assert.matches("release " .. release .. ": chart ", r.stderr)
+      end
+      assert.matches("GET http://127%.0%.0%.1:%d+/nope/index%.yaml: HTTP 404", r.stderr)
+      assert.matches('no chart named "nochart" in http://127%.0%.0%.1:%d+/index%.yaml', r.stderr)
+      assert.is_nil(r.stderr:find("SECRET"), r.stderr)
+      write(work .. "/helmfile.yaml", ("repositories:\n- {name: ok, url: %q}\nreleases:\n- {name: a, chart: ok/chart-1, version: 0.1.0}\n")
+        :format(with_secret(srv.url, "REPO-SECRET")))
+      r = hfl { "fetch" }
+      assert.equal(0, r.code, r.stderr)
+      local info = hfl { "cache", "info" }
+      assert.matches("repo http://127%.0%.0%.1:%d+ chart%-1 0%.1%.0", info.stdout)
+      assert.is_nil((info.stdout .. info.stderr):find("SECRET"))
+      assert.equal("", (servers.sh("grep -rl SECRET " .. cache .. " || true")))
+    end)
+  end)
 end)
