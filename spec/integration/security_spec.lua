@@ -150,4 +150,39 @@ describe("hfl against hostile input #integration", function()
       assert.equal("", (servers.sh("grep -rl SECRET " .. cache .. " || true")))
     end)
   end)
+
+  describe("a hostile helmfile.lua", function()
+    local function lua_state(text)
+      write(work .. "/helmfile.lua", text)
+      return work .. "/helmfile.lua"
+    end
+
+    it("never runs the chunk's metamethods after the sandbox returned", function()
+      local path = lua_state([[
+local k = setmetatable({}, { __tostring = function() while true do end end })
+return { releases = { { name = "a", chart = "x" } }, [k] = 1 }
+]])
+      local t0 = proc.now()
+      local r = hfl({ "-f", path, "list" }, { HFL_LUA_TIMEOUT = "2" })
+      one_line_error(r, "^hfl: " .. path:gsub("%p", "%%%0") .. ": the result: a key is a table; keys must be strings")
+      assert.truthy(proc.now() - t0 < 10)
+    end)
+
+    it("stops at a result nested deeper than the limit, naming the file", function()
+      local path = lua_state([[
+local t = {}
+for i = 1, 300000 do t = { a = t } end
+return { releases = { { name = "a", chart = "x", values = { t } } } }
+]])
+      local r = hfl { "-f", path, "list" }
+      one_line_error(r, "^hfl: " .. path:gsub("%p", "%%%0")
+        .. ": releases%[1%]%.values%[1%]%.a%.a%.a%.a….-: nested deeper than 1000 levels\n$")
+    end)
+
+    it("reports an error object whose __tostring misbehaves at its line", function()
+      local path = lua_state("local x = 1\nerror(setmetatable({}, { __tostring = function() return 42 end }))\n")
+      one_line_error(hfl { "-f", path, "list" }, "^hfl: " .. path:gsub("%p", "%%%0")
+        .. ":2: %(error object is a table value%)\n$")
+    end)
+  end)
 end)

@@ -141,8 +141,12 @@ local function message(sb, e, level)
     return sb:position(level) .. sb.rec.exceeded
   end
   if type(e) ~= "string" then
-    local mt = type(e) == "table" and getmetatable(e)
-    if mt and mt.__tostring then e = tostring(e)
+    -- the chunk's __tostring runs here, still under the limits; one that fails or returns no
+    -- string must not turn the message into "error in error handling"
+    local mt = type(e) == "table" and debug.getmetatable(e)
+    local ok, s = false, nil
+    if mt and rawget(mt, "__tostring") then ok, s = pcall(tostring, e) end
+    if ok and type(s) == "string" then e = s
     elseif e == nil then e = "error(nil)"
     else e = fmt("(error object is a %s value)", type(e)) end
   end
