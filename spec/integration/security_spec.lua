@@ -184,5 +184,28 @@ return { releases = { { name = "a", chart = "x", values = { t } } } }
       one_line_error(hfl { "-f", path, "list" }, "^hfl: " .. path:gsub("%p", "%%%0")
         .. ":2: %(error object is a table value%)\n$")
     end)
+
+    it("stops a backtracking pattern at the limits, and matches costly patterns right", function()
+      local path = lua_state([[
+local s = ("a"):rep(5000)
+string.find(s, ("a*"):rep(30) .. "b")
+return { releases = { { name = "a", chart = "x" } } }
+]])
+      local t0 = proc.now()
+      local r = hfl({ "-f", path, "list" }, { HFL_LUA_TIMEOUT = "2" })
+      one_line_error(r, "^hfl: " .. path:gsub("%p", "%%%0") .. ":2: exceeded the ")
+      assert.truthy(proc.now() - t0 < 10)
+      path = lua_state([[
+local padded = (" "):rep(30000) .. "v a l" .. ("\t"):rep(30000)
+local words = 0
+for _ in (("w "):rep(20000)):gmatch("%a+%s*") do words = words + 1 end
+return { releases = { { name = padded:match("^%s*(.-)%s*$"):gsub("%s", "-"), chart = "x",
+  labels = { words = tostring(words), tail = select(2, padded:find("^%s*.-%s*$")) .. "" } } } }
+]])
+      r = hfl { "-f", path, "list", "--output", "json" }
+      assert.equal(0, r.code, r.stderr)
+      assert.matches('"name":"v%-a%-l"', r.stdout)
+      assert.matches('"labels":"chart:x,name:v%-a%-l,namespace:,tail:60005,words:20000"', r.stdout)
+    end)
   end)
 end)

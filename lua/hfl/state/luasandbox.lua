@@ -13,6 +13,7 @@
 -- keeps one per state), so it is installed while any sandbox runs and charges the coroutine it
 -- finds running: a sandbox waiting on a process (stdlib exec) does not pay for other tasks.
 local fs = require "hfl.fs"
+local luapattern = require "hfl.state.luapattern"
 
 local M = {}
 
@@ -43,6 +44,31 @@ SAFE_STRING.rep = function(s, n, sep)
   end
   return srep(s, n, sep)
 end
+
+-- Pattern functions: a backtracking pattern keeps one C call running for hours, where neither
+-- the budget nor the time limit can stop it. A call whose worst case is large runs in Lua
+-- instead (hfl.state.luapattern), under the count hook.
+local PATTERN_STEPS = 1e8   -- worst-case steps left to one C call (well under a second)
+local function guarded(name)
+  local c, lua = string[name], luapattern[name]
+  return function(s, p, ...)
+    if type(s) == "string" and type(p) == "string"
+      and luapattern.costly(#s, p, p:byte(1) == 94, PATTERN_STEPS) then
+      return lua(s, p, ...)
+    end
+    return c(s, p, ...)
+  end
+end
+for _, name in ipairs { "find", "match", "gsub" } do SAFE_STRING[name] = guarded(name) end
+SAFE_STRING.gmatch = (function()
+  local c, lua = string.gmatch, luapattern.gmatch
+  return function(s, p)  -- in gmatch "^" anchors nothing
+    if type(s) == "string" and type(p) == "string" and luapattern.costly(#s, p, false, PATTERN_STEPS) then
+      return lua(s, p)
+    end
+    return c(s, p)
+  end
+end)()
 
 local function exceeded_error(rec, what)
   rec.exceeded = what
