@@ -207,5 +207,15 @@ return { releases = { { name = padded:match("^%s*(.-)%s*$"):gsub("%s", "-"), cha
       assert.matches('"name":"v%-a%-l"', r.stdout)
       assert.matches('"labels":"chart:x,name:v%-a%-l,namespace:,tail:60005,words:20000"', r.stdout)
     end)
+
+    it("stops at the memory limit even when one instruction allocates a lot", function()
+      local path = lua_state([[
+local t = {}
+for i = 1, 16 do t[i] = ("x"):rep(20 * 1024 * 1024 - i) end
+return { releases = { { name = "a", chart = "x" } } }
+]])
+      local r = hfl({ "-f", path, "list" }, { HFL_LUA_MEMORY = "64" })
+      one_line_error(r, "^hfl: " .. path:gsub("%p", "%%%0") .. ": exceeded the memory limit %(64 MB more than at the start%)\n$")
+    end)
   end)
 end)

@@ -285,8 +285,8 @@ local function include(basedir, name, data)
   return out
 end
 
--- The limits: opts, else HFL_LUA_BUDGET (instructions) / HFL_LUA_TIMEOUT (seconds), else the
--- sandbox's defaults.
+-- The limits: opts, else HFL_LUA_BUDGET (instructions) / HFL_LUA_TIMEOUT (seconds) /
+-- HFL_LUA_MEMORY (MB), else the sandbox's defaults.
 local function limit(v, var)
   if v ~= nil then return v end
   return tonumber(os.getenv(var) or "")
@@ -446,7 +446,7 @@ local function run_chunk(path, opts, builders)
   if not text then return nil, rerr end
   local basedir = opts.basedir or path:match("^(.*)/[^/]*$") or "."
   local sb = sandbox.new { basedir = basedir, budget = limit(opts.budget, "HFL_LUA_BUDGET"),
-    timeout = limit(opts.timeout, "HFL_LUA_TIMEOUT"), memory = opts.memory }
+    timeout = limit(opts.timeout, "HFL_LUA_TIMEOUT"), memory = limit(opts.memory, "HFL_LUA_MEMORY") }
   local env = install_globals(sb, path, opts)
   local st = { seen = {}, lines = setmetatable({}, { __mode = "k" }) }
   if builders then install_builders(sb, env, st) end
