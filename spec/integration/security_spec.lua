@@ -218,4 +218,53 @@ return { releases = { { name = "a", chart = "x" } } }
       one_line_error(r, "^hfl: " .. path:gsub("%p", "%%%0") .. ": exceeded the memory limit %(64 MB more than at the start%)\n$")
     end)
   end)
+
+  describe("a registry naming a chart layer's digest", function()
+    local tgz, sha256, sha512
+
+    setup(function()
+      local src = servers.tmpdir()
+      tar(src .. "/c.tgz", { { "c/Chart.yaml", data = "apiVersion: v2\nname: c\nversion: 0.1.0\n" } })
+      tgz = src .. "/c.tgz"
+      sha256 = servers.sh("sha256sum " .. tgz):match("^(%x+)")
+      sha512 = servers.sh("sha512sum " .. tgz):match("^(%x+)")
+    end)
+
+    local function fetch_with(digest)
+      local portfile = servers.tmpdir() .. "/port"
+      local h = assert(proc.spawn { "python3", "spec/support/servers/onechart_registry.py", portfile, digest, tgz,
+        stdout = "null", stderr = "inherit" })
+      local port
+      for _ = 1, 250 do
+        local f = io.open(portfile)
+        if f then port = f:read("*a"); f:close(); break end
+        proc.sleep(0.02)
+      end
+      write(work .. "/helmfile.yaml", ("releases:\n- {name: o, chart: 'oci://127.0.0.1:%s/charts/c', version: 0.1.0}\n"):format(port))
+      local r = hfl { "fetch" }
+      h:kill("KILL")
+      local f = io.open(portfile .. ".log")
+      local asked = f and f:read("*a") or ""
+      if f then f:close() end
+      return r, asked
+    end
+
+    it("verifies sha256 and sha512 digests", function()
+      assert.equal(0, fetch_with("sha256:" .. sha256).code)
+      local r = fetch_with("sha512:" .. sha512)
+      assert.equal(0, r.code, r.stderr)
+      one_line_error(fetch_with("sha512:" .. ("0"):rep(128)), "digest mismatch %(want sha512:0+, got sha512:" .. sha512 .. "%)")
+      one_line_error(fetch_with("sha256:" .. ("0"):rep(64)), "digest mismatch %(want sha256:0+, got sha256:" .. sha256 .. "%)")
+    end)
+
+    it("refuses any other digest before asking for the blob", function()
+      for _, digest in ipairs { "x", "sha512:abcdef", "md5:" .. ("0"):rep(32), "sha256:../../../v2/x" } do
+        local r, asked = fetch_with(digest)
+        one_line_error(r, "the chart layer's digest \"" .. digest:gsub("%p", "%%%0")
+          .. "\" is not a sha256 or sha512 digest, so the chart cannot be verified")
+        assert.equal("", asked)
+        assert.matches("\n0 entries", hfl({ "cache", "info" }).stdout)
+      end
+    end)
+  end)
 end)
