@@ -10,6 +10,7 @@
 local core = require("hfl.core").http
 local proc = require "hfl.proc"
 local redact = require "hfl.redact"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -73,12 +74,13 @@ end
 local function parse_headers(raw)
   local h, status_text = {}, nil
   for line in raw:gmatch("[^\r\n]+") do
-    local name, value = line:match("^([^:%s]+):%s*(.-)%s*$")
+    local name, value = line:match("^([^:%s]+):(.*)$")
     if name then
-      name = name:lower()
+      name, value = name:lower(), trim.both(value)
       h[name] = h[name] and (h[name] .. ", " .. value) or value
     elseif line:match("^HTTP/") then
-      status_text = line:match("^HTTP/%S+%s+%d+%s*(.-)%s*$")
+      status_text = line:match("^HTTP/%S+%s+%d+(.*)$")
+      status_text = status_text and trim.both(status_text)
     end
   end
   return h, status_text

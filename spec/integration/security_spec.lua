@@ -267,4 +267,30 @@ return { releases = { { name = "a", chart = "x" } } }
       end
     end)
   end)
+
+  describe("whitespace in input and responses", function()
+    it("costs time linear in its length", function()
+      write(work .. "/helmfile.yaml", 'releases:\n- name: r\n  chart: c\n  labels: {a: "' .. (" "):rep(200000) .. 'x"}\n')
+      local t0 = proc.now()
+      local r = hfl { "list", "--output", "json" }
+      assert.equal(0, r.code, r.stderr)
+      assert.matches('"name":"r"', r.stdout)
+      assert.truthy(proc.now() - t0 < 10, "quadratic: " .. (proc.now() - t0) .. " s")
+    end)
+
+    it("in one response header of a chart repository does not stall the fetch", function()
+      local repo = servers.tmpdir()
+      servers.make_charts(repo, 1)
+      servers.sh("cd " .. repo .. " && helm repo index .")
+      local srv = servers.httprepo(repo)
+      srv:fault("/index.yaml", "padded", { times = 5 })
+      write(work .. "/helmfile.yaml", ("repositories:\n- {name: r, url: %q}\nreleases:\n- {name: a, chart: r/chart-1, version: 0.1.0}\n")
+        :format(srv.url))
+      local t0 = proc.now()
+      local r = hfl { "fetch" }
+      srv:stop()
+      assert.equal(0, r.code, r.stderr)
+      assert.truthy(proc.now() - t0 < 10, "quadratic: " .. (proc.now() - t0) .. " s")
+    end)
+  end)
 end)
