@@ -293,4 +293,29 @@ return { releases = { { name = "a", chart = "x" } } }
       assert.truthy(proc.now() - t0 < 10, "quadratic: " .. (proc.now() - t0) .. " s")
     end)
   end)
+
+  describe("template functions given hostile arguments", function()
+    for _, case in ipairs {
+      { "{{ randAlpha 100000000 }}", "error calling randAlpha: 100000000 characters are more than hfl makes in one string %(at most 10000000%)" },
+      { "{{ until 1000000000 | len }}", "error calling until: 1000000000 elements are more than hfl makes in one list %(at most 10000000%)" },
+      { '{{ regexFind "(a+)+$" "' .. ("a"):rep(40) .. 'b" }}', "error calling regexFind: the pattern backtracks too much on this input" },
+      { '{{ mustRegexMatch (b64dec "/w==") "x" }}', "error parsing regexp: invalid UTF%-8: `\255`" },
+    } do
+      it("report " .. case[1] .. " at the template's line, without hfl's own frames", function()
+        write(work .. "/helmfile.yaml.gotmpl", "releases:\n- name: a\n  chart: c\n  labels:\n    x: '" .. case[1] .. "'\n")
+        local r = hfl { "list" }
+        one_line_error(r, "^hfl: error during helmfile%.yaml%.gotmpl%.part%.0 parsing: template: stringTemplate:5:%d+: .*" .. case[2])
+        assert.is_nil(r.stderr:find("%.lua:%d+:"), r.stderr)
+      end)
+    end
+
+    it("print %!(BADPREC) for a precision past Go's limit, and long precisions exactly", function()
+      write(work .. "/helmfile.yaml.gotmpl", "releases:\n- name: a\n  chart: c\n  labels:\n"
+        .. "    x: '{{ printf \"%.*f\" 100000000 1.0 }}'\n    y: '{{ printf \"%.60f\" 0.1 }}'\n")
+      local r = hfl { "list", "--output", "json" }
+      assert.equal(0, r.code, r.stderr)
+      assert.matches("x:%%!%(BADPREC%)1%.000000", r.stdout)
+      assert.matches("y:0%.100000000000000005551115123125782702118158340454101562500000", r.stdout)
+    end)
+  end)
 end)
