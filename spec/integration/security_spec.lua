@@ -318,4 +318,19 @@ return { releases = { { name = "a", chart = "x" } } }
       assert.matches("y:0%.100000000000000005551115123125782702118158340454101562500000", r.stdout)
     end)
   end)
+
+  describe("big inputs", function()
+    it("replace, find and split by regular expression in time linear in the matches", function()
+      write(work .. "/big.txt", ("abc\n"):rep(250000))
+      write(work .. "/helmfile.yaml.gotmpl", "releases:\n- name: a\n  chart: c\n  labels:\n"
+        .. "    r: '{{ regexReplaceAll \"a\" (readFile \"big.txt\") \"bb\" | len }}'\n"
+        .. "    f: '{{ regexFindAll \"a\" (readFile \"big.txt\") -1 | len }}'\n"
+        .. "    s: '{{ regexSplit \"b\" (readFile \"big.txt\") -1 | len }}'\n")
+      local t0 = proc.now()
+      local r = hfl { "list", "--output", "json" }
+      assert.equal(0, r.code, r.stderr)
+      assert.matches("f:250000,name:a,namespace:,r:1250000,s:250001", r.stdout)
+      assert.truthy(proc.now() - t0 < 20, "quadratic: " .. (proc.now() - t0) .. " s")
+    end)
+  end)
 end)
