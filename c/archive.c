@@ -130,13 +130,15 @@ static enum resolved resolve_beneath(int rootfd, const char *rel)
         target[tl] = '\0';
         if (target[0] == '/')
             return OUTSIDE;
-        /* the rest of the path now continues after the link's text */
-        size_t rest = strlen(p);
-        if ((size_t)tl + 1 + rest >= sizeof todo)
+        /* the rest of the path now continues after the link's text ("/" only between the
+         * two: "file/" would not be the file) */
+        size_t rest = strlen(p), sep = rest > 0;
+        if ((size_t)tl + sep + rest >= sizeof todo)
             return TOO_LONG;
-        memmove(todo + tl + 1, p, rest + 1);
+        memmove(todo + tl + sep, p, rest + 1);
         memcpy(todo, target, (size_t)tl);
-        todo[tl] = '/';
+        if (sep)
+            todo[tl] = '/';
         p = todo;
     }
 }
