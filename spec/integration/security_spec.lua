@@ -320,6 +320,16 @@ return { releases = { { name = "a", chart = "x" } } }
   end)
 
   describe("big inputs", function()
+    it("render a template of one long line in time linear in its actions", function()
+      write(work .. "/helmfile.yaml.gotmpl", "releases:\n- name: a\n  chart: c\n  labels:\n    n: '"
+        .. ("{{ 1 }}"):rep(300000) .. "'\n")
+      local t0 = proc.now()
+      local r = hfl { "list", "--output", "json" }
+      assert.equal(0, r.code, r.stderr)
+      assert.matches("n:" .. ("1"):rep(300000) .. ",", r.stdout, 1, true)
+      assert.truthy(proc.now() - t0 < 15, "quadratic: " .. (proc.now() - t0) .. " s")
+    end)
+
     it("replace, find and split by regular expression in time linear in the matches", function()
       write(work .. "/big.txt", ("abc\n"):rep(250000))
       write(work .. "/helmfile.yaml.gotmpl", "releases:\n- name: a\n  chart: c\n  labels:\n"
