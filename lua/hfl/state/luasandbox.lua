@@ -17,7 +17,7 @@
 -- finds running: a sandbox waiting on a process (stdlib exec) does not pay for other tasks.
 local fs = require "hfl.fs"
 local luapattern = require "hfl.state.luapattern"
-local memcap = require("hfl.core").memcap
+local memcap = require "hfl.memcap"
 
 local M = {}
 
