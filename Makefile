@@ -30,7 +30,7 @@ CORE_DIR   ?= lua
 CORE_SO    := $(CORE_DIR)/hfl/core.so
 MOD_SOS    := $(SEPARATE:%=$(CORE_DIR)/hfl/core/%.so)
 
-.PHONY: all deps test test-fast asan asan-build bench demo install install-rock clean oracle help cluster-up cluster-down
+.PHONY: all deps test test-fast asan asan-build bench demo install install-rock clean oracle help cluster-up cluster-down fuzz
 all: hfl $(CORE_SO) $(MOD_SOS) hfl.lua
 
 help:
@@ -43,6 +43,7 @@ help:
 	@echo "                   print its kubeconfig's path"
 	@echo "make cluster-down  stop it and remove its data"
 	@echo "make asan    the same specs against ASan+UBSan builds"
+	@echo "make fuzz    the fuzzers for longer (FUZZ_SECONDS each, default 300)"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make demo    build and render the bundled example"
 
@@ -97,6 +98,16 @@ cluster-up:
 
 cluster-down:
 	@bash spec/support/cluster/down.sh
+
+# The fuzzers `make test` runs for a few seconds, for longer: chart archives (libFuzzer, ASan,
+# UBSan; needs clang) and helmfile.lua results (spec/unit/luafile_fuzz_spec.lua).
+FUZZ_SECONDS ?= 300
+fuzz: all
+	@OUT=$(BUILD)/fuzz bash spec/support/fuzz/build.sh >/dev/null
+	@mkdir -p $(BUILD)/fuzz/archive-corpus $(BUILD)/fuzz/artifacts
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/fuzz/archive_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=256 -timeout=30 -artifact_prefix=$(BUILD)/fuzz/artifacts/ $(BUILD)/fuzz/archive-corpus
+	HFL_FUZZ_SECONDS=$(FUZZ_SECONDS) bash spec/support/run-specs.sh spec/unit/luafile_fuzz_spec.lua
 
 oracle:
 	@bash spec/support/yamlref/build.sh

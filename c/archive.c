@@ -72,6 +72,151 @@ static int link_confined(const char *name, const char *target)
     return 1;
 }
 
+/* Where resolving a path beneath the root ended. */
+enum resolved { INSIDE, OUTSIDE, MISSING, LOOP, NOT_DIR, TOO_LONG };
+
+/* Resolves the path rel (relative to the directory rootfd) the way the kernel would, following
+ * every symlink already on disk, and says whether it stays beneath the root. Only this decides
+ * whether a link is safe: each link's text alone cannot tell, since a chain of links that are
+ * each confined by themselves ("l -> .", "u -> l/l/..") can still lead out. */
+static enum resolved resolve_beneath(int rootfd, const char *rel)
+{
+    char todo[2 * PATH_MAX], done[PATH_MAX], cand[PATH_MAX], target[PATH_MAX];
+    size_t dl = 0;
+    int hops = 0;
+    done[0] = '\0';
+    if (strlen(rel) >= sizeof todo)
+        return TOO_LONG;
+    strcpy(todo, rel);
+    const char *p = todo;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            return INSIDE;
+        const char *s = p;
+        while (*p && *p != '/')
+            p++;
+        size_t n = (size_t)(p - s);
+        if (n == 1 && s[0] == '.')
+            continue;
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            if (dl == 0)
+                return OUTSIDE;
+            while (dl > 0 && done[dl - 1] != '/')
+                dl--;
+            dl = dl > 0 ? dl - 1 : 0;
+            done[dl] = '\0';
+            continue;
+        }
+        if (dl + n + 2 > sizeof cand)
+            return TOO_LONG;
+        int cl = snprintf(cand, sizeof cand, "%s%s%.*s", done, dl ? "/" : "", (int)n, s);
+        struct stat st;
+        if (fstatat(rootfd, cand, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            return errno == ENOTDIR ? NOT_DIR : MISSING;
+        if (!S_ISLNK(st.st_mode)) {
+            if (!S_ISDIR(st.st_mode) && *p)
+                return NOT_DIR;  /* "file/" or "file/x", as the kernel sees it */
+            memcpy(done, cand, (size_t)cl + 1);
+            dl = (size_t)cl;
+            continue;
+        }
+        if (++hops > 40)
+            return LOOP;
+        ssize_t tl = readlinkat(rootfd, cand, target, sizeof target - 1);
+        if (tl < 0)
+            return MISSING;
+        target[tl] = '\0';
+        if (target[0] == '/')
+            return OUTSIDE;
+        /* the rest of the path now continues after the link's text ("/" only between the
+         * two: "file/" would not be the file) */
+        size_t rest = strlen(p), sep = rest > 0;
+        if ((size_t)tl + sep + rest >= sizeof todo)
+            return TOO_LONG;
+        memmove(todo + tl + sep, p, rest + 1);
+        memcpy(todo, target, (size_t)tl);
+        if (sep)
+            todo[tl] = '/';
+        p = todo;
+    }
+}
+
+/* Whether the hard link target `rel` names a regular file reached through real directories
+ * only: a hard link to a symlink would copy the link, whose text means something else at the
+ * new place, and a path through a symlink could reach a file outside the root. */
+static int plain_file_beneath(int rootfd, const char *rel)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(rel);
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, rel, n + 1);
+    struct stat st;
+    for (size_t i = 0; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        int r = fstatat(rootfd, buf, &st, AT_SYMLINK_NOFOLLOW);
+        buf[i] = c;
+        if (r != 0 || S_ISLNK(st.st_mode))
+            return 0;
+    }
+    return S_ISREG(st.st_mode);
+}
+
+/* The symlink entries written so far, checked once all entries exist (a link may point to an
+ * entry that comes later, and a later link may change what an earlier one leads to). */
+struct links {
+    char **names;
+    size_t n, cap;
+};
+
+static int links_add(struct links *l, const char *name)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **names = realloc(l->names, cap * sizeof *names);
+        if (!names)
+            return -1;
+        l->names = names;
+        l->cap = cap;
+    }
+    if (!(l->names[l->n] = strdup(name)))
+        return -1;
+    l->n++;
+    return 0;
+}
+
+static void links_free(struct links *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+}
+
+static int links_check(const struct links *l, int rootfd, char *err, size_t errlen)
+{
+    static const char *why[] = {
+        [OUTSIDE] = "leads outside the destination",
+        [MISSING] = "leads to nothing in the archive",
+        [LOOP] = "is part of a loop of links",
+        [NOT_DIR] = "leads through a file",
+        [TOO_LONG] = "leads to a path too long",
+    };
+    for (size_t i = 0; i < l->n; i++) {
+        enum resolved r = resolve_beneath(rootfd, l->names[i]);
+        if (r != INSIDE) {
+            snprintf(err, errlen, "archive entry \"%s\" is a symlink that %s", l->names[i],
+                     why[r]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int copy_data(struct archive *in, struct archive *out, long long *total,
                      const struct hfl_archive_limits *lim, const char *name, char *err,
                      size_t errlen)
@@ -115,6 +260,12 @@ int hfl_archive_extract(const char *src, const char *dest, const struct hfl_arch
     char *name = NULL, *raw = NULL, *path = NULL, *link = NULL;
     size_t cap = strlen(root) + PATH_MAX + 2;
     int rc = -1;
+    struct links links = {0};
+    int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
+        snprintf(err, errlen, "destination %s: %s", dest, strerror(errno));
+        goto done;
+    }
     if (!in || !out || !(name = malloc(PATH_MAX)) || !(raw = malloc(PATH_MAX)) ||
         !(path = malloc(cap)) ||
         !(link = malloc(cap))) {
@@ -175,6 +326,11 @@ int hfl_archive_extract(const char *src, const char *dest, const struct hfl_arch
                          "destination", raw, hard);
                 goto done;
             }
+            if (!plain_file_beneath(rootfd, link)) {
+                snprintf(err, errlen, "archive entry \"%s\" is a hard link to \"%s\", which is "
+                         "not a regular file extracted before it", raw, hard);
+                goto done;
+            }
             char *t = strdup(link);
             if (!t) {
                 snprintf(err, errlen, "out of memory");
@@ -219,13 +375,22 @@ int hfl_archive_extract(const char *src, const char *dest, const struct hfl_arch
             snprintf(err, errlen, "cannot extract \"%s\": %s", raw, archive_error_string(out));
             goto done;
         }
+        if (type == AE_IFLNK && !hard && links_add(&links, name) != 0) {
+            snprintf(err, errlen, "out of memory");
+            goto done;
+        }
     }
     if (archive_write_close(out) < ARCHIVE_WARN) {
         snprintf(err, errlen, "cannot finish extracting: %s", archive_error_string(out));
         goto done;
     }
+    if (links_check(&links, rootfd, err, errlen) != 0)
+        goto done;
     rc = 0;
 done:
+    if (rootfd >= 0)
+        close(rootfd);
+    links_free(&links);
     if (in)
         archive_read_free(in);
     if (out)

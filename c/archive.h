@@ -12,8 +12,10 @@ struct hfl_archive_limits {
 };
 
 /* Extracts src into the existing directory dest. Refuses absolute paths, ".." components,
- * symlinks whose target leaves dest, hardlinks to outside paths and special files; writing
- * through a symlink is refused too. What was written before an error stays: callers extract
+ * special files, hard links to anything but a regular file reached without symlinks, and
+ * symlinks that, once every entry exists, do not resolve to something inside dest (checked by
+ * following the links on disk, so chains of links cannot lead out); writing through a symlink
+ * is refused too. What was written before an error stays: callers extract
  * into a temp directory. */
 int hfl_archive_extract(const char *src, const char *dest, const struct hfl_archive_limits *lim,
                         char *err, size_t errlen);

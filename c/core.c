@@ -20,6 +20,7 @@ static const luaL_Reg modules[] = {
     {"crypto", luaopen_hfl_core_crypto},
     {"fs", luaopen_hfl_core_fs},
     {"time", luaopen_hfl_core_time},
+    {"memcap", luaopen_hfl_core_memcap},
     {NULL, NULL},
 };
 

@@ -19,5 +19,6 @@ int luaopen_hfl_core_archive(lua_State *L);
 int luaopen_hfl_core_fs(lua_State *L);
 int luaopen_hfl_core_git(lua_State *L);
 int luaopen_hfl_core_time(lua_State *L);
+int luaopen_hfl_core_memcap(lua_State *L);
 
 #endif

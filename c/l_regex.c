@@ -10,8 +10,14 @@
 
 #define REGEX_MT "hfl.regex"
 
+/* The last subject is remembered with whether it is valid UTF-8, so loops over one subject
+ * (find all, replace all, split) check it once. The ud holds a registry reference to it, so
+ * the string, and its address, stay the same while remembered. */
 typedef struct {
     hfl_regex *re;
+    const char *subject;  /* the remembered subject, NULL when none */
+    int subject_ref;      /* its registry reference */
+    int subject_valid;
 } regex_ud;
 
 static hfl_regex *check_regex(lua_State *L)
@@ -29,12 +35,14 @@ static int hfl_regex_lcompile(lua_State *L)
     const char *pattern = luaL_checklstring(L, 1, &len);
     regex_ud *ud = lua_newuserdata(L, sizeof *ud);  /* [ud] */
     ud->re = NULL;
+    ud->subject = NULL;
+    ud->subject_ref = LUA_NOREF;
     luaL_getmetatable(L, REGEX_MT);
     lua_setmetatable(L, -2);
     hfl_regex_error err;
     ud->re = hfl_regex_compile(pattern, len, &err);
     if (!ud->re) {
-        if (err.code < 0)
+        if (err.code == -1)  /* PCRE2's own negative codes are UTF errors in the pattern */
             return luaL_error(L, "regex.compile: out of memory");
         lua_pushnil(L);
         lua_pushstring(L, err.message);
@@ -45,10 +53,24 @@ static int hfl_regex_lcompile(lua_State *L)
     return 1;
 }
 
+/* Whether the subject at index 2 is valid UTF-8, checked once per subject. */
+static int subject_valid(lua_State *L, regex_ud *ud, const char *subject, size_t len)
+{
+    if (subject != ud->subject) {
+        luaL_unref(L, LUA_REGISTRYINDEX, ud->subject_ref);
+        lua_pushvalue(L, 2);
+        ud->subject_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        ud->subject = subject;
+        ud->subject_valid = hfl_regex_valid_utf8(subject, len);
+    }
+    return ud->subject_valid;
+}
+
 // offsets | nil = re:exec(subject, start)  -- offsets {s0, e0, s1, e1, …}, 0-based, -1 unset
 static int hfl_regex_lexec(lua_State *L)
 {
     hfl_regex *re = check_regex(L);
+    regex_ud *ud = lua_touserdata(L, 1);
     size_t len;
     const char *subject = luaL_checklstring(L, 2, &len);
     lua_Integer start = luaL_optinteger(L, 3, 0);
@@ -58,11 +80,13 @@ static int hfl_regex_lexec(lua_State *L)
     size_t *ovec = malloc(sizeof *ovec * 2 * (size_t)n);
     if (!ovec)
         return luaL_error(L, "regex.exec: out of memory");
-    int rc = hfl_regex_exec(re, subject, len, (size_t)start, ovec);
+    int rc = hfl_regex_exec(re, subject, len, (size_t)start, ovec,
+                            subject_valid(L, ud, subject, len));
     if (rc <= 0) {
         free(ovec);
         if (rc < 0)
-            return luaL_error(L, "regex.exec: match failed");
+            return luaL_error(L, "the pattern backtracks too much on this input (PCRE2's match "
+                                 "limit): simplify the pattern");
         lua_pushnil(L);
         return 1;
     }
@@ -107,6 +131,9 @@ static int hfl_regex_lgc(lua_State *L)
     regex_ud *ud = luaL_checkudata(L, 1, REGEX_MT);
     hfl_regex_free(ud->re);
     ud->re = NULL;
+    luaL_unref(L, LUA_REGISTRYINDEX, ud->subject_ref);
+    ud->subject_ref = LUA_NOREF;
+    ud->subject = NULL;
     return 0;
 }
 

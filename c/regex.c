@@ -13,6 +13,10 @@
 
 struct hfl_regex {
     pcre2_code *code;
+    /* The same pattern without PCRE2_MATCH_INVALID_UTF, for subjects known to be valid UTF-8:
+     * with it, PCRE2 checks the rest of the subject on every call, which made find-all loops
+     * quadratic. NULL when it does not compile (it always should). */
+    pcre2_code *strict;
     pcre2_match_data *md;
     int groups;
     char **names; /* groups + 1 entries, NULL where unnamed */
@@ -101,6 +105,9 @@ hfl_regex *hfl_regex_compile(const char *pattern, size_t len, hfl_regex_error *e
         return NULL;
     }
     re->code = c;
+    re->strict = pcre2_compile((PCRE2_SPTR)pattern, len,
+                               PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_ALLOW_EMPTY_CLASS, &code,
+                               &offset, NULL);
     uint32_t n = 0;
     pcre2_pattern_info(c, PCRE2_INFO_CAPTURECOUNT, &n);
     re->groups = (int)n;
@@ -146,6 +153,7 @@ void hfl_regex_free(hfl_regex *re)
     }
     pcre2_match_data_free(re->md);
     pcre2_code_free(re->code);
+    pcre2_code_free(re->strict);
     free(re);
 }
 
@@ -158,11 +166,15 @@ const char *hfl_regex_group_name(const hfl_regex *re, int i)
     return re->names[i];
 }
 
-int hfl_regex_exec(hfl_regex *re, const char *subject, size_t len, size_t start, size_t *ovec)
+int hfl_regex_exec(hfl_regex *re, const char *subject, size_t len, size_t start, size_t *ovec,
+                   int valid_utf)
 {
     if (start > len)
         return 0;
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, start, 0, re->md, NULL);
+    int rc = valid_utf && re->strict
+                 ? pcre2_match(re->strict, (PCRE2_SPTR)subject, len, start, PCRE2_NO_UTF_CHECK,
+                               re->md, NULL)
+                 : pcre2_match(re->code, (PCRE2_SPTR)subject, len, start, 0, re->md, NULL);
     if (rc == PCRE2_ERROR_NOMATCH)
         return 0;
     if (rc < 0)
@@ -177,6 +189,40 @@ int hfl_regex_exec(hfl_regex *re, const char *subject, size_t len, size_t start,
             ovec[2 * i] = (size_t)-1;
             ovec[2 * i + 1] = (size_t)-1;
         }
+    }
+    return 1;
+}
+
+int hfl_regex_valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n;
+        unsigned cp, min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1, cp = c & 0x1F, min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2, cp = c & 0x0F, min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return 0;
+        }
+        if ((size_t)(end - p) <= n)
+            return 0;
+        for (size_t i = 1; i <= n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        p += n + 1;
     }
     return 1;
 }

@@ -71,9 +71,15 @@ local function fold_f(op)
   end
 end
 
+--- Lists until/untilStep/seq make at most (Go would need gigabytes past this too).
+local MAX_LIST = 1e7
+
 --- Sprig's untilStep.
 local function until_step(start, stop, step)
   local out = {}
+  if step ~= 0 and (stop - start) / step > MAX_LIST then
+    error(("%.0f elements are more than hfl makes in one list (at most %d)"):format((stop - start) / step, MAX_LIST), 0)
+  end
   if stop < start then
     if step >= 0 then return util.list(out) end
     local i = start

@@ -19,6 +19,7 @@ local function go_error(pattern, msg, offset, code)
     local op = pattern:sub(offset + 1, offset + 1)
     text = "missing argument to repetition operator: `" .. op .. "`"
   elseif code == 101 then text = "trailing backslash at end of expression: ``"
+  elseif code and code < 0 then text = "invalid UTF-8: `" .. pattern:sub(offset + 1) .. "`"
   elseif code == 0 then
     local rest = pattern:sub(offset + 1)
     local shown = rest:match("^%(%?<?[=!]") or rest:match("^%(%?[>|#]") or rest:match("^\\.") or rest:match("^..") or rest

@@ -280,9 +280,15 @@ local function camelcase(s)
   return concat(buf)
 end
 
+--- Characters one rand* call makes at most.
+local MAX_RANDOM = 1e7
+
 local function random_string(count, alphabet)
   count = int(count)
   if count <= 0 then return "" end
+  if count > MAX_RANDOM then
+    error(("%d characters are more than hfl makes in one string (at most %d)"):format(count, MAX_RANDOM), 0)
+  end
   local bytes = util.random_bytes(count * 2)
   local out, n = {}, #alphabet
   for i = 1, count do

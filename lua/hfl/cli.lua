@@ -7,6 +7,7 @@ local flagset = require "hfl.cli.flagset"
 local global = require "hfl.cli.global"
 local log = require "hfl.log"
 local parser = require "hfl.cli.parser"
+local redact = require "hfl.redact"
 local suggest = require "hfl.suggest"
 
 local M = {}
@@ -101,7 +102,7 @@ function M.dispatch(inv)
 end
 
 local function _fail(msg)
-  M.err(log.paint("hfl:", "red") .. " " .. msg .. "\n")
+  M.err(log.paint("hfl:", "red") .. " " .. redact.text(msg) .. "\n")
 end
 
 -- After SIGINT/SIGTERM every task still running fails with "interrupted": one line says it.

@@ -9,6 +9,8 @@
 --   -- res.status, res.headers["etag"], res.sha256, res.size
 local core = require("hfl.core").http
 local proc = require "hfl.proc"
+local redact = require "hfl.redact"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -66,18 +68,19 @@ end)
 ---@param url string
 ---@return string
 function M.redact(url)
-  return (url:gsub("^(%a[%w+.-]*://)[^/@]*@", "%1"))
+  return redact.url(url)
 end
 
 local function parse_headers(raw)
   local h, status_text = {}, nil
   for line in raw:gmatch("[^\r\n]+") do
-    local name, value = line:match("^([^:%s]+):%s*(.-)%s*$")
+    local name, value = line:match("^([^:%s]+):(.*)$")
     if name then
-      name = name:lower()
+      name, value = name:lower(), trim.both(value)
       h[name] = h[name] and (h[name] .. ", " .. value) or value
     elseif line:match("^HTTP/") then
-      status_text = line:match("^HTTP/%S+%s+%d+%s*(.-)%s*$")
+      status_text = line:match("^HTTP/%S+%s+%d+(.*)$")
+      status_text = status_text and trim.both(status_text)
     end
   end
   return h, status_text

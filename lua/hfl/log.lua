@@ -1,5 +1,7 @@
 --- Logging to stderr with levels (debug < info < warn < error) and colour decisions for
 --- stderr and stdout. Tests replace the seams: M.isatty, M.getenv, M.write.
+local redact = require "hfl.redact"
+
 local M = {}
 
 M.LEVELS = { debug = 1, info = 2, warn = 3, error = 4 }
@@ -101,7 +103,7 @@ local function _emit(level, fmt, ...)
   elseif level == "debug" then
     msg = M.paint(msg, "dim")
   end
-  M.write(msg .. "\n")
+  M.write(redact.text(msg) .. "\n")
 end
 
 --- Logs at debug level; `fmt` is a string.format pattern when arguments follow.

@@ -8,6 +8,7 @@
 ---   local session = require("hfl.session").new{ helm_binary = "helm3", concurrency = 4 }
 ---   local st = hfl.load{ file = "helmfile.yaml", session = session }
 local proc = require "hfl.proc"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -187,7 +188,7 @@ function Session:helm()
     local v = (res.stdout or ""):match("v(%d+%.%d+%.%d+)")
     if res.code ~= 0 or not v then
       return nil, ("%s version --short failed: %s"):format(self.helm_binary,
-        ((res.stderr or "") .. (res.stdout or "")):gsub("%s+$", ""))
+        trim.right((res.stderr or "") .. (res.stdout or "")))
     end
     return { binary = self.helm_binary, version = v, major = v:match("^(%d+)") }
   end)

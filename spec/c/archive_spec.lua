@@ -71,6 +71,13 @@ describe("hfl.archive #integration", function()
       { "a hardlink out", { { name = "chart/h", hardlink = "../../etc/passwd" } }, "links to" },
       { "a write through a symlink", { { name = "chart/l", link = "." },
         { name = "chart/l/x", data = "y" } }, "cannot extract" },
+      { "a symlink chain that leads out", { { name = "c/l", link = "." }, { name = "c/u", link = "l/l/.." },
+        { name = "c/v", link = "u/.." } }, '"c/v" is a symlink that leads outside the destination' },
+      { "a hard link to a symlink", { { name = "c/d/s", link = "../f" }, { name = "c/f", data = "y" },
+        { name = "c/h", hardlink = "c/d/s" } }, '"c/h" is a hard link to "c/d/s", which is not a regular file' },
+      { "a dangling symlink", { { name = "c/l", link = "nothing" } }, '"c/l" is a symlink that leads to nothing' },
+      { "a loop of symlinks", { { name = "c/a", link = "b" }, { name = "c/b", link = "a" } },
+        '"c/a" is a symlink that is part of a loop of links' },
       { "a fifo", { { name = "chart/f", fifo = true } }, "device, fifo or socket" },
     }
     for _, case in ipairs(hostile) do

@@ -163,7 +163,8 @@ function Server:connections()
   return t
 end
 
---- Injects a fault on path: kind = "404"|"500"|"429"|"slow"|"truncated"|"wrong"|"hang"|"redirect"
+--- Injects a fault on path: kind = "404"|"500"|"429"|"slow"|"truncated"|"wrong"|"hang"|"redirect"|
+--- "padded" (a 90 KB header of spaces)
 ---@param q table|nil { times = n, delay = seconds, to = url }
 function Server:fault(path, kind, q)
   q = q or {}

@@ -13,6 +13,7 @@ local WRAPPERS = {
   ["lua/hfl/regex.lua"] = true,
   ["lua/hfl/git.lua"] = true,
   ["lua/hfl/time.lua"] = true,
+  ["lua/hfl/memcap.lua"] = true,
 }
 
 -- Command files (lua/hfl/cmd/) that may still require hfl.core while cmd/ moves onto the State

@@ -2,7 +2,7 @@
 --
 -- An entry is a directory keyed by the full source string (URL with its query, chart, version,
 -- digest): `<root>/entries/<sha256(key)[1..32]>/`, holding what the fill function produced plus
--- `.hfl-entry` (the key). It is safe under concurrency:
+-- `.hfl-entry` (the key without credentials: hfl.redact). It is safe under concurrency:
 --   * within a process, single-flight: callers wanting a key being filled wait for that fill;
 --   * across processes, an flock on `<root>/locks/<id>.lock`, and a check again once it is held;
 --   * the fill writes into `<root>/tmp/<id>.<pid>.XXXXXX/`, is verified, and is renamed into
@@ -17,6 +17,7 @@
 --   end)
 local fs = require "hfl.fs"
 local proc = require "hfl.proc"
+local redact = require "hfl.redact"
 
 
 local M = {}
@@ -93,7 +94,7 @@ end
 
 local function write_marker(dir, key)
   local path = dir .. "/" .. M.MARKER
-  return fs.write_atomic(path, key .. "\n")
+  return fs.write_atomic(path, redact.text(key) .. "\n")  -- a file users read: no credentials
 end
 
 local function fill_entry(root, id, key, entry, fill, opts)
@@ -130,7 +131,7 @@ local function fill_entry(root, id, key, entry, fill, opts)
       end
       if ok then fs.fsync(root .. "/entries") end
     end
-    if not ok and not err then err = "cache: the download for " .. key .. " failed" end
+    if not ok and not err then err = "cache: the download for " .. redact.text(key) .. " failed" end
   end
   fs.rm_r(tmp, root .. "/tmp")
   lk:unlock()
@@ -166,7 +167,7 @@ local KEY_MAX = 1024 * 1024  -- a marker holds one key: a source URL and a versi
 
 local function read_key(entry)
   local text = fs.read(entry .. "/" .. M.MARKER, { max = KEY_MAX })
-  return text and text:match("^[^\n]*")
+  return text and redact.text(text:match("^[^\n]*"))  -- entries written before markers were redacted
 end
 
 --- What the cache holds.

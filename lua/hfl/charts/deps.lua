@@ -8,6 +8,7 @@ local semver = require "hfl.semver"
 local localchart = require "hfl.charts.localchart"
 local repo = require "hfl.charts.repo"
 local fs = require "hfl.fs"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -169,7 +170,7 @@ local function build(dir, state, opts)
     local r, err = proc.run(argv)
     if not r then return nil, err end
     if r.code ~= 0 then
-      local msg = (r.stderr or ""):gsub("%s+$", ""):gsub("\n", "; ")
+      local msg = trim.right(r.stderr or ""):gsub("\n", "; ")
       return nil, fmt("helm dependency build %s failed: %s", dir, msg)
     end
   end

@@ -4,6 +4,7 @@
 local fs = require "hfl.fs"
 local resolve = require "hfl.charts.resolve"
 local localchart = require "hfl.charts.localchart"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -55,7 +56,7 @@ local function place(session, opts, r, res)
     local cp = require("hfl.proc").run { "cp", "-R", "--", res.path, dest }
     if not cp or cp.code ~= 0 then
       return nil, "release " .. r.name .. ": copying the chart to " .. dest .. " failed: "
-        .. (cp and (cp.stderr or ""):gsub("%s+$", "") or "cp did not start")
+        .. (cp and trim.right(cp.stderr or "") or "cp did not start")
     end
   end
   return dest

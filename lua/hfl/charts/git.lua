@@ -3,6 +3,7 @@
 ---   git::file:///abs/repo@sub/dir?ref=main
 --- fetched with libgit2 (hfl.git) into a cache entry keyed by the repository and ref.
 local fs = require "hfl.fs"
+local redact = require "hfl.redact"
 
 local M = {}
 
@@ -145,7 +146,7 @@ function M.fetch(src, opts)
   else
     entry, err = cache.get(M.key(s), fill, { session = opts.session })
   end
-  if not entry then return nil, err end
+  if not entry then return nil, redact.text(tostring(err)) end
   if not commit then
     local text = fs.read(entry .. "/commit", { max = 4096 })
     if text then commit = text:match("^[^\n]*") end

@@ -3,6 +3,7 @@
 local yaml = require "hfl.yaml"
 local value = require "hfl.value"
 local fs = require "hfl.fs"
+local redact = require "hfl.redact"
 
 local M = {}
 
@@ -63,12 +64,13 @@ function M.list(dir)
   return fs.list(dir) or {}
 end
 
---- Writes small metadata into an entry being filled (key=value lines).
+--- Writes small metadata into an entry being filled (key=value lines); URLs lose their
+--- credentials (the file is for people and messages, never for downloading).
 function M.write_meta(dir, meta)
   local keys, lines = {}, {}
   for k in pairs(meta) do keys[#keys + 1] = k end
   table.sort(keys)
-  for i, k in ipairs(keys) do lines[i] = k .. "=" .. tostring(meta[k]) .. "\n" end
+  for i, k in ipairs(keys) do lines[i] = k .. "=" .. redact.text(tostring(meta[k])) .. "\n" end
   assert(fs.write_atomic(dir .. "/meta", table.concat(lines)))
 end
 

@@ -250,19 +250,45 @@ end
 
 --- Downloads the chart layer of a manifest to `file`, verifying its sha256.
 ---@return boolean|nil ok, string|nil err
+-- Digest algorithms OCI registries use, with the length of their hex digests.
+local DIGEST_HEX = { sha256 = 64, sha512 = 128 }
+
+-- The algorithm of a well-formed "alg:hex" digest we can verify, or nil.
+local function digest_algorithm(d)
+  local alg, hex = d:match("^(%w+):(%x+)$")
+  if alg and DIGEST_HEX[alg] == #hex and hex == hex:lower() then return alg end
+  return nil
+end
+
+-- "alg:hex" of the downloaded file (sha256 comes with the transfer).
+local function layer_digest(alg, file, res)
+  if alg == "sha256" and res.sha256 then return "sha256:" .. res.sha256 end
+  local data = require("hfl.fs").read(file, { max = 1024 * 1024 * 1024 })
+  if not data then return nil end
+  return alg .. ":" .. require("hfl.crypto").hex_digest(alg, data)
+end
+
 function M.download_layer(c, repo, manifest, file)
   local layer
   for _, l in ipairs(manifest.layers) do
     if l.mediaType == M.CHART_LAYER or l.mediaType == M.LEGACY_LAYER then layer = l break end
   end
   if not layer then return nil, manifest.url .. ": no Helm chart layer (" .. M.CHART_LAYER .. ") in the manifest (is this a chart?)" end
-  local want = tostring(layer.digest or "")
+  local want = type(layer.digest) == "string" and layer.digest or ""
+  local alg = digest_algorithm(want)
+  if not alg then
+    return nil, string.format("%s: the chart layer's digest %q is not a sha256 or sha512 digest, so the chart "
+      .. "cannot be verified (check the registry)", manifest.url, want:sub(1, 80))
+  end
+  -- the digest is hex digits after the check: safe in the URL path as it is
   local res, err, url = get(c, "/v2/" .. repo .. "/blobs/" .. want, { output = file }, scope_of(repo))
   if not res then return nil, err end
   if res.status ~= 200 then return nil, status_error(url, res, "chart layer") end
-  if want:match("^sha256:") and res.sha256 and ("sha256:" .. res.sha256) ~= want then
+  local got = layer_digest(alg, file, res)
+  if got ~= want then
     require("hfl.fs").remove(file)
-    return nil, string.format("GET %s: digest mismatch (want %s, got sha256:%s): retry, or check the registry", url, want, res.sha256)
+    return nil, string.format("GET %s: digest mismatch (want %s, got %s): retry, or check the registry", url, want,
+      got or "nothing")
   end
   return true
 end

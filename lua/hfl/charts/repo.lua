@@ -121,10 +121,10 @@ local function fetch_index(spec, url, opts)
   if res.status == 304 and cached then return cached end
   if res.status == 401 or res.status == 403 then
     return nil, string.format("GET %s: HTTP %d (check the repository's username/password or %s_USERNAME/%s_PASSWORD)",
-      url, res.status, M.env_prefix(spec.name), M.env_prefix(spec.name))
+      http.redact(url), res.status, M.env_prefix(spec.name), M.env_prefix(spec.name))
   end
   if res.status ~= 200 then
-    return nil, string.format("GET %s: HTTP %d (is the repository URL right?)", url, res.status)
+    return nil, string.format("GET %s: HTTP %d (is the repository URL right?)", http.redact(url), res.status)
   end
   local body = res.body or read_file(res.path) or ""
   fs.write_atomic(file, body)

@@ -3,6 +3,8 @@
 --- needs this: it reads index.yaml files and registries directly.
 local repo = require "hfl.charts.repo"
 local proc = require "hfl.proc"
+local redact = require "hfl.redact"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -49,10 +51,10 @@ local function run_call(spec, c)
   local res, rerr = proc.run(argv)
   if not res then return nil, rerr end
   if res.code ~= 0 then
-    return nil, string.format("repository %s (%s): %s failed: %s", spec.name, spec.url,
-      table.concat(c.argv, " ", 1, math.min(#c.argv, 5)), (res.stderr or ""):gsub("%s+$", ""))
+    return nil, string.format("repository %s (%s): %s failed: %s", spec.name, redact.url(spec.url),
+      table.concat(c.argv, " ", 1, math.min(#c.argv, 5)), trim.right(res.stderr or ""))
   end
-  return (res.stdout or ""):gsub("%s+$", "")
+  return trim.right(res.stdout or "")
 end
 
 --- Adds every repository of every state (each name once), one at a time; says helm's output

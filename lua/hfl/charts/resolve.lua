@@ -8,6 +8,7 @@ local repo = require "hfl.charts.repo"
 local oci = require "hfl.charts.oci"
 local localchart = require "hfl.charts.localchart"
 local fs = require "hfl.fs"
+local redact = require "hfl.redact"
 
 local M = {}
 
@@ -310,8 +311,8 @@ function M.resolve(release, state, opts)
     end
   end
   if not res then
-    return nil, fmt("release %s: chart %s%s: %s", name, chart,
-      (source and source ~= chart) and (" (" .. source .. ")") or "", tostring(err))
+    return nil, redact.text(fmt("release %s: chart %s%s: %s", name, chart,
+      (source and source ~= chart) and (" (" .. source .. ")") or "", tostring(err)))
   end
   res.source = source
   res.kind = res.kind or kind

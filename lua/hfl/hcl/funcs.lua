@@ -2,6 +2,7 @@
 --- Helmfile's docs/hcl_funcs.md). Each takes the evaluated arguments as a list and returns a
 --- value or raises an error string. `try` and `can` are special forms in hfl.hcl.eval.
 local value = require "hfl.value"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -120,7 +121,7 @@ F.strrev = function(a)
   return table.concat(chars)
 end
 F.chomp = function(a) need(a, 1, "chomp"); return (str(a[1]):gsub("[\r\n]+$", "")) end
-F.trimspace = function(a) need(a, 1, "trimspace"); return (str(a[1]):gsub("^%s+", ""):gsub("%s+$", "")) end
+F.trimspace = function(a) need(a, 1, "trimspace"); return trim.both(str(a[1])) end
 F.trim = function(a)
   need(a, 2, "trim")
   local s, cut = str(a[1]), str(a[2])

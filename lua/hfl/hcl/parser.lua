@@ -3,6 +3,7 @@
 --- splats and function calls, as AST nodes {op=, line=, …}.
 local value = require "hfl.value"
 local lexer = require "hfl.hcl.lexer"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -64,7 +65,7 @@ function Parser:template(stop, heredoc)
       i = i + 2
       if s:sub(i, i) == "~" then
         i = i + 1
-        if #buf > 0 then buf[#buf] = buf[#buf]:gsub("%s+$", "") end
+        if #buf > 0 then buf[#buf] = trim.right(buf[#buf]) end
       end
       flush()
       self.pos, self.tok = i, nil

@@ -3,6 +3,7 @@
 --- beats the release's own value, as in Helmfile), maps are filled key by key and lists are
 --- concatenated (templates' items first).
 local value = require "hfl.value"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -72,7 +73,7 @@ function M.effective(default_inherit, inherit, log)
     local name = e.template
     local nk = value.kind(name)
     if nk == "int" or nk == "float" or nk == "bool" then name = tostring(value.tonumber(name) or name) end
-    name = type(name) == "string" and name:match("^%s*(.-)%s*$") or ""
+    name = type(name) == "string" and trim.both(name) or ""
     if name ~= "" then
       existing[name] = true
       own[#own + 1] = { template = name, except = ek == "list" and e.except or nil }
@@ -93,7 +94,7 @@ function M.effective(default_inherit, inherit, log)
     if nk == "map" or nk == "list" then
       return nil, ("defaultInherit must be a string or a list of strings, not a list of %ss"):format(nk)
     end
-    name = nk == "null" and "" or tostring(value.tonumber(name) or name):match("^%s*(.-)%s*$")
+    name = nk == "null" and "" or trim.both(tostring(value.tonumber(name) or name))
     if name ~= "" and not existing[name] then
       existing[name] = true
       out[#out + 1] = { template = name }

@@ -1,7 +1,10 @@
 --- The sandbox helmfile.lua and `.lua` values files run in: a fresh global table of safe
 --- builtins (no io, os.execute, require of modules, load, debug, setfenv, string.dump,
---- collectgarbage, coroutine), an instruction budget and a wall-clock limit enforced by a count
---- hook, and errors as one line "path:line: msg" (never a traceback, never a frame of hfl's own).
+--- collectgarbage, coroutine), an instruction budget, a wall-clock limit and a memory limit
+--- enforced by a count hook, a memory cap in the allocator (hfl.core.memcap) for what one
+--- instruction allocates at once, pattern calls with a large worst case run in Lua
+--- (hfl.state.luapattern) where the hook reaches them, and errors as one line "path:line: msg"
+--- (never a traceback, never a frame of hfl's own).
 --
 --   local sb = sandbox.new{ basedir = dir, budget = 50e6, timeout = 30 }
 --   sb.env.answer = 42                          -- more globals
@@ -13,6 +16,8 @@
 -- keeps one per state), so it is installed while any sandbox runs and charges the coroutine it
 -- finds running: a sandbox waiting on a process (stdlib exec) does not pay for other tasks.
 local fs = require "hfl.fs"
+local luapattern = require "hfl.state.luapattern"
+local memcap = require "hfl.memcap"
 
 local M = {}
 
@@ -44,15 +49,52 @@ SAFE_STRING.rep = function(s, n, sep)
   return srep(s, n, sep)
 end
 
+-- Pattern functions: a backtracking pattern keeps one C call running for hours, where neither
+-- the budget nor the time limit can stop it. A call whose worst case is large runs in Lua
+-- instead (hfl.state.luapattern), under the count hook.
+local PATTERN_STEPS = 1e8   -- worst-case steps left to one C call (well under a second)
+local function guarded(name)
+  local c, lua = string[name], luapattern[name]
+  return function(s, p, ...)
+    if type(s) == "string" and type(p) == "string"
+      and luapattern.costly(#s, p, p:byte(1) == 94, PATTERN_STEPS) then
+      return lua(s, p, ...)
+    end
+    return c(s, p, ...)
+  end
+end
+for _, name in ipairs { "find", "match", "gsub" } do SAFE_STRING[name] = guarded(name) end
+SAFE_STRING.gmatch = (function()
+  local c, lua = string.gmatch, luapattern.gmatch
+  return function(s, p)  -- in gmatch "^" anchors nothing
+    if type(s) == "string" and type(p) == "string" and luapattern.costly(#s, p, false, PATTERN_STEPS) then
+      return lua(s, p)
+    end
+    return c(s, p)
+  end
+end)()
+
 local function exceeded_error(rec, what)
   rec.exceeded = what
   error(rec.sentinel, 0)
 end
 
+local function memory_exceeded(rec)
+  return fmt("exceeded the memory limit (%d MB more than at the start)", rec.memory)
+end
+
+-- Whether the allocator refused memory to a sandbox: then rec says so, and true.
+local function out_of_memory(rec)
+  if rec.exceeded then return true end
+  if not memcap.refused() then return false end
+  rec.exceeded = memory_exceeded(rec)
+  return true
+end
+
 local function hook()
   local rec = active[running() or MAIN]
   if not rec then return end
-  if rec.exceeded then error(rec.sentinel, 0) end
+  if out_of_memory(rec) then error(rec.sentinel, 0) end
   rec.count = rec.count + STEP
   if rec.count > rec.budget then
     exceeded_error(rec, "exceeded the instruction budget (infinite loop?)")
@@ -60,9 +102,7 @@ local function hook()
   if clock() > rec.deadline then
     exceeded_error(rec, fmt("exceeded the time limit of %gs (infinite loop?)", rec.timeout))
   end
-  if collectgarbage("count") > rec.memlimit then
-    exceeded_error(rec, fmt("exceeded the memory limit (%d MB more than at the start)", rec.memory))
-  end
+  if collectgarbage("count") > rec.memlimit then exceeded_error(rec, memory_exceeded(rec)) end
 end
 
 local function enter(rec)
@@ -75,6 +115,10 @@ local function enter(rec)
     debug.sethook(hook, "", STEP)
     local smt = getmetatable("")
     saved_index, smt.__index = smt.__index, SAFE_STRING
+    -- the hook names the line when memory grows step by step; the allocator, a quarter
+    -- higher, stops what one instruction allocates at once (no line: LuaJIT calls no
+    -- handler for memory errors)
+    memcap.limit(rec.memory * 1048576 * 1.25 + 16 * 1048576)
   end
 end
 
@@ -85,6 +129,7 @@ local function leave(rec)
     if saved_hook[1] then debug.sethook(saved_hook[1], saved_hook[2], saved_hook[3])
     else debug.sethook() end
     getmetatable("").__index = saved_index
+    memcap.unlimit()
   end
 end
 
@@ -137,12 +182,16 @@ local function is_sentinel(sb, e) return type(e) == "table" and e == sb.rec.sent
 
 -- One line for a raised value, in the failing frame (called as xpcall's handler).
 local function message(sb, e, level)
-  if is_sentinel(sb, e) or sb.rec.exceeded then
+  if is_sentinel(sb, e) or out_of_memory(sb.rec) then
     return sb:position(level) .. sb.rec.exceeded
   end
   if type(e) ~= "string" then
-    local mt = type(e) == "table" and getmetatable(e)
-    if mt and mt.__tostring then e = tostring(e)
+    -- the chunk's __tostring runs here, still under the limits; one that fails or returns no
+    -- string must not turn the message into "error in error handling"
+    local mt = type(e) == "table" and debug.getmetatable(e)
+    local ok, s = false, nil
+    if mt and rawget(mt, "__tostring") then ok, s = pcall(tostring, e) end
+    if ok and type(s) == "string" then e = s
     elseif e == nil then e = "error(nil)"
     else e = fmt("(error object is a %s value)", type(e)) end
   end
@@ -170,7 +219,7 @@ function Sandbox:wrap(name, fn)
   local function finish(ok, ...)
     if ok then return ... end
     local e = ...
-    if is_sentinel(sb, e) or sb.rec.exceeded then error(sb.rec.sentinel, 0) end
+    if is_sentinel(sb, e) or out_of_memory(sb.rec) then error(sb.rec.sentinel, 0) end
     if type(e) == "string" and positioned(sb, e) then error(e, 0) end
     if type(e) ~= "string" then e = tostring(e) end
     error(sb:position(3) .. prefix .. e, 0)
@@ -213,7 +262,7 @@ local function safe_globals(sb)
     return nil
   end
   local function rethrow_exceeded(ok, ...)
-    if not ok and sb.rec.exceeded then error(sb.rec.sentinel, 0) end
+    if not ok and out_of_memory(sb.rec) then error(sb.rec.sentinel, 0) end
     if not ok then
       local e = ...
       if type(e) == "string" then return false, token_to_path(sb, e) end
@@ -310,8 +359,11 @@ function Sandbox:run(fn, ...)
   enter(rec)
   local r = { xpcall(function() return fn(unpack(args, 1, n)) end,
     function(e) return message(self, e, 3) end) }
+  -- LuaJIT calls no error handler for a memory error: the message has no position yet
+  local oom = not r[1] and (out_of_memory(rec) or r[2] == "not enough memory")
   leave(rec)
-  if r[1] and rec.exceeded then
+  if oom and not rec.exceeded then rec.exceeded = "not enough memory" end
+  if (r[1] or oom) and rec.exceeded and not (type(r[2]) == "string" and positioned(self, r[2])) then
     return false, (self.main or "helmfile.lua") .. ": " .. rec.exceeded
   end
   return unpack(r, 1, table.maxn(r))

@@ -72,7 +72,7 @@ local function render(state, text, data, name)
 end
 M._render = render
 
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+local trim = require("hfl.trim").both
 
 local env_cache = setmetatable({}, { __mode = "k" })
 

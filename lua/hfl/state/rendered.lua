@@ -16,6 +16,8 @@
 -- stretch of source lines when both have the same length and each output line keeps the text
 -- around its source line's actions (`chart: {{ .Values.c }}` → `chart: ./c`); otherwise the
 -- stretch is untraceable (a `{{ range }}` that multiplied lines, a trimmed `{{- if }}`).
+local trim = require "hfl.trim"
+
 local M = {}
 
 local fmt = string.format
@@ -53,7 +55,7 @@ local function fits(s, o)
   local pre, suf = "", ""
   if open then
     pre = s:sub(1, open - 1)
-    if s:sub(open + 2, open + 2) == "-" then pre = pre:gsub("%s+$", "") end
+    if s:sub(open + 2, open + 2) == "-" then pre = trim.right(pre) end
   end
   if close then
     suf = s:sub(close + 2)

@@ -6,6 +6,7 @@ local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local proc = require "hfl.proc"
 local sv = require "hfl.state.statevalues"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -34,7 +35,7 @@ function M.decrypt(path, opt)
   local res, err = proc.run(argv)
   if not res then return nil, fmt("%s: %s", argv[1], err) end
   if res.code ~= 0 then
-    local msg = (res.stderr or ""):gsub("%s+$", "")
+    local msg = trim.right(res.stderr or "")
     return nil, fmt("%s exited with code %s: %s", table.concat(argv, " "), tostring(res.code), msg)
   end
   return res.stdout

@@ -100,10 +100,17 @@ local function typed_arg(cc, node, t)
   return function(st, dot) return check_value(st, tree, node, eval(st, dot), t) end
 end
 
+-- A function's error without the "file.lua:N: " of hfl's own frame (Lua adds it to errors
+-- raised inside stdlib functions): the template's position is what the user needs.
+local function without_frame(err)
+  if type(err) ~= "string" then return tostring(err) end
+  return (err:gsub("^[%w_./%-]+%.lua:%d+: ", "", 1))
+end
+
 local function call_error(st, tree, cmd, name, err)
   if type(err) == "table" and err.tmpl_exec then error(err, 0) end
   if type(err) == "table" and err.tmpl_error then err = err.tmpl_error end
-  exec_error(st, tree, cmd, "error calling " .. name .. ": " .. tostring(err))
+  exec_error(st, tree, cmd, "error calling " .. name .. ": " .. without_frame(err))
 end
 
 -- Raises Go's error for a wrong argument count (numin counts the pipeline's value).

@@ -15,6 +15,8 @@ local sfmt, srep, ssub, sbyte, concat = string.format, string.rep, string.sub, s
 local floor, abs, huge = math.floor, math.abs, math.huge
 local null, float_mt, int_mt = value.null, value.float_mt, value.int_mt
 local kind_of = value.kind
+-- Go's fmt takes widths and precisions up to 1e6 ("tooLarge"); larger ones are BAD….
+local MAX_NUM = 1e6
 local strconv = require "hfl.tmpl.strconv"
 local digits_of, utf8_len, runes, utf8_encode = strconv.digits_of, strconv.utf8_len, strconv.runes, strconv.utf8_encode
 local is_printable, quote_char, can_backquote, hex_float = strconv.is_printable, strconv.quote_char,
@@ -382,7 +384,7 @@ function M.sprintf_args(format, args, n)
       i = i + 1
       local w = args[argi]
       argi = argi + 1
-      if argi - 1 > n or kind_of(w) ~= "int" then
+      if argi - 1 > n or kind_of(w) ~= "int" or abs(value.tonumber(w)) > MAX_NUM then
         f.badwidth = true
       else
         w = value.tonumber(w)
@@ -391,7 +393,7 @@ function M.sprintf_args(format, args, n)
       end
     else
       local w = format:match("^%d+", i)
-      if w then f.wid = tonumber(w) i = i + #w end
+      if w then f.wid = tonumber(w) <= MAX_NUM and tonumber(w) or nil i = i + #w end
     end
     if ssub(format, i, i) == "." then
       i = i + 1
@@ -400,14 +402,14 @@ function M.sprintf_args(format, args, n)
         i = i + 1
         local p = args[argi]
         argi = argi + 1
-        if argi - 1 > n or kind_of(p) ~= "int" or value.tonumber(p) < 0 then
+        if argi - 1 > n or kind_of(p) ~= "int" or value.tonumber(p) < 0 or value.tonumber(p) > MAX_NUM then
           f.badprec = true
         else
           f.prec = value.tonumber(p)
         end
       else
         local p = format:match("^%d+", i)
-        f.prec = p and tonumber(p) or 0
+        f.prec = p and tonumber(p) <= MAX_NUM and tonumber(p) or 0
         if p then i = i + #p end
       end
     end

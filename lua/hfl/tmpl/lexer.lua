@@ -53,19 +53,15 @@ function M.lex(text, ldelim, rdelim)
   local len = #text
   local pos = 1 -- 1-based cursor
   local line = 1
-  local line_at = 1 -- position up to which `line` has been counted
+  -- the next newline not counted yet in `line` (nil: none left). Remembering it keeps a long
+  -- line linear: searching from the last position on every token rescanned the rest of it.
+  local next_nl = sfind(text, "\n", 1, true)
 
   local function line_of(p)
     -- p 1-based; counts newlines before p incrementally (positions only grow)
-    if p > line_at then
-      local i = line_at
-      while true do
-        local j = sfind(text, "\n", i, true)
-        if not j or j >= p then break end
-        line = line + 1
-        i = j + 1
-      end
-      line_at = p
+    while next_nl and next_nl < p do
+      line = line + 1
+      next_nl = sfind(text, "\n", next_nl + 1, true)
     end
     return line
   end

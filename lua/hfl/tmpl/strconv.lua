@@ -7,6 +7,19 @@ local sfmt, srep, ssub, sbyte, schar, concat = string.format, string.rep, string
 local floor, abs, huge = math.floor, math.abs, math.huge
 local unpack = unpack
 
+-- string.format refuses a precision past 99 (Go allows up to 1e6): the digits past 99 are
+-- zeros for every double whose decimal expansion ends by then (|n| >= 2^-46 in %f), so pad.
+local function format_fixed(n, digits)
+  if digits <= 99 then return sfmt("%." .. digits .. "f", n) end
+  return sfmt("%.99f", n) .. srep("0", digits - 99)
+end
+
+local function format_sci(n, digits)
+  if digits <= 99 then return sfmt("%." .. digits .. "e", n) end
+  local m, x = sfmt("%.99e", n):match("^(.-)(e.*)$")
+  return m .. srep("0", digits - 99) .. x
+end
+
 -- Shortest decimal digits that read back as v (v finite, > 0): digits without trailing
 -- zeros and the decimal point position (value = 0.DIGITS * 10^dp).
 local function shortest_digits(v)
@@ -79,7 +92,7 @@ end
 
 -- n (>= 0) rounded to prec fractional digits, as %.{prec}f.
 local function f_digits(n, prec)
-  local s = sfmt("%." .. (prec + 25) .. "f", n)
+  local s = format_fixed(n, prec + 25)
   local int, frac = s:match("^(%d+)%.(%d+)$")
   local all = int .. frac
   local r = round_half_even(all, #int + prec)
@@ -92,7 +105,7 @@ end
 -- n (>= 0) as sig significant digits and the decimal exponent of the first one.
 local function e_digits(n, sig)
   if n == 0 then return srep("0", sig), 0 end
-  local s = sfmt("%." .. (sig + 24) .. "e", n)
+  local s = format_sci(n, sig + 24)
   local m, x = s:match("^([%d%.]+)e([-+]%d+)$")
   local d = m:gsub("%.", "")
   local r, carry = round_half_even(d, sig)

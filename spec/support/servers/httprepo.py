@@ -159,6 +159,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
         if kind == "truncated":
             self.send_header("Connection", "close")
+        if kind == "padded":  # a broken proxy's header: a long run of spaces inside the value
+            self.send_header("X-Pad", "a" + " " * 90000 + "b")
         self.end_headers()
         if self.command == "HEAD":
             return
