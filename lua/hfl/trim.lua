@@ -26,6 +26,19 @@ function M.right(s)
   return sub(s, 1, last_non_space(s))
 end
 
+--- s without trailing blanks and tabs only (what Go's tabwriter padding leaves).
+---@param s string
+---@return string
+function M.right_blanks(s)
+  local e = #s
+  while e > 0 do
+    local b = byte(s, e)
+    if b ~= 32 and b ~= 9 then break end
+    e = e - 1
+  end
+  return sub(s, 1, e)
+end
+
 --- s without leading whitespace.
 ---@param s string
 ---@return string

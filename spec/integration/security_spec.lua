@@ -278,6 +278,18 @@ return { releases = { { name = "a", chart = "x" } } }
       assert.truthy(proc.now() - t0 < 10, "quadratic: " .. (proc.now() - t0) .. " s")
     end)
 
+    it("costs the list and show-dag tables time linear in a long name", function()
+      write(work .. "/helmfile.yaml", "releases:\n- name: " .. ("x"):rep(200000) .. "\n  chart: c\n- name: r\n  chart: c\n"
+        .. '- name: s\n  chart: c\n  labels: {a: "' .. (" "):rep(200000) .. 'x"}\n')
+      for _, cmd in ipairs { "list", "show-dag" } do
+        local t0 = proc.now()
+        local r = hfl { cmd }
+        assert.equal(0, r.code, r.stderr)
+        assert.matches("\n[1 ]*r[ \t\n]", r.stdout)
+        assert.truthy(proc.now() - t0 < 10, cmd .. " quadratic: " .. (proc.now() - t0) .. " s")
+      end
+    end)
+
     it("in one response header of a chart repository does not stall the fetch", function()
       local repo = servers.tmpdir()
       servers.make_charts(repo, 1)

@@ -1,5 +1,6 @@
 --- `hfl list`: the releases of the state file, as a table or JSON.
 local clistate = require "hfl.cli.state"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -15,17 +16,6 @@ end
 
 local COLUMNS = { "name", "namespace", "enabled", "installed", "labels", "chart", "version" }
 
--- s without its trailing blanks and tabs. (gsub("[ \t]+$", "") tries every blank of a run
--- as a start and scans the run again each time: quadratic in the padding.)
-local function trim_end(s)
-  local e = #s
-  while e > 0 do
-    local b = s:byte(e)
-    if b ~= 32 and b ~= 9 then break end
-    e = e - 1
-  end
-  return s:sub(1, e)
-end
 
 --- The table as Helmfile prints it (cells padded to the column width, tab-separated, trailing
 --- whitespace trimmed).
@@ -44,7 +34,7 @@ function M.table(rows)
   for _, line in ipairs(cells) do
     local padded = {}
     for i, c in ipairs(line) do padded[i] = c .. (" "):rep(width[i] - #c) end
-    out[#out + 1] = trim_end(table.concat(padded, "\t"))
+    out[#out + 1] = trim.right_blanks(table.concat(padded, "\t"))
   end
   return table.concat(out, "\n") .. "\n"
 end

@@ -1,5 +1,6 @@
 --- `hfl show-dag`: the releases in dependency order, in groups.
 local clistate = require "hfl.cli.state"
+local trim = require "hfl.trim"
 
 local M = {}
 
@@ -26,7 +27,7 @@ function M.format(batches)
   local out = {}
   for _, row in ipairs(rows) do
     local line = row[1] .. (" "):rep(w1 - #row[1] + 1) .. row[2] .. (" "):rep(w2 - #row[2] + 1) .. row[3]
-    out[#out + 1] = (line:gsub("%s+$", ""))
+    out[#out + 1] = trim.right(line)
   end
   return table.concat(out, "\n") .. "\n"
 end
