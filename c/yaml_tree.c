@@ -282,7 +282,9 @@ static int merge_map(yv_arena *a, yv *dst, const yv *src, const yv_merge_opts *o
 {
     size_t cap = dst->as.map.len, n0 = dst->as.map.len;
     keyset ks = {0};
-    if (n0 > 8) {
+    /* Each source key is looked up among the keys added before it as well, so index by the
+     * size the map can reach, not the size it has (merging into {} was quadratic). */
+    if (n0 + src->as.map.len > 8) {
         if (keyset_init(&ks, n0 + src->as.map.len) < 0)
             return -1;
         for (size_t i = 0; i < n0; i++)

@@ -290,6 +290,21 @@ return { releases = { { name = "a", chart = "x" } } }
       end
     end)
 
+    it("merges a values file of 200,000 top-level keys into a release in linear time", function()
+      local keys = {}
+      for i = 1, 200000 do keys[i] = ("k%d: %d"):format(i, i) end
+      write(work .. "/big.yaml", table.concat(keys, "\n") .. "\n")
+      write(work .. "/helmfile.yaml", "releases:\n- name: r\n  chart: c\n  values:\n  - big.yaml\n")
+      local t0 = proc.now()
+      local r = hfl { "write-values", "--output-file-template", work .. "/out.yaml" }
+      assert.equal(0, r.code, r.stderr)
+      assert.truthy(proc.now() - t0 < 10, "quadratic: " .. (proc.now() - t0) .. " s")
+      local f = assert(io.open(work .. "/out.yaml"))
+      local out = f:read("*a")
+      f:close()
+      assert.matches("\nk199999: 199999\n", out)
+    end)
+
     it("in one response header of a chart repository does not stall the fetch", function()
       local repo = servers.tmpdir()
       servers.make_charts(repo, 1)
