@@ -85,8 +85,7 @@ static int hfl_regex_lexec(lua_State *L)
     if (rc <= 0) {
         free(ovec);
         if (rc < 0)
-            return luaL_error(L, "the pattern backtracks too much on this input (PCRE2's match "
-                                 "limit): simplify the pattern");
+            return luaL_error(L, "regex.exec: matching failed (out of memory)");
         lua_pushnil(L);
         return 1;
     }

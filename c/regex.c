@@ -175,7 +175,10 @@ int hfl_regex_exec(hfl_regex *re, const char *subject, size_t len, size_t start,
                  ? pcre2_match(re->strict, (PCRE2_SPTR)subject, len, start, PCRE2_NO_UTF_CHECK,
                                re->md, NULL)
                  : pcre2_match(re->code, (PCRE2_SPTR)subject, len, start, 0, re->md, NULL);
-    if (rc == PCRE2_ERROR_NOMATCH)
+    /* Go's RE2 never backtracks, so it answers where PCRE2 gives up; a pattern backtracks
+     * that much while failing to match (the `(a+)+$` kind), so the answer is "no match". */
+    if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT)
         return 0;
     if (rc < 0)
         return -1;
