@@ -105,6 +105,12 @@ static int hfl_yaml_decode(lua_State *L)
         return push_error(L, err);
     int n = hfl_yaml_push_root(L, doc.root, opt_bool(L, 2, "order", 1), opt_bool(L, 2, "lines", 0));
     yv_doc_free(&doc);
+    const char *filename = opt_string(L, 2, "filename", NULL);
+    if (n == 2 && filename) {
+        /* [nil, message]: name the file, as the decoder's own errors do */
+        lua_pushfstring(L, "%s: %s (flatten the document)", filename, lua_tostring(L, -1));
+        lua_replace(L, -2);
+    }
     return n;
 }
 

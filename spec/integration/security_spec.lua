@@ -335,6 +335,16 @@ return { releases = { { name = "a", chart = "x" } } }
       end)
     end
 
+    it("name a values file nested deeper than Lua values can hold", function()
+      local lines = {}
+      for i = 0, 8999 do lines[#lines + 1] = (" "):rep(i) .. "k:" end
+      lines[#lines + 1] = (" "):rep(9000) .. "v"
+      write(work .. "/deep.yaml", table.concat(lines, "\n") .. "\n")
+      write(work .. "/helmfile.yaml", "releases:\n- name: a\n  chart: c\n  values:\n  - deep.yaml\n")
+      local r = hfl { "write-values", "--output-file-template", work .. "/out.yaml" }
+      one_line_error(r, "^hfl: release \"a\": [^\n]*/deep%.yaml: value too deeply nested")
+    end)
+
     it("answer no match, as Go does, where PCRE2 would backtrack without end", function()
       write(work .. "/helmfile.yaml.gotmpl", "releases:\n- name: a\n  chart: c\n  labels:\n"
         .. "    x: 'f{{ regexFind \"(a+)+$\" \"" .. ("a"):rep(40) .. "b\" }}'\n"
