@@ -79,7 +79,7 @@ describe("hfl.core.fs #unit", function()
       assert(os.execute(("ln -s real %q/alias"):format(dir)) == 0)
       local script = dir .. "/cwd.lua"
       assert(fs.write_atomic(script, "print(require('hfl.core').fs.cwd())"))
-      local hfl = os.getenv("HFL_BIN") or "./hfl"
+      local hfl = require("spec.support.hflrun").bin()
       assert.equal(dir .. "/alias\n", sh(("cd %q/alias && PWD=%q/alias %s run %q"):format(dir, dir, hfl, script)))
       assert.equal(dir .. "/real\n", sh(("cd %q/alias && PWD=/tmp %s run %q"):format(dir, hfl, script)))
     end)

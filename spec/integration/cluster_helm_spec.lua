@@ -7,7 +7,7 @@ local proc = require "hfl.proc"
 local servers = require "spec.support.servers"
 local cluster = require "spec.support.cluster"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 local function write(path, text)
   os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
@@ -118,11 +118,7 @@ describe("helm releases on a real API server #cluster", function()
   local ns, srv, work, app_chart, group
 
   local function hfl(args, cwd)
-    local argv = { HFL }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    argv.cwd = cwd or work
-    argv.env = { HFL_CACHE_HOME = work .. "/cache" }
-    return assert(proc.run(argv))
+    return hflrun.capture(args, { cwd = cwd or work, env = { HFL_CACHE_HOME = work .. "/cache" } })
   end
 
   local nvalues = 0

@@ -2,7 +2,7 @@
 -- values files, helmfile.lua, readFile, lock files. A file past hfl.fs.MAX_READ (64 MiB) — a
 -- sparse file, /dev/zero — is one line naming it and exit 1, read in well under a second; a
 -- FIFO nobody writes to never hangs. #integration
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 local function sh(cmd)
   local p = io.popen(cmd .. " 2>&1")
@@ -11,9 +11,12 @@ local function sh(cmd)
   return out
 end
 
+-- hfl with the space-separated args in dir: stdout and stderr together, and the exit code.
 local function run(dir, args)
-  local out = sh(("cd %q && timeout 20 %s %s 2>&1; echo \"exit:$?\""):format(dir, HFL, args))
-  return out:gsub("exit:%d+\n?$", ""), tonumber(out:match("exit:(%d+)\n?$"))
+  local argv = {}
+  for a in args:gmatch("%S+") do argv[#argv + 1] = a end
+  local code, out, err = hflrun.run(argv, { cwd = dir, timeout = 20 })
+  return out .. err, code
 end
 
 local function write(path, text)

@@ -5,7 +5,7 @@
 local proc = require "hfl.proc"
 local S = require "spec.support.servers"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 local function write(path, text)
   local f = assert(io.open(path, "w"))
@@ -14,7 +14,7 @@ local function write(path, text)
 end
 
 local function labels(dir)
-  local r = assert(proc.run { HFL, "list", cwd = dir })
+  local r = hflrun.capture({ "list" }, { cwd = dir })
   assert.equal(0, r.code, r.stderr)
   local out = {}
   for k, v in r.stdout:gmatch("(%a+):([^,%s]+)") do out[k] = v end
@@ -71,10 +71,8 @@ describe("the cached repository index under parallel refreshes #integration", fu
   local n = 0
   local function fetch(...)
     n = n + 1 -- an output directory each: only the cache is shared
-    local argv = { HFL, "fetch", "--output-dir", dir .. "/out" .. n, cwd = dir, env = { HFL_CACHE_HOME = cache },
-      stdout = "null" }
-    for _, a in ipairs { ... } do argv[#argv + 1] = a end
-    return assert(proc.spawn(argv))
+    local args = { "fetch", "--output-dir", dir .. "/out" .. n, ... }
+    return hflrun.spawn(args, { cwd = dir, env = { HFL_CACHE_HOME = cache } })
   end
 
   it("is never mixed from two bodies, and no temp file is left", function()

@@ -4,7 +4,7 @@
 local proc = require "hfl.proc"
 local servers = require "spec.support.servers"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local hflrun = require "spec.support.hflrun"
 
 local function write(path, text)
   os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
@@ -36,12 +36,9 @@ describe("hfl against hostile input #integration", function()
   local cache, work
 
   local function hfl(args, env)
-    local argv = { HFL }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    argv.cwd = work
-    argv.env = { HFL_CACHE_HOME = cache }
-    for k, v in pairs(env or {}) do argv.env[k] = v end
-    return assert(proc.run(argv))
+    local e = { HFL_CACHE_HOME = cache }
+    for k, v in pairs(env or {}) do e[k] = v end
+    return hflrun.capture(args, { cwd = work, env = e })
   end
 
   local function one_line_error(r, pattern)

@@ -3,7 +3,7 @@
 local fs = require "hfl.fs"
 local proc = require "hfl.proc"
 
-local HFL = os.getenv("HFL_BIN") or "./hfl"
+local HFL = require("spec.support.hflrun").bin()  -- run through shells (pipes, process substitution)
 local WRITER = "spec/support/procs/write_atomic.lua"
 
 local function sh(cmd)
