@@ -17,6 +17,18 @@ describe("hfl run #integration", function()
     assert.matches("  search: true\n", out, 1, true)
   end)
 
+  it("runs a workflow that checks several environments through the State API", function()
+    local code, out, err = hflrun.run({ "run", "examples/workflows/check-environments.lua" })
+    assert.equal(0, code, err)
+    assert.equal("", err)
+    assert.matches("default: step 1: apps/db (bitnami/postgresql) replicas=1\n", out, 1, true)
+    assert.matches("prod: step 2: prod-cluster/apps/web (bitnami/nginx) replicas=3\n", out, 1, true)
+    assert.matches('warning: skipping missing values file matching "values/web.yaml"', out, 1, true)
+    code, out = hflrun.run({ "run", "examples/workflows/check-environments.lua", "staging" })
+    assert.equal(1, code)
+    assert.matches('staging: cannot load: [^\n]*environment "staging" is not defined', out)
+  end)
+
   it("works from any directory, without LUA_PATH", function()
     local code, out, err = hflrun.run({ "run", hflrun.root() .. "/examples/workflows/layer-values.lua" },
       { cwd = "/", env = { LUA_PATH = false, LUA_CPATH = false } })
