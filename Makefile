@@ -133,6 +133,7 @@ demo: deps all
 	./hfl -f examples/lua/helmfile.yaml -e prod list
 	./hfl -f examples/lua/helmfile.lua -e prod build
 	./hfl run examples/workflows/layer-values.lua
+	./hfl run examples/workflows/check-environments.lua default prod
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl
