@@ -9,13 +9,12 @@ local M = {}
 local fmt = string.format
 
 -- The newest version of a requirement that its constraint allows.
-local function newest_oci(req, sel)
+local function newest_oci(req, session, sel)
   local oci = require "hfl.charts.oci"
+  local resolve = require "hfl.charts.resolve"
   local r, err = oci.parse(req.repository .. "/" .. req.name)
   if not r then return nil, err end
-  local spec = req.spec
-  local c = oci.client(r.host, { username = spec.username, password = spec.password, plain_http = spec.plain_http,
-    ca_file = spec.ca_file, cert_file = spec.cert_file, key_file = spec.key_file, insecure = spec.insecure })
+  local c = resolve.oci_client(session, r.host, resolve.oci_options(req.spec))
   return oci.select_version(c, r, req.version ~= "*" and req.version or nil, req.devel, sel)
 end
 
@@ -42,7 +41,7 @@ local function newest(req, session, sel)
   if not sel.prerelease and req.version ~= "*" and not require("hfl.semver").is_exact(req.version) then
     sel = { prerelease = session:prerelease_rule() }
   end
-  if req.spec.oci then return newest_oci(req, sel) end
+  if req.spec.oci then return newest_oci(req, session, sel) end
   return newest_in_repo(req, session, sel)
 end
 

@@ -143,9 +143,23 @@ local function from_repo(spec, chart, version, opts)
   return entry_info
 end
 
-local function oci_client(session, host, o)
+--- The OCI client of a registry host, one per session, credentials and plain HTTP.
+---@param session hfl.Session
+---@param host string
+---@param o table  hfl.charts.oci.client options (see M.oci_options)
+---@return table client
+function M.oci_client(session, host, o)
   local k = host .. "\0" .. tostring(o.username) .. "\0" .. tostring(o.plain_http)
   return session:memo("oci client", k, function() return oci.client(host, o) end)
+end
+
+--- The OCI client options of a `repositories:` entry with `oci: true` (hfl.charts.repo spec).
+---@param spec table
+---@return table
+function M.oci_options(spec)
+  return { username = spec.username, password = spec.password, plain_http = spec.plain_http,
+    ca_file = spec.ca_file, cert_file = spec.cert_file, key_file = spec.key_file, insecure = spec.insecure,
+    registry_config = spec.registry_config }
 end
 
 --- Pulls an OCI chart: `ref` = oci://host/path/chart[:tag][@digest]; `version` may be a range.
@@ -158,7 +172,7 @@ local function from_oci(ref, version, o, opts)
     if v then version, vdigest = v ~= "" and v or nil, d end
   end
   local digest = r.digest or vdigest
-  local c = oci_client(opts.session, r.host, o)
+  local c = M.oci_client(opts.session, r.host, o)
   local tag = version ~= nil and version ~= "" and version or r.tag
   local reference
   if digest then
@@ -301,10 +315,10 @@ function M.resolve(release, state, opts)
     end
     if spec.oci then
       source = "oci://" .. spec.url:gsub("^oci://", ""):gsub("/+$", "") .. "/" .. cname
-      res, err = from_oci(source, version, { username = spec.username, password = spec.password,
-        plain_http = spec.plain_http or opts.plain_http or flag("plainHttp"),
-        ca_file = spec.ca_file, cert_file = spec.cert_file, key_file = spec.key_file, insecure = spec.insecure,
-        registry_config = spec.registry_config or opts.registry_config }, ropts)
+      local o = M.oci_options(spec)
+      o.plain_http = o.plain_http or opts.plain_http or flag("plainHttp")
+      o.registry_config = o.registry_config or opts.registry_config
+      res, err = from_oci(source, version, o, ropts)
     else
       source = spec.url
       res, err = from_repo(spec, cname, version, ropts)
