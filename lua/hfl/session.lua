@@ -158,6 +158,14 @@ function Session:memo(kind, key, make)
   return v
 end
 
+--- The concurrency limit, or `default` when the session sets none: for work that stays
+--- bounded even then (downloads, state files loading).
+---@param default integer
+---@return integer
+function Session:bounded(default)
+  return self.concurrency > 0 and self.concurrency or default
+end
+
 --- fn(item, i) for every item, at most `concurrency` at once; results in order.
 ---@param items any[]
 ---@param fn fun(item: any, i: integer): any

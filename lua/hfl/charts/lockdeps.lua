@@ -3,6 +3,7 @@
 --- file (helmfile.lock or `lockFilePath`), which later runs honour.
 local localchart = require "hfl.charts.localchart"
 local lockmod = require "hfl.charts.lock"
+local resolve = require "hfl.charts.resolve"
 
 local M = {}
 
@@ -11,7 +12,6 @@ local fmt = string.format
 -- The newest version of a requirement that its constraint allows.
 local function newest_oci(req, session, sel)
   local oci = require "hfl.charts.oci"
-  local resolve = require "hfl.charts.resolve"
   local r, err = oci.parse(req.repository .. "/" .. req.name)
   if not r then return nil, err end
   local c = resolve.oci_client(session, r.host, resolve.oci_options(req.spec))
@@ -75,11 +75,10 @@ end
 local function lock_state(s, rels, session, version, sel)
   local reqs = lockmod.requirements(rels, function() return s end)
   if #reqs == 0 then return false end
-  local n = session.concurrency > 0 and session.concurrency or 8
   local results = session:map(reqs, function(req)
     local v, rerr = newest(req, session, sel)
     return { v = v, err = rerr }
-  end, n)
+  end, session:bounded(resolve.DOWNLOADS))
   for i, req in ipairs(reqs) do
     if not results[i].v then
       return nil, fmt("release %s: chart %s (%s): %s", tostring(req.release.name), req.chart,

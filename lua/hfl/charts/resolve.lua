@@ -333,6 +333,9 @@ function M.resolve(release, state, opts)
   return res
 end
 
+--- Downloads at once when the session sets no concurrency limit.
+M.DOWNLOADS = 8
+
 --- Resolves many releases concurrently (at most the session's concurrency at once, 8 when it
 --- is unlimited: each chart is a download); results in order.
 ---@param releases table[]
@@ -341,11 +344,10 @@ end
 function M.resolve_all(releases, opts)
   local session = opts and opts.session
   if not session then error("hfl.charts.resolve.resolve_all: opts.session is required", 2) end
-  local n = session.concurrency > 0 and session.concurrency or 8
   return session:map(releases, function(r)
     local res, err = M.resolve(r, r.state, opts)
     return { result = res, err = err }
-  end, n)
+  end, session:bounded(M.DOWNLOADS))
 end
 
 M._sha_hex = sha_hex

@@ -620,7 +620,7 @@ function M.load(opts)
     secret_cache = {}, decoded = {}, helpers = {}, origins = setmetatable({}, { __mode = "k" }), states = {}, skipped = {},
     from = setmetatable({}, { __mode = "k" }),
     fetched = {}, names = {}, session = session, log = session.log,
-    slots = proc.semaphore(session.concurrency > 0 and session.concurrency or M.CONCURRENCY),
+    slots = proc.semaphore(session:bounded(M.CONCURRENCY)),
     holding = setmetatable({}, { __mode = "k" }),
   }
   ctx.root = ctx
