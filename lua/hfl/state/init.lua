@@ -16,6 +16,48 @@ local State = {}
 State.__index = State
 M.State = State
 
+-- An error of a sub-helmfile, prefixed with the files that led to it.
+local function chained(s, err)
+  if s.chain and #s.chain > 1 then
+    local names = {}
+    for i, p in ipairs(s.chain) do names[i] = p:match("([^/]*)$") end
+    err = table.concat(names, " → ", 1, #names - 1) .. " → " .. err
+  end
+  return err
+end
+
+-- A `needs` entry naming no release of its own file must name one of another file (an hfl
+-- extension: hfl.deploy.graph plans across files); else Helmfile's "undefined release" error.
+local function check_foreign_needs(states)
+  local defined = {}
+  for _, s in ipairs(states) do
+    for _, r in ipairs(s.releases_built) do defined[r:id()] = true end
+  end
+  for _, s in ipairs(states) do
+    for _, r in ipairs(s.releases_built) do
+      for _, id in ipairs(r.foreign_needs and r.needs or {}) do
+        local name = r.foreign_needs[id]
+        if name and not defined[id] then
+          return nil, chained(s, releases.undefined_need_error(r, id, name))
+        end
+      end
+    end
+  end
+  return true
+end
+
+--- The needs of a release within its own state file (a state file is planned alone).
+---@param r table  a Release
+---@return string[]
+function M.local_needs(r)
+  if not r.foreign_needs then return r.needs end
+  local l = {}
+  for _, id in ipairs(r.needs) do
+    if not r.foreign_needs[id] then l[#l + 1] = id end
+  end
+  return l
+end
+
 --- Wraps loaded states (hfl.state.load output) and builds their releases.
 ---@param states table[]  States in processing order
 ---@param opts? {selectors?: string[], environment?: string}
@@ -29,16 +71,11 @@ function M.new(states, opts)
     environment = opts.environment or "default", session = session }, State)
   for _, s in ipairs(states) do
     local rels, rerr = releases.build(s, session.log)
-    if not rels then
-      if s.chain and #s.chain > 1 then
-        local names = {}
-        for i, p in ipairs(s.chain) do names[i] = p:match("([^/]*)$") end
-        rerr = table.concat(names, " → ", 1, #names - 1) .. " → " .. rerr
-      end
-      return nil, rerr
-    end
+    if not rels then return nil, chained(s, rerr) end
     s.releases_built = rels
   end
+  local ok, nerr = check_foreign_needs(states)
+  if not ok then return nil, nerr end
   return st
 end
 
@@ -268,6 +305,24 @@ function State:filtered(s)
   return rels
 end
 
+--- The releases of one state that a plan starts from: those its selectors (the given ones, else
+--- the state's own or the load-time ones) pick whose condition is on. Two with one ID are an error.
+---@param s table  a State
+---@param selectors? string[]
+---@return table[]|nil releases, string|nil err
+function State:selected_in(s, selectors)
+  local given
+  if selectors then
+    local err
+    given, err = selector.parse(as_list(selectors))
+    if not given then return nil, err end
+  end
+  local sel = select_state(self, s, state_filters(self, s, given))
+  local ok, err = check_duplicates(sel)
+  if not ok then return nil, err end
+  return sel
+end
+
 --- An error about a state, prefixed with its file ("in helmfile.yaml: …", as Helmfile does).
 function M.in_state(s, err)
   return ("in %s: %s"):format(s.name or s.path or "?", err)
@@ -306,7 +361,7 @@ function State:plan_state(s, opts)
   end
   for _, r in ipairs(nodes) do r.id_ = r:id() end
   local view = {}
-  for i, r in ipairs(nodes) do view[i] = { id = r.id_, needs = r.needs, rel = r } end
+  for i, r in ipairs(nodes) do view[i] = { id = r.id_, needs = M.local_needs(r), rel = r } end
   local batches
   batches, err = dagmod.plan(view, { only = only, include_needs = include, skip_needs = skip,
     reverse = opts.reverse })
@@ -384,7 +439,7 @@ function State:show_dag()
     else
       local nodes, only = {}, {}
       for i, r in ipairs(rels) do
-        nodes[i] = { id = r:id(), needs = r.needs, rel = r }
+        nodes[i] = { id = r:id(), needs = M.local_needs(r), rel = r }
         only[nodes[i].id] = true
       end
       local batches

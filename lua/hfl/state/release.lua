@@ -38,6 +38,8 @@ M.FIELDS = {
   { "trackFailedLogs", "bool" }, { "helmStuckGrace", "int" }, { "trackKinds", "strings" },
   { "skipKinds", "strings" }, { "trackResources", "list" }, { "kubedogQPS", "float" },
   { "kubedogBurst", "int" }, { "trackFailOnError", "bool" },
+  -- hfl extensions (absent from Helmfile's files, so `build` prints them only where set)
+  { "continueOnError", "bool" },  -- a failure does not skip the releases that need this one
 }
 
 M.KIND = {}

@@ -470,9 +470,10 @@ function M.build(state, log)
             .. "Either mark %s as installed or remove %s from %s's needs", rel.name, name, name, name, name, rel.name)
         end
         if not ids[id] then
-          return nil, ('%s: release(s) "%s" depend(s) on an undefined release "%s". Perhaps you made a '
-            .. 'typo in "needs" or forgot defining a release named "%s" with appropriate "namespace" and '
-            .. '"kubeContext"?'):format(rel.where, rel:id(), id, name)
+          -- maybe a release of another state file (an hfl extension): hfl.state.new checks it
+          -- once every file is built, and gives this error when no file defines it
+          rel.foreign_needs = rel.foreign_needs or {}
+          rel.foreign_needs[id] = name
         end
         l[j] = id
       end
@@ -492,6 +493,17 @@ function M.build(state, log)
     rel.enabled = enabled
   end
   return out
+end
+
+--- The error for a `needs` entry that names no release of any loaded state file.
+---@param rel table  the needing release
+---@param id string  the resolved ID
+---@param name string  its release name
+---@return string
+function M.undefined_need_error(rel, id, name)
+  return ('%s: release(s) "%s" depend(s) on an undefined release "%s". Perhaps you made a '
+    .. 'typo in "needs" or forgot defining a release named "%s" with appropriate "namespace" and '
+    .. '"kubeContext"?'):format(rel.where, rel:id(), id, name)
 end
 
 return M
