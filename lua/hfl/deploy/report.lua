@@ -84,8 +84,9 @@ end
 
 local function divider(title, width, color)
   local t = " " .. title .. " "
-  local left = math.max(0, math.floor((width - #t) / 2))
-  local right = math.max(0, width - #t - left)
+  width = math.max(width, #t + 6)  -- a title wider than its table keeps some = either side
+  local left = math.floor((width - #t) / 2)
+  local right = width - #t - left
   local line = ("="):rep(left) .. t .. ("="):rep(right)
   if color then line = "\27[1;34m" .. line .. "\27[0m" end
   return line
@@ -186,7 +187,7 @@ function M.read(path)
   if value.kind(doc) ~= "map" or doc.kind ~= M.KIND then
     return nil, ("%s: not an hfl report (no \"kind\": %q): give the file --report wrote"):format(path, M.KIND)
   end
-  if doc.version ~= M.VERSION then
+  if value.tonumber(doc.version) ~= M.VERSION then
     return nil, ("%s: hfl report version %s, this hfl reads version %d"):format(path,
       tostring(doc.version), M.VERSION)
   end
