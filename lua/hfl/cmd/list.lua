@@ -63,7 +63,7 @@ function M.run(inv)
   local st, err, code = clistate.load(inv)
   if not st then return code, err end
   local rows
-  rows, err = st:list()
+  rows, err = st:list { hooks = not inv.options.skip_charts }
   if not rows then return nil, err end
   if #rows == 0 then return clistate.no_match(st:no_match_message(), inv) end
   io.stdout:write(format == "json" and M.json(rows) or M.table(rows))

@@ -3,6 +3,7 @@
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local release = require "hfl.state.release"
+local hooks = require "hfl.deploy.hooks"
 
 local M = {}
 
@@ -217,19 +218,42 @@ function M.state_yaml(s, rels, opts)
   return yaml.encode(m, { sort = false })
 end
 
+-- Helmfile's build prepares no chart (and so runs no `prepare` hook) for a release that
+-- chartify would patch.
+local function patched(r)
+  return not empty(r.jsonPatches) or not empty(r.strategicMergePatches) or not empty(r.transformers)
+end
+
+local function prepare_hooks(st, s, rels)
+  local prep = {}
+  for _, r in ipairs(rels) do
+    if not patched(r) then prep[#prep + 1] = r end
+  end
+  return hooks.prepare(st.session, s, prep, "build")
+end
+
 --- The whole `build` output for a loaded state object: every state file, those without a
 --- (selected) release too, as Helmfile prints them; the third result says whether any state
---- had one (else Helmfile ends with its "no releases found" error).
+--- had one (else Helmfile ends with its "no releases found" error). Per state, as Helmfile's
+--- build: the global `prepare` hooks, the releases' `prepare` hooks, the text, the global
+--- `cleanup` hooks (opts.hooks = false runs none).
 ---@param st table  hfl.state object
----@param opts? {embed_values?: boolean, charts?: table<table, string>}
+---@param opts? {embed_values?: boolean, charts?: table<table, string>, hooks?: boolean}
 ---@return string|nil text, string|nil err, boolean matched
 function M.build(st, opts)
+  local with_hooks = not (opts and opts.hooks == false)
   local parts, matched = {}, false
   for _, s in ipairs(st.states) do
     local rels, err = st:filtered(s)
     if not rels then return nil, err end
     matched = matched or #rels > 0
-    local text, yerr = M.state_yaml(s, rels, opts)
+    local function body() return M.state_yaml(s, rels, opts) end
+    local text, yerr
+    if with_hooks then
+      text, yerr = hooks.around(st.session, s, "build", body, function() return prepare_hooks(st, s, rels) end)
+    else
+      text, yerr = body()
+    end
     if not text then return nil, yerr end
     parts[#parts + 1] = ("---\n#  Source: %s\n\n%s"):format(s.path or "", text)
   end

@@ -9,6 +9,7 @@ local value = require "hfl.value"
 local selector = require "hfl.state.selector"
 local releases = require "hfl.state.releases"
 local dagmod = require "hfl.state.dag"
+local hooks = require "hfl.deploy.hooks"
 
 local M = {}
 
@@ -389,8 +390,9 @@ function State:dag(opts)
   return out
 end
 
---- The state as `helmfile build` prints it (see hfl.state.build).
----@param opts? {embed_values?: boolean, charts?: table<table, string>}
+--- The state as `helmfile build` prints it (see hfl.state.build), with the global and release
+--- `prepare` hooks and the global `cleanup` hooks unless opts.hooks is false.
+---@param opts? {embed_values?: boolean, charts?: table<table, string>, hooks?: boolean}
 ---@return string|nil text, string|nil err, boolean matched  whether any state had a selected release
 function State:build(opts)
   return require("hfl.state.build").build(self, opts)
@@ -411,49 +413,85 @@ function State:no_match_message()
   return M.no_match_message(self.selectors, self.environment)
 end
 
---- The releases as `hfl list` shows them (see hfl.state.list).
+--- The releases as `hfl list` shows them (see hfl.state.list), each state's global `prepare`
+--- and `cleanup` hooks around its rows unless opts.hooks is false.
+---@param opts? {hooks?: boolean}
 ---@return table[]|nil rows, string|nil err
-function State:list()
-  return require("hfl.state.list").rows(self)
+function State:list(opts)
+  return require("hfl.state.list").rows(self, opts)
 end
 
---- Writes each selected release's merged values to a file (see hfl.state.writevalues).
----@param opts? {output_file_template?: string, values?: string[]}
+--- Writes each selected release's merged values to a file (see hfl.state.writevalues), with
+--- the global `prepare`/`cleanup` and release `cleanup` hooks unless opts.hooks is false.
+---@param opts? {output_file_template?: string, values?: string[], hooks?: boolean}
 ---@return table[]|nil written {release=, path=, shown=}, string|nil err
 function State:write_values(opts)
   return require("hfl.state.writevalues").write(self, opts)
 end
 
+-- The batches show-dag prints for one state's releases (all their needs included).
+local function dag_batches(s, rels)
+  local nodes, only = {}, {}
+  for i, r in ipairs(rels) do
+    nodes[i] = { id = r:id(), needs = M.local_needs(r), rel = r }
+    only[nodes[i].id] = true
+  end
+  local batches, err = dagmod.plan(nodes, { only = only, include_needs = true })
+  if not batches then return nil, M.in_state(s, err) end
+  for i, b in ipairs(batches) do
+    local l = {}
+    for j, n in ipairs(b) do l[j] = n.rel end
+    batches[i] = l
+  end
+  return batches
+end
+
 --- The dependency groups `show-dag` prints: per state file (those without a selected release
 --- too, with no batches, as Helmfile prints a header-only table for them), its batches; the
---- second result says whether any state had a selected release.
+--- second result says whether any state had a selected release. Per state, as Helmfile's
+--- show-dag: the global `prepare` hooks, the releases' `prepare` hooks, the plan, the global
+--- `cleanup` hooks (opts.hooks = false runs none).
+---@param opts? {hooks?: boolean}
 ---@return table[]|nil groups {state=, batches=}, string|boolean err_or_matched
-function State:show_dag()
+function State:show_dag(opts)
+  local with_hooks = not (opts and opts.hooks == false)
   local out, matched = {}, false
   for _, s in ipairs(self.states) do
     local rels, err = self:filtered(s)
     if not rels then return nil, err end
     matched = matched or #rels > 0
-    if #rels == 0 then
-      out[#out + 1] = { state = s, batches = {} }
-    else
-      local nodes, only = {}, {}
-      for i, r in ipairs(rels) do
-        nodes[i] = { id = r:id(), needs = M.local_needs(r), rel = r }
-        only[nodes[i].id] = true
-      end
-      local batches
-      batches, err = dagmod.plan(nodes, { only = only, include_needs = true })
-      if not batches then return nil, M.in_state(s, err) end
-      for i, b in ipairs(batches) do
-        local l = {}
-        for j, n in ipairs(b) do l[j] = n.rel end
-        batches[i] = l
-      end
-      out[#out + 1] = { state = s, batches = batches }
+    local function body()
+      if #rels == 0 then return {} end
+      return dag_batches(s, rels)
     end
+    local batches
+    if with_hooks then
+      batches, err = hooks.around(self.session, s, "show-dag", body,
+        function() return hooks.prepare(self.session, s, rels, "show-dag") end)
+    else
+      batches, err = body()
+    end
+    if not batches then return nil, err end
+    out[#out + 1] = { state = s, batches = batches }
   end
   return out, matched
+end
+
+--- The environment of every state file, as `print-env` shows it (Helmfile's PrintEnv): per
+--- state, in processing order, its absolute path, the environment's name, the merged values
+--- the state's templates see as .Values, and the environment's kubeContext when set. States
+--- without releases are included; no hook runs.
+---@return table[] envs {filePath=, name=, values=, kubeContext=?}
+function State:environments()
+  local out = {}
+  for _, s in ipairs(self.states) do
+    local env = s.environment or {}
+    local e = value.map { filePath = s.path or "", name = env.name or self.environment,
+      values = s.values or value.map() }
+    if env.kubeContext and env.kubeContext ~= "" then e.kubeContext = env.kubeContext end
+    out[#out + 1] = e
+  end
+  return out
 end
 
 --- Downloads the chart of every selected release through the cache (see hfl.charts.fetch).

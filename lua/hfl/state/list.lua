@@ -2,6 +2,7 @@
 --- every one without), sorted by namespace then name.
 local repo = require "hfl.charts.repo"
 local resolve = require "hfl.charts.resolve"
+local hooks = require "hfl.deploy.hooks"
 
 local M = {}
 
@@ -38,20 +39,35 @@ local function labels_text(labels)
 end
 
 --- One row per release: name, namespace, enabled, installed, labels (sorted `k:v`), chart,
---- version (as locked, see M.locked_version).
+--- version (as locked, see M.locked_version). Each state's global `prepare` hooks run before its
+--- rows are made and its `cleanup` hooks after (Helmfile's `list`), unless opts.hooks is false
+--- (`--skip-charts`).
 ---@param st table  hfl.state State
+---@param opts? {hooks?: boolean}
 ---@return table[]|nil rows, string|nil err
-function M.rows(st)
+function M.rows(st, opts)
+  local with_hooks = not (opts and opts.hooks == false)
   local rows = {}
-  for _, s in ipairs(st.states) do
-    local rels, err = st:filtered(s)
-    if not rels then return nil, err end
+  local function state_rows(s, rels)
     for _, r in ipairs(rels) do
       local version, verr = M.locked_version(s, r, st.session)
       if not version then return nil, verr end
       rows[#rows + 1] = { name = r.name, namespace = r.namespace, enabled = r.enabled,
         installed = r:desired(), labels = labels_text(r.labels), chart = r.chart, version = version }
     end
+    return true
+  end
+  for _, s in ipairs(st.states) do
+    -- duplicate releases are an error before any hook runs, as in Helmfile
+    local rels, err = st:filtered(s)
+    if not rels then return nil, err end
+    local ok
+    if with_hooks then
+      ok, err = hooks.around(st.session, s, "list", function() return state_rows(s, rels) end)
+    else
+      ok, err = state_rows(s, rels)
+    end
+    if not ok then return nil, err end
   end
   table.sort(rows, function(a, b)
     if a.namespace ~= b.namespace then return a.namespace < b.namespace end

@@ -3,6 +3,7 @@
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local fs = require "hfl.fs"
+local hooks = require "hfl.deploy.hooks"
 
 local M = {}
 
@@ -59,34 +60,51 @@ local function write_one(path, vals)
 end
 
 --- Writes the values of every selected, installed release. Says "Writing values file X" on the
---- session's log (info) before each.
+--- session's log (info) before each. Per state, as Helmfile's write-values: the global `prepare`
+--- hooks, then each file followed by its release's `cleanup` hooks (a failure there is a
+--- warning), then the global `cleanup` hooks (opts.hooks = false runs none).
 ---@param st table  State
----@param opts? {output_file_template?: string, values?: string[]}
+---@param opts? {output_file_template?: string, values?: string[], hooks?: boolean}
 ---@return table[]|nil written {release=, path=, shown=} (.selected: how many releases were selected), string|nil err
 function M.write(st, opts)
   opts = opts or {}
+  local with_hooks = opts.hooks ~= false
+  local log = st.session.log
   local extra, err = extra_files(opts.values, fs.cwd())
   if not extra then return nil, err end
   local written = { selected = 0 }
+  local function write_state(s, selected)
+    for _, r in ipairs(selected) do
+      if r:desired() and r.enabled then
+        local vals, verr = r:values { set = false, values = extra }
+        if not vals then return nil, verr end
+        local path, perr, shown = M.output_path(s, r, opts.output_file_template)
+        if not path then return nil, perr end
+        log.info("Writing values file %s", shown)
+        local ok, werr = write_one(path, vals)
+        if not ok then return nil, ("writing values file %s: %s"):format(path, tostring(werr)) end
+        written[#written + 1] = { release = r, path = path, shown = shown }
+        if with_hooks then
+          local hok, herr = hooks.run(st.session, { event = "cleanup", state = s, release = r,
+            command = "write-values" })
+          if not hok then log.warn("warn: %s", herr) end
+        end
+      end
+    end
+    return true
+  end
   for _, s in ipairs(st.states) do
     local selected
     selected, err = st:filtered(s)
     if not selected then return nil, err end
     written.selected = written.selected + #selected
-    for _, r in ipairs(selected) do
-      if r:desired() and r.enabled then
-        local vals
-        vals, err = r:values { set = false, values = extra }
-        if not vals then return nil, err end
-        local path, shown
-        path, err, shown = M.output_path(s, r, opts.output_file_template)
-        if not path then return nil, err end
-        st.session.log.info("Writing values file %s", shown)
-        local ok, werr = write_one(path, vals)
-        if not ok then return nil, ("writing values file %s: %s"):format(path, tostring(werr)) end
-        written[#written + 1] = { release = r, path = path, shown = shown }
-      end
+    local ok
+    if with_hooks then
+      ok, err = hooks.around(st.session, s, "write-values", function() return write_state(s, selected) end)
+    else
+      ok, err = write_state(s, selected)
     end
+    if not ok then return nil, err end
   end
   return written
 end
