@@ -11,7 +11,6 @@
 --- none) changes it.
 local value = require "hfl.value"
 local proc = require "hfl.proc"
-local fs = require "hfl.fs"
 
 local M = {}
 
@@ -169,16 +168,6 @@ local function render(s, text, data)
     { name = "stringTemplate", basedir = s.dir, missingkey = "error" })
 end
 
--- Where exec would find the command (Go's exec.LookPath): the path shown in failure reports.
-local function lookpath(cmd, dir)
-  if cmd:find("/", 1, true) then return fs.join(dir or fs.cwd(), cmd) end
-  for d in (os.getenv("PATH") or ""):gmatch("[^:]+") do
-    local p = d .. "/" .. cmd
-    if fs.kind(p) == "file" and fs.is_executable(p) then return p end
-  end
-  return cmd
-end
-
 -- Helmfile's indent: every non-empty line prefixed, empty lines dropped.
 local function indent(text)
   local out = {}
@@ -253,7 +242,7 @@ local function run_one(session, s, h, ctx)
       :format(ctx.timeout))
   end
   local why = res.signal and ("signal: " .. signal_name(res.signal)) or ("exit status " .. tostring(res.code))
-  local path = lookpath(command, s.dir)
+  local path = require("hfl.tools").which(command, s.dir) or command
   local full = { path }
   for i = 2, #argv do full[i] = argv[i] end
   return failed(exit_report(path, full, why, res.code or -1, stderr, stdout .. stderr))
