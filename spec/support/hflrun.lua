@@ -14,8 +14,10 @@ local M = {}
 --- Seconds a run may take before it is killed and the spec fails with a clear message.
 M.TIMEOUT = 300
 
--- Every variable hfl reads as a default for a flag (lua/hfl/cli/global.lua), and NO_COLOR.
+-- Every variable hfl reads as a default for a flag (lua/hfl/cli/global.lua), NO_COLOR, and
+-- the hook switches (HELMFILE_DISABLE_HOOKS, HFL_HOOK_TIMEOUT).
 local CLEARED = {
+  "HELMFILE_DISABLE_HOOKS", "HFL_HOOK_TIMEOUT",
   "HELMFILE_DEBUG", "HELMFILE_ENVIRONMENT", "HELMFILE_FILE_PATH", "HELMFILE_HELM_BINARY",
   "HELMFILE_INTERACTIVE", "HELMFILE_KUBE_CONTEXT", "HELMFILE_KUSTOMIZE_BINARY",
   "HELMFILE_LOG_LEVEL", "HELMFILE_NAMESPACE", "HELMFILE_NO_COLOR", "HELMFILE_QUIET",
