@@ -1,6 +1,7 @@
 -- Hooks, print-env, create and init through the hfl binary (HFL_BIN): what a user sees on
 -- stdout, stderr and in the exit code.
 local hflrun = require "spec.support.hflrun"
+local proc = require "hfl.proc"
 local T = require "fixtures.state.loader.tree"
 
 local function read(path)
@@ -138,6 +139,38 @@ releases:
     assert.truthy(r.duration < 10)
     assert.equal("hfl: hook[slow]: command `sleep` failed: timed out after 0.5s (hfl's hook timeout: "
       .. "set HFL_HOOK_TIMEOUT to change it)\n", r.stderr)
+  end)
+
+  it("Ctrl-C ends a running hook and what it started, exit 130", function()
+    local dir = project([[
+hooks:
+- name: waits
+  events: [prepare]
+  command: sh
+  args: ["-c", "sleep 30 & echo $! > bg.pid; wait"]
+releases:
+- name: a
+  chart: ./chart
+]])
+    local h = hflrun.spawn({ "list" }, { cwd = dir })
+    local deadline = proc.now() + 10
+    while not read(dir .. "/bg.pid") do
+      assert(proc.now() < deadline, "the hook did not start")
+      proc.sleep(0.02)
+    end
+    proc.sleep(0.05)
+    local pid = tonumber(read(dir .. "/bg.pid"))
+    local t0 = proc.now()
+    h:kill("INT")
+    local r = h:wait()
+    assert.equal(130, r.code, r.stderr)
+    assert.is_true(proc.now() - t0 < 5)
+    proc.sleep(0.2)
+    local stat = read("/proc/" .. pid .. "/stat")
+    if stat and stat:match("^%d+ %b() (%a)") ~= "Z" then
+      os.execute("kill -9 " .. pid)
+      error("the hook's background child outlived hfl")
+    end
   end)
 
   it("refuses hooks with HELMFILE_DISABLE_HOOKS=true", function()
