@@ -64,7 +64,7 @@ end
 
 -- A hook entry as written → { name, events, command, args, showlogs, kubectl }, or nil, err.
 local function check(entry, where)
-  local function fail(msg) return nil, ("%s: hooks: %s"):format(where, msg) end
+  local function fail(msg) return nil, ("%s: hooks: %s"):format(where(), msg) end
   if value.kind(entry) ~= "map" then return fail("each hook must be a map, not " .. value.kind(entry)) end
   for _, k in ipairs(value.keys(entry)) do
     local want = FIELDS[k]
@@ -102,12 +102,15 @@ end
 ---@param r? table  a Release
 ---@return table[]|nil hooks, string|nil err
 function M.list(s, r)
-  local raw, where
-  if r then raw, where = r.hooks, r.where or s.name or "?"
-  else raw, where = s.doc and s.doc.hooks, s.where and s:where(s.doc, "hooks") or s.name or "?" end
+  local raw = r and r.hooks or (not r and s.doc and s.doc.hooks) or nil
   if value.is_null(raw) then return {} end
+  -- "file:line" only for an error: finding a release's line may mean tracing its template
+  local function where()
+    if r then return r.where or s.name or "?" end
+    return s.where and s:where(s.doc, "hooks") or s.name or "?"
+  end
   if value.kind(raw) ~= "list" then
-    return nil, ("%s: hooks must be a list, not %s"):format(where, value.kind(raw))
+    return nil, ("%s: hooks must be a list, not %s"):format(where(), value.kind(raw))
   end
   local out = {}
   for i, entry in ipairs(raw) do
