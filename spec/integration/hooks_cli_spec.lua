@@ -118,7 +118,7 @@ releases:
     local code, out, err = hfl(dir, { "list" })
     assert.equal(1, code)
     assert.equal("", out)
-    assert.truthy(err:find("^hfl: hook%[check%-cluster%]: command `sh` failed: command \"[^\"]+\" exited with non%-zero status:"))
+    assert.truthy(err:find("^hfl: in helmfile.yaml: hook%[check%-cluster%]: command `sh` failed: command \"[^\"]+\" exited with non%-zero status:"))
     assert.truthy(err:find("EXIT STATUS\n  4", 1, true))
     assert.truthy(err:find("STDERR:\n  no cluster", 1, true))
   end)
@@ -137,7 +137,7 @@ releases:
     local r = hflrun.capture({ "build" }, { cwd = dir, env = { HFL_HOOK_TIMEOUT = "0.5" } })
     assert.equal(1, r.code)
     assert.truthy(r.duration < 10)
-    assert.equal("hfl: hook[slow]: command `sleep` failed: timed out after 0.5s (hfl's hook timeout: "
+    assert.equal("hfl: in helmfile.yaml: hook[slow]: command `sleep` failed: timed out after 0.5s (hfl's hook timeout: "
       .. "set HFL_HOOK_TIMEOUT to change it)\n", r.stderr)
   end)
 
@@ -178,7 +178,7 @@ releases:
     local code, out, err = hfl(dir, { "list" }, { HELMFILE_DISABLE_HOOKS = "true" })
     assert.equal(1, code)
     assert.equal("", out)
-    assert.equal("hfl: HELMFILE_DISABLE_HOOKS is active, hooks are disabled\n", err)
+    assert.equal("hfl: in helmfile.yaml: HELMFILE_DISABLE_HOOKS is active, hooks are disabled\n", err)
     assert.is_nil(read(dir .. "/trace"))
   end)
 end)

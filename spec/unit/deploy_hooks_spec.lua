@@ -289,7 +289,7 @@ hooks:
       local st = load(dir)
       local rows, err = st:list()
       assert.is_nil(rows)
-      assert.truthy(err:find("^hook%[no%]: command `false` failed"))
+      assert.truthy(err:find("^in [^ ]*helmfile%.yaml: hook%[no%]: command `false` failed"))
       assert.is_nil(read(dir .. "/trace"))
     end)
   end)

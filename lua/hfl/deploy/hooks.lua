@@ -288,7 +288,7 @@ end
 --- state command (pkg/app/run.go WithPreparedCharts): global prepare, then before() (the
 --- charts' preparation: release `prepare` hooks), then body(), then global cleanup. A failing
 --- prepare or before() skips the rest, cleanup included; cleanup runs after a failed body too
---- and sees its error as .Event.Error.
+--- and sees its error as .Event.Error. A hook's error is prefixed "in FILE: ".
 ---@param session hfl.Session
 ---@param s table  a loaded state file
 ---@param command string
@@ -296,20 +296,22 @@ end
 ---@param before? fun(): any, any  returns true, or nil and an error
 ---@return any result, string|nil err
 function M.around(session, s, command, body, before)
+  -- which state file a failing hook belongs to, as Helmfile says it ("in ./helmfile.yaml: …")
+  local function in_state(err) return ("in %s: %s"):format(s.name or s.path or "?", err) end
   local ok, err = M.run(session, { event = "prepare", state = s, command = command })
-  if not ok then return nil, err end
+  if not ok then return nil, in_state(err) end
   if before then
     ok, err = before()
-    if not ok then return nil, err end
+    if not ok then return nil, in_state(err) end
   end
   local res, berr = body()
   ok, err = M.run(session, { event = "cleanup", state = s, command = command,
     error = res == nil and berr or nil })
   if res == nil then
-    if not ok then return nil, tostring(berr) .. "\n" .. err end
+    if not ok then return nil, tostring(berr) .. "\n" .. in_state(err) end
     return nil, berr
   end
-  if not ok then return nil, err end
+  if not ok then return nil, in_state(err) end
   return res
 end
 
