@@ -81,7 +81,8 @@ local function values_path(session, r)
   if not dir then return nil, err end
   local seq = session:memo("helm", "values_seq", function() return { n = 0 } end)
   seq.n = seq.n + 1
-  local safe = (tostring(r.namespace or "") .. "-" .. tostring(r.name)):gsub("[^%w._-]", "_")
+  local ns = tostring(r.namespace or "")
+  local safe = ((ns ~= "" and ns .. "-" or "") .. tostring(r.name)):gsub("[^%w._-]", "_")
   return fmt("%s/%s-values-%d.yaml", dir, safe, seq.n)
 end
 
