@@ -17,8 +17,11 @@ M.UNBOUNDED = 16
 --- Helmfile's per-release output directory under --output-dir.
 M.DEFAULT_OUTPUT_DIR_TEMPLATE = "{{ .OutputDir }}/{{ .State.BaseName }}-{{ .State.AbsPathSHA1 }}-{{ .Release.Name }}"
 
--- The desired releases of the plan, in plan order (st:dag batches flattened).
+-- The desired releases of the plan, in plan order (st:dag batches flattened). helm is looked
+-- for first: without it, one line says so rather than one error per release.
 local function planned(st, opts)
+  local found, herr = st.session:helm()
+  if not found then return nil, herr end
   local batches, err = st:dag { skip_needs = opts.skip_needs, include_needs = opts.include_needs,
     include_transitive_needs = opts.include_transitive_needs }
   if not batches then return nil, err end
