@@ -216,12 +216,19 @@ function Session:tempdir()
   return dir
 end
 
+--- Makes close() leave the tempdir in place and say where it is (`--skip-cleanup`).
+function Session:keep_tempdir()
+  self._keep_tempdir = true
+end
+
 --- Removes what the session left behind (its tempdir). Idempotent; the CLI calls it on every
 --- exit path, errors and interrupts included. A later tempdir() makes a new directory.
 function Session:close()
   local dir = self._tempdir
   self._tempdir = nil
-  if dir then
+  if dir and self._keep_tempdir then
+    self.log.info("temporary files kept in %s", dir)
+  elseif dir then
     local fs = require "hfl.fs"
     local ok, err = fs.rm_r(dir, fs.dirname(dir))
     if not ok then self.log.warn("cannot remove %s: %s", dir, tostring(err)) end

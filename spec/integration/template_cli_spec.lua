@@ -43,6 +43,15 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.same({}, fs.list(tmp))
     end)
 
+    it("keeps the values files with --skip-cleanup and says where", function()
+      local code, _, err, tmp = hfl { "-b", BIN .. bin, "template", "--skip-cleanup" }
+      assert.equal(0, code, err)
+      local runs = fs.list(tmp)
+      assert.equal(1, #runs)
+      assert.equal(("temporary files kept in %s/%s\n"):format(tmp, runs[1]), err)
+      assert.same({ "data-db-values-2.yaml", "web-app-values-1.yaml" }, fs.list(tmp .. "/" .. runs[1]))
+    end)
+
     it("writes Helmfile's per-release directories with --output-dir", function()
       local out_dir = tmpdir()
       local code, _, err = hfl { "-b", BIN .. bin, "template", "--output-dir", out_dir }

@@ -111,6 +111,7 @@ function M.template(st, opts)
   local rels, err = planned(st, opts)
   if not rels then return nil, err end
   local session = st.session
+  if opts.skip_cleanup then session:keep_tempdir() end
   return each(st, rels, function(r)
     local ropts = opts
     local dir
@@ -138,6 +139,7 @@ function M.lint(st, opts)
   local rels, err = planned(st, opts)
   if not rels then return nil, err end
   local session = st.session
+  if opts.skip_cleanup then session:keep_tempdir() end
   return each(st, rels, function(r)
     local res, report = with_prep(session, r, opts, helm.argv.lint, opts.skip_cleanup)
     if not res then
