@@ -73,7 +73,8 @@ end
 -- Runs work(r) → {…} | nil, err for every release concurrently; results in plan order.
 local function each(st, rels, work)
   local session = st.session
-  local results = session:map(rels, function(r)
+  -- the values files exist while this runs: an interrupt must reach the CLI's cleanup
+  local results = require("hfl.proc").with_signals_trapped(session.map, session, rels, function(r)
     local ok, err = work(r)
     return { release = r, ok = ok, err = err }
   end, session:bounded(M.UNBOUNDED))
