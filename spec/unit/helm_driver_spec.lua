@@ -92,6 +92,7 @@ for _, bin in ipairs { "helm3", "helm4" } do
         local written = require("hfl.yaml").decode(assert(fs.read(prep.values_file)))
         assert.same({ extra = "from-set", cli = "yes" }, { extra = written.extra, cli = written.cli })
         assert.equal(FIX .. "charts/hello", prep.chart)
+        assert.equal("0.1.0", prep.chart_version)
         assert.equal(bin:sub(-1), prep.major)
         prep:cleanup()
         assert.is_false(fs.exists(prep.values_file))

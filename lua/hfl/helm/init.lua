@@ -109,8 +109,13 @@ function M.prepare(session, r, opts)
   values, err = r:values { values = opts.values, set_args = opts.set }
   if not values then return nil, err end
   local text = yaml.encode(values)
+  local version = res.version
+  if version == nil or version == "" then
+    local meta = require("hfl.charts.localchart").chart_yaml(chart)
+    version = meta and meta.version and tostring(meta.version) or nil
+  end
   local prep = setmetatable({ release = r, session = session, helm = helm, major = helm.major,
-    chart = chart, chart_version = res.version, values = values }, Prep)
+    chart = chart, chart_version = version, values = values }, Prep)
   local chart_sum
   chart_sum, err = session_chart_digest(session, res.archive or chart)
   if not chart_sum then return nil, fmt('release "%s": chart %s: %s', r.name, chart, err) end
