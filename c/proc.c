@@ -276,7 +276,7 @@ int hfl_spawn(struct hfl_loop *loop, const struct hfl_spawn_opts *o, struct hfl_
         snprintf(err, errlen, "cannot run a command: empty argv");
         return EINVAL;
     }
-    if (hfl_loop_poll_interrupt(loop)) {
+    if (loop->interrupted) {
         snprintf(err, errlen, "cannot run \"%s\": hfl is being interrupted (%s)", o->argv[0],
                  loop->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
         return EINTR;

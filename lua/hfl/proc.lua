@@ -470,9 +470,9 @@ function M.set_interrupt_grace(seconds)
 end
 
 --- Runs fn(...) with SIGINT/SIGTERM trapped throughout, not only while children run: a signal
---- that comes while hfl works in Lua between children is seen at the next spawn (which then
---- fails) or by interrupted(), so the caller can clean up instead of dying with temp files
---- left. Returns fn's values, raises its error.
+--- that comes while hfl works in Lua between children does not kill it; interrupted() reports
+--- it and the next child gets it forwarded at once, so the caller can clean up instead of
+--- dying with temp files left. Returns fn's values, raises its error.
 function M.with_signals_trapped(fn, ...)
   core.hold()
   local function after(ok, ...)
