@@ -330,12 +330,26 @@ static int l_watching(lua_State *L)
 // signum|nil = proc.interrupted()
 static int l_interrupted(lua_State *L)
 {
-    int sig = hfl_loop_interrupted(loop_of(L));
+    int sig = hfl_loop_poll_interrupt(loop_of(L));
     if (sig)
         lua_pushinteger(L, sig);
     else
         lua_pushnil(L);
     return 1;
+}
+
+// proc.hold()  -- traps SIGINT/SIGTERM until the matching release(), children or not
+static int l_hold(lua_State *L)
+{
+    hfl_loop_hold(loop_of(L));
+    return 0;
+}
+
+// proc.release()
+static int l_release(lua_State *L)
+{
+    hfl_loop_release(loop_of(L));
+    return 0;
 }
 
 // proc.clear_interrupt()
@@ -457,6 +471,8 @@ static const luaL_Reg funcs[] = {
     {"watching", l_watching},
     {"interrupted", l_interrupted},
     {"clear_interrupt", l_clear_interrupt},
+    {"hold", l_hold},
+    {"release", l_release},
     {"set_interrupt_grace", l_set_interrupt_grace},
     {"now", l_now},
     {"signum", l_signum},

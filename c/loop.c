@@ -269,6 +269,13 @@ static void check_signals(struct hfl_loop *loop)
     loop->seen_signals = n;
 }
 
+int hfl_loop_poll_interrupt(struct hfl_loop *loop)
+{
+    if (loop->trapping)
+        check_signals(loop);
+    return loop->interrupted;
+}
+
 int hfl_loop_step(struct hfl_loop *loop, int timeout_ms)
 {
     int e = grow_poll(loop, (size_t)loop->nlive * 4 + loop->nwatch + 1);

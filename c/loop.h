@@ -24,6 +24,9 @@ void hfl_loop_release(struct hfl_loop *loop);
  * children got it forwarded, are SIGKILLed after the interrupt grace, and spawning fails
  * with EINTR. */
 int hfl_loop_interrupted(const struct hfl_loop *loop);
+/* Like hfl_loop_interrupted, but first takes in a signal that arrived while the loop was held
+ * and no turn ran since (hfl busy in Lua between children). */
+int hfl_loop_poll_interrupt(struct hfl_loop *loop);
 void hfl_loop_set_interrupt_grace(struct hfl_loop *loop, double seconds);
 /* Forgets the interrupt, so that a REPL can go on spawning after Ctrl-C. */
 void hfl_loop_clear_interrupt(struct hfl_loop *loop);

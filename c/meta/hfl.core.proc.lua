@@ -35,6 +35,10 @@ function proc.watching() end
 ---@return integer|nil signum
 function proc.interrupted() end
 function proc.clear_interrupt() end
+--- Traps SIGINT/SIGTERM (as while children run) until the matching release().
+function proc.hold() end
+--- Ends one hold().
+function proc.release() end
 ---@param seconds number
 function proc.set_interrupt_grace(seconds) end
 ---@return number seconds  monotonic clock

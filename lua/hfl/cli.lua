@@ -122,11 +122,15 @@ local function _exit_code(result, err)
 end
 
 --- Parses, sets up logging and runs the command; returns the exit code. Raises on bugs.
+--- Every Session the command makes (hfl.cli.state.session) is added to `sessions`, for the
+--- caller to close whatever happens.
 ---@param argv string[]
+---@param sessions? hfl.Session[]
 ---@return integer
-function M.run(argv)
+function M.run(argv, sessions)
   local inv, err = M.parse(argv)
   if not inv then return _exit_code(nil, err) end
+  inv.sessions = sessions
   log.setup({ level = inv.global.log_level, color_mode = inv.global.color_mode })
   return _exit_code(M.dispatch(inv))
 end
@@ -167,9 +171,12 @@ function M.main(argv)
   -- on bench/state.lua's state, for about 6 MB more at the peak.
   collectgarbage("setpause", 400)
   local trace = _debug_requested(argv)
+  local sessions = {}
   local ok, code = xpcall(M.run, function(e)
     return { msg = tostring(e), traceback = debug.traceback("", 2) }
-  end, argv)
+  end, argv, sessions)
+  -- temp files go on every way out: success, error, bug, SIGINT/SIGTERM
+  for _, s in ipairs(sessions) do s:close() end
   local sig = M.interrupted()
   io.stdout:flush()
   if sig then return sig end

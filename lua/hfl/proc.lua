@@ -379,10 +379,12 @@ end
 --- Runs fn(...) holding a slot; returns its values, raises its error.
 function Semaphore:with(fn, ...)
   self:acquire()
-  local res = { n = select("#", ...) + 1, pcall(fn, ...) }
-  self:release()
-  if not res[1] then error(res[2], 0) end
-  return unpack(res, 2, res.n)
+  local function after(ok, ...)
+    self:release()
+    if not ok then error((...), 0) end
+    return ...
+  end
+  return after(pcall(fn, ...))
 end
 
 --- fn(item, i) for every item, at most n at once, each in its own task; the results in order.
@@ -465,6 +467,20 @@ end
 --- Seconds children get after a forwarded SIGINT/SIGTERM before SIGKILL (default 10).
 function M.set_interrupt_grace(seconds)
   core.set_interrupt_grace(seconds)
+end
+
+--- Runs fn(...) with SIGINT/SIGTERM trapped throughout, not only while children run: a signal
+--- that comes while hfl works in Lua between children does not kill it; interrupted() reports
+--- it and the next child gets it forwarded at once, so the caller can clean up instead of
+--- dying with temp files left. Returns fn's values, raises its error.
+function M.with_signals_trapped(fn, ...)
+  core.hold()
+  local function after(ok, ...)
+    core.release()
+    if not ok then error((...), 0) end
+    return ...
+  end
+  return after(pcall(fn, ...))
 end
 
 --- Forgets an interrupt, so spawning works again (a REPL after Ctrl-C).

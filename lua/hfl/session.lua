@@ -190,8 +190,10 @@ function Session:helm()
   return self:once("helm", self.helm_binary, function()
     local res, err = proc.run { self.helm_binary, "version", "--short" }
     if not res then
-      return nil, ("cannot run %q: %s (set --helm-binary or HELMFILE_HELM_BINARY)"):format(
-        self.helm_binary, tostring(err))
+      err = tostring(err)
+      if not err:find("cannot run", 1, true) then err = ("cannot run %q: %s"):format(self.helm_binary, err) end
+      return nil, err .. ": install Helm 3 or 4 (https://helm.sh/docs/intro/install/) or name "
+        .. "the binary with --helm-binary or HELMFILE_HELM_BINARY"
     end
     local v = (res.stdout or ""):match("v(%d+%.%d+%.%d+)")
     if res.code ~= 0 or not v then
@@ -200,6 +202,37 @@ function Session:helm()
     end
     return { binary = self.helm_binary, version = v, major = v:match("^(%d+)") }
   end)
+end
+
+--- A private directory for this run's temporary files (mkdtemp, mode 0700), created on first
+--- use; `close()` removes it.
+---@return string|nil dir, string|nil err
+function Session:tempdir()
+  if self._tempdir then return self._tempdir end
+  local fs = require "hfl.fs"
+  local dir, err = fs.mkdtemp("hfl-run-XXXXXX")
+  if not dir then return nil, ("cannot create a temporary directory: %s"):format(err) end
+  self._tempdir = dir
+  return dir
+end
+
+--- Makes close() leave the tempdir in place and say where it is (`--skip-cleanup`).
+function Session:keep_tempdir()
+  self._keep_tempdir = true
+end
+
+--- Removes what the session left behind (its tempdir). Idempotent; the CLI calls it on every
+--- exit path, errors and interrupts included. A later tempdir() makes a new directory.
+function Session:close()
+  local dir = self._tempdir
+  self._tempdir = nil
+  if dir and self._keep_tempdir then
+    self.log.info("temporary files kept in %s", dir)
+  elseif dir then
+    local fs = require "hfl.fs"
+    local ok, err = fs.rm_r(dir, fs.dirname(dir))
+    if not ok then self.log.warn("cannot remove %s: %s", dir, tostring(err)) end
+  end
 end
 
 --- The prerelease rule of chart version ranges (hfl.semver): Helm 3's when the helm binary is

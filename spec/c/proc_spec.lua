@@ -318,6 +318,15 @@ describe("hfl.proc #unit", function()
       assert.equal(3, peak)
     end)
 
+    it("returns every value of the function a semaphore runs (an error after nil too)", function()
+      local sem = proc.semaphore(1)
+      local a, b, c = sem:with(function(x) return nil, "why", x end, 3)
+      assert.same({ nil, "why", 3 }, { a, b, c })
+      local r, err = sem:with(proc.run, { "/nonexistent/command" })
+      assert.is_nil(r)
+      assert.matches("nonexistent", err, 1, true)
+    end)
+
     it("returns a task's values from join() and raises its error", function()
       local t = proc.go(function(a, b) return a + b, "x" end, 1, 2)
       local bad = proc.go(function() error("task failed") end)
@@ -404,6 +413,27 @@ describe("hfl.proc signal forwarding #integration", function()
     ]], timeout = 20 })
     assert.equal(1, r.code)
     assert.matches("interrupted", r.stderr)
+  end)
+
+  it("with_signals_trapped() keeps a signal that comes between children for the caller", function()
+    -- the signal arrives while no child runs: it neither kills the process nor is lost
+    local r = assert(proc.run{ "luajit", "-e", [[
+      package.path = "./?.lua;" .. package.path
+      require "hfl"
+      local proc = require "hfl.proc"
+      local ffi = require "ffi"
+      ffi.cdef "int kill(int pid, int sig); int getpid(void);"
+      proc.with_signals_trapped(function()
+        assert(proc.run{ "true" }).code = 0
+        ffi.C.kill(ffi.C.getpid(), 15)
+        io.write("after the signal: ", tostring(proc.interrupted()), "\n")
+      end)
+      local started, err = proc.run{ "true" }
+      io.write(tostring(started), " | ", tostring(err), "\n")
+      os.exit(proc.exit_code() or 0)
+    ]], timeout = 20 })
+    assert.equal(143, r.code)
+    assert.equal('after the signal: SIGTERM\nnil | cannot run "true": hfl is being interrupted (SIGTERM)\n', r.stdout)
   end)
 
   it("refuses to start children once interrupted", function()

@@ -21,11 +21,14 @@ end
 ---@return hfl.Session
 function M.session(inv)
   local g = inv.global or {}
-  return require("hfl.session").new {
+  local session = require("hfl.session").new {
     helm_binary = given(g.helm_binary), concurrency = g.concurrency,
     skip_refresh = g.skip_refresh == true, skip_deps = g.skip_deps == true,
     kube_context = given(g.kube_context), kubeconfig = given(g.kubeconfig), log = M.logger(),
   }
+  -- the CLI closes every session it made when the run ends, however it ends
+  if inv.sessions then inv.sessions[#inv.sessions + 1] = session end
+  return session
 end
 
 --- The hfl.load options of an invocation (global flags -f, -e, -l, --state-values-*, -n,
@@ -40,6 +43,18 @@ function M.load_options(inv)
     state_values_files = g.state_values_file, namespace = given(g.namespace),
     kube_context = given(g.kube_context), chart = given(g.chart), session = M.session(inv),
   }
+end
+
+--- The hfl.helm options every helm-running command shares: --set, --values (made absolute
+--- against the working directory), --args and the global --debug.
+---@param inv hfl.cli.Invocation
+---@return table
+function M.helm_options(inv)
+  local o, fs = inv.options or {}, require "hfl.fs"
+  local values = {}
+  for i, v in ipairs(o.values or {}) do values[i] = fs.abs(v, fs.cwd()) end
+  return { set = o.set, values = values, args = given(o.args),
+    debug = (inv.global or {}).debug == true }
 end
 
 --- Helmfile's outcome when nothing matched: its message on stderr and exit 3, or 0 with

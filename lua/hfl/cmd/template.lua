@@ -1,5 +1,5 @@
 --- `hfl template`: render every selected release's manifests with helm template.
-local commands = require "hfl.cli.commands"
+local clistate = require "hfl.cli.state"
 local groups = require "hfl.cli.groups"
 
 local M = {}
@@ -25,6 +25,25 @@ function M.add_to_parser(set)
   groups.args(set)
 end
 
-M.run = commands.not_implemented("template")
+---@param inv hfl.cli.Invocation
+function M.run(inv)
+  local st, err, code = clistate.load(inv)
+  if not st then return code, err end
+  local o = inv.options
+  local opts = clistate.helm_options(inv)
+  for _, k in ipairs { "output_dir", "output_dir_template", "include_crds", "skip_tests", "no_hooks",
+    "skip_cleanup", "validate", "kube_version", "show_only", "post_renderer", "post_renderer_args",
+    "skip_schema_validation", "template_args", "skip_needs", "include_needs",
+    "include_transitive_needs" } do
+    opts[k] = o[k]
+  end
+  local selected = st:select()
+  if selected and #selected == 0 then return clistate.no_match(st:no_match_message(), inv) end
+  local rendered, partial
+  rendered, err, partial = st:template(opts)
+  for _, r in ipairs(rendered or partial or {}) do io.stdout:write(r.manifest) end
+  if not rendered then return nil, err end
+  return 0
+end
 
 return M

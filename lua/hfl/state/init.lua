@@ -446,6 +446,31 @@ local function dag_batches(s, rels)
   return batches
 end
 
+--- Renders the selected releases that are to be installed with `helm template`, concurrently
+--- (at most the session's --concurrency helm processes), in plan order (st:dag()).
+---@param opts? {set?: string[], values?: string[], skip_needs?: boolean, include_needs?: boolean,
+---   include_transitive_needs?: boolean, output_dir?: string, output_dir_template?: string,
+---   include_crds?: boolean, skip_tests?: boolean, no_hooks?: boolean, validate?: boolean,
+---   args?: string, template_args?: string, kube_version?: string, api_versions?: string[],
+---   show_only?: string[], post_renderer?: string, post_renderer_args?: string[],
+---   skip_schema_validation?: boolean, skip_cleanup?: boolean, debug?: boolean}
+---   values: extra values files (absolute paths); set: extra `KEY=VALUE`s
+---@return table[]|nil rendered  {release=, manifest=, output_dir=, digest=} per release in plan
+---   order, string|nil err  every failed release named, table[]|nil partial  the rendered ones
+---   when some failed
+function State:template(opts)
+  return require("hfl.helm.template").template(self, opts)
+end
+
+--- Lints the charts of the selected releases that are to be installed (`helm lint` with each
+--- release's merged values); failures are collected and reported together.
+---@param opts? table  as for State:template (set, values, needs flags, args, skip_schema_validation)
+---@return table[]|nil linted  {release=, output=} per release in plan order, string|nil err,
+---   table[]|nil partial
+function State:lint(opts)
+  return require("hfl.helm.template").lint(self, opts)
+end
+
 --- The dependency groups `show-dag` prints: per state file (those without a selected release
 --- too, with no batches, as Helmfile prints a header-only table for them), its batches; the
 --- second result says whether any state had a selected release. Per state, as Helmfile's

@@ -1,0 +1,153 @@
+--- `template` and `lint` of a State: the client-side commands of the helm driver. Releases
+--- are prepared and rendered concurrently (helm processes bounded by the session's
+--- --concurrency through hfl.helm.run), their outputs kept per release and returned in plan
+--- order, so the result is byte for byte what a sequential run gives.
+local helm = require "hfl.helm"
+local fs = require "hfl.fs"
+local value = require "hfl.value"
+
+local M = {}
+
+local fmt = string.format
+
+--- Releases at once when the session sets no limit (0): as many helm processes as releases
+--- would only make them fight over the CPU.
+M.UNBOUNDED = 16
+
+--- Helmfile's per-release output directory under --output-dir.
+M.DEFAULT_OUTPUT_DIR_TEMPLATE = "{{ .OutputDir }}/{{ .State.BaseName }}-{{ .State.AbsPathSHA1 }}-{{ .Release.Name }}"
+
+-- The desired releases of the plan, in plan order (st:dag batches flattened). helm is looked
+-- for first: without it, one line says so rather than one error per release.
+local function planned(st, opts)
+  local found, herr = st.session:helm()
+  if not found then return nil, herr end
+  local batches, err = st:dag { skip_needs = opts.skip_needs, include_needs = opts.include_needs,
+    include_transitive_needs = opts.include_transitive_needs }
+  if not batches then return nil, err end
+  local out = {}
+  for _, b in ipairs(batches) do
+    for _, r in ipairs(b) do
+      -- Helmfile renders and lints only releases to be installed
+      if r:desired() then out[#out + 1] = r end
+    end
+  end
+  return out
+end
+
+--- The directory `helm template --output-dir` gets for a release: --output-dir-template (or
+--- Helmfile's default) rendered with .OutputDir, .State, .Release and .Environment.
+---@param r table  a Release
+---@param opts {output_dir: string, output_dir_template?: string}
+---@return string|nil dir, string|nil err
+function M.output_dir(r, opts)
+  local s = r.state
+  local template = opts.output_dir_template
+  if template == nil or template == "" then template = M.DEFAULT_OUTPUT_DIR_TEMPLATE end
+  local filepath = require("hfl.state.build")._filepath(s)
+  local base = fs.basename(filepath)
+  local ext = base:match("[^.](%.[^.]*)$") or ""
+  local env = s.environment or {}
+  local data = value.map {
+    OutputDir = opts.output_dir,
+    State = value.map { BaseName = base:sub(1, #base - #ext), Path = filepath, AbsPath = s.path,
+      AbsPathSHA1 = require("hfl.stdlib.crypto").funcs.sha1sum(s.path):sub(1, 8) },
+    Release = value.map { Name = r.name, Namespace = r.namespace or "", Chart = r.chart,
+      Version = r.version or "", Labels = r.labels or value.map(), KubeContext = r.kubeContext or "" },
+    Environment = value.map { Name = env.name or "default", KubeContext = env.kubeContext or "",
+      Values = env.values or value.map() },
+  }
+  local dir, err = require("hfl.tmpl").render(template, data, { name = "output-dir", missingkey = "zero" })
+  if not dir then return nil, fmt('release "%s": executing --output-dir-template: %s', r.name, err) end
+  return dir
+end
+
+-- Helmfile's way of reporting several errors at once.
+local function combined(errors)
+  if #errors == 1 then return errors[1] end
+  local b = { fmt("%d errors:", #errors) }
+  for i, e in ipairs(errors) do b[#b + 1] = fmt("err %d: %s", i - 1, e) end
+  return table.concat(b, "\n")
+end
+
+-- Runs work(r) → {…} | nil, err for every release concurrently; results in plan order.
+local function each(st, rels, work)
+  local session = st.session
+  -- the values files exist while this runs: an interrupt must reach the CLI's cleanup
+  local results = require("hfl.proc").with_signals_trapped(session.map, session, rels, function(r)
+    local ok, err = work(r)
+    return { release = r, ok = ok, err = err }
+  end, session:bounded(M.UNBOUNDED))
+  local done, errors = {}, {}
+  for _, res in ipairs(results) do
+    if res.ok then
+      done[#done + 1] = res.ok
+    else
+      errors[#errors + 1] = res.err
+    end
+  end
+  if #errors > 0 then return nil, combined(errors), done end
+  return done
+end
+
+-- prepare → argv → run → cleanup for one release; the prep's files go whatever happens.
+local function with_prep(session, r, opts, build, keep)
+  local prep, err = helm.prepare(session, r, opts)
+  if not prep then return nil, err end
+  local list
+  list, err = build(prep, opts)
+  local res, report
+  if list then res, report = helm.run(session, list, { release = r }) end
+  if not keep then prep:cleanup() end
+  if not list then return nil, fmt('release "%s": %s', r.name, err) end
+  return res, report, prep
+end
+
+--- Renders the selected releases that are to be installed (see State:template).
+---@param st table  a State
+---@param opts? table
+---@return table[]|nil rendered, string|nil err, table[]|nil partial
+function M.template(st, opts)
+  opts = opts or {}
+  local rels, err = planned(st, opts)
+  if not rels then return nil, err end
+  local session = st.session
+  if opts.skip_cleanup then session:keep_tempdir() end
+  return each(st, rels, function(r)
+    local ropts = opts
+    local dir
+    if opts.output_dir and opts.output_dir ~= "" then
+      local derr
+      dir, derr = M.output_dir(r, opts)
+      if not dir then return nil, derr end
+      ropts = setmetatable({ output_dir = dir }, { __index = opts })
+    end
+    local res, report, prep = with_prep(session, r, ropts, helm.argv.template, opts.skip_cleanup)
+    if not res then
+      return nil, report:find('^release "') and report or fmt('release "%s": %s', r.name, report)
+    end
+    return { release = r, manifest = res.stdout or "", output_dir = dir, digest = prep.digest,
+      stderr = res.stderr or "" }
+  end)
+end
+
+--- Lints the charts of the selected releases that are to be installed (see State:lint).
+---@param st table  a State
+---@param opts? table
+---@return table[]|nil linted, string|nil err, table[]|nil partial
+function M.lint(st, opts)
+  opts = opts or {}
+  local rels, err = planned(st, opts)
+  if not rels then return nil, err end
+  local session = st.session
+  if opts.skip_cleanup then session:keep_tempdir() end
+  return each(st, rels, function(r)
+    local res, report = with_prep(session, r, opts, helm.argv.lint, opts.skip_cleanup)
+    if not res then
+      return nil, report:find('^release "') and report or fmt('release "%s": %s', r.name, report)
+    end
+    return { release = r, output = res.stdout or "" }
+  end)
+end
+
+return M
