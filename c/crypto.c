@@ -1,5 +1,5 @@
 /* Cryptography for the template functions, over OpenSSL 3 (hashes, HMAC, randomness,
- * AES-CBC, scrypt, keys, X.509), zlib (adler32) and libcrypt (bcrypt, loaded with dlopen so
+ * AES-CBC, scrypt, keys, X.509), zlib (adler32, gzip), base64 and libcrypt (bcrypt, loaded with dlopen so
  * hfl does not link against it). Key and certificate shapes follow Sprig's Go code: RSA keys
  * as PKCS#1, EC as SEC1, ed25519 as PKCS#8; certificates with SHA-256 signatures, a 128-bit
  * random serial, serverAuth+clientAuth and critical basic constraints. */
@@ -79,6 +79,252 @@ uint32_t hfl_crypto_adler32(const void *data, size_t len)
         len -= chunk;
     }
     return (uint32_t)a;
+}
+
+/* zlib counts in uInt: feed it at most this much at a time. */
+#define ZCHUNK 0x40000000u
+
+int hfl_crypto_gzip(const void *data, size_t len, int level, unsigned char **out, size_t *outlen,
+                    char *err, size_t errlen)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        set_err(err, errlen, "gzip: cannot start the compressor");
+        return -1;
+    }
+    /* Go's header: no name, no mtime, OS 255 (zlib would write its own OS code). */
+    gz_header head;
+    memset(&head, 0, sizeof head);
+    head.os = 255;
+    deflateSetHeader(&zs, &head);
+    size_t cap = deflateBound(&zs, len > ZCHUNK ? ZCHUNK : (uLong)len) + 64, n = 0;
+    unsigned char *buf = malloc(cap);
+    const unsigned char *in = data;
+    size_t left = len;
+    int rc = Z_OK;
+    while (buf && rc != Z_STREAM_END) {
+        if (zs.avail_in == 0 && left > 0) {
+            zs.next_in = (unsigned char *)in;
+            zs.avail_in = left > ZCHUNK ? ZCHUNK : (uInt)left;
+            in += zs.avail_in;
+            left -= zs.avail_in;
+        }
+        if (n == cap) {
+            unsigned char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t room = cap - n > ZCHUNK ? ZCHUNK : cap - n;
+        zs.next_out = buf + n;
+        zs.avail_out = (uInt)room;
+        rc = deflate(&zs, left == 0 ? Z_FINISH : Z_NO_FLUSH);
+        n += room - zs.avail_out;
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            break;
+    }
+    deflateEnd(&zs);
+    if (!buf || rc != Z_STREAM_END) {
+        free(buf);
+        set_err(err, errlen, buf ? "gzip: compression failed" : "gzip: out of memory");
+        return -1;
+    }
+    *out = buf;
+    *outlen = n;
+    return 0;
+}
+
+static const char *inflate_error(int rc, const z_stream *zs)
+{
+    if (rc == Z_MEM_ERROR)
+        return "gzip: out of memory";
+    if (rc == Z_DATA_ERROR && zs->msg)
+        return zs->msg;
+    return "corrupt data";
+}
+
+int hfl_crypto_gunzip(const void *data, size_t len, size_t max, unsigned char **out,
+                      size_t *outlen, char *err, size_t errlen)
+{
+    const unsigned char *in = data;
+    if (len < 2 || in[0] != 0x1f || in[1] != 0x8b) {
+        set_err(err, errlen, "gzip: invalid header (not gzip data)");
+        return -1;
+    }
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) {
+        set_err(err, errlen, "gzip: cannot start the decompressor");
+        return -1;
+    }
+    size_t cap = len * 4 + 256, n = 0, left = len;
+    if (cap > max + 1)
+        cap = max + 1; /* one byte past max is how a bomb shows itself */
+    unsigned char *buf = malloc(cap);
+    int rc = Z_OK;
+    const char *msg = NULL;
+    while (buf && !msg) {
+        if (zs.avail_in == 0 && left > 0) {
+            zs.next_in = (unsigned char *)in;
+            zs.avail_in = left > ZCHUNK ? ZCHUNK : (uInt)left;
+            in += zs.avail_in;
+            left -= zs.avail_in;
+        }
+        if (n == cap) {
+            if (cap > max) {
+                msg = "too large";
+                break;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            unsigned char *nb = realloc(buf, ncap);
+            if (!nb) {
+                msg = "gzip: out of memory";
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t room = cap - n > ZCHUNK ? ZCHUNK : cap - n;
+        zs.next_out = buf + n;
+        zs.avail_out = (uInt)room;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        n += room - zs.avail_out;
+        if (rc == Z_STREAM_END) {
+            /* Go's reader reads concatenated members as one stream. */
+            if (zs.avail_in == 0 && left == 0)
+                break;
+            if (inflateReset(&zs) != Z_OK)
+                msg = "gzip: corrupt data";
+        } else if (rc == Z_BUF_ERROR && zs.avail_in == 0 && left == 0 && zs.avail_out > 0) {
+            msg = "gzip: unexpected end of data (truncated)";
+        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            msg = inflate_error(rc, &zs);
+        }
+    }
+    if (!buf)
+        msg = "gzip: out of memory";
+    if (n > max)
+        msg = "too large";
+    if (msg) {
+        if (err && errlen) {
+            if (strcmp(msg, "too large") == 0)
+                snprintf(err, errlen, "gzip: data expands to more than %zu bytes", max);
+            else if (strncmp(msg, "gzip:", 5) == 0)
+                snprintf(err, errlen, "%s", msg);
+            else
+                snprintf(err, errlen, "gzip: %s", msg);
+        }
+        inflateEnd(&zs);
+        free(buf);
+        return -1;
+    }
+    inflateEnd(&zs);
+    *out = buf;
+    *outlen = n;
+    return 0;
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *hfl_crypto_base64_encode(const void *data, size_t len, size_t *outlen)
+{
+    const unsigned char *p = data;
+    size_t n = (len + 2) / 3 * 4;
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    size_t i = 0;
+    for (; i + 2 < len; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        *o++ = B64[v >> 18];
+        *o++ = B64[v >> 12 & 63];
+        *o++ = B64[v >> 6 & 63];
+        *o++ = B64[v & 63];
+    }
+    if (i < len) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0);
+        *o++ = B64[v >> 18];
+        *o++ = B64[v >> 12 & 63];
+        *o++ = i + 1 < len ? B64[v >> 6 & 63] : '=';
+        *o++ = '=';
+    }
+    *o = '\0';
+    *outlen = n;
+    return out;
+}
+
+int hfl_crypto_base64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen,
+                             char *err, size_t errlen)
+{
+    signed char val[256];
+    memset(val, -1, sizeof val);
+    for (int k = 0; k < 64; k++)
+        val[(unsigned char)B64[k]] = (signed char)k;
+    unsigned char *buf = malloc(len / 4 * 3 + 3);
+    if (!buf) {
+        set_err(err, errlen, "base64: out of memory");
+        return -1;
+    }
+    size_t n = 0, i = 0, bad = (size_t)-1;
+    int pad = 0;
+    uint32_t acc = 0;
+    int j = 0; /* symbols in the current group of four */
+    for (; i < len && bad == (size_t)-1; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '\n' || c == '\r')
+            continue;
+        if (pad) {
+            /* after '=': only the second '=' of "xx==" */
+            if (c == '=' && pad == 1 && j == 2)
+                pad = 2;
+            else
+                bad = i;
+            continue;
+        }
+        if (c == '=') {
+            if (j < 2)
+                bad = i;
+            pad = 1;
+            continue;
+        }
+        if (val[c] < 0) {
+            bad = i;
+            continue;
+        }
+        acc = acc << 6 | (uint32_t)val[c];
+        if (++j == 4) {
+            buf[n++] = (unsigned char)(acc >> 16);
+            buf[n++] = (unsigned char)(acc >> 8);
+            buf[n++] = (unsigned char)acc;
+            acc = 0;
+            j = 0;
+        }
+    }
+    if (bad == (size_t)-1 && pad && !((j == 2 && pad == 2) || (j == 3 && pad == 1)))
+        bad = len; /* "xx=" without its second '=' */
+    if (bad == (size_t)-1 && !pad && j != 0)
+        bad = len; /* a partial group without its padding */
+    if (bad != (size_t)-1) {
+        free(buf);
+        if (err && errlen)
+            snprintf(err, errlen, "illegal base64 data at input byte %zu", bad);
+        return -1;
+    }
+    if (j == 2)
+        buf[n++] = (unsigned char)(acc >> 4);
+    else if (j == 3) {
+        buf[n++] = (unsigned char)(acc >> 10);
+        buf[n++] = (unsigned char)(acc >> 2);
+    }
+    buf[n] = 0;
+    *out = buf;
+    *outlen = n;
+    return 0;
 }
 
 int hfl_crypto_random(unsigned char *out, size_t n)

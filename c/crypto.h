@@ -18,6 +18,26 @@ int hfl_crypto_hmac_sha256(const void *key, size_t klen, const void *data, size_
 
 uint32_t hfl_crypto_adler32(const void *data, size_t len);
 
+/* A gzip member of data at level (0-9; -1: zlib's default) with the header Go's
+ * compress/gzip writes (no name, mtime 0, OS "unknown"), as Helm stores release records.
+ * Malloc'ed into *out / *outlen; 0 on success, else -1 with err filled. */
+int hfl_crypto_gzip(const void *data, size_t len, int level, unsigned char **out, size_t *outlen,
+                    char *err, size_t errlen);
+
+/* The bytes of the gzip stream data (one or more members), at most max bytes of them: a
+ * longer output (a gzip bomb), a bad header, corrupt data, a wrong checksum or a truncated
+ * stream is -1 with err filled. Malloc'ed into *out / *outlen on success (0). */
+int hfl_crypto_gunzip(const void *data, size_t len, size_t max, unsigned char **out,
+                      size_t *outlen, char *err, size_t errlen);
+
+/* Standard base64 with padding (Go's base64.StdEncoding). Malloc'ed, NUL-terminated. */
+char *hfl_crypto_base64_encode(const void *data, size_t len, size_t *outlen);
+
+/* Decodes standard base64 with padding, strictly as Go's StdEncoding.DecodeString does
+ * (line breaks ignored). 0 on success with *out malloc'ed; -1 with err naming the offset. */
+int hfl_crypto_base64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen,
+                             char *err, size_t errlen);
+
 /* n cryptographically random bytes into out. 0 on success. */
 int hfl_crypto_random(unsigned char *out, size_t n);
 

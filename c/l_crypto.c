@@ -45,6 +45,79 @@ static int hfl_crypto_ladler32(lua_State *L)
     return 1;
 }
 
+/* Decompressed output is bounded by default so a gzip bomb is an error, not an OOM. */
+#define GUNZIP_DEFAULT_MAX (256u * 1024u * 1024u)
+
+// gz | nil, err = crypto.gzip(data [, level])  -- level 0-9, default 9 (Helm's BestCompression)
+static int hfl_crypto_lgzip(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    lua_Integer level = luaL_optinteger(L, 2, 9);
+    luaL_argcheck(L, level >= 0 && level <= 9, 2, "level must be 0-9");
+    unsigned char *out = NULL;
+    size_t n = 0;
+    char err[256] = "";
+    if (hfl_crypto_gzip(data, len, (int)level, &out, &n, err, sizeof err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushlstring(L, (const char *)out, n);
+    free(out);
+    return 1;
+}
+
+// data | nil, err = crypto.gunzip(gz [, max_bytes])  -- max_bytes default 256 MiB
+static int hfl_crypto_lgunzip(lua_State *L)
+{
+    size_t len;
+    const char *data = luaL_checklstring(L, 1, &len);
+    lua_Number max = luaL_optnumber(L, 2, GUNZIP_DEFAULT_MAX);
+    luaL_argcheck(L, max >= 0 && max <= 4.0 * 1024 * 1024 * 1024, 2, "max_bytes out of range");
+    unsigned char *out = NULL;
+    size_t n = 0;
+    char err[256] = "";
+    if (hfl_crypto_gunzip(data, len, (size_t)max, &out, &n, err, sizeof err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushlstring(L, (const char *)out, n);
+    free(out);
+    return 1;
+}
+
+// text = crypto.base64_encode(data)
+static int hfl_crypto_lbase64_encode(lua_State *L)
+{
+    size_t len, n = 0;
+    const char *data = luaL_checklstring(L, 1, &len);
+    char *out = hfl_crypto_base64_encode(data, len, &n);
+    if (!out)
+        return luaL_error(L, "crypto.base64_encode: out of memory");
+    lua_pushlstring(L, out, n);
+    free(out);
+    return 1;
+}
+
+// data | nil, err = crypto.base64_decode(text)
+static int hfl_crypto_lbase64_decode(lua_State *L)
+{
+    size_t len, n = 0;
+    const char *text = luaL_checklstring(L, 1, &len);
+    unsigned char *out = NULL;
+    char err[128] = "";
+    if (hfl_crypto_base64_decode(text, len, &out, &n, err, sizeof err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushlstring(L, (const char *)out, n);
+    free(out);
+    return 1;
+}
+
 // bytes = crypto.random(n)
 static int hfl_crypto_lrandom(lua_State *L)
 {
@@ -229,6 +302,10 @@ static const luaL_Reg functions[] = {
     {"digest", hfl_crypto_ldigest},
     {"hmac_sha256", hfl_crypto_lhmac_sha256},
     {"adler32", hfl_crypto_ladler32},
+    {"gzip", hfl_crypto_lgzip},
+    {"gunzip", hfl_crypto_lgunzip},
+    {"base64_encode", hfl_crypto_lbase64_encode},
+    {"base64_decode", hfl_crypto_lbase64_decode},
     {"random", hfl_crypto_lrandom},
     {"aes_cbc", hfl_crypto_laes_cbc},
     {"scrypt", hfl_crypto_lscrypt},

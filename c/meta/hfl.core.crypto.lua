@@ -16,6 +16,25 @@ function crypto.hmac_sha256(key, data) end
 ---@return number checksum
 function crypto.adler32(data) end
 
+--- A gzip member of data, with Go's header (as Helm writes release records).
+---@param data string
+---@param level? integer  0-9, default 9
+---@return string|nil gz, string? err
+function crypto.gzip(data, level) end
+
+--- The data of a gzip stream, at most max_bytes of it (default 256 MiB): more is an error.
+---@param gz string
+---@param max_bytes? integer
+---@return string|nil data, string? err  "gzip: …" for bad, truncated or oversized input
+function crypto.gunzip(gz, max_bytes) end
+
+---@return string text  standard base64 with padding
+function crypto.base64_encode(data) end
+
+--- Strict standard base64 (Go's StdEncoding; line breaks ignored).
+---@return string|nil data, string? err  "illegal base64 data at input byte N"
+function crypto.base64_decode(text) end
+
 ---@param n integer
 ---@return string bytes  n cryptographically random bytes
 function crypto.random(n) end
