@@ -14,6 +14,7 @@ local M = {}
 
 ---@class hfl.Session
 ---@field helm_binary string      the helm executable (default "helm")
+---@field kubectl_binary string   the kubectl executable that reads release records (default "kubectl")
 ---@field concurrency integer     at most this many releases/charts at once (0: unlimited)
 ---@field skip_refresh boolean    use stored repository indexes without asking the server
 ---@field skip_deps boolean       leave local charts' dependencies as they are
@@ -25,7 +26,7 @@ Session.__index = Session
 M.Session = Session
 
 local OPTIONS = {
-  helm_binary = "string", concurrency = "number", skip_refresh = "boolean", skip_deps = "boolean",
+  helm_binary = "string", kubectl_binary = "string", concurrency = "number", skip_refresh = "boolean", skip_deps = "boolean",
   kube_context = "string", kubeconfig = "string", log = "table", cache_root = "string",
   repo_retries = "number",
 }
@@ -43,7 +44,7 @@ function M.quiet_log()
 end
 
 --- A new run context. Unknown option keys and wrong types raise.
----@param opts? {helm_binary?: string, concurrency?: integer, skip_refresh?: boolean,
+---@param opts? {helm_binary?: string, kubectl_binary?: string, concurrency?: integer, skip_refresh?: boolean,
 ---   skip_deps?: boolean, kube_context?: string, kubeconfig?: string, log?: hfl.Logger,
 ---   cache_root?: string, repo_retries?: integer}
 ---@return hfl.Session
@@ -59,6 +60,7 @@ function M.new(opts)
   end
   local s = setmetatable({
     helm_binary = opts.helm_binary or "helm",
+    kubectl_binary = opts.kubectl_binary or "kubectl",
     concurrency = opts.concurrency or 0,
     skip_refresh = opts.skip_refresh == true,
     skip_deps = opts.skip_deps == true,

@@ -30,6 +30,8 @@ function M.flags()
   g:string("chart", "force this chart on every release", { short = "c", arg = "CHART" })
   g:string("helm-binary", "helm executable to run",
     { short = "b", arg = "PATH", default = "helm", env = "HELMFILE_HELM_BINARY" })
+  g:string("kubectl-binary", "kubectl executable that reads Helm's release records",
+    { arg = "PATH", default = "kubectl", env = "HFL_KUBECTL" })
   g:string("kustomize-binary", "kustomize executable to run",
     { short = "k", arg = "PATH", default = "kustomize", env = "HELMFILE_KUSTOMIZE_BINARY" })
   g:int("concurrency", "at most N helm processes at once (0: unlimited)", { default = 0 })
