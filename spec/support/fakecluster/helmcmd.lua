@@ -272,7 +272,7 @@ local function render(root, name, chart, ns, p)
         weight = tonumber(ann["helm.sh/hook-weight"] or "") or nil,
         delete_policies = value.list(policies) }
     elseif doc:match("%S") and src then
-      manifest[#manifest + 1] = "---\n" .. doc .. "\n"
+      manifest[#manifest + 1] = "---\n" .. doc:gsub("\n+$", "") .. "\n"
     end
   end
   return table.concat(manifest), hooks
@@ -550,12 +550,12 @@ local function cmd_rollback(p)
     return die(("release has no %d version"):format(to))
   end
   delay(name)
+  supersede(ctx, recs)
   local rel = src.release
   local now = store.now()
   rel.version = recs[#recs].revision + 1
   rel.info.last_deployed, rel.info.status = now, "deployed"
   rel.info.description = ("Rollback to %d"):format(to)
-  supersede(ctx, recs)
   store.write(ctx, rel, store.custom_labels(recs[#recs].object))
   lock:unlock()
   io.stdout:write("Rollback was a success! Happy Helming!\n")
@@ -584,12 +584,14 @@ end
 --- Runs one helm call; returns the exit code.
 function M.main(args, root)
   local cmd
-  for i = 1, #args do
+  local i = 1
+  while i <= #args do
     if not args[i]:match("^%-") then
       cmd = args[i]
       break
     end
-    if VALUED[args[i]] then break end
+    if VALUED[args[i]] then i = i + 1 end
+    i = i + 1
   end
   if not cmd or not CLUSTER_SIDE[cmd] then return client_side(root, args) end
   local rest, skipped = {}, false

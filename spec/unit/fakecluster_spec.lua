@@ -1,0 +1,166 @@
+-- The fake cluster's shims (spec/support/fakecluster/): what helm prints and stores through a
+-- release's life, the knobs, the call log, and the kubectl shim's lists. #unit
+local fs = require "hfl.fs"
+local proc = require "hfl.proc"
+local fakecluster = require "spec.support.fakecluster"
+
+local function write_chart(dir)
+  local files = {
+    ["Chart.yaml"] = "apiVersion: v2\nname: demo\nversion: 0.3.0\n",
+    ["values.yaml"] = "greeting: hello\n",
+    ["templates/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n" ..
+      "  namespace: {{ .Release.Namespace }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n",
+  }
+  for path, text in pairs(files) do
+    assert(fs.mkdir_p(fs.dirname(dir .. "/" .. path)))
+    assert(fs.write_atomic(dir .. "/" .. path, text))
+  end
+end
+
+describe("the fake cluster #unit", function()
+  local fc, chart
+  before_each(function()
+    fc = fakecluster.new()
+    chart = fc.dir .. "/chart"
+    write_chart(chart)
+  end)
+  after_each(function() fc:cleanup() end)
+
+  it("takes a release through install, list, status, upgrade, history, rollback and uninstall", function()
+    local r = fc:run("helm", { "install", "web", chart, "--namespace", "apps" })
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("^NAME: web\nLAST DEPLOYED: %a%a%a %a%a%a [ %d]%d %d%d:%d%d:%d%d %d%d%d%d\n" ..
+      "NAMESPACE: apps\nSTATUS: deployed\nREVISION: 1\n", r.stdout)
+    r = fc:run("helm", { "install", "web", chart, "--namespace", "apps" })
+    assert.equal(1, r.code)
+    assert.equal("Error: INSTALLATION FAILED: cannot re-use a name that is still in use\n", r.stderr)
+
+    r = fc:run("helm", { "list", "-n", "apps", "-o", "json" })
+    assert.matches('^%[{"name":"web","namespace":"apps","revision":"1",', r.stdout)
+    assert.matches('"status":"deployed","chart":"demo%-0%.3%.0","app_version":""}%]', r.stdout)
+
+    r = fc:run("helm", { "upgrade", "--install", "web", chart, "-n", "apps", "--set", "greeting=hi", "--wait", "--atomic" })
+    assert.equal(0, r.code, r.stderr)
+    assert.matches('^Release "web" has been upgraded%. Happy Helming!\nNAME: web\n', r.stdout)
+    assert.matches("REVISION: 2\n", r.stdout)
+    r = fc:run("helm", { "get", "manifest", "web", "-n", "apps" })
+    assert.equal('---\n# Source: demo/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n' ..
+      '  name: web\n  namespace: apps\ndata:\n  greeting: "hi"\n', r.stdout)
+    r = fc:run("helm", { "get", "values", "web", "-n", "apps", "-o", "json" })
+    assert.equal('{"greeting":"hi"}\n', r.stdout)
+    r = fc:run("helm", { "status", "web", "-n", "apps" })
+    assert.matches("STATUS: deployed\nREVISION: 2\n", r.stdout)
+
+    r = fc:run("helm", { "rollback", "web", "1", "-n", "apps" })
+    assert.equal(0, r.code, r.stderr)
+    r = fc:run("helm", { "history", "web", "-n", "apps", "-o", "json" })
+    assert.matches('"revision":1,.-"status":"superseded".-"revision":2,.-"status":"superseded"' ..
+      '.-"revision":3,.-"status":"deployed".-"description":"Rollback to 1"', r.stdout)
+    r = fc:run("helm", { "get", "values", "web", "-n", "apps", "-o", "json" })
+    assert.equal("{}\n", r.stdout)
+
+    r = fc:run("helm", { "uninstall", "web", "-n", "apps" })
+    assert.equal('release "web" uninstalled\n', r.stdout)
+    assert.same({}, fc:records("apps"))
+    r = fc:run("helm", { "status", "web", "-n", "apps" })
+    assert.equal(1, r.code)
+    assert.equal("Error: release: not found\n", r.stderr)
+    r = fc:run("helm", { "uninstall", "web", "-n", "apps" })
+    assert.equal("Error: uninstall: Release not loaded: web: release: not found\n", r.stderr)
+  end)
+
+  it("stores what the real helm template renders with the same values files and --set flags", function()
+    local vals = fc.dir .. "/v.yaml"
+    assert(fs.write_atomic(vals, "greeting: from-file\n"))
+    assert.equal(0, fc:run("helm", { "upgrade", "--install", "a", chart, "-n", "x", "-f", vals }).code)
+    local real = assert(proc.run { fakecluster.BIN .. "/../../../.deps/bin/helm4", "template", "a", chart,
+      "--namespace", "x", "-f", vals })
+    assert.equal(real.stdout, fc:records("x", "a")[1].release.manifest)
+    assert.equal(0, fc:run("helm", { "upgrade", "a", chart, "-n", "x", "-f", vals, "--set", "greeting=z" }).code)
+    assert.matches('greeting: "z"', fc:records("x", "a")[2].release.manifest, 1, true)
+  end)
+
+  it("honours --kube-context and --labels, and keeps labels across upgrades as Helm does", function()
+    assert.equal(0, fc:run("helm", { "--kube-context", "blue", "upgrade", "-i", "a", chart, "-n", "x",
+      "--labels", "team=core", "--create-namespace" }).code)
+    assert.equal(0, fc:run("helm", { "upgrade", "a", chart, "-n", "x", "--kube-context=blue" }).code)
+    assert.same({}, fc:records("x"))
+    local recs = fc:records("x", "a", "blue")
+    assert.equal(2, #recs)
+    assert.equal("core", recs[2].object.metadata.labels.team)
+    assert.same({ "helm", "a", "deployed", "2" }, { recs[2].object.metadata.labels.owner,
+      recs[2].object.metadata.labels.name, recs[2].object.metadata.labels.status,
+      recs[2].object.metadata.labels.version })
+    assert.equal("superseded", recs[1].object.metadata.labels.status)
+  end)
+
+  it("fails a named release's upgrade and a named namespace's calls as helm would", function()
+    fc:cleanup()
+    fc = fakecluster.new { fail = { "bad" }, fail_namespaces = { "locked" } }
+    write_chart(fc.dir .. "/chart")
+    chart = fc.dir .. "/chart"
+    local r = fc:run("helm", { "upgrade", "--install", "bad", chart, "-n", "apps" })
+    assert.equal(1, r.code)
+    assert.matches('^Error: UPGRADE FAILED: .*HFL_FAKE_FAIL names release "bad"\n$', r.stderr)
+    assert.equal("failed", fc:records("apps", "bad")[1].release.info.status)
+    r = fc:run("helm", { "upgrade", "--install", "good", chart, "-n", "locked" })
+    assert.equal(1, r.code)
+    assert.matches("HFL_FAKE_FAIL_NAMESPACE", r.stderr)
+    assert.equal(0, fc:run("helm", { "upgrade", "--install", "good", chart, "-n", "apps" }).code)
+  end)
+
+  it("takes the configured time per upgrade, per release, and logs overlapping calls", function()
+    fc:cleanup()
+    fc = fakecluster.new { delay = 0.3, delays = { slow = 1.2 }, render = false }
+    write_chart(fc.dir .. "/chart")
+    chart = fc.dir .. "/chart"
+    local t0 = proc.clock and proc.clock() or os.time()
+    local names = { "a", "b", "c", "slow" }
+    proc.map(names, 0, function(name)
+      local r = fc:run("helm", { "upgrade", "--install", name, chart, "-n", "apps" })
+      assert.equal(0, r.code, r.stderr)
+    end)
+    local calls = fc:calls("helm")
+    assert.equal(4, #calls)
+    assert.equal(4, fakecluster.max_overlap(calls))
+    for _, c in ipairs(calls) do
+      local d = c["end"] - c.start
+      if c.argv[3] == "slow" then assert.is_true(d >= 1.2, d) else assert.is_true(d >= 0.3 and d < 1.2, d) end
+    end
+    assert.matches("stand%-in", fc:records("apps", "a")[1].release.manifest)
+    local _ = t0
+  end)
+
+  it("passes client-side commands to the real helm", function()
+    local r = fc:run("helm", { "template", "t", chart, "--set", "greeting=q" })
+    assert.equal(0, r.code, r.stderr)
+    assert.matches('greeting: "q"', r.stdout, 1, true)
+    r = fc:run("helm", { "version", "--short" })
+    assert.matches("^v4%.", r.stdout)
+    fc.opts.helm = 3
+    assert.matches("^v3%.", fc:run("helm", { "version", "--short" }).stdout)
+    assert.same({}, fc:records("default"))
+  end)
+
+  it("lists records with kubectl as the API server does, and refuses anything else", function()
+    fc:preset { name = "a", namespace = "one", labels = { team = "x" } }
+    fc:preset { name = "b", namespace = "two" }
+    local r = fc:run("kubectl", { "get", "secrets", "-l", "owner=helm", "-A", "-o", "json" })
+    assert.equal(0, r.code, r.stderr)
+    local doc = require("hfl.stdlib.json").decode(r.stdout)
+    assert.equal("List", doc.kind)
+    assert.equal(2, #doc.items)
+    assert.equal("helm.sh/release.v1", doc.items[1].type)
+    r = fc:run("kubectl", { "get", "secrets", "-l", "owner=helm,team=x", "-n", "one", "-o", "json" })
+    assert.equal(1, #require("hfl.stdlib.json").decode(r.stdout).items)
+    r = fc:run("kubectl", { "get", "secrets", "-l", "owner=helm,team=x", "-n", "two", "-o", "json" })
+    assert.equal(0, #require("hfl.stdlib.json").decode(r.stdout).items)
+    r = fc:run("kubectl", { "apply", "-f", "x.yaml" })
+    assert.equal(1, r.code)
+    assert.equal("fake kubectl: unsupported command: kubectl apply -f x.yaml " ..
+      "(only `get secrets|configmaps -l SELECTOR -n NS|-A -o json`)\n", r.stderr)
+    local calls = fc:calls("kubectl")
+    assert.equal(4, #calls)
+    assert.equal(1, calls[4].code)
+  end)
+end)
