@@ -176,7 +176,8 @@ local function run_kubectl(session, w, kind)
   local argv = M.argv(session, w, kind)
   local res, err = proc.run(argv)
   if not res then
-    if tostring(err):find("not found", 1, true) or tostring(err):find("No such file", 1, true) then
+    local e = tostring(err)
+    if e:find("not found", 1, true) or e:find("no such file", 1, true) then
       return nil, ("%s not found: hfl reads Helm's release records with kubectl; install kubectl " ..
         "or name it with --kubectl-binary / HFL_KUBECTL"):format(argv[1])
     end

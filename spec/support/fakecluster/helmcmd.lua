@@ -466,18 +466,18 @@ local function cmd_list(p)
   return 0
 end
 
-local function find(p, name, verb)
+local function find(p, name)
   local ctx, ns = context_of(p), namespace_of(p)
   local recs = store.list(ctx, ns, name)
   local want = tonumber(flag(p, "--revision") or "")
   for i = #recs, 1, -1 do
     if not want or recs[i].revision == want then return recs[i], recs end
   end
-  return nil, die(("%s: release: not found"):format(verb))
+  return nil, die("release: not found")
 end
 
 local function cmd_status(p)
-  local r, code = find(p, p.pos[1] or "", "release")
+  local r, code = find(p, p.pos[1] or "")
   if not r then return code end
   print_release(r.release, p, true)
   return 0
@@ -485,7 +485,7 @@ end
 
 local function cmd_get(p)
   local what, name = p.pos[1], p.pos[2]
-  local r, code = find(p, name or "", "release")
+  local r, code = find(p, name or "")
   if not r then return code end
   local rel = r.release
   if what == "manifest" then
@@ -563,7 +563,7 @@ local function cmd_rollback(p)
 end
 
 local function cmd_test(p)
-  local r, code = find(p, p.pos[1] or "", "release")
+  local r, code = find(p, p.pos[1] or "")
   if not r then return code end
   print_release(r.release, p, true)
   return 0
