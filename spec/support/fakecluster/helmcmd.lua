@@ -4,7 +4,7 @@ local json = require "hfl.stdlib.json"
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local proc = require "hfl.proc"
-local statevalues = require "hfl.state.statevalues"
+local strvals = require "spec.support.fakecluster.strvals"
 local store = require "spec.support.fakecluster.store"
 
 local M = {}
@@ -160,19 +160,14 @@ local function user_values(p)
         layers[#layers + 1] = m
       end
     elseif n == "--set" or n == "--set-string" or n == "--set-literal" then
-      local m, err = statevalues.parse_state_values_set({ v }, { string = n ~= "--set" })
-      if not m then return nil, err end
+      local m, err = strvals.parse(v, n == "--set-string" and "string" or n == "--set-literal" and "literal" or nil)
+      if not m then return nil, n .. " " .. v .. ": " .. err end
       layers[#layers + 1] = m
     elseif n == "--set-file" then
       local k, path = v:match("^(.-)=(.*)$")
       local text = k and fs.read(path)
       if not text then return nil, "--set-file " .. v .. ": cannot read the file" end
-      local m = statevalues.parse_state_values_set({ k .. "=x" }, { string = true })
-      local cur = m
-      for key in k:gmatch("[^.]+") do
-        if value.kind(cur[key]) == "map" then cur = cur[key] else cur[key] = text end
-      end
-      layers[#layers + 1] = m
+      layers[#layers + 1] = assert(strvals.parse(k .. "=" .. text, "literal"))
     elseif n == "--set-json" then
       local k, j = v:match("^(.-)=(.*)$")
       local parsed = k and json.decode(j)
