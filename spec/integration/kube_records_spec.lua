@@ -1,6 +1,6 @@
 -- hfl.kube.records against the fake cluster (spec/support/fakecluster): records written by the
 -- helm shim in Helm's format, read back in one kubectl call per namespace; hostile records.
--- The shim renders manifests with the real helm 4 (`helm template`). #unit
+-- The shim renders manifests with the real helm 4 (`helm template`). #integration
 local records = require "hfl.kube.records"
 local session_mod = require "hfl.session"
 local crypto = require "hfl.crypto"
@@ -53,7 +53,7 @@ local function with_env(fc, fn)
   return with_vars({ HFL_FAKE_CLUSTER = fc.dir }, fn)
 end
 
-describe("hfl.kube.records #unit", function()
+describe("hfl.kube.records #integration", function()
   local fc, chart
   before_each(function()
     fc = fakecluster.new()
