@@ -211,6 +211,18 @@ describe("hfl.kube.records #integration", function()
       assert.equal(0, #fc:calls())
     end)
 
+    it("takes the kubectl from --kubectl-binary or HFL_KUBECTL on the command line", function()
+      local cli, clistate = require "hfl.cli", require "hfl.cli.state"
+      local function env(vars) return function(k) return vars[k] end end
+      local inv = assert(cli.parse({ "--kubectl-binary", "/opt/kubectl", "list" }, env {}))
+      assert.equal("/opt/kubectl", clistate.session(inv).kubectl_binary)
+      inv = assert(cli.parse({ "list" }, env { HFL_KUBECTL = "kubectl-1.30" }))
+      assert.equal("kubectl-1.30", clistate.session(inv).kubectl_binary)
+      assert.equal("kubectl", clistate.session(assert(cli.parse({ "list" }, env {}))).kubectl_binary)
+      assert.equal("kubectl", session_mod.new().kubectl_binary)
+      assert.has_error(function() session_mod.new { kubectl_binary = 1 } end)
+    end)
+
     it("says in one line that kubectl is missing", function()
       local s = session_mod.new { kubectl_binary = "/nonexistent/kubectl" }
       local set, err = records.read(s, { namespace = "apps" })
