@@ -12,4 +12,5 @@ luajit bench/state.lua || status=1
 luajit bench/charts.lua || status=1
 luajit bench/sched.lua || status=1
 luajit bench/template.lua || status=1
+luajit bench/records.lua || status=1
 exit $status
