@@ -129,6 +129,24 @@ describe("the fake cluster #integration", function()
     assert.matches("stand%-in", fc:records("apps", "a")[1].release.manifest)
   end)
 
+  it("is what ./hfl finds as helm and kubectl when run through fc:hfl", function()
+    fc:preset { name = "pre", namespace = "n", chart = "demo", version = "9.9.9" }
+    local script = fc.dir .. "/flow.lua"
+    assert(fs.write_atomic(script, [[
+local proc = require "hfl.proc"
+local set = assert(require("hfl.kube.records").read(require("hfl.session").new(), { namespace = "n" }))
+local r = assert(proc.run { "helm", "list", "-n", "n", "-q" })
+io.write(set.latest.pre.chart_version, " ", r.stdout)
+]]))
+    local code, out, err = fc:hfl { "run", script }
+    assert.equal(0, code, err)
+    assert.equal("9.9.9 pre\n", out)
+    local calls = fc:calls()
+    assert.same({ "kubectl", "helm" }, { calls[1].tool, calls[2].tool })
+    assert.same({ "get", "secrets", "-l", "owner=helm", "-n", "n", "-o", "json" }, calls[1].argv)
+    assert.is_true(calls[1]["end"] <= calls[2].start)
+  end)
+
   it("passes client-side commands to the real helm", function()
     local r = fc:run("helm", { "template", "t", chart, "--set", "greeting=q" })
     assert.equal(0, r.code, r.stderr)
