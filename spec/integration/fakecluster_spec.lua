@@ -107,6 +107,49 @@ describe("the fake cluster #integration", function()
     assert.equal(1, r.code)
     assert.matches("HFL_FAKE_FAIL_NAMESPACE", r.stderr)
     assert.equal(0, fc:run("helm", { "upgrade", "--install", "good", chart, "-n", "apps" }).code)
+
+    -- --atomic / --rollback-on-failure: a failed install leaves nothing, a failed upgrade is rolled back
+    r = fc:run("helm", { "upgrade", "--install", "bad", chart, "-n", "atomic", "--atomic" })
+    assert.equal(1, r.code)
+    assert.matches("has been uninstalled due to atomic being set", r.stderr, 1, true)
+    assert.same({}, fc:records("atomic"))
+    fc.opts.fail = nil
+    assert.equal(0, fc:run("helm", { "upgrade", "--install", "bad", chart, "-n", "atomic" }).code)
+    fc.opts.fail = { "bad" }
+    r = fc:run("helm", { "upgrade", "bad", chart, "-n", "atomic", "--rollback-on-failure", "--set", "greeting=new" })
+    assert.matches("has been rolled back due to atomic being set", r.stderr, 1, true)
+    local recs = fc:records("atomic", "bad")
+    assert.same({ "superseded", "failed", "deployed" }, { recs[1].release.info.status,
+      recs[2].release.info.status, recs[3].release.info.status })
+    assert.equal("Rollback to 1", recs[3].release.info.description)
+  end)
+
+  it("keeps a pending-* record while an upgrade runs, and prunes to --history-max", function()
+    fc:cleanup()
+    fc = fakecluster.new { delay = 1.5, render = false }
+    write_chart(fc.dir .. "/chart")
+    chart = fc.dir .. "/chart"
+    local h = assert(proc.spawn { fakecluster.BIN .. "/helm", "upgrade", "--install", "slow", chart, "-n", "apps",
+      env = fc:env(), stdout = "null", stderr = "null" })
+    local seen
+    for _ = 1, 100 do
+      proc.sleep(0.05)
+      local recs = fc:records("apps", "slow")
+      if recs[1] then
+        seen = recs[1].object.metadata.labels.status
+        break
+      end
+    end
+    assert.equal("pending-install", seen)
+    assert.equal(0, h:wait().code)
+    assert.equal("deployed", fc:records("apps", "slow")[1].object.metadata.labels.status)
+    fc.opts.delay = nil
+    for _ = 1, 4 do
+      assert.equal(0, fc:run("helm", { "upgrade", "slow", chart, "-n", "apps", "--history-max", "3" }).code)
+    end
+    local revs = {}
+    for _, r in ipairs(fc:records("apps", "slow")) do revs[#revs + 1] = r.revision end
+    assert.same({ 3, 4, 5 }, revs)
   end)
 
   it("takes the configured time per upgrade, per release, and logs overlapping calls", function()

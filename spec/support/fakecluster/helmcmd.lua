@@ -312,6 +312,34 @@ local function parse_labels(s)
   return out
 end
 
+-- --atomic (Helm 4: --rollback-on-failure) after a failure: a new install is purged, an
+-- upgrade rolled back to the last deployed revision. Returns helm's message.
+local function atomic_undo(ctx, ns, name, upgrading, cause)
+  local recs = store.list(ctx, ns, name)
+  if not upgrading then
+    for _, r in ipairs(recs) do assert(fs.remove(r.path)) end
+    return ("release %s failed, and has been uninstalled due to atomic being set: %s"):format(name, cause)
+  end
+  local good
+  for _, r in ipairs(recs) do if r.release.info.status == "superseded" or r.release.info.status == "deployed" then good = r end end
+  if good then
+    supersede(ctx, recs)
+    local rel = good.release
+    rel.version = recs[#recs].revision + 1
+    rel.info.last_deployed, rel.info.status = store.now(), "deployed"
+    rel.info.description = ("Rollback to %d"):format(good.revision)
+    store.write(ctx, rel, store.custom_labels(recs[#recs].object))
+  end
+  return ("release %s failed, and has been rolled back due to atomic being set: %s"):format(name, cause)
+end
+
+-- --history-max N: Helm deletes the oldest records beyond N (0: keep all).
+local function prune_history(ctx, ns, name, max)
+  if not max or max <= 0 then return end
+  local recs = store.list(ctx, ns, name)
+  for i = 1, #recs - max do assert(fs.remove(recs[i].path)) end
+end
+
 local function cmd_upgrade(root, p, install_only)
   local verb = install_only and "INSTALLATION FAILED" or "UPGRADE FAILED"
   local name, chart = p.pos[1], p.pos[2]
@@ -359,28 +387,36 @@ local function cmd_upgrade(root, p, install_only)
   end
   local ch = fs.is_dir(chart) and chart_of(chart) or { metadata = remote_chart_meta(chart, p),
     templates = value.list {}, values = value.map {} }
-  delay(name)
   local now = store.now()
   local rel = {
     name = name, namespace = ns, version = last and last.revision + 1 or 1,
     info = { first_deployed = upgrading and last.release.info.first_deployed or now,
-      last_deployed = now, deleted = "", status = "deployed",
-      description = flag(p, "--description") or (upgrading and "Upgrade complete" or "Install complete") },
+      last_deployed = now, deleted = "", status = upgrading and "pending-upgrade" or "pending-install",
+      description = upgrading and "Preparing upgrade" or "Initial install underway" },
     chart = ch, config = config, manifest = manifest, hooks = hooks,
     apply_method = major(root) == "4" and (flag(p, "--server-side") == "false" and "csa" or "ssa") or nil,
   }
   if major(root) == "4" then rel.info.deleted = nil end
+  -- Helm keeps a pending-* record while it works: a helm killed now leaves it behind.
+  store.write(ctx, rel, labels)
+  delay(name)
+  rel.info.last_deployed = store.now()
   if in_list("HFL_FAKE_FAIL", name) then
+    local cause = ("failed to create resource: fake cluster: HFL_FAKE_FAIL names release %q"):format(name)
     rel.info.status = "failed"
-    rel.info.description = ("%s failed: fake cluster: HFL_FAKE_FAIL names %s"):format(
-      upgrading and "Upgrade" or "Release", name)
+    rel.info.description = ("%s %q failed: %s"):format(upgrading and "Upgrade" or "Release", name, cause)
     store.write(ctx, rel, labels)
+    if flag(p, "--atomic", "--rollback-on-failure") then
+      cause = atomic_undo(ctx, ns, name, upgrading, cause)
+    end
     lock:unlock()
-    return die(("%s: failed to create resource: fake cluster: HFL_FAKE_FAIL names release %q"):format(
-      verb, name))
+    return die(verb .. ": " .. cause)
   end
+  rel.info.status = "deployed"
+  rel.info.description = flag(p, "--description") or (upgrading and "Upgrade complete" or "Install complete")
   if upgrading then supersede(ctx, recs) end
   store.write(ctx, rel, labels)
+  prune_history(ctx, ns, name, tonumber(flag(p, "--history-max") or ""))
   lock:unlock()
   if flag(p, "-o", "--output") ~= "json" then
     if not install_only then
