@@ -69,6 +69,13 @@ describe("the fake cluster #integration", function()
     assert.equal("Error: uninstall: Release not loaded: web: release: not found\n", r.stderr)
   end)
 
+  it("prints and stores nothing for --dry-run", function()
+    local r = fc:run("helm", { "upgrade", "--install", "dry", chart, "-n", "x", "--dry-run=server", "--set", "greeting=d" })
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("^NAME: dry\n.-STATUS: pending%-install\nREVISION: 1\n.-MANIFEST:\n.-greeting: \"d\"", r.stdout)
+    assert.same({}, fc:records("x"))
+  end)
+
   it("stores what the real helm template renders with the same values files and --set flags", function()
     local vals = fc.dir .. "/v.yaml"
     assert(fs.write_atomic(vals, "greeting: from-file\n"))

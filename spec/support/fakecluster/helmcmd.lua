@@ -387,6 +387,15 @@ local function cmd_upgrade(root, p, install_only)
   end
   local ch = fs.is_dir(chart) and chart_of(chart) or { metadata = remote_chart_meta(chart, p),
     templates = value.list {}, values = value.map {} }
+  if flag(p, "--dry-run") then
+    -- helm prints the release it would make and stores nothing
+    lock:unlock()
+    local rev = last and last.revision + 1 or 1
+    io.stdout:write(("NAME: %s\nLAST DEPLOYED: %s\nNAMESPACE: %s\nSTATUS: pending-%s\nREVISION: %d\n" ..
+      "TEST SUITE: None\nHOOKS:\nMANIFEST:\n%s"):format(name, ansic(store.now()), ns,
+      upgrading and "upgrade" or "install", rev, manifest))
+    return 0
+  end
   local now = store.now()
   local rel = {
     name = name, namespace = ns, version = last and last.revision + 1 or 1,
