@@ -4,7 +4,7 @@ local json = require "hfl.stdlib.json"
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local proc = require "hfl.proc"
-local strvals = require "spec.support.fakecluster.strvals"
+local user_values = require("spec.support.fakecluster.values").user_values
 local store = require "spec.support.fakecluster.store"
 
 local M = {}
@@ -129,63 +129,6 @@ local function ansic(rfc3339)
   local t = os.time { year = y, month = mo, day = d, hour = h, min = mi, sec = s, isdst = false }
   local utc_offset = os.time(os.date("*t", t)) - os.time(os.date("!*t", t))
   return os.date("%a %b %e %H:%M:%S %Y", t + utc_offset)
-end
-
-------------------------------------------------------------------------------------------
--- Values: what helm stores as the release's config (the user-supplied values only).
-
-local function read_values_file(path)
-  local text, err
-  if path == "-" then
-    text = io.stdin:read("*a")
-  else
-    text, err = fs.read(path)
-  end
-  if not text then return nil, ("open %s: %s"):format(path, err) end
-  local v, derr = yaml.decode(text, { filename = path })
-  if derr then return nil, derr end
-  if v == nil or v == value.null then return value.map {} end
-  if value.kind(v) ~= "map" then return nil, path .. ": values must be a map" end
-  return v
-end
-
-local function user_values(p)
-  local layers = {}
-  for _, entry in ipairs(p.order) do
-    local n, v = entry[1], entry[2]
-    if n == "-f" or n == "--values" then
-      for _, path in ipairs(split_list(v)) do
-        local m, err = read_values_file(path)
-        if not m then return nil, err end
-        layers[#layers + 1] = m
-      end
-    elseif n == "--set" or n == "--set-string" or n == "--set-literal" then
-      local m, err = strvals.parse(v, n == "--set-string" and "string" or n == "--set-literal" and "literal" or nil)
-      if not m then return nil, n .. " " .. v .. ": " .. err end
-      layers[#layers + 1] = m
-    elseif n == "--set-file" then
-      local k, path = v:match("^(.-)=(.*)$")
-      local text = k and fs.read(path)
-      if not text then return nil, "--set-file " .. v .. ": cannot read the file" end
-      layers[#layers + 1] = assert(strvals.parse(k .. "=" .. text, "literal"))
-    elseif n == "--set-json" then
-      local k, j = v:match("^(.-)=(.*)$")
-      local parsed = k and json.decode(j)
-      if parsed == nil then return nil, "--set-json " .. v .. ": bad JSON" end
-      local m = value.map {}
-      local cur, keys = m, {}
-      for key in k:gmatch("[^.]+") do keys[#keys + 1] = key end
-      for i, key in ipairs(keys) do
-        if i == #keys then cur[key] = parsed else
-          cur[key] = value.map {}
-          cur = cur[key]
-        end
-      end
-      layers[#layers + 1] = m
-    end
-  end
-  if #layers == 0 then return value.map {} end
-  return yaml.merge_all(layers)
 end
 
 ------------------------------------------------------------------------------------------
