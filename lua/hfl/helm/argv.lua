@@ -325,6 +325,8 @@ function M.template(prep, opts)
   if opts.include_crds then out[#out + 1] = "--include-crds" end
   if opts.no_hooks then out[#out + 1] = "--no-hooks" end
   if opts.skip_tests then out[#out + 1] = "--skip-tests" end
+  -- how apply renders a release it will upgrade: .Release.IsUpgrade as the upgrade sees it
+  if opts.is_upgrade then out[#out + 1] = "--is-upgrade" end
   return extra(out, r, opts)
 end
 
