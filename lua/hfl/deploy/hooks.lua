@@ -315,6 +315,37 @@ function M.around(session, s, command, body, before)
   return res
 end
 
+--- body() between the global `prepare`/`cleanup` hooks of several state files at once (a
+--- deploy over one graph of every state file): each state's global prepare and its releases'
+--- prepare hooks in state order, then body(), then each state's global cleanup (seeing body's
+--- error as .Event.Error). A failing prepare skips body and every cleanup.
+---@param session hfl.Session
+---@param groups {state: table, releases: table[]}[]  in state order
+---@param command string
+---@param body fun(): any, any
+---@return any result, string|nil err
+function M.around_states(session, groups, command, body)
+  for _, g in ipairs(groups) do
+    local s = g.state
+    local ok, err = M.run(session, { event = "prepare", state = s, command = command })
+    if ok then ok, err = M.prepare(session, s, g.releases, command) end
+    if not ok then return nil, ("in %s: %s"):format(s.name or s.path or "?", err) end
+  end
+  local res, berr = body()
+  local errors = {}
+  for _, g in ipairs(groups) do
+    local ok, err = M.run(session, { event = "cleanup", state = g.state, command = command,
+      error = res == nil and berr or nil })
+    if not ok then errors[#errors + 1] = ("in %s: %s"):format(g.state.name or g.state.path or "?", err) end
+  end
+  if res == nil then
+    if #errors > 0 then return nil, tostring(berr) .. "\n" .. table.concat(errors, "\n") end
+    return nil, berr
+  end
+  if #errors > 0 then return nil, table.concat(errors, "\n") end
+  return res
+end
+
 --- The release `prepare` hooks of a state's releases (the ones Helmfile prepares charts for:
 --- enabled and `installed` not false), in order; the first failure is the error.
 ---@param session hfl.Session

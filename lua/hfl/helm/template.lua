@@ -5,6 +5,7 @@
 local helm = require "hfl.helm"
 local fs = require "hfl.fs"
 local value = require "hfl.value"
+local hooks = require "hfl.deploy.hooks"
 
 local M = {}
 
@@ -103,6 +104,35 @@ local function with_prep(session, r, opts, build, keep)
   return res, report, prep
 end
 
+-- Runs each() between the hooks Helmfile fires for template and lint: every state's global
+-- prepare and its releases' prepare, then the work with each release's cleanup after it, then
+-- the global cleanup hooks.
+local function each_with_hooks(st, rels, command, work)
+  local groups, by_state = {}, {}
+  for _, r in ipairs(rels) do
+    local g = by_state[r.state]
+    if not g then
+      g = { state = r.state, releases = {} }
+      by_state[r.state] = g
+      groups[#groups + 1] = g
+    end
+    g.releases[#g.releases + 1] = r
+  end
+  local partial
+  local done, err = hooks.around_states(st.session, groups, command, function()
+    local d, e
+    d, e, partial = each(st, rels, function(r)
+      local ok, werr = work(r)
+      local cok, cerr = hooks.run(st.session, { event = "cleanup", state = r.state, release = r,
+        command = command, error = not ok and werr or nil })
+      if not cok then st.session.log.warn("%s", cerr) end
+      return ok, werr
+    end)
+    return d, e
+  end)
+  return done, err, partial
+end
+
 --- Renders the selected releases that are to be installed (see State:template).
 ---@param st table  a State
 ---@param opts? table
@@ -113,7 +143,7 @@ function M.template(st, opts)
   if not rels then return nil, err end
   local session = st.session
   if opts.skip_cleanup then session:keep_tempdir() end
-  return each(st, rels, function(r)
+  return each_with_hooks(st, rels, "template", function(r)
     local ropts = opts
     local dir
     if opts.output_dir and opts.output_dir ~= "" then
@@ -141,7 +171,7 @@ function M.lint(st, opts)
   if not rels then return nil, err end
   local session = st.session
   if opts.skip_cleanup then session:keep_tempdir() end
-  return each(st, rels, function(r)
+  return each_with_hooks(st, rels, "lint", function(r)
     local res, report = with_prep(session, r, opts, helm.argv.lint, opts.skip_cleanup)
     if not res then
       return nil, report:find('^release "') and report or fmt('release "%s": %s', r.name, report)

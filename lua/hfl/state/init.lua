@@ -538,4 +538,54 @@ function State:repos()
   return require("hfl.charts.repos").add(self)
 end
 
+--- Plans the selected releases and installs, upgrades or uninstalls only what changed (see
+--- hfl.deploy.run for the options and the result).
+---@param opts? table
+---@return table|nil result, string|nil err
+function State:apply(opts)
+  return require("hfl.deploy.run").apply(self, opts)
+end
+
+--- Upgrades every selected release; uninstalls the `installed: false` ones that exist.
+---@param opts? table
+---@return table|nil result, string|nil err
+function State:sync(opts)
+  return require("hfl.deploy.run").sync(self, opts)
+end
+
+--- Uninstalls every selected release that exists, dependents first.
+---@param opts? table
+---@return table|nil result, string|nil err
+function State:destroy(opts)
+  return require("hfl.deploy.run").destroy(self, opts)
+end
+
+--- The plan of `opts.command` ("apply" by default, "sync", "destroy"), changing nothing:
+--- result.plan (items with action and reason), result.plan_text, result.plan_json.
+---@param opts? table
+---@return table|nil result, string|nil err
+function State:plan(opts)
+  local o = {}
+  for k, v in pairs(opts or {}) do o[k] = v end
+  local command = o.command or "apply"
+  o.command, o.dry_run = nil, true
+  local run = require("hfl.deploy.run")
+  if not run[command] then error("State:plan: command must be apply, sync or destroy", 2) end
+  return run[command](self, o)
+end
+
+--- `helm status` of every selected release: { {release=, id=, ok=, output=, error=} … }.
+---@param opts? table
+---@return table[]|nil results, string|nil err
+function State:status(opts)
+  return require("hfl.deploy.status").status(self, opts)
+end
+
+--- `helm test` of every selected release (opts.logs, opts.timeout).
+---@param opts? table
+---@return table[]|nil results, string|nil err
+function State:test(opts)
+  return require("hfl.deploy.status").test(self, opts)
+end
+
 return M

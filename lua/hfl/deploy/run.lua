@@ -1,0 +1,291 @@
+--- apply, sync and destroy: plan, then carry the plan out over the dependency graph.
+---
+---   local result, err = require("hfl.deploy.run").apply(st, { dry_run = true })
+---   print(result.plan_text)
+---
+--- Options (the CLI turns flags into these): those of hfl.helm (set, values, wait, timeout, …)
+--- and selectors, skip_needs, include_needs, include_transitive_needs (the graph);
+--- dry_run, plan_file (write the plan, change nothing), from_plan (carry out a plan file),
+--- full_diff (never trust digests), prune, resume (a --report file), confirm (fn(text) →
+--- boolean, asked once before changing anything), on_event (fn(kind, node, info)),
+--- skip_cleanup, live_output, on_line.
+---
+--- result = { plan =, rows = { report rows }, changed = n, failed = n, errors = { … },
+---            plan_text = (dry runs), plan_json = (dry runs), cancelled = bool, aborted = bool }
+local graph = require "hfl.deploy.graph"
+local scheduler = require "hfl.deploy.scheduler"
+local context = require "hfl.deploy.context"
+local decide = require "hfl.deploy.decide"
+local plan_mod = require "hfl.deploy.plan"
+local ops = require "hfl.deploy.ops"
+local prune = require "hfl.deploy.prune"
+local fs = require "hfl.fs"
+local hooks = require "hfl.deploy.hooks"
+
+local M = {}
+
+local function graph_of(st, opts, reverse)
+  return graph.build(st, { selectors = opts.selectors, skip_needs = opts.skip_needs,
+    include_needs = opts.include_needs, include_transitive_needs = opts.include_transitive_needs,
+    reverse = reverse })
+end
+
+local function row_of(ctx, item, res)
+  return { release = item.name, id = item.id, namespace = item.namespace,
+    kube_context = require("hfl.deploy.target").kube_context(item.release, ctx.session),
+    chart = item.chart or "", version = item.chart_version or item.version or "",
+    action = item.action, reason = item.reason, result = res and res.status or "skipped",
+    duration = res and res.duration or 0, revision = item.revision_after or item.revision,
+    error = res and res.error or item.error }
+end
+
+-- Carries out the items of one phase over the graph; `act(item)` → true | nil, err.
+local function carry_out(ctx, g, by_id, reverse, act)
+  local on_event = ctx.opts.on_event
+  return scheduler.run(g, {
+    session = ctx.session, reverse = reverse, concurrency = ctx.session.concurrency,
+    work = function(node)
+      local item = by_id[node.id]
+      if not item then return true end
+      return act(item)
+    end,
+    continue_on_error = function(node) return node.release.continueOnError == true end,
+    -- only the releases this phase changes show up in the progress
+    on_event = on_event and function(kind, node, info)
+      local item = by_id[node.id]
+      if item and plan_mod.changes(item) then on_event(kind, node, info) end
+    end,
+  })
+end
+
+local function act_on(ctx, item)
+  if item.action == "deferred" then
+    local again, err = decide.item(ctx, item.node)
+    if not again then return nil, err end
+    for k, v in pairs(again) do item[k] = v end
+  end
+  if item.action == "install" or item.action == "upgrade" then return ops.upgrade(ctx, item) end
+  if item.action == "error" then return nil, item.error end
+  if item.action == "unchanged" or item.action == "skip" then ops.cleanup(ctx, item) end
+  return true
+end
+
+local function resumed(plan, path)
+  local report, err = require("hfl.deploy.report").read(path)
+  if not report then return nil, err end
+  local ok_in_report = {}
+  for _, r in ipairs(report.releases or {}) do
+    if r.result == "ok" then
+      ok_in_report[(r.kube_context or "") .. "/" .. (r.namespace or "") .. "/" .. r.release] = true
+    end
+  end
+  for _, item in ipairs(plan.items) do
+    local key = require("hfl.deploy.target").kube_context(item.release, plan.session) .. "/"
+      .. item.namespace .. "/" .. item.name
+    if ok_in_report[key] and plan_mod.changes(item) then
+      item.action, item.reason = "skip", "succeeded in the run of " .. path
+    end
+  end
+  return true
+end
+
+local function make_plan(ctx, g)
+  local opts = ctx.opts
+  if opts.from_plan then
+    local doc, err = plan_mod.read(opts.from_plan)
+    if not doc then return nil, err end
+    return plan_mod.from_document(ctx, g, doc)
+  end
+  local plan = plan_mod.make(ctx, g)
+  if opts.prune then
+    local ok, err = prune.add(ctx, plan)
+    if not ok then return nil, err end
+  end
+  if opts.resume then
+    local ok, err = resumed(plan, opts.resume)
+    if not ok then return nil, err end
+  end
+  return plan
+end
+
+-- The releases the plan changes, in execution order, as a graph for the progress display.
+local function changing_graph(plan)
+  local nodes = {}
+  for _, item in ipairs(plan_mod.execution_order(plan)) do
+    if plan_mod.changes(item) then nodes[#nodes + 1] = item.node or { id = item.id } end
+  end
+  return { nodes = nodes }
+end
+
+local function dry_result(plan)
+  return { plan = plan, rows = {}, changed = 0, failed = 0, errors = {}, dry_run = true,
+    plan_text = plan_mod.text(plan), plan_json = plan_mod.to_json(plan) }
+end
+
+local function preapply(ctx, plan)
+  for i = #plan.items, 1, -1 do
+    local item = plan.items[i]
+    local ok, err = item.pruned or hooks.run(ctx.session, { event = "preapply", state = item.state,
+      release = item.release, command = ctx.command })
+    if not ok then return nil, err end
+  end
+  return true
+end
+
+-- Runs the plan: uninstalls over the reverse graph, then the rest over the graph.
+local function execute(ctx, g, plan)
+  local uninstalls, rest, pruned = {}, {}, {}
+  for _, item in ipairs(plan.items) do
+    if item.pruned then
+      pruned[#pruned + 1] = item
+    elseif item.action == "uninstall" then
+      uninstalls[item.id] = item
+    else
+      rest[item.id] = item
+    end
+  end
+  local results = {}
+  local r1 = carry_out(ctx, g, uninstalls, true, function(item) return ops.uninstall(ctx, item) end)
+  local r2 = carry_out(ctx, g, rest, false, function(item) return act_on(ctx, item) end)
+  local r3 = #pruned > 0 and prune.run(ctx, pruned) or {}
+  for _, r in ipairs { r1, r2, r3 } do
+    for id, res in pairs(r) do if type(res) == "table" and res.status then results[id] = res end end
+  end
+  return results
+end
+
+local function collect(ctx, plan, results)
+  local out = { plan = plan, rows = {}, changed = 0, failed = 0, errors = {} }
+  for _, item in ipairs(plan_mod.execution_order(plan)) do
+    local res = results[item.id]
+    local row = row_of(ctx, item, res)
+    if row.result == "skipped" and not plan_mod.changes(item) then row.result = "ok" end
+    if row.result == "failed" and tostring(row.error):find("interrupted", 1, true) then
+      row.result = "cancelled"
+    end
+    out.rows[#out.rows + 1] = row
+    if row.result == "failed" then
+      out.failed = out.failed + 1
+      out.errors[#out.errors + 1] = ("failed processing release %s: %s"):format(item.name,
+        tostring(row.error))
+    elseif row.result == "cancelled" then
+      out.cancelled = true
+    elseif row.result == "ok" and plan_mod.changes(item) then
+      out.changed = out.changed + 1
+    end
+  end
+  return out
+end
+
+local function write_plan_file(path, plan)
+  local ok, err = fs.write_atomic(path, plan_mod.to_json(plan), { mode = 384 })
+  if not ok then return nil, ("writing plan %s: %s"):format(path, tostring(err)) end
+  return true
+end
+
+-- The graph's releases grouped by state file, in state order (for the global hooks).
+local function state_groups(g)
+  local groups, by_state = {}, {}
+  for _, node in ipairs(g.nodes) do
+    local grp = by_state[node.state]
+    if not grp then
+      grp = { state = node.state, releases = {} }
+      by_state[node.state] = grp
+      groups[#groups + 1] = grp
+    end
+    grp.releases[#grp.releases + 1] = node.release
+  end
+  return groups
+end
+
+local function write_report(ctx, result, started)
+  local files = {}
+  for i, s in ipairs(ctx.st.states) do files[i] = s.path end
+  local ok, err = require("hfl.deploy.report").write(ctx.opts.report, result.rows, {
+    command = ctx.command, started = started, finished = os.time(), state_files = files,
+    plan_digest = fs.sha256_hex(plan_mod.to_json(result.plan)):sub(1, 16) })
+  if not ok then return nil, ("writing report %s: %s"):format(ctx.opts.report, tostring(err)) end
+  return true
+end
+
+-- Options that are not flags of the command: the API's own.
+local API_OPTIONS = { "selectors", "dry_run", "plan_file", "from_plan", "full_diff", "prune",
+  "report", "resume", "confirm", "on_event", "on_graph", "on_line", "live_output", "debug",
+  "strip_args_values", "labels", "api_versions", "skip_cleanup", "output", "kube_version" }
+
+-- Misuse raises: an option that is neither a flag of the command nor one of the API's.
+local function check_options(command, opts)
+  if type(opts) ~= "table" then error(("State:%s: options must be a table"):format(command), 4) end
+  local known = {}
+  for _, k in ipairs(API_OPTIONS) do known[k] = true end
+  for _, f in ipairs(require("hfl.cli.commands").flags(command).flags) do known[f.key] = true end
+  for k in pairs(opts) do
+    if not known[k] then
+      local names = {}
+      for n in pairs(known) do names[#names + 1] = n end
+      table.sort(names)
+      error(("State:%s: unknown option %q%s"):format(command, tostring(k),
+        require("hfl.suggest").hint(tostring(k), names)), 4)
+    end
+  end
+end
+
+local function deploy(st, command, opts)
+  opts = opts or {}
+  check_options(command, opts)
+  local started = os.time()
+  local ctx = context.new(st, command, opts)
+  local g, err = graph_of(st, opts, command == "destroy")
+  if not g then return nil, err end
+  local result
+  -- values files exist while this runs: a signal between helm processes must reach the cleanup
+  local ok, thrown, ferr = pcall(require("hfl.proc").with_signals_trapped, hooks.around_states,
+    st.session, state_groups(g), command, function()
+    local plan, perr = make_plan(ctx, g)
+    if not plan then return nil, perr end
+    if opts.plan_file then
+      local w, werr = write_plan_file(opts.plan_file, plan)
+      if not w then return nil, werr end
+    end
+    if opts.dry_run or opts.plan_file then result = dry_result(plan) return result end
+    if opts.on_graph then opts.on_graph(changing_graph(plan)) end
+    local c = plan_mod.counts(plan)
+    local changes = c.install + c.upgrade + c.uninstall + c.deferred
+    if changes == 0 and c.error == 0 then
+      for _, item in ipairs(plan.items) do ops.cleanup(ctx, item) end
+      result = collect(ctx, plan, {})
+      return result
+    end
+    if opts.confirm and changes > 0 and not opts.confirm(plan_mod.text(plan)) then
+      result = collect(ctx, plan, {})
+      result.aborted = true
+      return result
+    end
+    if command == "apply" and changes > 0 then
+      local pok, pe = preapply(ctx, plan)
+      if not pok then return nil, pe end
+    end
+    result = collect(ctx, plan, execute(ctx, g, plan))
+    return result
+  end)
+  ctx:cleanup()
+  if not ok then error(thrown, 0) end
+  if not result then return nil, ferr end
+  if ferr then result.errors[#result.errors + 1] = ferr end  -- a failing global cleanup hook
+  if opts.report and not result.dry_run then
+    local wok, werr = write_report(ctx, result, started)
+    if not wok then return nil, werr end
+  end
+  return result
+end
+
+--- Plans the selected releases and installs, upgrades or uninstalls only what changed.
+function M.apply(st, opts) return deploy(st, "apply", opts) end
+
+--- Upgrades every selected release and uninstalls `installed: false` ones that exist.
+function M.sync(st, opts) return deploy(st, "sync", opts) end
+
+--- Uninstalls every selected release that exists, dependents first.
+function M.destroy(st, opts) return deploy(st, "destroy", opts) end
+
+return M
