@@ -13,8 +13,12 @@ M.names = {
   "template", "test", "unittest", "version", "write-values", "help",
 }
 
+--- Other names of commands (Helmfile's v0 name `delete` for destroy).
+M.aliases = { delete = "destroy" }
+
 local known = {}
 for _, n in ipairs(M.names) do known[n] = true end
+for a in pairs(M.aliases) do known[a] = true end
 
 --- True when `name` is a command.
 ---@param name string
@@ -24,7 +28,7 @@ function M.exists(name)
 end
 
 -- `init` cannot live in cmd/init.lua: that file would be the module "hfl.cmd" itself.
-local MODULE = { init = "hfl.cmd.init_cmd" }
+local MODULE = { init = "hfl.cmd.init_cmd", delete = "hfl.cmd.destroy" }
 
 --- The command's module.
 ---@param name string  a name from M.names

@@ -1,5 +1,5 @@
 --- `hfl apply`: diff, then upgrade only the releases that changed.
-local commands = require "hfl.cli.commands"
+local deploy = require "hfl.cli.deploy"
 local groups = require "hfl.cli.groups"
 
 local M = {}
@@ -13,8 +13,15 @@ function M.add_to_parser(set)
   groups.sync(set)
   set:bool("skip-cleanup", "keep the temporary values files")
   set:bool("suppress-diff", "don't print the diff before applying")
+  set:bool("full-diff", "compare every release fully, even where hfl's digest says unchanged")
+  set:bool("three-way", "compare fully, never trusting digests (live objects join the comparison with the native diff)")
+  set:bool("prune", "uninstall releases hfl installed from this state that it no longer lists")
+  deploy.plan_flags(set)
 end
 
-M.run = commands.not_implemented("apply")
+---@param inv hfl.cli.Invocation
+function M.run(inv)
+  return deploy.run(inv, "apply")
+end
 
 return M

@@ -1,5 +1,5 @@
 --- `hfl destroy`: uninstall every selected release, in reverse dependency order.
-local commands = require "hfl.cli.commands"
+local deploy = require "hfl.cli.deploy"
 local groups = require "hfl.cli.groups"
 
 local M = {}
@@ -15,9 +15,14 @@ function M.add_to_parser(set)
   set:bool("deleteWait", "wait until resources are deleted")
   set:int("deleteTimeout", "seconds to wait for deletion",
     { arg = "SECONDS", default = 300 })
+  set:bool("purge", "accepted for Helmfile compatibility (helm 3 always purges)")
   groups.args(set)
+  deploy.plan_flags(set)
 end
 
-M.run = commands.not_implemented("destroy")
+---@param inv hfl.cli.Invocation
+function M.run(inv)
+  return deploy.run(inv, "destroy")
+end
 
 return M

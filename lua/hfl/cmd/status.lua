@@ -1,5 +1,5 @@
 --- `hfl status`: helm status of every selected release.
-local commands = require "hfl.cli.commands"
+local deploy = require "hfl.cli.deploy"
 local groups = require "hfl.cli.groups"
 
 local M = {}
@@ -12,6 +12,9 @@ function M.add_to_parser(set)
   groups.args(set)
 end
 
-M.run = commands.not_implemented("status")
+---@param inv hfl.cli.Invocation
+function M.run(inv)
+  return deploy.run_each(inv, "status")
+end
 
 return M

@@ -1,5 +1,5 @@
 --- `hfl sync`: upgrade --install every selected release, without diffing first.
-local commands = require "hfl.cli.commands"
+local deploy = require "hfl.cli.deploy"
 local groups = require "hfl.cli.groups"
 
 local M = {}
@@ -16,8 +16,12 @@ function M.add_to_parser(set)
   groups.upgrade(set)
   groups.diff(set)
   groups.args(set)
+  deploy.plan_flags(set)
 end
 
-M.run = commands.not_implemented("sync")
+---@param inv hfl.cli.Invocation
+function M.run(inv)
+  return deploy.run(inv, "sync")
+end
 
 return M

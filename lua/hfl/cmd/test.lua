@@ -1,5 +1,5 @@
 --- `hfl test`: helm test every selected release.
-local commands = require "hfl.cli.commands"
+local deploy = require "hfl.cli.deploy"
 local groups = require "hfl.cli.groups"
 
 local M = {}
@@ -15,6 +15,9 @@ function M.add_to_parser(set)
   groups.args(set)
 end
 
-M.run = commands.not_implemented("test")
+---@param inv hfl.cli.Invocation
+function M.run(inv)
+  return deploy.run_each(inv, "test")
+end
 
 return M
