@@ -1,0 +1,83 @@
+-- The deploy methods of the Lua API (st:plan, st:apply, st:sync, st:destroy, st:status) as a
+-- workflow script run by `hfl run`, against the fake cluster.
+local fakecluster = require "spec.support.fakecluster"
+local servers = require "spec.support.servers"
+
+local function write(path, text)
+  os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+describe("the deploy API from Lua #integration", function()
+  local fc, dir
+
+  before_each(function()
+    fc = fakecluster.new { helm = 4 }
+    dir = servers.tmpdir()
+    write(dir .. "/charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n")
+    write(dir .. "/charts/app/templates/cm.yaml",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n")
+    write(dir .. "/helmfile.yaml", [[
+releases:
+  - name: db
+    namespace: apps
+    chart: ./charts/app
+  - name: api
+    namespace: apps
+    chart: ./charts/app
+    needs: [db]
+]])
+  end)
+
+  after_each(function()
+    fc:cleanup()
+    servers.cleanup()
+  end)
+
+  local function run(script)
+    write(dir .. "/flow.lua", script)
+    return fc:hfl({ "run", "flow.lua" }, { cwd = dir })
+  end
+
+  it("plans, applies with events, and reads the result table", function()
+    local code, out, err = run [[
+local hfl = require "hfl"
+local st = assert(hfl.load{ file = "helmfile.yaml" })
+local planned = assert(st:plan{})
+for _, item in ipairs(planned.plan.items) do print("plan", item.action, item.id, item.reason) end
+local events = {}
+local result = assert(st:apply{ on_event = function(kind, node) events[#events + 1] = kind .. " " .. node.id end })
+for _, row in ipairs(result.rows) do print("row", row.release, row.action, row.result, row.revision) end
+print("events", table.concat(events, ", "))
+print("changed", result.changed, "failed", result.failed)
+local again = assert(hfl.load{ file = "helmfile.yaml" }):apply{}
+print("again", again.changed)
+]]
+    assert.equal(0, code, err)
+    assert.matches("plan\tinstall\tapps/db\tnot installed", out, 1, true)
+    assert.matches("row\tapi\tinstall\tok\t1", out, 1, true)
+    assert.matches("events\tstart apps/db, done apps/db, start apps/api, done apps/api", out, 1, true)
+    assert.matches("changed\t2\tfailed\t0", out, 1, true)
+    assert.matches("again\t0", out, 1, true)
+  end)
+
+  it("returns failed releases in the result and a cycle as nil, err", function()
+    fc.opts.fail = { "db" }
+    local code, out, err = run [[
+local hfl = require "hfl"
+local st = assert(hfl.load{ file = "helmfile.yaml" })
+local result = assert(st:apply{})
+for _, row in ipairs(result.rows) do print("row", row.release, row.result) end
+print("error", result.errors[1]:match("^[^\n]*"))
+local ok, perr = pcall(st.apply, st, { bogus = true })
+print("misuse", ok, (tostring(perr):match("unknown option[^\n]*")))
+]]
+    assert.equal(0, code, err)
+    assert.matches("row\tdb\tfailed", out, 1, true)
+    assert.matches("row\tapi\tskipped", out, 1, true)
+    assert.matches("error\tfailed processing release db", out, 1, true)
+    assert.matches('misuse\tfalse\tunknown option "bogus"', out, 1, true)
+  end)
+end)
