@@ -104,10 +104,10 @@ describe("the hfl binary #integration", function()
     end)
 
     it("says a command that is not implemented yet is not, and exits 1", function()
-      local code, out, err = hfl({ "-e", "prod", "sync", "-l", "tier=db" })
+      local code, out, err = hfl({ "-e", "prod", "diff", "-l", "tier=db" })
       assert.equal(1, code)
       assert.equal("", out)
-      assert.equal("hfl: sync is not implemented yet\n", err)
+      assert.equal("hfl: diff is not implemented yet\n", err)
     end)
   end)
 
