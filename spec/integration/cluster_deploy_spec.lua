@@ -5,21 +5,8 @@
 local cluster = require "spec.support.cluster"
 local servers = require "spec.support.servers"
 local hflrun = require "spec.support.hflrun"
-
-local function write(path, text)
-  os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
-local function read(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local files = require "spec.support.files"
+local write, read = files.write, files.read
 
 -- "app": a ConfigMap and a Service from its values (the port names its protocol: Helm 4's
 -- server-side apply on a 1.20 server needs it).
@@ -97,9 +84,7 @@ local BROKEN = {
   ["templates/configmap.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\ndata: {}\n",
 }
 
-local function write_chart(dir, files)
-  for path, text in pairs(files) do write(dir .. "/" .. path, text) end
-end
+local write_chart = files.tree
 
 for _, major in ipairs { 4, 3 } do
   describe(("hfl apply, sync and destroy with helm %d on a real API server #cluster"):format(major), function()

@@ -2,13 +2,8 @@
 -- workflow script run by `hfl run`, against the fake cluster.
 local fakecluster = require "spec.support.fakecluster"
 local servers = require "spec.support.servers"
-
-local function write(path, text)
-  os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
+local files = require "spec.support.files"
+local write = files.write
 
 describe("the deploy API from Lua #integration", function()
   local fc, dir

@@ -2,21 +2,8 @@
 -- which helm calls run, in which order, how many at once, and what the records say after.
 local fakecluster = require "spec.support.fakecluster"
 local servers = require "spec.support.servers"
-
-local function write(path, text)
-  os.execute("mkdir -p '" .. path:match("^(.*)/") .. "'")
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
-local function read(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local files = require "spec.support.files"
+local write, read = files.write, files.read
 
 local CHART = {
   ["Chart.yaml"] = "apiVersion: v2\nname: app\nversion: 1.0.0\n",
@@ -25,9 +12,7 @@ local CHART = {
     .. "data:\n  greeting: {{ .Values.greeting | quote }}\n",
 }
 
-local function chart(dir)
-  for p, t in pairs(CHART) do write(dir .. "/charts/app/" .. p, t) end
-end
+local function chart(dir) files.tree(dir .. "/charts/app", CHART) end
 
 -- The helm calls of one kind ("upgrade", "uninstall", "template") with the release they name.
 local function helm_calls(fc, sub)
