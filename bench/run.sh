@@ -13,4 +13,5 @@ luajit bench/charts.lua || status=1
 luajit bench/sched.lua || status=1
 luajit bench/template.lua || status=1
 luajit bench/records.lua || status=1
+luajit bench/deploy.lua || status=1
 exit $status

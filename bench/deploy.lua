@@ -1,0 +1,249 @@
+-- bench/deploy.lua: the real ./hfl against the fake cluster (spec/support/fakecluster: helm and
+-- kubectl shims that keep Helm's release records and log every call to calls.log):
+--   1. 100 independent releases, the shim at 1 s per upgrade, `hfl --concurrency 10 apply`
+--      (ideal 10 s; target <= 11 s);
+--   2. the chain + fan-out of bench/lib/shapes.lua over 3 state files (needs across them), each
+--      release's upgrade taking its own seconds in the shim: hfl's time beside the critical path
+--      and beside what layer-by-layer batches (Helmfile) take, computed from the same seconds;
+--   3. hfl's own overhead per release: apply (install) of 100 releases, shim at 0 s and not
+--      rendering, at --concurrency 1 so nothing overlaps: hfl's wall time minus the wall time
+--      of the very same shim calls (argv from calls.log) run one after another by this script
+--      without hfl, so spawning and starting the shims counts as theirs, not hfl's. Target
+--      <= 5 ms;
+--   4. helm + kubectl processes (counted from calls.log) of `apply` on 100 releases of which
+--      10 changed: on the first run over releases installed earlier by plain helm (no hfl digest
+--      in their records: every release must be rendered; target <= 112) and once hfl's digests
+--      are stored (the releases were installed by an hfl apply; target <= 25), beside
+--      Helmfile's model from issue 11 (see HELMFILE below); and a no-op apply after that.
+--   luajit bench/deploy.lua [unit seconds for 1 and 2, default 1] [figures to run, default 1234]
+local here = arg[0]:match("^(.*)/[^/]*$") or "."
+package.path = here .. "/../?.lua;" .. package.path
+require "hfl"
+local fs = require "hfl.fs"
+local proc = require "hfl.proc"
+local shapes = require "bench.lib.shapes"
+local fakecluster = require "spec.support.fakecluster"
+local ffi = require "ffi"
+
+local UNIT = tonumber(arg[1]) or 1
+local ONLY = arg[2] or "1234"
+local N, CHANGED = 100, 10
+local ROOT = io.popen("cd " .. here .. "/.. && pwd"):read("*l")
+local CHART = ROOT .. "/spec/fixtures/helm/charts/hello"
+
+-- Helmfile v1.7.4 on 100 releases of which 10 changed, 5 repositories (issue 11, from its
+-- source): `helm repo add` per repository; per release one `helm diff upgrade` = the helm
+-- launcher + the diff plugin + ~5 `helm version` + `helm get manifest` + `helm template` +
+-- `helm get hooks` ~ 10 processes, for all 100 releases whether changed or not; one
+-- `helm upgrade` and one `helm list` per changed release; one `helm version` at start.
+local HELMFILE = { repos = 5, per_diff = 10, per_upgrade = 2, version = 1 }
+local function helmfile_processes(releases, changed)
+  return HELMFILE.repos + releases * HELMFILE.per_diff + changed * HELMFILE.per_upgrade
+    + HELMFILE.version
+end
+
+local root = assert(fs.mkdtemp(fs.tmpdir() .. "/hfl-bench-deploy-XXXXXX"))
+local clusters = {}
+
+-- A work directory holding the chart (./chart) and the shape's helmfile; extra(i, r) may
+-- return YAML lines to add under release i.
+local function workdir(name, shape, opts)
+  local dir = root .. "/" .. name
+  assert(fs.mkdir_p(dir))
+  assert(os.execute(("cp -r %q %q"):format(CHART, dir .. "/chart")) == 0)
+  shapes.write_helmfile(dir, shape, opts)
+  return dir
+end
+
+local function cluster(opts)
+  local fc = fakecluster.new(opts)
+  clusters[#clusters + 1] = fc
+  return fc
+end
+
+-- Runs ./hfl args in dir against fc: seconds taken (raises on a non-zero exit).
+local function hfl(fc, dir, args, env)
+  local t0 = proc.now()
+  local code, _, err = fc:hfl(args, { cwd = dir, env = env })
+  local took = proc.now() - t0
+  if code ~= 0 then error(("hfl %s exited %d:\n%s"):format(table.concat(args, " "), code, err)) end
+  return took
+end
+
+-- The logged calls grouped as "helm upgrade", "kubectl get", …: { [kind] = count }, total.
+local function tally(fc)
+  local by, total = {}, 0
+  for _, c in ipairs(fc:calls()) do
+    local kind = c.tool .. " " .. tostring(c.argv[1])
+    by[kind] = (by[kind] or 0) + 1
+    total = total + 1
+  end
+  return by, total
+end
+
+local function tally_text(by)
+  local keys = {}
+  for k in pairs(by) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for i, k in ipairs(keys) do keys[i] = ("%d %s"):format(by[k], k) end
+  return table.concat(keys, ", ")
+end
+
+local function s(x) return ("%.2f s"):format(x) end
+
+local function ok(cond) return cond and "ok" or "MISSED" end
+
+-- Adds a changed value to the first `k` releases of the helmfile in dir (rewrites it).
+local function change_values(dir, shape, k)
+  local text = assert(fs.read(dir .. "/helmfile.yaml"))
+  for i = 1, k do
+    local name = shape[i].name
+    text = text:gsub("(%- name: " .. name .. "\n)", "%1  values:\n  - greeting: changed\n", 1)
+  end
+  assert(fs.write_atomic(dir .. "/helmfile.yaml", text))
+end
+
+-- 1 ------------------------------------------------------------------------------------------
+if ONLY:find("1", 1, true) then
+  local shape = shapes.independent(N, UNIT)
+  local dir = workdir("independent", shape)
+  local fc = cluster { helm = 4, delay = UNIT, render = false }
+  local took = hfl(fc, dir, { "--concurrency", "10", "apply" })
+  local _, total = tally(fc)
+  print(("deploy 1. %d independent releases x %g s, hfl --concurrency 10 apply: %s "
+    .. "(ideal %s; target <= %s: %s; %d processes)"):format(N, UNIT, s(took), s(10 * UNIT),
+    s(11 * UNIT), ok(took <= 11 * UNIT), total))
+end
+
+-- 2 ------------------------------------------------------------------------------------------
+if ONLY:find("2", 1, true) then
+  local shape = shapes.chain_fanout { unit = UNIT, fan = 10 }
+  local delays = {}
+  for _, r in ipairs(shape) do delays[r.name] = r.seconds end
+  local dir = workdir("chain_fanout", shape, { files = 3 })
+  local fc = cluster { helm = 4, delay = 0, delays = delays, render = false }
+  local took = hfl(fc, dir, { "apply" })
+  local critical, layered = shapes.critical_path(shape), shapes.layered(shape)
+  print(("deploy 2. chain+fan-out, %d releases in 3 files, hfl apply: %s; critical path %s "
+    .. "(hfl +%.0f%%); layer-by-layer batches %s computed (%.2fx hfl's time)"):format(#shape,
+    s(took), s(critical), (took / critical - 1) * 100, s(layered), layered / took))
+end
+
+-- 3 ------------------------------------------------------------------------------------------
+-- CPU seconds (user + sys) of this process's waited-for children and their waited-for
+-- children: hfl and the shims it reaped, or the shims this script ran itself.
+ffi.cdef [[
+  struct bench_timeval { long sec; long usec; };
+  struct bench_rusage { struct bench_timeval utime, stime; long rest[14]; };
+  int getrusage(int who, struct bench_rusage *usage);
+]]
+local function children_cpu()
+  local ru = ffi.new("struct bench_rusage")
+  assert(ffi.C.getrusage(-1, ru) == 0)  -- RUSAGE_CHILDREN
+  return tonumber(ru.utime.sec + ru.stime.sec) + tonumber(ru.utime.usec + ru.stime.usec) / 1e6
+end
+
+-- The same shim calls hfl made (argv from calls.log), run one after another by this process
+-- into a fresh cluster: what they cost without hfl, in wall and CPU seconds. hfl's
+-- merged-values temp files are gone by then, so each --values names a file holding what hfl
+-- wrote for these releases ("{}").
+local function replay(calls, dir)
+  local values = root .. "/replay-values.yaml"
+  assert(fs.write_atomic(values, "{}\n"))
+  local fc = cluster { helm = 4, delay = 0, render = false }
+  local t0, c0 = proc.now(), children_cpu()
+  for _, c in ipairs(calls) do
+    local argv = {}
+    for i, a in ipairs(c.argv) do argv[i] = (c.argv[i - 1] == "--values") and values or a end
+    local res = fc:run(c.tool, argv, { cwd = dir })
+    assert(res.code == c.code, res.stderr)
+  end
+  return proc.now() - t0, children_cpu() - c0, #fc:calls()
+end
+
+local function ms_list(t)
+  local l = {}
+  for i, x in ipairs(t) do l[i] = ("%.0f"):format(x * 1000) end
+  return table.concat(l, " ")
+end
+
+local function median(t)
+  local c = {}
+  for i, x in ipairs(t) do c[i] = x end
+  table.sort(c)
+  return c[math.ceil(#c / 2)]
+end
+
+if ONLY:find("3", 1, true) then
+  local shape = shapes.independent(N, 0)
+  local dir = workdir("overhead", shape)
+  local cpu, wall, n = {}, {}, 0
+  for run = 1, 5 do
+    local fc = cluster { helm = 4, delay = 0, render = false }
+    local c0 = children_cpu()
+    local took = hfl(fc, dir, { "--concurrency", "1", "apply" })
+    local hfl_cpu = children_cpu() - c0
+    local calls = fc:calls()
+    local shims_wall, shims_cpu
+    shims_wall, shims_cpu, n = replay(calls, dir)
+    assert(n == #calls)
+    cpu[run], wall[run] = hfl_cpu - shims_cpu, took - shims_wall
+  end
+  local per_cpu, per_wall = median(cpu) / N * 1000, median(wall) / N * 1000
+  print(("deploy 3. hfl's own overhead per release, apply (install) of %d releases, shim at 0 s, "
+    .. "--concurrency 1, minus the same %d shim calls run without hfl (median of 5): CPU %.2f ms "
+    .. "(target <= 5 ms: %s), wall %.2f ms (runs: %s ms in all)"):format(N, n, per_cpu, ok(per_cpu <= 5),
+    per_wall, ms_list(wall)))
+end
+
+-- 4 ------------------------------------------------------------------------------------------
+local function first_and_changed(name, fc, dir, shape, install)
+  install()
+  change_values(dir, shape, CHANGED)
+  fc:clear_calls()
+  local took = hfl(fc, dir, { "--concurrency", "10", "apply" })
+  local by, total = tally(fc)
+  assert((by["helm upgrade"] or 0) == CHANGED,
+    ("%s: want %d upgrades, got: %s"):format(name, CHANGED, tally_text(by)))
+  return total, by, took
+end
+
+if ONLY:find("4", 1, true) then
+  local shape = shapes.independent(N, 0)
+  local report = {}
+  -- a) releases installed earlier by plain helm (the shim, rendering as helm does)
+  local dir = workdir("count_plain", shape)
+  local fc = cluster { helm = 4, delay = 0 }
+  local total, by, took = first_and_changed("plain", fc, dir, shape, function()
+    proc.map(shape, 2, function(r)
+      local res = fc:run("helm", { "upgrade", "--install", r.name, "./chart", "--namespace", "bench" },
+        { cwd = dir })
+      assert(res.code == 0, res.stderr)
+    end)
+    proc.wait_all()
+  end)
+  report[#report + 1] = { "first run (installed by plain helm, no digests)", total, 112, by, took }
+  -- b) releases installed by hfl apply (digests stored), then the same 10 changed
+  dir = workdir("count_digest", shape)
+  fc = cluster { helm = 4, delay = 0 }
+  total, by, took = first_and_changed("digest", fc, dir, shape, function()
+    hfl(fc, dir, { "--concurrency", "10", "apply" })
+  end)
+  report[#report + 1] = { "digests stored (installed by hfl apply)", total, 25, by, took }
+  -- c) nothing changed since b): the no-op fast path (issue 11: <= 5 processes)
+  fc:clear_calls()
+  took = hfl(fc, dir, { "--concurrency", "10", "apply" })
+  by, total = tally(fc)
+  assert(not by["helm upgrade"] and not by["helm template"], tally_text(by))
+  report[#report + 1] = { "no-op (nothing changed since b)", total, 5, by, took, 0 }
+  for _, row in ipairs(report) do
+    local changed = row[6] or CHANGED
+    print(("deploy 4. apply of %d releases, %d changed, %s: %d processes (target <= %d: %s; "
+      .. "Helmfile's model %d, %.0fx) in %s [%s]"):format(N, changed, row[1], row[2], row[3],
+      ok(row[2] <= row[3]), helmfile_processes(N, changed), helmfile_processes(N, changed) / row[2],
+      s(row[5]), tally_text(row[4])))
+  end
+end
+
+for _, fc in ipairs(clusters) do fc:cleanup() end
+fs.rm_r(root, fs.dirname(root))
