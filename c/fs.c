@@ -333,7 +333,7 @@ static int write_all(int fd, const char *data, size_t len)
 }
 
 int hfl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                        const char **step)
+                        int durable, const char **step)
 {
     *step = "cannot create a temporary file";
     size_t plen = strlen(path);
@@ -351,7 +351,7 @@ int hfl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned
     }
     *step = "cannot write";
     int e = write_all(fd, data, len);
-    if (!e && fsync(fd) != 0 && errno != EINVAL)
+    if (!e && durable && fsync(fd) != 0 && errno != EINVAL)
         e = errno;
     if (!e && fchmod(fd, mode) != 0)
         e = errno;

@@ -30,11 +30,12 @@ int hfl_fs_du(const char *path, long long *bytes);
  * a writer reads as empty instead of blocking in open(2). */
 int hfl_fs_read(const char *path, size_t max, char **out, size_t *len);
 /* Replaces path with len bytes of data so that readers see the old file or the new one,
- * never a part: a mkstemp file in path's directory, every write checked, fsync, chmod to
- * mode, rename. On failure path is untouched and the temp file is gone, and *step says what
- * failed ("cannot create a temporary file" or "cannot write"). */
+ * never a part: a mkstemp file in path's directory, every write checked, fsync (unless
+ * !durable: for temporary files, which need not survive a crash), chmod to mode, rename. On
+ * failure path is untouched and the temp file is gone, and *step says what failed ("cannot
+ * create a temporary file" or "cannot write"). */
 int hfl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                        const char **step);
+                        int durable, const char **step);
 /* glob(3) as Go's filepath.Glob behaves: `*` matches a leading dot, "." and ".." never
  * match, I/O errors are ignored, results sorted bytewise. *paths (NULL-terminated, *n
  * entries) is freed with hfl_fs_glob_free. */

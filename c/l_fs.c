@@ -244,15 +244,17 @@ static int l_read(lua_State *L)
     return 1;
 }
 
-// true | nil, err, code = fs.write_atomic(path, data [, mode])  -- mode defaults to 0644
+// true | nil, err, code = fs.write_atomic(path, data [, mode [, durable]])
+//   mode defaults to 0644; durable (default true) false skips the fsync
 static int l_write_atomic(lua_State *L)
 {
     const char *p = luaL_checkstring(L, 1);
     size_t len;
     const char *data = luaL_checklstring(L, 2, &len);
     unsigned mode = (unsigned)luaL_optinteger(L, 3, 0644);
+    int durable = lua_isnoneornil(L, 4) || lua_toboolean(L, 4);
     const char *step;
-    int e = hfl_fs_write_atomic(p, data, len, mode & 07777, &step);
+    int e = hfl_fs_write_atomic(p, data, len, mode & 07777, durable, &step);
     if (e) {
         lua_pushnil(L);
         lua_pushfstring(L, "%s: %s: %s", p, step, strerror(e));

@@ -328,7 +328,7 @@ static int hfl_yaml_tree_write(lua_State *L)
     if (!text)
         return push_error(L, err);
     const char *step;
-    int e = hfl_fs_write_atomic(path, text, len, 0644, &step);
+    int e = hfl_fs_write_atomic(path, text, len, 0644, 1, &step);
     free(text);
     if (e) {
         snprintf(err, sizeof err, "%s: %s: %s", path, step, strerror(e));

@@ -55,13 +55,15 @@ function fs.stat(path, follow) end
 ---@return string|nil text, string? err, string? code
 function fs.read(path, max) end
 
---- mkstemp in path's directory, every write checked, fsync, chmod mode (default 0644),
---- rename over path. On failure path is untouched and no temp file remains.
+--- mkstemp in path's directory, every write checked, fsync (unless durable is false),
+--- chmod mode (default 0644), rename over path. On failure path is untouched and no temp
+--- file remains.
 ---@param path string
 ---@param data string
 ---@param mode? integer
+---@param durable? boolean
 ---@return true|nil ok, string? err, string? code
-function fs.write_atomic(path, data, mode) end
+function fs.write_atomic(path, data, mode, durable) end
 
 --- glob(3) as Go's filepath.Glob: `*` matches a leading dot, no "." / "..", sorted bytewise.
 ---@param pattern string

@@ -62,6 +62,24 @@ describe("hfl.core.fs #unit", function()
       h:close()
       assert.equal("new", fs.read(dir .. "/f", 10))
     end)
+
+    it("with durable = false writes the same bytes and mode but skips the fsync", function()
+      assert(fs.write_atomic(dir .. "/t", "old", tonumber("600", 8), false))
+      assert(fs.write_atomic(dir .. "/t", "a\0b", tonumber("600", 8), false))
+      assert.equal("a\0b", fs.read(dir .. "/t", 10))
+      assert.equal("600", sh(("stat -c %%a %q"):format(dir .. "/t")):match("%d+"))
+      assert.same({ "t" }, fs.list(dir))
+      if not sh("command -v strace"):match("strace") then return pending("strace not installed") end
+      -- a luajit child cannot load the sanitizer build of hfl.core from under strace
+      if os.getenv("HFL_ASAN") then return pending("fsync count: not under make asan") end
+      local function fsyncs(durable)
+        local script = ("package.cpath = %q .. package.cpath; require('hfl.core').fs.write_atomic(%q, 'x', 420, %s)")
+          :format(package.cpath:match("^[^;]*/%?%.so;") or "", dir .. "/s", tostring(durable))
+        return select(2, sh(("strace -f -e trace=fsync luajit -e %q"):format(script)):gsub("fsync%(", ""))
+      end
+      assert.equal(1, fsyncs(true))
+      assert.equal(0, fsyncs(false))
+    end)
   end)
 
   describe("glob(pattern)", function()
