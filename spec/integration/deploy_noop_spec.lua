@@ -86,6 +86,19 @@ describe("a no-op hfl apply on the fake cluster #integration", function()
     end)
   end
 
+  it("asks helm for its version while the records are read, not after", function()
+    fc = fakecluster.new { helm = 4, render = false }
+    assert.equal(0, (fc:hfl({ "apply" }, { cwd = dir })))
+    fc:clear_calls()
+    local code, _, err = fc:hfl({ "apply" }, { cwd = dir, env = { HFL_FAKE_KUBECTL_DELAY = "0.5" } })
+    assert.equal(0, code, err)
+    local version = fc:calls("helm")[1]
+    assert.same({ "version", "--short" }, version.argv)
+    for _, read in ipairs(fc:calls("kubectl")) do
+      assert.is_true(version.start < read["end"], "helm version waited for a record read")
+    end
+  end)
+
   it("renders and upgrades only the release whose values changed", function()
     fc = fakecluster.new { helm = 4, render = false }
     assert.equal(0, (fc:hfl({ "apply" }, { cwd = dir })))

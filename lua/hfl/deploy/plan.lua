@@ -5,6 +5,7 @@ local decide = require "hfl.deploy.decide"
 local value = require "hfl.value"
 local json = require "hfl.stdlib.json"
 local fs = require "hfl.fs"
+local proc = require "hfl.proc"
 
 local M = {}
 
@@ -39,6 +40,17 @@ end
 ---@return table plan
 function M.make(ctx, g)
   local failed = {}
+  -- Deciding a release needs both its namespace's bulk record read and the session's Helm
+  -- detection (`helm version`): run the detection beside the reads, not after the first one.
+  local detect
+  if ctx.command ~= "destroy" then
+    for _, node in ipairs(g.nodes) do
+      if node.release:desired() then
+        detect = proc.go(function() return ctx.session:helm() end)
+        break
+      end
+    end
+  end
   local items = ctx.session:map(g.nodes, function(node, i)
     local item, err = decide.item(ctx, node)
     if not item then
@@ -49,6 +61,7 @@ function M.make(ctx, g)
     end
     return item
   end, ctx.session:bounded(8))
+  if detect then detect:join() end  -- its result is the session's; any error came out above
   local by_id = {}
   for _, item in ipairs(items) do by_id[item.id] = item end
   for i, err in pairs(failed) do defer_or_fail(by_id, items[i], err) end
