@@ -57,6 +57,7 @@ function M.load(doc, ctx, o)
       end
       local v, err, hcl = secrets.load(paths, { decrypt = o.decrypt, cache = o.cache })
       if not v then return nil, err end
+      if o.session then o.session:taint(v) end  -- masked in what hfl shows (hfl.taint)
       secret_vals = v
       secret_hcl = hcl
     end

@@ -277,6 +277,12 @@ function M.embed(rel, entries)
   return out
 end
 
+-- Every string of a release's `secrets:` entry is masked in what hfl shows (hfl.taint).
+local function taint(st, v)
+  local session = st._ctx and st._ctx.session
+  if session then session:taint(v) end
+end
+
 --- The merged values of a release.
 ---@param rel table  a Release
 ---@param opts? {set?: boolean, values?: string[], set_args?: string[]}
@@ -322,6 +328,7 @@ function M.values(rel, opts)
       v = e
     end
     if v ~= nil and v ~= value.null then
+      taint(rel.state, v)
       merged = yaml.merge(merged, v, MERGE)
     end
   end
