@@ -1,6 +1,7 @@
 -- Secret taint through ./hfl on the fake cluster: a value planted in a release's `secrets:`
--- file and one in an environment's `secrets:` (both decrypted by spec/support/fake-decrypt.sh)
--- never appear — neither as they are nor base64-encoded — in any stream hfl writes for users:
+-- file, one in an environment's `secrets:` (both decrypted by spec/support/fake-decrypt.sh)
+-- and two vals references (fetchSecretValue in the state, expandSecretRefs in a values
+-- template) never appear — neither as they are nor base64-encoded — in any stream hfl writes for users:
 -- stdout, stderr (logs, --debug, progress, the summary, the error line), the plan (text,
 -- JSON, --plan-file) and the --report file. `hfl template` and `write-values`, which users run
 -- to get the values, still show them.
@@ -12,22 +13,27 @@ local write, read = files.write, files.read
 
 local RELEASE_SECRET = "P1anted-Rel3ase-S3cret"
 local ENV_SECRET = "Env-S3cret-Token-4242"
-local PLANTED = { RELEASE_SECRET, b64(RELEASE_SECRET), ENV_SECRET, b64(ENV_SECRET) }
+local REF_SECRET = "Ref-Fetched-Key-777"        -- fetchSecretValue in the state file
+local REF_VALUES_SECRET = "Ref-In-Values-Tmpl-99"  -- expandSecretRefs in a values .gotmpl
+local PLANTED = { RELEASE_SECRET, b64(RELEASE_SECRET), ENV_SECRET, b64(ENV_SECRET), REF_SECRET,
+  b64(REF_SECRET), REF_VALUES_SECRET, b64(REF_VALUES_SECRET) }
 local DECRYPT = (os.getenv("PWD") or ".") .. "/spec/support/fake-decrypt.sh"
 
 -- The chart puts both values in a ConfigMap and the release secret in a Secret (base64);
 -- with failWith set, rendering fails with an error that quotes the secret.
 local CHART = {
   ["Chart.yaml"] = "apiVersion: v2\nname: app\nversion: 1.0.0\n",
-  ["values.yaml"] = "password: none\ntoken: none\n",
+  ["values.yaml"] = "password: none\ntoken: none\napiKey: none\nrefs: {}\n",
   ["templates/cm.yaml"] = [[
-{{- if .Values.failWith }}{{ fail (printf "cannot connect with password %s" .Values.password) }}{{ end }}
+{{- if .Values.failWith }}{{ fail (printf "cannot connect with password %s to %s" .Values.password .Values.refs.db) }}{{ end }}
 apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {{ .Release.Name }}
   annotations:
     token: {{ .Values.token | quote }}
+    api-key: {{ .Values.apiKey | quote }}
+    ref: {{ .Values.refs.db | quote }}
 data:
   password: {{ .Values.password | quote }}
 ---
@@ -55,6 +61,8 @@ releases:
     secrets: [secrets.yaml]
     values:
       - token: {{ .Values.token | quote }}
+        apiKey: {{ fetchSecretValue "ref+file://vault.yaml#/apiKey" | quote }}
+      - refs.yaml.gotmpl
 {{- if env "FAIL_HOOK" }}
     hooks:
       - events: [presync]
@@ -89,6 +97,8 @@ describe("secret taint #integration", function()
     write(dir .. "/helmfile.yaml.gotmpl", STATE)
     write(dir .. "/secrets.yaml", encrypted("password: " .. RELEASE_SECRET .. "\n"))
     write(dir .. "/env-secrets.yaml", encrypted("token: " .. ENV_SECRET .. "\n"))
+    write(dir .. "/vault.yaml", "apiKey: " .. REF_SECRET .. "\ndb: " .. REF_VALUES_SECRET .. "\n")
+    write(dir .. "/refs.yaml.gotmpl", 'refs: {{ dict "db" "ref+file://vault.yaml#/db" | expandSecretRefs | toJson }}\n')
   end)
 
   after_each(function()
@@ -119,6 +129,8 @@ describe("secret taint #integration", function()
     local rec = fc:records("apps", "app")
     assert.truthy(rec[#rec].release.manifest:find(RELEASE_SECRET, 1, true))
     assert.truthy(rec[#rec].release.manifest:find(ENV_SECRET, 1, true))
+    assert.truthy(rec[#rec].release.manifest:find(REF_SECRET, 1, true))
+    assert.truthy(rec[#rec].release.manifest:find(REF_VALUES_SECRET, 1, true))
   end)
 
   it("hides them when helm fails, in the error line, the summary and the report", function()
@@ -131,11 +143,11 @@ describe("secret taint #integration", function()
   it("hides the secret a failing chart quotes in its error, wherever the error is shown", function()
     local code, out, err = hfl { "--debug", "apply", "--set", "failWith=1", "--report", dir .. "/report.json" }
     assert.equal(1, code)
-    assert.matches("cannot connect with password <redacted>", err, 1, true)
+    assert.matches("cannot connect with password <redacted> to <redacted>", err, 1, true)
     assert.equal(0, (hfl { "apply" }))
     -- installed, an upgrade is decided by rendering: the plan holds the render's error
     local jcode, jout, jerr = hfl { "apply", "--dry-run", "--output", "json", "--set", "failWith=1" }
-    assert.matches("cannot connect with password <redacted>", jout, 1, true)
+    assert.matches("cannot connect with password <redacted> to <redacted>", jout, 1, true)
     assert_clean { stdout = out, stderr = err, json = jout, ["json stderr"] = jerr,
       ["json code"] = tostring(jcode), report = read(dir .. "/report.json") or "" }
   end)

@@ -125,6 +125,23 @@ describe("Session:taint and Session:mask #unit", function()
     assert.equal("", s:mask(""))
   end)
 
+  it("receive what fetchSecretValue and expandSecretRefs return in a template run with taint", function()
+    local tmpl = require "hfl.tmpl"
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write("key: vals-s3cret-one\nother: vals-s3cret-two\n")
+    f:close()
+    local s, plain = session_mod.new(), session_mod.new()
+    local text = ('{{ fetchSecretValue "ref+file://%s#/key" }} {{ dict "o" "ref+file://%s#/other" | expandSecretRefs | toJson }}')
+      :format(path, path)
+    local out = assert(tmpl.render(text, {}, { taint = s }))
+    assert.equal('vals-s3cret-one {"o":"vals-s3cret-two"}', out)  -- rendered in clear
+    assert.equal(MARK .. ' {"o":"' .. MARK .. '"}', s:mask(out))
+    assert(tmpl.render(text, {}))                                 -- no taint: nobody registers
+    assert.equal(out, plain:mask(out))
+    os.remove(path)
+  end)
+
   it("share one registry with the per-task views of the session (their own log, same taints)", function()
     local s = session_mod.new()
     local view = setmetatable({ log = session_mod.quiet_log() }, { __index = s })

@@ -66,14 +66,16 @@ end
 local function render_helpers(ctx, dir, text, data, name)
   local tmpl = require "hfl.tmpl"
   local hs = helpers(ctx, dir)
-  if #hs == 0 then return tmpl.render(text, data, { name = name, basedir = dir, missingkey = "error" }) end
+  if #hs == 0 then
+    return tmpl.render(text, data, { name = name, basedir = dir, missingkey = "error", taint = ctx.session })
+  end
   local t, err = tmpl.compile(text, { name = name })
   if not t then return nil, err end
   for _, h in ipairs(hs) do
     local ok, perr = t:parse(h.text, h.name)
     if not ok then return nil, perr end
   end
-  return t:execute(data, { basedir = dir, missingkey = "error" })
+  return t:execute(data, { basedir = dir, missingkey = "error", taint = ctx.session })
 end
 
 -- Renders a template of the state; an error gets hfl.tmpl's hint (if any) on a line of its own

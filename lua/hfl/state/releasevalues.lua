@@ -217,8 +217,9 @@ local function read_values_file(rel, path, data)
   if not text and code ~= "EFBIG" and code ~= "EISDIR" then ferr = path .. ": " .. fs.strerror(ferr) end
   if not text then return nil, ferr end
   if path:sub(-7) == ".gotmpl" then
+    local st = rel.state
     local out, err = require("hfl.state.values").render_with_helpers(text, data, path,
-      path:match("^(.*)/[^/]*$") or ".")
+      path:match("^(.*)/[^/]*$") or ".", st._ctx and st._ctx.session)
     if not out then return nil, fmt('failed to render values files "%s": %s', path, err) end
     text = out
   end

@@ -132,13 +132,15 @@ end
 
 --- Renders a template the way Helmfile's file renderer does: the `_*.tpl` helpers of basedir
 --- are parsed first (their `define`s usable through `include`/`template`), missingkey=error.
---- Errors are returned as the engine gives them (no hint).
+--- Errors are returned as the engine gives them (no hint). With a session, the values
+--- fetchSecretValue/expandSecretRefs return are tainted in it (hfl.taint).
+---@param session? hfl.Session
 ---@return string|nil out, string|nil err
-function M.render_with_helpers(text, data, name, basedir)
+function M.render_with_helpers(text, data, name, basedir, session)
   local tmpl = require "hfl.tmpl"
   local helpers = basedir and fs.glob(fs.join(basedir, "_*.tpl")) or {}
   if #helpers == 0 then
-    return tmpl.render(text, data, { name = name, basedir = basedir, missingkey = "error" })
+    return tmpl.render(text, data, { name = name, basedir = basedir, missingkey = "error", taint = session })
   end
   local t, err = tmpl.compile(text, { name = name })
   if not t then return nil, err end
@@ -149,7 +151,7 @@ function M.render_with_helpers(text, data, name, basedir)
       if not ok then return nil, fmt("failed to parse helper template %s: %s", p, tostring(perr)) end
     end
   end
-  return t:execute(data, { basedir = basedir, missingkey = "error" })
+  return t:execute(data, { basedir = basedir, missingkey = "error", taint = session })
 end
 
 local function merge_into(result, v, strategy)
