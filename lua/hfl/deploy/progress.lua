@@ -40,16 +40,17 @@ Progress.__index = Progress
 ---@param opts? {stream?: file*|{write: function}, tty?: boolean, color?: boolean,
 ---   now?: fun(): number, max_lines?: integer, mask?: fun(text: string): string}
 ---   stream: where to write (default io.stderr); tty: draw the board (default: line mode);
----   mask: hides secrets in every line written (session:mask);
 ---   color: ANSI colours; now: the clock (default hfl.proc.now); max_lines: board height
----   before it folds (default $LINES - 2, else 30)
+---   before it folds (default $LINES - 2, else 30); mask: hides secrets in every line
+---   written (session:mask)
 ---@return table progress
 function M.new(opts)
   opts = opts or {}
   local lines = tonumber(os.getenv("LINES") or "")
   return setmetatable({
     stream = opts.stream or io.stderr, tty = opts.tty == true, color = opts.color == true,
-    now = opts.now or proc.now, mask = opts.mask or function(text) return text end, max_lines = opts.max_lines or (lines and lines - 2) or 30,
+    now = opts.now or proc.now, max_lines = opts.max_lines or (lines and lines - 2) or 30,
+    mask = opts.mask or function(text) return text end,
     nodes = {}, by_id = {}, drawn = 0, last_draw = -math.huge, ticking = false, running = 0,
   }, Progress)
 end
