@@ -1,5 +1,6 @@
 -- Secret taint through ./hfl on the fake cluster: a value planted in a release's `secrets:`
--- file, one in an environment's `secrets:` (both decrypted by spec/support/fake-decrypt.sh)
+-- file, two in an environment's `secrets:` (YAML and HCL; all decrypted by
+-- spec/support/fake-decrypt.sh)
 -- and two vals references (fetchSecretValue in the state, expandSecretRefs in a values
 -- template) never appear — neither as they are nor base64-encoded — in any stream hfl writes for users:
 -- stdout, stderr (logs, --debug, progress, the summary, the error line), the plan (text,
@@ -13,17 +14,18 @@ local write, read = files.write, files.read
 
 local RELEASE_SECRET = "P1anted-Rel3ase-S3cret"
 local ENV_SECRET = "Env-S3cret-Token-4242"
+local HCL_SECRET = "Hcl-Decrypted-Value-55"    -- an environment's `.hcl` secrets file
 local REF_SECRET = "Ref-Fetched-Key-777"        -- fetchSecretValue in the state file
 local REF_VALUES_SECRET = "Ref-In-Values-Tmpl-99"  -- expandSecretRefs in a values .gotmpl
 local PLANTED = { RELEASE_SECRET, b64(RELEASE_SECRET), ENV_SECRET, b64(ENV_SECRET), REF_SECRET,
-  b64(REF_SECRET), REF_VALUES_SECRET, b64(REF_VALUES_SECRET) }
+  b64(REF_SECRET), REF_VALUES_SECRET, b64(REF_VALUES_SECRET), HCL_SECRET, b64(HCL_SECRET) }
 local DECRYPT = (os.getenv("PWD") or ".") .. "/spec/support/fake-decrypt.sh"
 
 -- The chart puts both values in a ConfigMap and the release secret in a Secret (base64);
 -- with failWith set, rendering fails with an error that quotes the secret.
 local CHART = {
   ["Chart.yaml"] = "apiVersion: v2\nname: app\nversion: 1.0.0\n",
-  ["values.yaml"] = "password: none\ntoken: none\napiKey: none\nrefs: {}\n",
+  ["values.yaml"] = "password: none\ntoken: none\napiKey: none\nhclToken: none\nrefs: {}\n",
   ["templates/cm.yaml"] = [[
 {{- if .Values.failWith }}{{ fail (printf "cannot connect with password %s to %s" .Values.password .Values.refs.db) }}{{ end }}
 apiVersion: v1
@@ -34,6 +36,7 @@ metadata:
     token: {{ .Values.token | quote }}
     api-key: {{ .Values.apiKey | quote }}
     ref: {{ .Values.refs.db | quote }}
+    hcl: {{ .Values.hclToken | quote }}
 data:
   password: {{ .Values.password | quote }}
 ---
@@ -52,7 +55,8 @@ local function encrypted(yaml) return "ENC\n" .. b64(yaml) .. "\n" end
 local STATE = [[
 environments:
   default:
-    secrets: [env-secrets.yaml]
+    secrets: [env-secrets.yaml, env-secrets.hcl]
+    values: [{ region: eu }]
 ---
 releases:
   - name: app
@@ -62,6 +66,7 @@ releases:
     values:
       - token: {{ .Values.token | quote }}
         apiKey: {{ fetchSecretValue "ref+file://vault.yaml#/apiKey" | quote }}
+        hclToken: {{ .Values.hclToken | quote }}
       - refs.yaml.gotmpl
 {{- if env "FAIL_HOOK" }}
     hooks:
@@ -97,6 +102,7 @@ describe("secret taint #integration", function()
     write(dir .. "/helmfile.yaml.gotmpl", STATE)
     write(dir .. "/secrets.yaml", encrypted("password: " .. RELEASE_SECRET .. "\n"))
     write(dir .. "/env-secrets.yaml", encrypted("token: " .. ENV_SECRET .. "\n"))
+    write(dir .. "/env-secrets.hcl", encrypted('values {\n  hclToken = "' .. HCL_SECRET .. '"\n}\n'))
     write(dir .. "/vault.yaml", "apiKey: " .. REF_SECRET .. "\ndb: " .. REF_VALUES_SECRET .. "\n")
     write(dir .. "/refs.yaml.gotmpl", 'refs: {{ dict "db" "ref+file://vault.yaml#/db" | expandSecretRefs | toJson }}\n')
   end)
@@ -131,6 +137,7 @@ describe("secret taint #integration", function()
     assert.truthy(rec[#rec].release.manifest:find(ENV_SECRET, 1, true))
     assert.truthy(rec[#rec].release.manifest:find(REF_SECRET, 1, true))
     assert.truthy(rec[#rec].release.manifest:find(REF_VALUES_SECRET, 1, true))
+    assert.truthy(rec[#rec].release.manifest:find(HCL_SECRET, 1, true))
   end)
 
   it("hides them when helm fails, in the error line, the summary and the report", function()
