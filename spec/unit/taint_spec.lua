@@ -142,6 +142,25 @@ describe("Session:taint and Session:mask #unit", function()
     os.remove(path)
   end)
 
+  it("receive what fetchSecretValue returns in a helmfile.lua loaded with the session", function()
+    local hfl = require "hfl"
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(require("hfl.fs").mkdir_p(dir))
+    local function put(name, text)
+      local f = assert(io.open(dir .. "/" .. name, "w"))
+      f:write(text)
+      f:close()
+    end
+    put("vault.yaml", "key: lua-vals-s3cret\n")
+    put("helmfile.lua", 'return { releases = { { name = "web", chart = "c", '
+      .. 'values = { { key = fetchSecretValue("ref+file://vault.yaml#/key") } } } } }')
+    local s = session_mod.new()
+    assert(hfl.load { file = dir .. "/helmfile.lua", session = s })
+    assert.equal("key: " .. MARK, s:mask("key: lua-vals-s3cret"))
+    require("hfl.fs").rm_r(dir, "/tmp")
+  end)
+
   it("share one registry with the per-task views of the session (their own log, same taints)", function()
     local s = session_mod.new()
     local view = setmetatable({ log = session_mod.quiet_log() }, { __index = s })

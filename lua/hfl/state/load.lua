@@ -273,7 +273,7 @@ function M._load_lua(ctx, path, name, ctx_env, over, is_base, basedir, sources)
   local function eval(env)
     local doc, err = luafile.evaluate(path, {
       environment = { name = env.name, values = env:env_values(), kubeContext = env.kube_context },
-      values = env:merged(), namespace = ctx.namespace or "", basedir = basedir })
+      values = env:merged(), namespace = ctx.namespace or "", basedir = basedir, session = ctx.session })
     if not doc then return nil, err end
     if value.is_null(doc) then doc = value.map {} end
     if kind(doc) ~= "map" then return nil, name .. ": helmfile.lua must return a table" end

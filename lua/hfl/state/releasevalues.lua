@@ -209,7 +209,8 @@ local function read_values_file(rel, path, data)
     local env = st.environment or {}
     local v, err = luafile.evaluate_values(path, { environment = { name = env.name, values = env.values,
       kubeContext = env.kubeContext }, values = st.values, namespace = rel.namespace,
-      basedir = path:match("^(.*)/[^/]*$") or "." , release = data.Release })
+      basedir = path:match("^(.*)/[^/]*$") or "." , release = data.Release,
+      session = st._ctx and st._ctx.session })
     if v == nil then return nil, err end
     return v
   end

@@ -53,12 +53,12 @@ function M.resolve(path, o)
   return {}, true
 end
 
-local function load_lua(path, env)
+local function load_lua(path, env, session)
   local luafile = require "hfl.state.luafile"
   local o = env:template_object()
   return luafile.evaluate_values(path, { name = env.name, kubeContext = env.kube_context,
     values = env:merged(), environment = { name = env.name, values = o.Values, kubeContext = env.kube_context },
-    basedir = fs.dirname(path) })
+    basedir = fs.dirname(path), session = session })
 end
 
 --- Reads one values file: `.gotmpl` rendered with the env (.Values = values so far), `.lua`
@@ -76,7 +76,7 @@ function M.read_file(path, env, o, extra, shown)
     return v
   end
   if real:sub(-4) == ".lua" then
-    local v, err = load_lua(real, env)
+    local v, err = load_lua(real, env, o.session)
     if v == nil then return nil, err end
     if value.is_null(v) then return vmap {} end
     if kind(v) ~= "map" then return nil, fmt('failed to load %s file "%s": not a map', title, path) end
