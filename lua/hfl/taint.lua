@@ -7,8 +7,8 @@
 --   t:mask("password=s3cr3t-pass")        --> "password=<redacted>"
 --
 -- What is registered for a value v (at least MIN_LENGTH bytes): v itself, its base64 form (how
--- it appears in a Secret's data), each line of a multi-line v (YAML shows it indented), and
--- v as a quoted string shows it (\" \\ \n escaped) when that differs.
+-- it appears in a Secret's data), each line of a multi-line v (YAML shows it indented) but PEM
+-- armour lines, and v as a quoted string shows it (\" \\ \n escaped) when that differs.
 --
 -- mask() is one pass over the text whatever the number of values (Aho-Corasick): at each
 -- byte it knows the longest tainted string ending there; overlapping and nested matches are
@@ -59,7 +59,12 @@ function Taint:_add_string(s)
   local quoted = s:gsub('[\\"\n\r\t]', ESCAPES)
   self:_register(quoted)
   if s:find("\n", 1, true) then
-    for line in s:gmatch("[^\r\n]+") do self:_register((line:gsub("^%s+", ""):gsub("%s+$", ""))) end
+    for line in s:gmatch("[^\r\n]+") do
+      line = line:gsub("^%s+", ""):gsub("%s+$", "")
+      -- PEM armour ("-----BEGIN PRIVATE KEY-----") is no secret, and public certificates
+      -- in the output carry the same lines
+      if not line:match("^%-%-%-%-%-.*%-%-%-%-%-$") then self:_register(line) end
+    end
   end
 end
 

@@ -34,12 +34,12 @@ describe("hfl.taint #unit", function()
     assert.equal("data:\n  password: " .. MARK .. "\n", t:mask(text))
   end)
 
-  it("masks each line of a multi-line value, as YAML shows it indented, and its quoted form", function()
+  it("masks each line of a multi-line value (PEM armour aside), as YAML shows it indented, and its quoted form", function()
     local t = taint.new()
     local pem = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END KEY-----"
     t:add(pem)
     local yaml = "key: |\n  -----BEGIN KEY-----\n  MIIBOgIBAAJBAKj34GkxFhD9\n  -----END KEY-----\n"
-    assert.is_nil(t:mask(yaml):find("MIIBOgIBAAJBAKj34GkxFhD9", 1, true))
+    assert.equal("key: |\n  -----BEGIN KEY-----\n  " .. MARK .. "\n  -----END KEY-----\n", t:mask(yaml))
     local quoted = '"-----BEGIN KEY-----\\nMIIBOgIBAAJBAKj34GkxFhD9\\n-----END KEY-----"'
     assert.equal('"' .. MARK .. '"', t:mask(quoted))
   end)
