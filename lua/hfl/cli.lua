@@ -101,7 +101,9 @@ function M.dispatch(inv)
   return commands.module(inv.command).run(inv)
 end
 
-local function _fail(msg)
+-- The error line, with the secrets of every session of the run masked (hfl.taint).
+local function _fail(msg, sessions)
+  for _, s in ipairs(sessions or {}) do msg = s:mask(msg) end
   M.err(log.paint("hfl:", "red") .. " " .. redact.text(msg) .. "\n")
 end
 
@@ -112,10 +114,10 @@ local function _interruption()
   return sig and ("interrupted by %s"):format(sig) or nil
 end
 
-local function _exit_code(result, err)
+local function _exit_code(result, err, sessions)
   if type(result) == "number" then return result end
   if err ~= nil and not result then
-    _fail(_interruption() or tostring(err))
+    _fail(_interruption() or tostring(err), sessions)
     return 1
   end
   return result == false and 1 or 0
@@ -132,7 +134,8 @@ function M.run(argv, sessions)
   if not inv then return _exit_code(nil, err) end
   inv.sessions = sessions
   log.setup({ level = inv.global.log_level, color_mode = inv.global.color_mode })
-  return _exit_code(M.dispatch(inv))
+  local result, derr = M.dispatch(inv)
+  return _exit_code(result, derr, sessions)
 end
 
 local SIGNAL_EXIT = { SIGINT = 130, SIGTERM = 143 }
@@ -183,14 +186,14 @@ function M.main(argv)
   if ok then return code end
   if type(code) ~= "table" then
     -- LuaJIT calls no handler for a memory error: the message comes back as it is
-    _fail(("%s: the input is too large for hfl to hold in memory"):format(tostring(code)))
+    _fail(("%s: the input is too large for hfl to hold in memory"):format(tostring(code)), sessions)
     return 1
   end
   if trace then
-    _fail(("internal error: %s (please report this)\n%s"):format(code.msg, code.traceback))
+    _fail(("internal error: %s (please report this)\n%s"):format(code.msg, code.traceback), sessions)
   else
     _fail(("internal error: %s (please report this; run with --debug for a traceback)")
-      :format(code.msg))
+      :format(code.msg), sessions)
   end
   return 70
 end

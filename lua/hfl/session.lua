@@ -8,6 +8,7 @@
 ---   local session = require("hfl.session").new{ helm_binary = "helm3", concurrency = 4 }
 ---   local st = hfl.load{ file = "helmfile.yaml", session = session }
 local proc = require "hfl.proc"
+local taint = require "hfl.taint"
 local trim = require "hfl.trim"
 
 local M = {}
@@ -71,6 +72,9 @@ function M.new(opts)
     log = opts.log or M.quiet_log(),
     _flights = {},
     _memo = {},
+    -- made here, never lazily: per-task views of the session (setmetatable({log=…},
+    -- {__index=session})) must reach this one registry
+    _taint = taint.new(),
   }, Session)
   s._sem = proc.semaphore(s.concurrency)
   return s
@@ -247,6 +251,23 @@ function Session:prerelease_rule()
     return "helm4"
   end
   return require("hfl.semver").rule_for_helm(helm.major)
+end
+
+--- Registers a value that came from a secret source (a decrypted `secrets:` file, an
+--- environment's secrets, fetchSecretValue/expandSecretRefs): a string, or every string in a
+--- table. From then on mask() hides it (and its base64 form) wherever it appears. Strings
+--- shorter than hfl.taint.MIN_LENGTH bytes are not masked (see hfl.taint).
+---@param v any
+function Session:taint(v)
+  self._taint:add(v)
+end
+
+--- The text with every tainted string replaced by "<redacted>" ("" stays ""): what hfl shows
+--- or writes for users (logs, errors, the plan, the report) goes through it.
+---@param text string
+---@return string
+function Session:mask(text)
+  return self._taint:mask(text)
 end
 
 --- Whether `x` is a Session.

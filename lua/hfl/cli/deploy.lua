@@ -42,13 +42,14 @@ local function confirm(text)
   return answer == "y" or answer == "yes"
 end
 
-local function print_outcome(result, opts)
+local function print_outcome(result, opts, session)
   if result.dry_run then
     io.stdout:write(opts.output == "json" and result.plan_json or result.plan_text)
     return
   end
   local report = require "hfl.deploy.report"
-  local text = report.summary(result.rows, { color = log.color("stderr") })
+  local text = report.summary(result.rows, { color = log.color("stderr"),
+    mask = function(t) return session:mask(t) end })
   if text ~= "" then io.stderr:write("\n", text) end
 end
 
@@ -62,7 +63,8 @@ function M.run(inv, method)
   local opts = M.options(inv)
   if inv.global.interactive and not opts.dry_run and not opts.plan_file then opts.confirm = confirm end
   local progress = require("hfl.deploy.progress").new {
-    stream = io.stderr, tty = log.isatty(2), color = log.color("stderr") }
+    stream = io.stderr, tty = log.isatty(2), color = log.color("stderr"),
+    mask = function(t) return st.session:mask(t) end }
   opts.on_event = function(kind, node, info) progress:event(kind, node, info) end
   opts.on_graph = function(g) progress:plan(g) end
   -- log lines go above the board, never through it
@@ -75,7 +77,7 @@ function M.run(inv, method)
   if not ok then error(result, 0) end
   if not result then return nil, err end
   if #result.plan.items == 0 then return clistate.no_match(st:no_match_message(), inv) end
-  print_outcome(result, opts)
+  print_outcome(result, opts, st.session)
   if #result.errors > 0 then return nil, table.concat(result.errors, "\n") end
   if result.aborted then return 0 end
   if opts.detailed_exitcode and result.changed > 0 then return 2 end
@@ -99,7 +101,7 @@ function M.run_each(inv, method)
   if #results == 0 then return clistate.no_match(st:no_match_message(), inv) end
   local errors = {}
   for _, x in ipairs(results) do
-    io.stdout:write(x.output)
+    io.stdout:write(st.session:mask(x.output))
     if not x.ok then errors[#errors + 1] = x.error end
   end
   if #errors > 0 then return nil, table.concat(errors, "\n") end

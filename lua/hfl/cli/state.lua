@@ -10,10 +10,21 @@ local function given(s)
   return s
 end
 
---- The log sink of the command line: hfl.log on stderr, at the level of --log-level.
+--- The log sink of the command line: hfl.log on stderr, at the level of --log-level. With a
+--- session, every message is masked (session:mask) before it is written.
+---@param session? hfl.Session
 ---@return hfl.Logger
-function M.logger()
-  return { debug = log.debug, info = log.info, warn = log.warn, error = log.error }
+function M.logger(session)
+  if not session then return { debug = log.debug, info = log.info, warn = log.warn, error = log.error } end
+  local function masked(level)
+    local write = log[level]
+    return function(fmt, ...)
+      if not log.enabled(level) then return end
+      local msg = select("#", ...) > 0 and fmt:format(...) or tostring(fmt)
+      write("%s", session:mask(msg))
+    end
+  end
+  return { debug = masked("debug"), info = masked("info"), warn = masked("warn"), error = masked("error") }
 end
 
 --- The run's Session, from the global flags (--helm-binary, --concurrency, --skip-refresh, …).
@@ -24,8 +35,9 @@ function M.session(inv)
   local session = require("hfl.session").new {
     helm_binary = given(g.helm_binary), kubectl_binary = given(g.kubectl_binary), concurrency = g.concurrency,
     skip_refresh = g.skip_refresh == true, skip_deps = g.skip_deps == true,
-    kube_context = given(g.kube_context), kubeconfig = given(g.kubeconfig), log = M.logger(),
+    kube_context = given(g.kube_context), kubeconfig = given(g.kubeconfig),
   }
+  session.log = M.logger(session)
   -- the CLI closes every session it made when the run ends, however it ends
   if inv.sessions then inv.sessions[#inv.sessions + 1] = session end
   return session

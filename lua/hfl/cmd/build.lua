@@ -18,7 +18,7 @@ function M.run(inv)
   local text, matched
   text, err, matched = st:build({ embed_values = inv.options.embed_values })
   if not text then return nil, err end
-  io.stdout:write(text)
+  io.stdout:write(st.session:mask(text))  -- the state for reading, secrets masked (hfl.taint)
   if not matched then return clistate.no_match(st:no_match_message(), inv) end
   return 0
 end

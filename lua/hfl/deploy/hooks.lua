@@ -221,7 +221,9 @@ local function run_one(session, s, h, ctx)
     if not argv[i + 1] then return nil, ("hook[%s]: %s"):format(name, err) end
   end
   if command == "" then return nil, ("hook[%s]: no command given"):format(name) end
-  local function failed(why) return nil, ("hook[%s]: command `%s` failed: %s"):format(name, command, why) end
+  local function failed(why)  -- its output may echo a secret the hook was given
+    return nil, session:mask(("hook[%s]: command `%s` failed: %s"):format(name, command, why))
+  end
 
   local kept, size = {}, 0
   local function keep(line)

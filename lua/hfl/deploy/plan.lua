@@ -99,6 +99,14 @@ function M.execution_order(plan)
   return out
 end
 
+-- The plan's session masks secrets (hfl.taint) in what the plan shows; a plan made without
+-- one shows its text as it is.
+local function masker(plan)
+  local session = plan.session
+  if session and session.mask then return function(text) return session:mask(text) end end
+  return function(text) return text end
+end
+
 --- The plan as text: one line per release in execution order, then the summary line.
 function M.text(plan)
   local lines = {}
@@ -110,7 +118,7 @@ function M.text(plan)
       item.reason or "")
   end
   lines[#lines + 1] = "Plan: " .. M.summary_line(plan)
-  return table.concat(lines, "\n") .. "\n"
+  return masker(plan)(table.concat(lines, "\n") .. "\n")
 end
 
 local function needs_of(item)
@@ -122,6 +130,7 @@ end
 --- The plan as one JSON document (--output json, --plan-file).
 function M.to_json(plan)
   local c = M.counts(plan)
+  local mask = masker(plan)  -- field by field: the JSON escapes of a value would not match
   local rels = value.list()
   for _, item in ipairs(M.execution_order(plan)) do
     local m = value.map()
@@ -133,6 +142,9 @@ function M.to_json(plan)
     m.revision = item.revision or 0
     m.needs = needs_of(item)
     if item.error then m.error = item.error end
+    for _, k in ipairs(value.keys(m)) do
+      if type(m[k]) == "string" then m[k] = mask(m[k]) end
+    end
     rels[#rels + 1] = m
   end
   local doc = value.map()

@@ -38,10 +38,11 @@ Progress.__index = Progress
 
 --- A progress display.
 ---@param opts? {stream?: file*|{write: function}, tty?: boolean, color?: boolean,
----   now?: fun(): number, max_lines?: integer}
+---   now?: fun(): number, max_lines?: integer, mask?: fun(text: string): string}
 ---   stream: where to write (default io.stderr); tty: draw the board (default: line mode);
 ---   color: ANSI colours; now: the clock (default hfl.proc.now); max_lines: board height
----   before it folds (default $LINES - 2, else 30)
+---   before it folds (default $LINES - 2, else 30); mask: hides secrets in every line
+---   written (session:mask)
 ---@return table progress
 function M.new(opts)
   opts = opts or {}
@@ -49,6 +50,7 @@ function M.new(opts)
   return setmetatable({
     stream = opts.stream or io.stderr, tty = opts.tty == true, color = opts.color == true,
     now = opts.now or proc.now, max_lines = opts.max_lines or (lines and lines - 2) or 30,
+    mask = opts.mask or function(text) return text end,
     nodes = {}, by_id = {}, drawn = 0, last_draw = -math.huge, ticking = false, running = 0,
   }, Progress)
 end
@@ -86,7 +88,7 @@ function Progress:_line(kind, node, info)
     text = ("%s: %s (%s)"):format(node.id, WORD[kind == "done" and "ok" or kind],
       M.duration(info.duration or 0))
   end
-  self.stream:write(self:_paint(kind == "done" and "ok" or kind, text), "\n")
+  self.stream:write(self:_paint(kind == "done" and "ok" or kind, self.mask(text)), "\n")
 end
 
 --- Takes a scheduler event (pass `function(...) p:event(...) end` as on_event).
@@ -137,7 +139,7 @@ function Progress:_row(e, width, t)
   if e.status == "running" then time = M.duration(t - e.started)
   elseif e.duration then time = M.duration(e.duration) end
   local text = ("%s %-" .. width .. "s  %-9s %s"):format(SYMBOL[e.status], e.id, WORD[e.status], time)
-  return self:_paint(e.status, (text:gsub("%s+$", "")))
+  return self:_paint(e.status, self.mask((text:gsub("%s+$", ""))))
 end
 
 -- The rows to show: all when they fit, else running and failed ones first and a count of the rest.
@@ -185,6 +187,7 @@ end
 ---@param text string
 function Progress:print(text)
   if text:sub(-1) ~= "\n" then text = text .. "\n" end
+  text = self.mask(text)
   if not self.tty then return self.stream:write(text) end
   self:_erase()
   self.stream:write(text)

@@ -95,7 +95,7 @@ end
 --- Helmfile's run summary: for each non-empty section a blank line, a divider with the
 --- centred title, and the table (3-space gaps, DURATION right-aligned, whole seconds).
 ---@param rows table[]  { release=, namespace=, chart=, version=, action=, result=, duration= }
----@param opts? {color?: boolean}
+---@param opts? {color?: boolean, mask?: fun(text: string): string}  mask: hides secrets (session:mask)
 ---@return string text  "" when no row belongs to a section
 function M.summary(rows, opts)
   local out = {}
@@ -112,7 +112,8 @@ function M.summary(rows, opts)
     end
   end
   if #out == 0 then return "" end
-  return table.concat(out, "\n") .. "\n"
+  local text = table.concat(out, "\n") .. "\n"
+  return opts and opts.mask and opts.mask(text) or text
 end
 
 local function iso(t)
@@ -135,7 +136,9 @@ end
 --- The --report document as a table: run metadata and one entry per release.
 ---@param rows table[]  rows as for summary, plus kube_context=
 ---@param meta? {command?: string, started?: number|string, finished?: number|string,
----   state_files?: string[], plan_digest?: string}  started/finished: epoch seconds (hfl.time.now)
+---   state_files?: string[], plan_digest?: string, mask?: fun(text: string): string}
+---   started/finished: epoch seconds (hfl.time.now); mask hides secrets in every string a
+---   release entry holds (session:mask)
 ---@return table doc
 function M.document(rows, meta)
   meta = meta or {}
@@ -147,6 +150,11 @@ function M.document(rows, meta)
     e.chart, e.version = or_null(r.chart), or_null(r.version)
     e.action, e.result = r.action, r.result
     e.duration, e.revision, e.error = round_ms(r.duration), or_null(r.revision), or_null(r.error)
+    if meta.mask then
+      for _, k in ipairs(value.keys(e)) do
+        if type(e[k]) == "string" then e[k] = meta.mask(e[k]) end
+      end
+    end
   end
   local files = value.list()
   for i, f in ipairs(meta.state_files or {}) do files[i] = f end

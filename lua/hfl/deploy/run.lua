@@ -203,7 +203,8 @@ local function write_report(ctx, result, started)
   for i, s in ipairs(ctx.st.states) do files[i] = s.path end
   local ok, err = require("hfl.deploy.report").write(ctx.opts.report, result.rows, {
     command = ctx.command, started = started, finished = os.time(), state_files = files,
-    plan_digest = fs.sha256_hex(plan_mod.to_json(result.plan)):sub(1, 16) })
+    plan_digest = fs.sha256_hex(plan_mod.to_json(result.plan)):sub(1, 16),
+    mask = function(text) return ctx.session:mask(text) end })
   if not ok then return nil, ("writing report %s: %s"):format(ctx.opts.report, tostring(err)) end
   return true
 end

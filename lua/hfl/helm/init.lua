@@ -160,10 +160,12 @@ local function indent(text)
   return (("  " .. text):gsub("\n", "\n  "))
 end
 
---- Helmfile's report of a helm command that failed (compat §9.3).
+--- Helmfile's report of a helm command that failed (compat §9.3), secrets masked when a
+--- session is given (helm may echo values in its errors).
 ---@param res table  proc.run's result
+---@param session? hfl.Session
 ---@return string
-function M.failure_report(res)
+function M.failure_report(res, session)
   local list = M.redact_argv(res.argv)
   local b = { fmt("command %q exited with non-zero status:\n\nPATH:\n\n%s\n\nARGS:\n\n",
     list[1], indent(list[1])) }
@@ -176,7 +178,8 @@ function M.failure_report(res)
   if stderr ~= "" then b[#b + 1] = fmt("STDERR:\n\n%s\n\n", indent(stderr:gsub("\n$", ""))) end
   local combined = (res.stdout or "") .. stderr
   if combined ~= "" then b[#b + 1] = fmt("COMBINED OUTPUT:\n\n%s", indent(combined:gsub("\n$", ""))) end
-  return (table.concat(b):gsub("\n+$", ""))
+  local text = table.concat(b):gsub("\n+$", "")
+  return session and session:mask(text) or text
 end
 
 --- Runs a helm command line under session:limited (the global --concurrency), logging it at
@@ -190,7 +193,7 @@ end
 function M.run(session, list, opts)
   opts = opts or {}
   if type(list) ~= "table" or not list[1] then error("hfl.helm.run: argv must be a list", 2) end
-  session.log.debug("exec: %s", table.concat(M.redact_argv(list, "***"), " "))
+  session.log.debug("exec: %s", session:mask(table.concat(M.redact_argv(list, "***"), " ")))
   local spec = { cwd = opts.cwd }
   for i, a in ipairs(list) do spec[i] = a end
   if opts.live then
@@ -204,7 +207,7 @@ function M.run(session, list, opts)
     return nil, what .. tostring(err)
   end
   if res.code ~= 0 or res.timed_out or res.signal then
-    return nil, M.failure_report(res), res
+    return nil, M.failure_report(res, session), res
   end
   return res
 end

@@ -29,6 +29,20 @@ function M.ignore_missing_git_branch(doc, spec)
   return kind(c) == "map" and c.ignoreMissingGitBranch == true
 end
 
+-- Taints the values that decrypted `.hcl` secrets define: those names' values in env (HCL
+-- secrets are evaluated together with the environment's HCL values files).
+local function taint_hcl(session, hcl, env)
+  for _, h in ipairs(hcl or {}) do
+    for _, item in ipairs(require("hfl.hcl").parse(h.text, h.path) or {}) do
+      if item.block == "values" then
+        for _, a in ipairs(item.body) do
+          if a.attr and env[a.attr] ~= nil then session:taint(env[a.attr]) end
+        end
+      end
+    end
+  end
+end
+
 --- Loads the values of environment `name` of a decoded part.
 ---@param doc table the part (bases already merged in)
 ---@param ctx table statevalues Env of the earlier parts (+ overrides, inherited env)
@@ -57,6 +71,7 @@ function M.load(doc, ctx, o)
       end
       local v, err, hcl = secrets.load(paths, { decrypt = o.decrypt, cache = o.cache })
       if not v then return nil, err end
+      if o.session then o.session:taint(v) end  -- masked in what hfl shows (hfl.taint)
       secret_vals = v
       secret_hcl = hcl
     end
@@ -65,6 +80,7 @@ function M.load(doc, ctx, o)
       state_path = o.state_path, render = o.render, cwd = o.cwd, ignore_missing_git_branch = ignore,
       fetched = o.fetched, session = o.session, hcl_texts = secret_hcl, decoded = o.decoded })
     if not v then return nil, err end
+    if o.session and secret_hcl then taint_hcl(o.session, secret_hcl, v) end
     -- secrets have the highest priority inside the environment (mergo override); v is a
     -- new map already, so without secrets it is used as it is
     part_values = next(secret_vals) ~= nil and sv.mergo(v, secret_vals) or v

@@ -66,14 +66,16 @@ end
 local function render_helpers(ctx, dir, text, data, name)
   local tmpl = require "hfl.tmpl"
   local hs = helpers(ctx, dir)
-  if #hs == 0 then return tmpl.render(text, data, { name = name, basedir = dir, missingkey = "error" }) end
+  if #hs == 0 then
+    return tmpl.render(text, data, { name = name, basedir = dir, missingkey = "error", taint = ctx.session })
+  end
   local t, err = tmpl.compile(text, { name = name })
   if not t then return nil, err end
   for _, h in ipairs(hs) do
     local ok, perr = t:parse(h.text, h.name)
     if not ok then return nil, perr end
   end
-  return t:execute(data, { basedir = dir, missingkey = "error" })
+  return t:execute(data, { basedir = dir, missingkey = "error", taint = ctx.session })
 end
 
 -- Renders a template of the state; an error gets hfl.tmpl's hint (if any) on a line of its own
@@ -271,7 +273,7 @@ function M._load_lua(ctx, path, name, ctx_env, over, is_base, basedir, sources)
   local function eval(env)
     local doc, err = luafile.evaluate(path, {
       environment = { name = env.name, values = env:env_values(), kubeContext = env.kube_context },
-      values = env:merged(), namespace = ctx.namespace or "", basedir = basedir })
+      values = env:merged(), namespace = ctx.namespace or "", basedir = basedir, session = ctx.session })
     if not doc then return nil, err end
     if value.is_null(doc) then doc = value.map {} end
     if kind(doc) ~= "map" then return nil, name .. ": helmfile.lua must return a table" end

@@ -300,15 +300,28 @@ end
 local function install_globals(sb, path, opts)
   local env = sb.env
   local basedir = opts.basedir or path:match("^(.*)/[^/]*$") or "."
+  local session = opts.session
   local funcs = require("hfl.stdlib").funcs {
     basedir = basedir, prerender = false,
     render = function(text, data)
-      local out, err = require("hfl.tmpl").render(text, data, { basedir = basedir, missingkey = "error" })
+      local out, err = require("hfl.tmpl").render(text, data, { basedir = basedir, missingkey = "error",
+        taint = session })
       if not out then error(err, 0) end
       return out
     end,
     include = function(name, data) return include(basedir, name, data) end,
   }
+  if session then
+    -- what vals references resolve to is masked in what hfl shows (hfl.taint)
+    for _, name in ipairs { "fetchSecretValue", "expandSecretRefs" } do
+      local f = funcs[name]
+      funcs[name] = function(...)
+        local v = f(...)
+        session:taint(v)
+        return v
+      end
+    end
+  end
   local fnt = {}
   for name, f in pairs(funcs) do fnt[name] = sb:wrap(name, f) end
   for _, name in ipairs { "exec", "envExec" } do
@@ -484,7 +497,8 @@ end
 --- Evaluates a helmfile.lua into a document shaped like a decoded helmfile.yaml.
 ---@param path string
 ---@param opts table { environment = {name=, values=, kubeContext=}, values = map, namespace = "",
----   basedir = dir (default: the file's), budget = instructions, timeout = seconds, memory = MB }
+---   basedir = dir (default: the file's), budget = instructions, timeout = seconds, memory = MB,
+---   session = the Session that taints what fetchSecretValue/expandSecretRefs return }
 ---@return table|nil doc map in the values model (lines recorded for builder-made entries),
 ---@return string|nil err "path:line: msg"
 function M.evaluate(path, opts)

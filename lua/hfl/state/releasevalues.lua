@@ -209,7 +209,8 @@ local function read_values_file(rel, path, data)
     local env = st.environment or {}
     local v, err = luafile.evaluate_values(path, { environment = { name = env.name, values = env.values,
       kubeContext = env.kubeContext }, values = st.values, namespace = rel.namespace,
-      basedir = path:match("^(.*)/[^/]*$") or "." , release = data.Release })
+      basedir = path:match("^(.*)/[^/]*$") or "." , release = data.Release,
+      session = st._ctx and st._ctx.session })
     if v == nil then return nil, err end
     return v
   end
@@ -217,8 +218,9 @@ local function read_values_file(rel, path, data)
   if not text and code ~= "EFBIG" and code ~= "EISDIR" then ferr = path .. ": " .. fs.strerror(ferr) end
   if not text then return nil, ferr end
   if path:sub(-7) == ".gotmpl" then
+    local st = rel.state
     local out, err = require("hfl.state.values").render_with_helpers(text, data, path,
-      path:match("^(.*)/[^/]*$") or ".")
+      path:match("^(.*)/[^/]*$") or ".", st._ctx and st._ctx.session)
     if not out then return nil, fmt('failed to render values files "%s": %s', path, err) end
     text = out
   end
@@ -277,6 +279,12 @@ function M.embed(rel, entries)
   return out
 end
 
+-- Every string of a release's `secrets:` entry is masked in what hfl shows (hfl.taint).
+local function taint(st, v)
+  local session = st._ctx and st._ctx.session
+  if session then session:taint(v) end
+end
+
 --- The merged values of a release.
 ---@param rel table  a Release
 ---@param opts? {set?: boolean, values?: string[], set_args?: string[]}
@@ -322,6 +330,7 @@ function M.values(rel, opts)
       v = e
     end
     if v ~= nil and v ~= value.null then
+      taint(rel.state, v)
       merged = yaml.merge(merged, v, MERGE)
     end
   end

@@ -53,12 +53,12 @@ function M.resolve(path, o)
   return {}, true
 end
 
-local function load_lua(path, env)
+local function load_lua(path, env, session)
   local luafile = require "hfl.state.luafile"
   local o = env:template_object()
   return luafile.evaluate_values(path, { name = env.name, kubeContext = env.kube_context,
     values = env:merged(), environment = { name = env.name, values = o.Values, kubeContext = env.kube_context },
-    basedir = fs.dirname(path) })
+    basedir = fs.dirname(path), session = session })
 end
 
 --- Reads one values file: `.gotmpl` rendered with the env (.Values = values so far), `.lua`
@@ -76,7 +76,7 @@ function M.read_file(path, env, o, extra, shown)
     return v
   end
   if real:sub(-4) == ".lua" then
-    local v, err = load_lua(real, env)
+    local v, err = load_lua(real, env, o.session)
     if v == nil then return nil, err end
     if value.is_null(v) then return vmap {} end
     if kind(v) ~= "map" then return nil, fmt('failed to load %s file "%s": not a map', title, path) end
@@ -132,13 +132,15 @@ end
 
 --- Renders a template the way Helmfile's file renderer does: the `_*.tpl` helpers of basedir
 --- are parsed first (their `define`s usable through `include`/`template`), missingkey=error.
---- Errors are returned as the engine gives them (no hint).
+--- Errors are returned as the engine gives them (no hint). With a session, the values
+--- fetchSecretValue/expandSecretRefs return are tainted in it (hfl.taint).
+---@param session? hfl.Session
 ---@return string|nil out, string|nil err
-function M.render_with_helpers(text, data, name, basedir)
+function M.render_with_helpers(text, data, name, basedir, session)
   local tmpl = require "hfl.tmpl"
   local helpers = basedir and fs.glob(fs.join(basedir, "_*.tpl")) or {}
   if #helpers == 0 then
-    return tmpl.render(text, data, { name = name, basedir = basedir, missingkey = "error" })
+    return tmpl.render(text, data, { name = name, basedir = basedir, missingkey = "error", taint = session })
   end
   local t, err = tmpl.compile(text, { name = name })
   if not t then return nil, err end
@@ -149,7 +151,7 @@ function M.render_with_helpers(text, data, name, basedir)
       if not ok then return nil, fmt("failed to parse helper template %s: %s", p, tostring(perr)) end
     end
   end
-  return t:execute(data, { basedir = basedir, missingkey = "error" })
+  return t:execute(data, { basedir = basedir, missingkey = "error", taint = session })
 end
 
 local function merge_into(result, v, strategy)

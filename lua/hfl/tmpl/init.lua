@@ -10,7 +10,8 @@
 -- opts: name (default "stringTemplate", the name Helmfile gives its templates), funcs
 -- (name → function, first in the lookup), missingkey ("error" default | "zero" | "default"),
 -- basedir and prerender (passed to the function library), range_int (Go 1.22 `range N`,
--- default true). Functions are looked up in opts.funcs, then the engine's include/tpl,
+-- default true), taint (a Session: what fetchSecretValue and expandSecretRefs return is
+-- registered with session:taint, to be masked in what hfl shows — an execution option). Functions are looked up in opts.funcs, then the engine's include/tpl,
 -- then `require("hfl.stdlib").funcs(ctx)` when that module exists, then Go's builtins.
 local parser = require "hfl.tmpl.parser"
 local exec = require "hfl.tmpl.exec"
@@ -133,6 +134,37 @@ function M._ctx(basedir, prerender)
   }
 end
 
+-- The functions whose results come from a secret source (vals references).
+local SECRET_FUNCS = { "fetchSecretValue", "expandSecretRefs" }
+local tainting = setmetatable({}, { __mode = "k" })
+
+-- funcs with the secret functions registering what they return with `taint` (a Session or
+-- anything with :taint(v)), so that hfl masks those values in what it shows. Kept per
+-- (funcs, taint) while both live.
+local function with_taint(funcs, taint)
+  local by = tainting[funcs]
+  if not by then
+    by = setmetatable({}, { __mode = "k" })
+    tainting[funcs] = by
+  end
+  local out = by[taint]
+  if out then return out end
+  out = {}
+  for k, v in pairs(funcs) do out[k] = v end
+  for _, name in ipairs(SECRET_FUNCS) do
+    local f = funcs[name]
+    if f then
+      out[name] = function(...)
+        local v = f(...)
+        taint:taint(v)
+        return v
+      end
+    end
+  end
+  by[taint] = out
+  return out
+end
+
 -- The function table for one execution: user funcs, then stdlib, then builtins.
 function Set:_funcs(basedir, prerender)
   local key = tostring(basedir) .. "\0" .. tostring(prerender and true or false)
@@ -180,9 +212,12 @@ function Set:_run(name, data, xopts, depth)
   if prerender == nil then prerender = o.prerender end
   local missing = xopts.missingkey or o.missingkey or "error"
   if missing == "invalid" then missing = "default" end
-  local st = { buf = {}, n = 0, name = name, missing = missing, funcs = self:_funcs(basedir, prerender),
+  local funcs = self:_funcs(basedir, prerender)
+  local taint = xopts.taint
+  if taint then funcs = with_taint(funcs, taint) end
+  local st = { buf = {}, n = 0, name = name, missing = missing, funcs = funcs,
     set = self, depth = depth or 0, engine = engine,
-    opts = { basedir = basedir, prerender = prerender } }
+    opts = { basedir = basedir, prerender = prerender, taint = taint } }
   if data == value.null then data = nil end
   local ok, err = pcall(exec.run_tree, st, tree, data)
   if ok then return table.concat(st.buf, "", 1, st.n) end
