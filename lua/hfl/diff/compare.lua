@@ -12,6 +12,19 @@ local M = {}
 
 local KEEP = "helm.sh/resource-policy"
 
+-- The object as the API server places it: in its namespace whether or not the manifest
+-- names it, in none when its kind is cluster-scoped.
+local function placed(object, ns)
+  local meta = object.metadata
+  if value.kind(meta) ~= "map" or meta.namespace == (ns ~= "" and ns or nil) then return object end
+  local out, m = value.map(), value.map()
+  for _, k in ipairs(value.keys(object)) do out[k] = object[k] end
+  for _, k in ipairs(value.keys(meta)) do m[k] = meta[k] end
+  m.namespace = ns ~= "" and ns or nil
+  out.metadata = m
+  return out
+end
+
 -- The resources of one manifest by identity: { [identity] = resource }, and warnings.
 local function index(text, opts, side)
   local objects, err = documents.objects(text)
@@ -28,9 +41,10 @@ local function index(text, opts, side)
       warnings[#warnings + 1] = ("%s manifest: %s: %s %s/%s is already in %s; the first is used"):format(
         side, documents.describe(o.doc), kind, ns, name, documents.describe(out[id].doc))
     else
+      local object = normalize.object(o.object)
       out[id] = { id = id, api_version = api, kind = kind, namespace = ns, name = name,
         key = table.concat({ api, kind, ns, name }, "/"), doc = o.doc,
-        object = normalize.object(o.object) }
+        object = object, compared = placed(object, ns) }
     end
   end
   return out, warnings
@@ -118,18 +132,18 @@ local function live_index(live, opts)
   return by_identity
 end
 
--- What the deployed object looks like on the server for the fields `new` sets, when that
--- differs from `new`; nil when there is no drift.
+-- The deployed object as the server holds it for the fields `new` sets, when that differs
+-- from the deployed manifest (drift); nil when it does not.
 local function current_state(old, new, live_obj)
-  local live = normalize.object(live_obj)
-  local projected = drift.project(live, new.object)
-  if value.equal(projected, new.object) then return nil end
-  return drift.overlay(old and old.object or value.map(), projected, new.object)
+  local projected = drift.project(normalize.object(live_obj), new.object)
+  local current = drift.overlay(old.object, projected, new.object)
+  if value.equal(current, old.object) then return nil end
+  return current
 end
 
 -- Pairs removed and added resources of one kind whose texts differ in less than `fraction`
 -- of their lines (helm-diff's --find-renames).
-local function find_renames(removed, added, fraction, opts)
+local function find_renames(removed, added, fraction)
   local pairs_found, left = {}, {}
   local taken = {}
   for _, old in ipairs(removed) do
@@ -158,9 +172,10 @@ end
 --- See hfl.diff.compare.
 function M.run(opts)
   local mask = opts.mask or function(s) return s end
-  local old_index, old_warn = index(opts.old or "", opts, "deployed")
+  local prefix = opts.release and ("release %q: "):format(opts.release) or ""
+  local old_index, old_warn = index(opts.old or "", opts, prefix .. "deployed")
   if not old_index then return nil, mask(old_warn) end
-  local new_index, new_warn = index(opts.new or "", opts, "desired")
+  local new_index, new_warn = index(opts.new or "", opts, prefix .. "desired")
   if not new_index then return nil, mask(new_warn) end
   local by_identity = opts.live and live_index(opts.live, opts)
   local changes, removed, added = {}, {}, {}
@@ -175,7 +190,7 @@ function M.run(opts)
       changes[#changes].drift = true
     else
       local current = opts.live and current_state(old, new, live_of(opts.live, by_identity, new))
-      if current or not value.equal(old.object, new.object) then
+      if current or not value.equal(old.compared, new.compared) then
         push(make_change(opts, "change", old, new, current))
       end
     end
@@ -185,7 +200,7 @@ function M.run(opts)
   end
   if (opts.find_renames or 0) > 0 then
     local renamed
-    renamed, removed, added = find_renames(removed, added, opts.find_renames, opts)
+    renamed, removed, added = find_renames(removed, added, opts.find_renames)
     for _, p in ipairs(renamed) do
       local c = make_change(opts, "change", p[1], p[2], nil)
       c.key, c.namespace, c.name, c.renamed_to = p[1].key, p[1].namespace, p[1].name, p[2].key

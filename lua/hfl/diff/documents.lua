@@ -50,9 +50,7 @@ function M.split(text)
     pos = nl + 1
   end
   add(len)
-  for _, d in ipairs(docs) do
-    if #d.text <= M.MAX_DOCUMENT then d.source = source_of(d.text) end
-  end
+  for _, d in ipairs(docs) do d.source = source_of(d.text) end
   return docs
 end
 

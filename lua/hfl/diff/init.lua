@@ -23,7 +23,7 @@ local M = {}
 --- deleted behind helm's back and shows as added (drift = true), so opts.live must hold every
 --- object that exists.
 ---
----@param opts {old: string, new: string, namespace: string, live?: table, suppress?: string[], show_secrets?: boolean|"decoded", mask?: fun(text: string): string, find_renames?: number, cluster_scoped?: table<string, boolean>}
+---@param opts {old: string, new: string, namespace: string, release?: string, live?: table, suppress?: string[], show_secrets?: boolean|"decoded", mask?: fun(text: string): string, find_renames?: number, cluster_scoped?: table<string, boolean>}
 ---@return table|nil result `{changes = {…}, changed = bool, warnings = {…}}`
 ---@return string|nil err    bad YAML or an object without a name, naming the manifest (deployed
 ---                          or desired), the document number, its `# Source:` and the line

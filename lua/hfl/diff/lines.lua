@@ -146,6 +146,64 @@ local function solve(a, alo, ahi, b, blo, bhi, emit)
   solve(a, mid, ahi, b, blo + split, bhi, emit)
 end
 
+-- Edits Myers' greedy search tries before it hands over to the score table: its snapshots
+-- grow with the square of the edits, its time with lines times edits.
+M.MAX_EDITS = 1000
+
+-- Myers' O((N+M)D) shortest edit script for a[alo..ahi] against b[blo..bhi]; false when it
+-- needs more than M.MAX_EDITS edits.
+local function myers(a, alo, ahi, b, blo, bhi, emit)
+  local n, m = ahi - alo + 1, bhi - blo + 1
+  local v, trace = { [1] = 0 }, {}
+  local last = math.min(n + m, M.MAX_EDITS)
+  for d = 0, last do
+    for k = -d, d, 2 do
+      local x
+      if k == -d or (k ~= d and v[k - 1] < v[k + 1]) then x = v[k + 1] else x = v[k - 1] + 1 end
+      local y = x - k
+      while x < n and y < m and a[alo + x] == b[blo + y] do x, y = x + 1, y + 1 end
+      v[k] = x
+      if x >= n and y >= m then
+        local edits = {}
+        for dd = d, 1, -1 do
+          local prev = trace[dd - 1]
+          local kk = x - y
+          local pk
+          if kk == -dd or (kk ~= dd and prev[kk - 1] < prev[kk + 1]) then pk = kk + 1 else pk = kk - 1 end
+          local px = prev[pk]
+          local py = px - pk
+          while x > px and y > py do
+            x, y = x - 1, y - 1
+            edits[#edits + 1] = { " ", x }
+          end
+          if x == px then
+            y = y - 1
+            edits[#edits + 1] = { "+", y }
+          else
+            x = x - 1
+            edits[#edits + 1] = { "-", x }
+          end
+        end
+        while x > 0 do
+          x = x - 1
+          edits[#edits + 1] = { " ", x }
+        end
+        for i = #edits, 1, -1 do
+          local e = edits[i]
+          if e[1] == "+" then emit("+", nil, blo + e[2])
+          elseif e[1] == "-" then emit("-", alo + e[2], nil)
+          else emit(" ", alo + e[2], nil) end
+        end
+        return true
+      end
+    end
+    local snap = {}
+    for k = -d, d, 2 do snap[k] = v[k] end
+    trace[d] = snap
+  end
+  return false
+end
+
 --- The diff of two lists of lines: records `{op = " "|"-"|"+", text = line}` in order.
 ---@param old string[]
 ---@param new string[]
@@ -162,7 +220,9 @@ function M.diff(old, new)
   while tail < n - head and tail < m - head and old[n - tail] == new[m - tail] do tail = tail + 1 end
   for i = 1, head do emit(" ", i) end
   local a, b = intern(old, new)
-  solve(a, head + 1, n - tail, b, head + 1, m - tail, emit)
+  if not myers(a, head + 1, n - tail, b, head + 1, m - tail, emit) then
+    solve(a, head + 1, n - tail, b, head + 1, m - tail, emit)
+  end
   for i = n - tail + 1, n do emit(" ", i) end
   return out
 end
