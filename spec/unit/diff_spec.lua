@@ -306,6 +306,16 @@ describe("hfl.diff #unit", function()
       assert.truthy(text:find("-   token: <redacted>\n+   token: <redacted>\n", 1, true))
       assert.is_nil(res.changes[1].old:find("s3cr3t", 1, true))
     end)
+
+    it("masks a secret value that spans several lines", function()
+      local cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  key: |\n    %s\n  x: %s\n"
+      local secret = "line-one\n    line-two"
+      local mask = function(t) return (t:gsub("line%-one\n +line%-two", "<redacted>")) end
+      local res = case(nil, { old = cm:format(secret, "1"), new = cm:format(secret, "2"), mask = mask })
+      local text = render(res)
+      assert.is_nil(text:find("line-", 1, true))
+      assert.truthy(text:find("-   x: 1\n+   x: 2\n", 1, true))
+    end)
   end)
 
   describe("hostile manifests", function()

@@ -96,10 +96,28 @@ local function make_change(opts, action, old, new, current)
   return change
 end
 
+-- Whether the lines of one side of masked records are the lines of the masked text.
+local function side_matches(records, skip, text)
+  local want, i = lines.split(text), 0
+  for _, rec in ipairs(records) do
+    if rec.op ~= skip then
+      i = i + 1
+      if want[i] ~= rec.text then return false end
+    end
+  end
+  return i == #want
+end
+
+-- Masks every text of a change. Lines are masked one by one so a changed secret value still
+-- shows as a changed line; when a masked value spans lines (which masking line by line cannot
+-- see) the diff is taken of the masked texts instead.
 local function mask_change(change, mask)
   for _, f in ipairs { "key", "namespace", "name", "old", "new" } do change[f] = mask(change[f]) end
-  for _, rec in ipairs(change.lines) do rec.text = mask(rec.text) end
   if change.renamed_to then change.renamed_to = mask(change.renamed_to) end
+  for _, rec in ipairs(change.lines) do rec.text = mask(rec.text) end
+  if not (side_matches(change.lines, "+", change.old) and side_matches(change.lines, "-", change.new)) then
+    change.lines = lines.diff(lines.split(change.old), lines.split(change.new))
+  end
   return change
 end
 
