@@ -235,6 +235,20 @@ describe("hfl.diff #unit", function()
       assert.same({}, res.changes)
     end)
 
+    it("masks a Secret whose live data drifted, saying only which key differs", function()
+      local secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {user: admin, password: right-one}\n"
+      local live = assert(yaml.decode("apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop, uid: x}\n"
+        .. "type: Opaque\ndata: {user: YWRtaW4=, password: d3Jvbmctb25l}\n"))
+      local res = case(nil, { old = secret, new = secret, live = { [diff.key(live)] = live } })
+      assert.is_true(res.changed)
+      assert.is_true(res.changes[1].drift)
+      local text = render(res)
+      assert.truthy(text:find("-   password: '-------- # (9 bytes)'\n+   password: '++++++++ # (9 bytes)'\n"
+        .. "    user: 'REDACTED # (5 bytes)'\n", 1, true))
+      assert.is_nil(text:find("right-one", 1, true))
+      assert.is_nil(text:find("d3Jvbmc", 1, true))
+    end)
+
     it("leaves drift out without live objects", function()
       local old = fixture("drift/old.yaml")
       assert.is_false(case("drift", { old = old, new = old }).changed)

@@ -41,9 +41,7 @@ end
 -- The bytes a data value stands for (an undecodable value stands for itself).
 local function data_bytes(v)
   if type(v) ~= "string" then return tostring(v) end
-  local ok, bytes = pcall(crypto.base64_decode, (v:gsub("%s", "")))
-  if ok and bytes then return bytes end
-  return v
+  return crypto.base64_decode(v) or v
 end
 
 --- The bytes of each key of a Secret's data and stringData (stringData wins, as on the API

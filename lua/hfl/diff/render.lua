@@ -9,6 +9,7 @@
 local identity = require "hfl.diff.identity"
 local regex = require "hfl.regex"
 local json = require "hfl.stdlib.json"
+local value = require "hfl.value"
 
 local M = {}
 
@@ -155,7 +156,7 @@ local function render_json(entries)
 end
 
 local function render_template(entries, opts)
-  local value = require "hfl.value"
+  -- the template engine is loaded only for the one format that needs it
   local tmpl = require "hfl.tmpl"
   local data = value.list()
   for i, e in ipairs(entries) do
