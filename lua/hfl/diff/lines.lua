@@ -1,6 +1,7 @@
---- A line diff of two texts: the longest common subsequence of their lines, as helm-diff
---- computes it (on a tie a removed line comes before an added one). Equal head and tail are
---- trimmed first; the middle is solved with a score table when it is small and split in half
+--- A line diff of two texts: a longest common subsequence of their lines, removed lines
+--- before added ones, as helm-diff prints them. Equal head and tail are trimmed first; the
+--- middle is found by Myers' greedy search (fast when few lines changed), and when that needs
+--- more than MAX_EDITS edits, by a score table while it is small and split in half
 --- (Hirschberg) when it is not, so a large object never needs n*m memory.
 local ffi = require "ffi"
 
