@@ -8,6 +8,7 @@ CORE_LIBS  := $(shell pkg-config --libs yaml-0.1 libpcre2-8 libcrypto zlib 2>/de
 LIBS_http    := $(shell pkg-config --libs libcurl libcrypto 2>/dev/null)
 LIBS_git     := $(shell pkg-config --libs libgit2 2>/dev/null)
 LIBS_archive := $(shell pkg-config --libs libarchive 2>/dev/null)
+LIBS_edit    := $(shell pkg-config --libs libedit 2>/dev/null)
 LUAJIT_A   := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libluajit-5.1.a /usr/lib/*/libluajit-5.1.a /usr/local/lib/libluajit-5.1.a))
 LUAJIT_LIB := $(if $(LUAJIT_A),$(LUAJIT_A),-lluajit-5.1)
 CFLAGS     ?= -O2 -g
@@ -20,9 +21,13 @@ LUA_VER    := 5.1
 # from c/<mod>.c and c/l_<mod>.c, loaded by require on first use (c/core.c): linking libcurl,
 # libgit2 and libarchive into hfl.core would make every command load ~45 more libraries.
 SEPARATE   := http git archive
+# Modules a build may go without: hfl.core.edit (line editing for `hfl repl`, over libedit) is
+# built when libedit's development files are installed; without it the REPL reads plain lines.
+OPTIONAL   := edit
+SEPARATE   += $(if $(shell pkg-config --exists libedit 2>/dev/null && echo y),edit)
 # Every other c/*.c except the executable's entry point is part of hfl.core, which is linked
 # into the executable and built as <CORE_DIR>/hfl/core.so for plain LuaJIT.
-CORE_SRC   := $(filter-out c/main.c $(foreach m,$(SEPARATE),c/$(m).c c/l_$(m).c),$(wildcard c/*.c))
+CORE_SRC   := $(filter-out c/main.c $(foreach m,$(SEPARATE) $(OPTIONAL),c/$(m).c c/l_$(m).c),$(wildcard c/*.c))
 CORE_PIC   := $(CORE_SRC:c/%.c=$(BUILD)/pic/%.o)
 CORE_OBJ   := $(CORE_SRC:c/%.c=$(BUILD)/obj/%.o)
 LUA_SRC    := $(shell find lua stdlib -name '*.lua' 2>/dev/null | sort)
@@ -35,7 +40,8 @@ all: hfl $(CORE_SO) $(MOD_SOS) hfl.lua
 
 help:
 	@echo "make deps    install build/test dependencies (apt + npm helm binaries)"
-	@echo "make         build ./hfl, lua/hfl/core.so and lua/hfl/core/{http,git,archive}.so"
+	@echo "make         build ./hfl, lua/hfl/core.so and lua/hfl/core/{http,git,archive,edit}.so"
+	@echo "             (edit.so, line editing for hfl repl, only when libedit-dev is installed)"
 	@echo "make test    build and run every spec; last line 'N passed, N failed'"
 	@echo "             (starts a local Kubernetes API server for the #cluster specs if none runs)"
 	@echo "make test-fast     the specs without the #slow and #cluster ones"

@@ -18,6 +18,7 @@ int luaopen_hfl_core_http(lua_State *L);
 int luaopen_hfl_core_archive(lua_State *L);
 int luaopen_hfl_core_fs(lua_State *L);
 int luaopen_hfl_core_git(lua_State *L);
+int luaopen_hfl_core_edit(lua_State *L);  /* optional: built only with libedit */
 int luaopen_hfl_core_time(lua_State *L);
 int luaopen_hfl_core_memcap(lua_State *L);
 
