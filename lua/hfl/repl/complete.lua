@@ -119,7 +119,8 @@ function M.complete(before, env, commands)
       end
     else
       word = before:match("([%a_][%w_]*)$")
-      if not word or before:sub(1, #before - #word):match("[%w_]$") then return "", nil end
+      -- after a call or a literal (`f().x`, `"s":u`) there is nothing to index without running it
+      if not word or before:sub(1, #before - #word):match("[%w_%.:]$") then return "", nil end
       names = field_names(env)
       add_keys(names, _G)
       owner = env

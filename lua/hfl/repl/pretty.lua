@@ -105,7 +105,13 @@ local function scalar(v)
   if kind == "null" then return "null" end
   if kind == "string" then return M.quote(v) end
   if kind == "int" and type(v) == "number" then return ("%.0f"):format(v) end
-  if kind == "int" or kind == "float" or kind == "bool" then return tostring(v) end
+  if kind == "float" then
+    -- an integral float keeps a ".0", so it does not read as an int
+    local text = ("%.14g"):format(value.tonumber(v))
+    if not text:find("[%.eni]") then text = text .. ".0" end
+    return text
+  end
+  if kind == "int" or kind == "bool" then return tostring(v) end
   return nil
 end
 
@@ -137,6 +143,25 @@ local function entries(t, is_list, depth, seen, indent)
   return out, total - n
 end
 
+-- List items that each fit on a line, several to a line (a list of numbers or names would
+-- otherwise run down the screen); items spanning lines stay alone on theirs.
+local function packed(items, width)
+  local lines, line = {}, nil
+  for _, item in ipairs(items) do
+    if item:find("\n", 1, true) or (line and #line + 2 + #item > width) then
+      if line then lines[#lines + 1] = line end
+      line = nil
+    end
+    if item:find("\n", 1, true) then
+      lines[#lines + 1] = item
+    else
+      line = line and (line .. ", " .. item) or item
+    end
+  end
+  if line then lines[#lines + 1] = line end
+  return lines
+end
+
 show = function(v, depth, seen, indent)
   local a = atom(v)
   if a then return a end
@@ -158,7 +183,8 @@ show = function(v, depth, seen, indent)
   if more > 0 then items[#items + 1] = ("… %d more"):format(more) end
   local flat = prefix .. open .. " " .. table.concat(items, ", ") .. " " .. close
   if #flat + #indent <= M.WIDTH and not flat:find("\n", 1, true) then return flat end
-  return prefix .. open .. "\n" .. indent .. "  " .. table.concat(items, ",\n" .. indent .. "  ")
+  local lines = is_list and packed(items, M.WIDTH - #indent - 2) or items
+  return prefix .. open .. "\n" .. indent .. "  " .. table.concat(lines, ",\n" .. indent .. "  ")
     .. "\n" .. indent .. close
 end
 
