@@ -14,6 +14,7 @@ local WRAPPERS = {
   ["lua/hfl/git.lua"] = true,
   ["lua/hfl/time.lua"] = true,
   ["lua/hfl/memcap.lua"] = true,
+  ["lua/hfl/lineedit.lua"] = true, -- hfl.core.edit (optional: built with libedit)
 }
 
 -- Command files (lua/hfl/cmd/) that may still require hfl.core while cmd/ moves onto the State
