@@ -51,7 +51,7 @@ function M.run(inv)
     local eerr
     editor, eerr = lineedit.new { history = lineedit.history_path(),
       complete = function(before) return r:complete(before) end }
-    if not editor then report(eerr .. " (reading plain lines)") end
+    if not editor then io.stderr:write("hfl: ", eerr, "; reading plain lines\n") end
   end
   r:run_terminal(editor, io.stdin)
   if editor then editor:close() end
