@@ -1,4 +1,8 @@
 /* hfl.core.edit: the Lua binding of c/edit.c. Private: the REPL uses lua/hfl/lineedit.lua. */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -148,9 +152,56 @@ static int hfl_edit_lclose(lua_State *L)
     return 0;
 }
 
+/* Ctrl-C while a statement runs. A signal handler can reach no registry, so the state to stop
+ * is kept here, as LuaJIT's own REPL keeps it: the first SIGINT sets a hook that raises
+ * "interrupted" at the next call, return or instruction count, and restores the default
+ * action, so that a second Ctrl-C ends a loop the hook cannot reach (compiled traces run no
+ * hooks). */
+static lua_State *volatile interrupt_L;
+static struct sigaction interrupt_saved;
+
+static void interrupt_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    lua_pushliteral(L, "interrupted");
+    lua_error(L);
+}
+
+static void on_interrupt_signal(int sig)
+{
+    signal(sig, SIG_DFL);
+    /* the terminal echoed ^C: the report of the interruption starts on a line of its own */
+    ssize_t n = write(STDOUT_FILENO, "\n", 1);
+    (void)n;
+    if (interrupt_L)
+        lua_sethook(interrupt_L, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+// editor:interruptible(on)  -- while on, Ctrl-C raises "interrupted" in the running code
+static int hfl_edit_linterruptible(lua_State *L)
+{
+    check_editor(L);
+    int on = lua_toboolean(L, 2);
+    if (on && !interrupt_L) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_interrupt_signal;
+        sigemptyset(&sa.sa_mask);
+        interrupt_L = L;
+        sigaction(SIGINT, &sa, &interrupt_saved);
+    } else if (!on && interrupt_L) {
+        sigaction(SIGINT, &interrupt_saved, NULL);
+        lua_sethook(L, NULL, 0, 0);
+        interrupt_L = NULL;
+    }
+    return 0;
+}
+
 static const luaL_Reg editor_methods[] = {
     {"read", hfl_edit_lread},   {"add", hfl_edit_ladd},     {"load", hfl_edit_lload},
-    {"save", hfl_edit_lsave},   {"close", hfl_edit_lclose}, {NULL, NULL},
+    {"save", hfl_edit_lsave},   {"close", hfl_edit_lclose}, {"interruptible", hfl_edit_linterruptible},
+    {NULL, NULL},
 };
 
 static const luaL_Reg functions[] = {

@@ -67,6 +67,18 @@ function Editor:add(line)
   return self.ed:save(self.history)
 end
 
+--- Runs fn(...) so that Ctrl-C raises "interrupted" in it (a second Ctrl-C, for a loop that
+--- runs compiled and so cannot be stopped, ends hfl). Returns what fn returns.
+---@param fn function
+---@return any ...
+function Editor:interruptible(fn, ...)
+  self.ed:interruptible(true)
+  local results = { pcall(fn, ...) }
+  self.ed:interruptible(false)
+  if not results[1] then error(results[2], 0) end
+  return unpack(results, 2, table.maxn(results))
+end
+
 --- Gives the terminal back.
 function Editor:close()
   self.ed:close()

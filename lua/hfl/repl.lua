@@ -28,19 +28,24 @@ Type an expression to see its value, or statements to run them; globals you assi
   :reload      read the state files again (after editing them)
   :help        this text
   :quit        leave (also Ctrl-D)
-Tab completes globals, fields (releases[1].) and methods (state:); Ctrl-C clears the line.]]
+Tab completes globals, fields (releases[1].) and methods (state:); Ctrl-C clears the line
+or stops the statement running.]]
 
 local Repl = {}
 Repl.__index = Repl
 
 --- A REPL session.
----@param opts {load: fun(): table|nil, string|nil, write: fun(s: string), error: fun(msg: string), hfl?: table}
+--- `guard(f, ...)` runs each evaluation (e.g. hfl.lineedit's Editor:interruptible, so Ctrl-C
+--- stops it); by default it just calls.
+---@param opts {load: fun(): table|nil, string|nil, write: fun(s: string), error: fun(msg: string),
+---   hfl?: table, guard?: fun(f: function, ...): ...}
 ---@return table
 function M.new(opts)
   local hfl = opts.hfl or require "hfl"
   local env = setmetatable({ hfl = hfl }, { __index = _G })
+  local guard = opts.guard or function(f, ...) return f(...) end
   return setmetatable({ load = opts.load, write = opts.write, report = opts.error, env = env,
-    pending = nil }, Repl)
+    guard = guard, pending = nil }, Repl)
 end
 
 -- The environment's values of the state (its first file's, after merging environments).
@@ -81,7 +86,7 @@ end
 --- Runs a compiled chunk; shows its results, or reports its error.
 function Repl:_run(chunk)
   setfenv(chunk, self.env)
-  local results = { xpcall(chunk, traceless) }
+  local results = { self.guard(xpcall, chunk, traceless) }
   local n = table.maxn(results)
   if not results[1] then
     self.report(results[2])
@@ -115,7 +120,7 @@ function Repl:_value(source)
   local chunk, err = loadstring("return " .. source, "=stdin")
   if not chunk then return nil, err end
   setfenv(chunk, self.env)
-  local ok, v = xpcall(chunk, traceless)
+  local ok, v = self.guard(xpcall, chunk, traceless)
   if not ok then return nil, v end
   return true, v
 end

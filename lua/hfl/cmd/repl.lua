@@ -39,19 +39,20 @@ function M.run(inv)
     return again, lerr or (not again and ("environment %q is not defined"):format(st.environment)) or nil
   end
   local fs, lineedit, repl = require "hfl.fs", require "hfl.lineedit", require "hfl.repl"
-  local r = repl.new { load = load, write = write, error = report }
+  local r, editor
+  if fs.isatty(0) and fs.isatty(1) then
+    local eerr
+    editor, eerr = lineedit.new { history = lineedit.history_path(),
+      complete = function(before) return r:complete(before) end }
+    if not editor then io.stderr:write("hfl: ", eerr, "; reading plain lines\n") end
+  end
+  r = repl.new { load = load, write = write, error = report,
+    guard = editor and function(f, ...) return editor:interruptible(f, ...) end }
   local ok, berr = r:bind(st)
   if not ok then return nil, berr end
   if not fs.isatty(0) then
     r:run_lines(io.stdin)
     return 0
-  end
-  local editor
-  if fs.isatty(1) then
-    local eerr
-    editor, eerr = lineedit.new { history = lineedit.history_path(),
-      complete = function(before) return r:complete(before) end }
-    if not editor then io.stderr:write("hfl: ", eerr, "; reading plain lines\n") end
   end
   r:run_terminal(editor, io.stdin)
   if editor then editor:close() end
