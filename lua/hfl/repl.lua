@@ -207,6 +207,7 @@ end
 ---@param input file*  read when there is no editor
 function Repl:run_terminal(editor, input)
   self.write(("hfl %s REPL (%s) — :help for help, Ctrl-D to leave\n"):format(self.env.hfl.version, jit and jit.version or _VERSION))
+  local history_failed = false
   while true do
     local prompt = self.pending and ">> " or "hfl> "
     local line
@@ -223,7 +224,13 @@ function Repl:run_terminal(editor, input)
     if line == false then
       self:cancel()
     else
-      if editor and line:match("%S") then editor:add(line) end
+      if editor and line:match("%S") then
+        local ok, err = editor:add(line)
+        if not ok and not history_failed then
+          history_failed = true
+          self.report(err .. " (the history is not kept)")
+        end
+      end
       if self:feed(line) == "quit" then return end
     end
   end
