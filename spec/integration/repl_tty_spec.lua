@@ -74,7 +74,11 @@ local function start(dir, state_home, socket)
   local cmd = ("env -u HELMFILE_ENVIRONMENT -u HELMFILE_FILE_PATH XDG_STATE_HOME=%s %s repl; echo \"exited $?\"; sleep 60")
     :format(quote(state_home), quote(hflrun.bin()))
   t:tmux("-f", "/dev/null", "new-session", "-d", "-s", "repl", "-x", "100", "-y", "40", "-c", dir, cmd)
-  t:wait_for("\nhfl>")
+  local ok, err = pcall(t.wait_for, t, "\nhfl>")
+  if not ok then
+    pcall(t.tmux, t, "kill-server")  -- no after_each knows this server yet
+    error(err, 0)
+  end
   return t
 end
 
