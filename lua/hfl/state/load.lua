@@ -264,34 +264,88 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
   return doc, env
 end
 
--- helmfile.lua: evaluated with the environment so far; when it declares bases, environments
--- or values it is evaluated a second time with the values they give.
+-- A second-pass error on a nil value read through `values`: which keys there are, and where.
+local function values_hint(err, text, env)
+  local line = tonumber(err:match("^[^\n]-:(%d+): attempt to [%w ]+ [%w ]*'[^']+' %(a nil value%)"))
+  if not line then return err end
+  local src = ("\n" .. text):match(("\n[^\n]*"):rep(line))
+  if not src or not src:find("values", 1, true) then return err end
+  local keys = value.keys(env:merged())
+  return fmt("%s (in environment %q, `values` has %s; give the key a default with `or`, or define it "
+    .. "in the environment's values)", err, env.name,
+    #keys == 0 and "no keys" or "the keys " .. table.concat(keys, ", ", 1, math.min(#keys, 12))
+      .. (#keys > 12 and ", …" or ""))
+end
+
+-- Why declarations may have been missed: the first pass stopped before them (a comparison or
+-- a call with a value not known yet) in a file that seems to declare some.
+local function stopped_early(failed, path)
+  local text = failed and fs.read(path)
+  if not text then return "" end
+  for _, word in ipairs { "environments", "environment", "bases", "values" } do
+    if text:find("%f[%w_]" .. word .. "%f[^%w_]%s*[{(\"=]") then
+      return fmt("; the first pass (which reads the environments, bases and values this file declares, "
+        .. "before `values` are known) stopped at %s — declare them with environments{}/bases{}/values{} "
+        .. "before that line", failed:match("^(.-:%d+):") or failed)
+    end
+  end
+  return ""
+end
+
+local function declares(doc)
+  return (kind(doc.bases) == "list" and #doc.bases > 0) or has_envs(doc) or kind(doc.values) == "list"
+end
+
+-- helmfile.lua: evaluated with the environment so far; when it declares bases, environments or
+-- values it is evaluated again with the environment they make. When that first evaluation
+-- fails (natural code reads `values.db.enabled` before the file's own environments give it),
+-- hfl.state.luafile.first_pass learns the declarations with unknown keys read as holes, and
+-- the file is evaluated with their environment; only when there are none is the error final.
 function M._load_lua(ctx, path, name, ctx_env, over, is_base, basedir, sources)
   local luafile = require "hfl.state.luafile"
   local merged = with_overrides(ctx_env, over)
   local tenv = merged or sv.env(ctx.env_name)
-  local function eval(env)
-    local doc, err = luafile.evaluate(path, {
-      environment = { name = env.name, values = env:env_values(), kubeContext = env.kube_context },
-      values = env:merged(), namespace = ctx.namespace or "", basedir = basedir, session = ctx.session })
-    if not doc then return nil, err end
+  local function opts(env)
+    return { environment = { name = env.name, values = env:env_values(), kubeContext = env.kube_context },
+      values = env:merged(), namespace = ctx.namespace or "", basedir = basedir, session = ctx.session }
+  end
+  local function checked(doc)
     if value.is_null(doc) then doc = value.map {} end
     if kind(doc) ~= "map" then return nil, name .. ": helmfile.lua must return a table" end
     local verr = parts.validate(doc, name, false)
     if verr then return nil, verr end
     return doc
   end
+  local function eval(env)
+    local doc, err = luafile.evaluate(path, opts(env))
+    if not doc then
+      local text = fs.read(path)
+      return nil, text and values_hint(err, text, env) or err
+    end
+    return checked(doc)
+  end
   local doc, err = eval(tenv)
-  if not doc then return nil, err end
+  local decl
+  if doc then
+    if declares(doc) then decl = doc end
+  else
+    local pass, perr = luafile.first_pass(path, opts(tenv))
+    if not pass then return nil, perr end
+    if next(pass.declarations) == nil then return nil, err .. stopped_early(pass.failed, path) end
+    decl, err = checked(pass.declarations)
+    if not decl then return nil, err end
+  end
   local d, env
-  d, env, err = process_doc(ctx, doc, name, tenv, is_base, basedir, {})
-  if not d then return nil, err end
-  if (kind(doc.bases) == "list" and #doc.bases > 0) or has_envs(doc) or kind(doc.values) == "list" then
+  if decl then
+    d, env, err = process_doc(ctx, decl, name, tenv, is_base, basedir, {})
+    if not d then return nil, err end
     doc, err = eval(env)
     if not doc then return nil, err end
     d, env, err = process_doc(ctx, doc, name, tenv, is_base, basedir, sources)
     if not d then return nil, err end
   else
+    d, env, err = process_doc(ctx, doc, name, tenv, is_base, basedir, {})
+    if not d then return nil, err end
     sources[#sources + 1] = { doc = d, name = name }
   end
   if not is_base then

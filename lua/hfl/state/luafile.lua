@@ -131,6 +131,19 @@ local function record_lines(out, src, st)
   end
 end
 
+-- The first pass over a helmfile.lua that declares environments, bases or values runs before
+-- `values` are known (they are what those declarations define). There a key that is not
+-- known yet reads as a hole: indexing, calling, concatenating or computing with it gives the
+-- hole again, so the body goes on to its declarations instead of failing on `values.db.enabled`
+-- or `values.namespace .. "/x"`. Nothing of that pass but its declarations is kept.
+local HOLE_MT = { __metatable = false }
+local HOLE = setmetatable({}, HOLE_MT)
+local function hole() return HOLE end
+HOLE_MT.__index, HOLE_MT.__call, HOLE_MT.__concat, HOLE_MT.__unm = hole, hole, hole, hole
+HOLE_MT.__add, HOLE_MT.__sub, HOLE_MT.__mul, HOLE_MT.__div, HOLE_MT.__mod, HOLE_MT.__pow =
+  hole, hole, hole, hole, hole, hole
+HOLE_MT.__tostring = function() return "<values not known yet>" end
+
 -- A number box of hfl.value (a float written with a point, a big integer), rebuilt from its
 -- raw content: the chunk may have changed the table's fields.
 local function number_box(v, mt, path)
@@ -149,10 +162,17 @@ local function convert(v, path, ctx, st, depth)
   end
   local mt = getrealmt(v)
   if mt == value.float_mt or mt == value.int_mt then return number_box(v, mt, path) end
+  if rawequal(v, HOLE) then
+    fail(path, "uses a key of `values` that is not known while this file's environments, bases and "
+      .. "values are read (they are what defines `values`): declare them without it (environment.name "
+      .. "is known), or put the value in an environment's values file")
+  end
   if depth > M.MAX_DEPTH then fail(path, "nested deeper than %d levels", M.MAX_DEPTH) end
   if st.seen[v] then fail(path, "the table contains itself") end
   st.seen[v] = true
   local is_list
+  local lk = st.kinds and st.kinds[v]
+  if lk then mt = lk == "map" and map_mt or list_mt end
   if mt == list_mt then is_list = true
   elseif mt == map_mt then is_list = false
   else
@@ -271,6 +291,24 @@ local function copy_or(v, default)
   return value.copy(v)
 end
 
+-- A copy of values whose missing keys read as the hole (and mark st.touched). Maps keep their
+-- key order and both kinds are remembered in st.kinds, so an exact first pass converts them
+-- as it would the plain copy.
+local function lenient(v, st)
+  if type(v) ~= "table" or rawequal(v, null) then return v end
+  local mt = getrealmt(v)
+  if mt == value.float_mt or mt == value.int_mt then return v end
+  local is_map = value.kind(v) == "map"
+  local out = {}
+  if is_map then
+    for _, k in ipairs(value.keys(v)) do map_mt.__newindex(out, k, lenient(v[k], st)) end
+  else
+    for i = 1, #v do out[i] = lenient(v[i], st) end
+  end
+  st.kinds[out] = is_map and "map" or "list"
+  return setmetatable(out, { __index = function() st.touched = true return HOLE end, __metatable = false })
+end
+
 local function lower_first(s) return s:sub(1, 1):lower() .. s:sub(2) end
 
 -- include(NAME, DATA): a template `define`d in the `_*.tpl` files of the helmfile's directory.
@@ -297,7 +335,7 @@ local function limit(v, var)
 end
 
 -- Fills sb.env with the function library and the state globals.
-local function install_globals(sb, path, opts)
+local function install_globals(sb, path, opts, st)
   local env = sb.env
   local basedir = opts.basedir or path:match("^(.*)/[^/]*$") or "."
   local session = opts.session
@@ -342,6 +380,10 @@ local function install_globals(sb, path, opts)
   env.environment = { name = e.name or "default", values = copy_or(e.values, value.map {}),
     kubeContext = e.kubeContext or "" }
   env.values = copy_or(opts.values, value.map {})
+  if opts.lenient then
+    env.environment.values = lenient(env.environment.values, st)
+    env.values = lenient(env.values, st)
+  end
   env.namespace = opts.namespace or ""
   local h = { null = null, map = value.map, list = value.list, kind = value.kind, keys = value.keys,
     pairs = value.pairs, copy = value.copy, equal = value.equal }
@@ -464,8 +506,8 @@ local function run_chunk(path, opts, builders)
   local basedir = opts.basedir or path:match("^(.*)/[^/]*$") or "."
   local sb = sandbox.new { basedir = basedir, budget = limit(opts.budget, "HFL_LUA_BUDGET"),
     timeout = limit(opts.timeout, "HFL_LUA_TIMEOUT"), memory = limit(opts.memory, "HFL_LUA_MEMORY") }
-  local env = install_globals(sb, path, opts)
-  local st = { seen = {}, lines = setmetatable({}, { __mode = "k" }) }
+  local st = { seen = {}, lines = setmetatable({}, { __mode = "k" }), kinds = setmetatable({}, { __mode = "k" }) }
+  local env = install_globals(sb, path, opts, st)
   if builders then install_builders(sb, env, st) end
   if opts.release ~= nil then
     local r = {}
@@ -480,6 +522,7 @@ local function run_chunk(path, opts, builders)
   local fn, lerr = sb:load(path, text)
   if not fn then return nil, lerr end
   local ok, ret, extra = sb:run(fn)
+  if not ok and opts.lenient then return { failed = ret, st = st, text = text, sb = sb } end
   if not ok then return nil, ret end
   if extra ~= nil then
     return nil, fmt("%s: the chunk must return one table, not several values", path)
@@ -494,17 +537,8 @@ local function converted(path, f)
   error(r, 0)
 end
 
---- Evaluates a helmfile.lua into a document shaped like a decoded helmfile.yaml.
----@param path string
----@param opts table { environment = {name=, values=, kubeContext=}, values = map, namespace = "",
----   basedir = dir (default: the file's), budget = instructions, timeout = seconds, memory = MB,
----   session = the Session that taints what fetchSecretValue/expandSecretRefs return }
----@return table|nil doc map in the values model (lines recorded for builder-made entries),
----@return string|nil err "path:line: msg"
-function M.evaluate(path, opts)
-  opts = opts or {}
-  local r, err = run_chunk(path, opts, true)
-  if not r then return nil, err end
+-- The document of a run: builder entries and the returned table.
+local function document(path, r)
   local ret = r.ret
   if ret ~= nil and type(ret) ~= "table" then
     return nil, fmt("%s: helmfile.lua must return a table (or nothing, when it uses the builders), got a %s",
@@ -523,6 +557,65 @@ function M.evaluate(path, opts)
       merge_docs(doc, rdoc)
     end
     return doc
+  end)
+end
+
+--- Evaluates a helmfile.lua into a document shaped like a decoded helmfile.yaml.
+---@param path string
+---@param opts table { environment = {name=, values=, kubeContext=}, values = map, namespace = "",
+---   basedir = dir (default: the file's), budget = instructions, timeout = seconds, memory = MB,
+---   session = the Session that taints what fetchSecretValue/expandSecretRefs return }
+---@return table|nil doc map in the values model (lines recorded for builder-made entries),
+---@return string|nil err "path:line: msg"
+function M.evaluate(path, opts)
+  opts = opts or {}
+  local r, err = run_chunk(path, opts, true)
+  if not r then return nil, err end
+  return document(path, r)
+end
+
+local DECLARATIONS = { "bases", "environments", "values" }
+
+-- The declarations of a table of the chunk's (builders' or returned), a plain table to convert.
+local function declarations_of(t)
+  local out = {}
+  if type(t) ~= "table" or getrealmt(t) == list_mt or (getrealmt(t) == nil and #t > 0) then return out end
+  for _, k in ipairs(DECLARATIONS) do out[k] = rawget(t, k) end
+  return out
+end
+
+--- The first pass over a helmfile.lua: it runs with `values` (and `environment.values`) as known
+--- so far, where a key not known yet reads as a hole instead of failing (see HOLE_MT), to learn
+--- the file's declarations (bases, environments, values) that define the rest of `values`.
+--- When the run touched no hole and did not fail it was an exact evaluation: its document is
+--- returned too, and a file without declarations needs no second pass.
+---@param path string
+---@param opts table as evaluate's
+---@return table|nil pass { declarations = map (bases/environments/values found), doc = map|nil,
+---   failed = "path:line: msg" when the run stopped on something a hole cannot stand for },
+---@return string|nil err "path:line: msg" (an error whatever `values` hold: syntax, I/O, …)
+function M.first_pass(path, opts)
+  local o = setmetatable({ lenient = true }, { __index = opts or {} })
+  local r, err = run_chunk(path, o, true)
+  if not r then return nil, err end
+  if r.failed and not r.st.touched then return nil, r.failed end
+  if not r.failed and not r.st.touched then
+    local doc, derr = document(path, r)
+    if not doc then return nil, derr end
+    local decl = value.map {}
+    for _, k in ipairs(DECLARATIONS) do
+      if doc[k] ~= nil then decl[k] = doc[k] end
+    end
+    return { declarations = decl, doc = doc }
+  end
+  -- a body that read values not known yet: its declarations only (those made before a failure)
+  return converted(path, function()
+    local ctx = { kind = "object", schema = ROOT }
+    local decl = convert(declarations_of(r.st.acc), nil, ctx, r.st, 1)
+    if not r.failed and not rawequal(r.ret, null) then
+      merge_docs(decl, convert(declarations_of(r.ret), nil, ctx, r.st, 1))
+    end
+    return { declarations = decl, failed = r.failed }
   end)
 end
 
