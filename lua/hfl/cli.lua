@@ -64,7 +64,8 @@ function M.parse(argv, getenv)
   end
   local cset = name and commands.flags(name) or flagset.new(nil)
   local g, opts = gset:defaults(), cset:defaults()
-  local args, explicit = parser.parse(argv, { { set = cset, out = opts }, { set = gset, out = g } }, at)
+  local args, explicit = parser.parse(argv, { { set = cset, out = opts }, { set = gset, out = g } }, at,
+    cset.rest_verbatim)
   if not args then return nil, explicit end
   local err = global.apply_env(gset, g, explicit, getenv or M.getenv) or global.finish(g, explicit)
   if not err and not g.help and name then err = _check_args(name, cset, args) end

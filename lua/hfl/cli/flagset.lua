@@ -21,6 +21,8 @@ local M = {}
 ---@field usage_args string     positional arguments for --help, e.g. "[NAME]"
 ---@field max_args integer|nil  how many positional arguments (nil: any number; default 0)
 ---@field arg_choices string[]|nil  the words the first positional must be (subcommands)
+---@field rest_verbatim boolean|nil  everything after the first positional is a positional too
+---                                 (`hfl run SCRIPT ARGS…`: the script's flags are its own)
 local FlagSet = {}
 FlagSet.__index = FlagSet
 
@@ -73,8 +75,8 @@ FlagSet.list = _adder("list")
 ---@param usage string
 ---@param max integer|nil
 ---@param choices string[]|nil
-function FlagSet:positional(usage, max, choices)
-  self.usage_args, self.max_args, self.arg_choices = usage, max, choices
+function FlagSet:positional(usage, max, choices, rest_verbatim)
+  self.usage_args, self.max_args, self.arg_choices, self.rest_verbatim = usage, max, choices, rest_verbatim
 end
 
 --- The flag named by `name` ("environment" or "e"), or nil.

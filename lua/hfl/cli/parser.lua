@@ -111,13 +111,15 @@ end
 
 --- Parses `tokens`: flags go into their scope's `out` table (earlier scopes win a name that
 --- two scopes declare), everything else is positional. `skip` is the index of the command
---- name, already consumed by the caller.
+--- name, already consumed by the caller. With `verbatim`, the first positional after the
+--- command ends the flags: it and every token after it are positionals as they are.
 ---@param tokens string[]
 ---@param scopes hfl.cli.Scope[]
 ---@param skip integer|nil
+---@param verbatim boolean|nil
 ---@return string[]|nil positionals
 ---@return table|string explicit  set of long names given on the command line, or the error
-function M.parse(tokens, scopes, skip)
+function M.parse(tokens, scopes, skip, verbatim)
   local st = { tokens = tokens, scopes = scopes, skip = skip, i = 1, explicit = {} }
   local positionals = {}
   while st.i <= #tokens do
@@ -131,6 +133,9 @@ function M.parse(tokens, scopes, skip)
       err = _long(st, tok)
     elseif tok:sub(1, 1) == "-" and #tok > 1 then
       err = _short(st, tok)
+    elseif verbatim and skip and st.i > skip then
+      for j = st.i, #tokens do positionals[#positionals + 1] = tokens[j] end
+      break
     else
       positionals[#positionals + 1] = tok
     end
