@@ -77,9 +77,15 @@ describe("hfl.cli #unit", function()
     end)
 
     it("treats everything after -- as arguments, not flags", function()
-      local inv = assert(parse({ "run", "deploy.lua", "--", "-e", "x" }))
+      local inv = assert(parse({ "run", "--", "deploy.lua", "-e", "x" }))
       assert.same({ "deploy.lua", "-e", "x" }, inv.args)
       assert.equal("default", inv.global.environment)
+    end)
+
+    it("gives run's SCRIPT every token after it, -- and flags included", function()
+      local inv = assert(parse({ "-e", "prod", "run", "deploy.lua", "--", "-e", "x", "--env" }))
+      assert.same({ "deploy.lua", "--", "-e", "x", "--env" }, inv.args)
+      assert.equal("prod", inv.global.environment)
     end)
 
     it("gives defaults: environment default, helm binary helm, concurrency 0", function()
