@@ -35,7 +35,7 @@ CORE_DIR   ?= lua
 CORE_SO    := $(CORE_DIR)/hfl/core.so
 MOD_SOS    := $(SEPARATE:%=$(CORE_DIR)/hfl/core/%.so)
 
-.PHONY: all deps test test-fast asan asan-build bench demo install install-rock clean oracle help cluster-up cluster-down fuzz
+.PHONY: all deps test test-fast asan asan-build bench demo install uninstall install-rock rock clean oracle help cluster-up cluster-down fuzz
 all: hfl $(CORE_SO) $(MOD_SOS) hfl.lua hfl.so
 
 help:
@@ -162,6 +162,14 @@ install: all
 	install -m 755 $(MOD_SOS) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core/
 	cd lua && find hfl -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/{} \;
 	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/hfl/stdlib/{} \;
+
+# The rock in one command with Debian's luarocks (whose default Lua is not 5.1): into
+# ~/.luarocks, or ROCK_TREE=dir. It prints the line that puts the tree on LUA_PATH/LUA_CPATH.
+ROCK_TREE  ?=
+ROCK_WHERE := $(if $(ROCK_TREE),--tree $(ROCK_TREE),--local)
+rock:
+	luarocks --lua-version=$(LUA_VER) make $(ROCK_WHERE) hfl-scm-1.rockspec
+	@echo 'for `require "hfl"` from luajit: eval "$$(luarocks --lua-version=$(LUA_VER) path $(ROCK_WHERE))"'
 
 # `luarocks make` installs through this target (see hfl-scm-1.rockspec).
 install-rock: all

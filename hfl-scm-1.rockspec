@@ -26,6 +26,11 @@ build = {
   -- where it finds hfl/core/*.so at ../lib/lua/5.1 (c/main.c).
   type = "make",
   build_target = "all",
+  -- LuaRocks' compiler flags (its CFLAGS carry -fPIC for the modules); passing them also
+  -- keeps it from warning that they were not passed
+  build_variables = {
+    CFLAGS = "$(CFLAGS)",
+  },
   install_target = "install-rock",
   install_variables = {
     LUADIR = "$(LUADIR)",
