@@ -154,14 +154,32 @@ demo: deps all
 	./hfl run examples/workflows/layer-values.lua
 	./hfl run examples/workflows/check-environments.lua default prod
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl
+# hfl(1), generated from the command tables (lua/hfl/cli/manpage.lua).
+$(BUILD)/hfl.1: $(LUA_SRC) | hfl.lua hfl.so $(CORE_SO)
+	@mkdir -p $(dir $@)
+	@$(LUAJIT) -e 'package.path = "$(CURDIR)/?.lua;" .. package.path' \
+	  -e 'local hfl = require "hfl"; io.write(require("hfl.cli.manpage").render(hfl.version))' > $@.tmp
+	@mv -f $@.tmp $@
+
+LUA_SHARE := $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)
+LUA_LIB   := $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)
+MAN1      := $(DESTDIR)$(PREFIX)/share/man/man1
+install: all $(BUILD)/hfl.1
+	install -d $(DESTDIR)$(PREFIX)/bin $(LUA_LIB)/hfl/core $(MAN1)
 	install -m 755 hfl $(DESTDIR)$(PREFIX)/bin/hfl
-	install -m 755 $(CORE_SO) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core.so
-	install -d $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core
-	install -m 755 $(MOD_SOS) $(DESTDIR)$(PREFIX)/lib/lua/$(LUA_VER)/hfl/core/
-	cd lua && find hfl -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/{} \;
-	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(DESTDIR)$(PREFIX)/share/lua/$(LUA_VER)/hfl/stdlib/{} \;
+	install -m 755 $(CORE_SO) $(LUA_LIB)/hfl/core.so
+	install -m 755 $(MOD_SOS) $(LUA_LIB)/hfl/core/
+	cd lua && find hfl -name '*.lua' -exec install -D -m 644 {} $(LUA_SHARE)/{} \;
+	cd stdlib && find . -name '*.lua' -exec install -D -m 644 {} $(LUA_SHARE)/hfl/stdlib/{} \;
+	install -m 644 $(BUILD)/hfl.1 $(MAN1)/hfl.1
+
+# Removes what `install` put under PREFIX, then the directories it leaves empty.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/hfl $(MAN1)/hfl.1
+	rm -rf $(LUA_SHARE)/hfl $(LUA_LIB)/hfl
+	@for d in $(MAN1) $(DESTDIR)$(PREFIX)/share/man $(LUA_SHARE) $(DESTDIR)$(PREFIX)/share/lua \
+	  $(DESTDIR)$(PREFIX)/share $(LUA_LIB) $(DESTDIR)$(PREFIX)/lib/lua $(DESTDIR)$(PREFIX)/lib \
+	  $(DESTDIR)$(PREFIX)/bin; do [ -d "$$d" ] && rmdir --ignore-fail-on-non-empty "$$d"; done; true
 
 # The rock in one command with Debian's luarocks (whose default Lua is not 5.1): into
 # ~/.luarocks, or ROCK_TREE=dir. It prints the line that puts the tree on LUA_PATH/LUA_CPATH.
