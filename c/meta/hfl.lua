@@ -130,7 +130,8 @@ function State:template(opts) end
 ---@return table[]|nil linted {release=, output=}, string|nil err, table[]|nil partial
 function State:lint(opts) end
 
---- Desired vs deployed per release and resource (`hfl diff`).
+--- Desired vs deployed per release and resource (`hfl diff`); on a State once the deploy
+--- layer provides it (issue 13), until then `hfl diff` on the command line.
 ---@param opts? hfl.DeployOptions
 ---@return table|nil result, string|nil err
 function State:diff(opts) end
