@@ -106,7 +106,7 @@ release "db" { chart = "./c" }
 ]])
     local code, _, err = hfl(d, { "list" })
     assert.equal(1, code)
-    assert.matches("helmfile.lua: environments.default.values[1]: uses a key of `values` that is not known",
+    assert.matches("helmfile.lua: environments.default.values[1]: uses a value not known",
       err, 1, true)
     assert.not_matches("traceback", err)
   end)
@@ -134,6 +134,19 @@ release "a" { chart = "./c", namespace = values.ns or "none" }
     assert.matches("\na   \tnone", out, 1, true)
     local f = assert(io.open(d .. "/count.txt"))
     assert.equal("x\n", f:read("*a"))
+    f:close()
+  end)
+
+  it("never calls a template function with a value not known yet", function()
+    local d = project([[
+environments { default = { values = { "default.yaml" } } }
+release "a" { chart = "./c", labels = { who = exec("sh", { "-c", "echo ran-$1 >> log.txt; echo ok", "x", values.db.enabled and "on" or values.namespace }) } }
+]])
+    local code, out, err = hfl(d, { "list" })
+    assert.equal(0, code, err)
+    assert.matches("who:ok", out, 1, true)
+    local f = assert(io.open(d .. "/log.txt"))
+    assert.equal("ran-dev\n", f:read("*a"))
     f:close()
   end)
 

@@ -163,9 +163,9 @@ local function convert(v, path, ctx, st, depth)
   local mt = getrealmt(v)
   if mt == value.float_mt or mt == value.int_mt then return number_box(v, mt, path) end
   if rawequal(v, HOLE) then
-    fail(path, "uses a key of `values` that is not known while this file's environments, bases and "
-      .. "values are read (they are what defines `values`): declare them without it (environment.name "
-      .. "is known), or put the value in an environment's values file")
+    fail(path, "uses a value not known while this file's environments, bases and values are read: a key "
+      .. "of `values` (they are what defines it) or what exec returns (not run then): declare them "
+      .. "without it (environment.name is known), or put the value in an environment's values file")
   end
   if depth > M.MAX_DEPTH then fail(path, "nested deeper than %d levels", M.MAX_DEPTH) end
   if st.seen[v] then fail(path, "the table contains itself") end
@@ -291,6 +291,29 @@ local function copy_or(v, default)
   return value.copy(v)
 end
 
+-- Whether v is the hole or holds one (within a few levels: what a function argument carries).
+local function has_hole(v, depth)
+  if rawequal(v, HOLE) then return true end
+  if type(v) ~= "table" or depth > 4 then return false end
+  for k, x in next, v do
+    if has_hole(k, depth + 1) or has_hole(x, depth + 1) then return true end
+  end
+  return false
+end
+
+-- A template function as the first pass sees it: called with a hole, it gives the hole (its
+-- result is not known either); exec and envExec are not run at all there (their result is the
+-- hole), so a command never runs with arguments chosen from stand-ins.
+local function lenient_function(name, f)
+  if name == "exec" or name == "envExec" then return hole end
+  return function(...)
+    for i = 1, select("#", ...) do
+      if has_hole((select(i, ...)), 1) then return HOLE end
+    end
+    return f(...)
+  end
+end
+
 -- A copy of values whose missing keys read as the hole (and mark st.touched). Maps keep their
 -- key order and both kinds are remembered in st.kinds, so an exact first pass converts them
 -- as it would the plain copy.
@@ -372,6 +395,9 @@ local function install_globals(sb, path, opts, st)
     end)
   end
   fnt.include = sb:wrap("include", function(name, data) return include(basedir, name, data) end)
+  if opts.lenient then
+    for name, f in pairs(fnt) do fnt[name] = lenient_function(name, f) end
+  end
   env.fn = fnt
   for name, f in pairs(fnt) do
     if env[name] == nil then env[name] = f end
