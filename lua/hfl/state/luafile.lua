@@ -19,6 +19,7 @@
 local value = require("hfl.value")
 local fs = require("hfl.fs")
 local sandbox = require("hfl.state.luasandbox")
+local holes = require("hfl.state.luaholes")
 
 local M = {}
 
@@ -131,19 +132,6 @@ local function record_lines(out, src, st)
   end
 end
 
--- The first pass over a helmfile.lua that declares environments, bases or values runs before
--- `values` are known (they are what those declarations define). There a key that is not
--- known yet reads as a hole: indexing, calling, concatenating or computing with it gives the
--- hole again, so the body goes on to its declarations instead of failing on `values.db.enabled`
--- or `values.namespace .. "/x"`. Nothing of that pass but its declarations is kept.
-local HOLE_MT = { __metatable = false }
-local HOLE = setmetatable({}, HOLE_MT)
-local function hole() return HOLE end
-HOLE_MT.__index, HOLE_MT.__call, HOLE_MT.__concat, HOLE_MT.__unm = hole, hole, hole, hole
-HOLE_MT.__add, HOLE_MT.__sub, HOLE_MT.__mul, HOLE_MT.__div, HOLE_MT.__mod, HOLE_MT.__pow =
-  hole, hole, hole, hole, hole, hole
-HOLE_MT.__tostring = function() return "<values not known yet>" end
-
 -- A number box of hfl.value (a float written with a point, a big integer), rebuilt from its
 -- raw content: the chunk may have changed the table's fields.
 local function number_box(v, mt, path)
@@ -162,7 +150,7 @@ local function convert(v, path, ctx, st, depth)
   end
   local mt = getrealmt(v)
   if mt == value.float_mt or mt == value.int_mt then return number_box(v, mt, path) end
-  if rawequal(v, HOLE) then
+  if holes.is_hole(v) then
     fail(path, "uses a value not known while this file's environments, bases and values are read: a key "
       .. "of `values` (they are what defines it) or what exec returns (not run then): declare them "
       .. "without it (environment.name is known), or put the value in an environment's values file")
@@ -291,47 +279,6 @@ local function copy_or(v, default)
   return value.copy(v)
 end
 
--- Whether v is the hole or holds one (within a few levels: what a function argument carries).
-local function has_hole(v, depth)
-  if rawequal(v, HOLE) then return true end
-  if type(v) ~= "table" or depth > 4 then return false end
-  for k, x in next, v do
-    if has_hole(k, depth + 1) or has_hole(x, depth + 1) then return true end
-  end
-  return false
-end
-
--- A template function as the first pass sees it: called with a hole, it gives the hole (its
--- result is not known either); exec and envExec are not run at all there (their result is the
--- hole), so a command never runs with arguments chosen from stand-ins.
-local function lenient_function(name, f)
-  if name == "exec" or name == "envExec" then return hole end
-  return function(...)
-    for i = 1, select("#", ...) do
-      if has_hole((select(i, ...)), 1) then return HOLE end
-    end
-    return f(...)
-  end
-end
-
--- A copy of values whose missing keys read as the hole (and mark st.touched). Maps keep their
--- key order and both kinds are remembered in st.kinds, so an exact first pass converts them
--- as it would the plain copy.
-local function lenient(v, st)
-  if type(v) ~= "table" or rawequal(v, null) then return v end
-  local mt = getrealmt(v)
-  if mt == value.float_mt or mt == value.int_mt then return v end
-  local is_map = value.kind(v) == "map"
-  local out = {}
-  if is_map then
-    for _, k in ipairs(value.keys(v)) do map_mt.__newindex(out, k, lenient(v[k], st)) end
-  else
-    for i = 1, #v do out[i] = lenient(v[i], st) end
-  end
-  st.kinds[out] = is_map and "map" or "list"
-  return setmetatable(out, { __index = function() st.touched = true return HOLE end, __metatable = false })
-end
-
 local function lower_first(s) return s:sub(1, 1):lower() .. s:sub(2) end
 
 -- include(NAME, DATA): a template `define`d in the `_*.tpl` files of the helmfile's directory.
@@ -396,7 +343,7 @@ local function install_globals(sb, path, opts, st)
   end
   fnt.include = sb:wrap("include", function(name, data) return include(basedir, name, data) end)
   if opts.lenient then
-    for name, f in pairs(fnt) do fnt[name] = lenient_function(name, f) end
+    for name, f in pairs(fnt) do fnt[name] = holes.function_for(name, f) end
   end
   env.fn = fnt
   for name, f in pairs(fnt) do
@@ -407,8 +354,8 @@ local function install_globals(sb, path, opts, st)
     kubeContext = e.kubeContext or "" }
   env.values = copy_or(opts.values, value.map {})
   if opts.lenient then
-    env.environment.values = lenient(env.environment.values, st)
-    env.values = lenient(env.values, st)
+    env.environment.values = holes.values(env.environment.values, st)
+    env.values = holes.values(env.values, st)
   end
   env.namespace = opts.namespace or ""
   local h = { null = null, map = value.map, list = value.list, kind = value.kind, keys = value.keys,
@@ -611,7 +558,7 @@ local function declarations_of(t)
 end
 
 --- The first pass over a helmfile.lua: it runs with `values` (and `environment.values`) as known
---- so far, where a key not known yet reads as a hole instead of failing (see HOLE_MT), to learn
+--- so far, where a key not known yet reads as a hole instead of failing (hfl.state.luaholes), to learn
 --- the file's declarations (bases, environments, values) that define the rest of `values`.
 --- When the run touched no hole and did not fail it was an exact evaluation: its document is
 --- returned too, and a file without declarations needs no second pass.
