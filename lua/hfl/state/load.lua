@@ -265,8 +265,9 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
 end
 
 -- A second-pass error on a nil value read through `values`: which keys there are, and where.
-local function values_hint(err, text, env)
-  local line = tonumber(err:match("^[^\n]-:(%d+): attempt to [%w ]+ [%w ]*'[^']+' %(a nil value%)"))
+local function values_hint(err, path, text, env)
+  if err:sub(1, #path + 1) ~= path .. ":" then return err end  -- raised in a module it requires
+  local line = tonumber(err:sub(#path + 2):match("^(%d+): attempt to [%w ]+ [%w ]*'[^']+' %(a nil value%)"))
   if not line then return err end
   local src = ("\n" .. text):match(("\n[^\n]*"):rep(line))
   if not src or not src:find("values", 1, true) then return err end
@@ -320,7 +321,7 @@ function M._load_lua(ctx, path, name, ctx_env, over, is_base, basedir, sources)
     local doc, err = luafile.evaluate(path, opts(env))
     if not doc then
       local text = fs.read(path)
-      return nil, text and values_hint(err, text, env) or err
+      return nil, text and values_hint(err, path, text, env) or err
     end
     return checked(doc)
   end
