@@ -93,14 +93,15 @@ hfl.lua: c/buildtree.lua
 	@sed 's|@ROOT@|$(CURDIR)/|' $< > $@
 
 # Lets `require "hfl.proc"` (any hfl.* module) be the first require in the build tree
-# (c/buildtree/rootso.c): one luaopen_ per module of lua/hfl, stdlib/ and hfl.core.
+# (c/buildtree/rootso.c): one luaopen_ per module of lua/hfl, stdlib/ and hfl.core. The list is
+# replaced only when it changes, so editing a module does not relink hfl.so.
 $(BUILD)/rootso_modules.h: Makefile $(LUA_SRC) $(wildcard c/meta/*.lua)
 	@mkdir -p $(dir $@)
 	@{ cd lua && find hfl -mindepth 1 -name '*.lua' | sed -e 's|/init\.lua$$||' -e 's|\.lua$$||'; \
 	  cd ../stdlib && find . -name '*.lua' | sed -e 's|^\./|hfl/stdlib/|' -e 's|\.lua$$||'; \
 	  echo hfl/core; cd ../c/meta && ls *.lua | sed -e 's|\.lua$$||' -e 's|\.|/|g'; } | sort -u | grep -vx hfl | \
 	  awk '{ n = $$0; gsub("/", ".", n); s = $$0; gsub("/", "_", s); printf "MODULE(%s, \"%s\")\n", s, n }' > $@.tmp
-	@mv -f $@.tmp $@
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 
 hfl.so: c/buildtree/rootso.c $(BUILD)/rootso_modules.h
 	$(CC) $(WARN) $(CFLAGS) -fPIC -shared $(PKG_CFLAGS) -I$(BUILD) -o $@.tmp $< && mv -f $@.tmp $@

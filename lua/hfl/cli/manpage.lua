@@ -6,9 +6,20 @@ local global = require "hfl.cli.global"
 
 local M = {}
 
--- Text made safe for roff: backslashes, leading dots and quotes, dashes as minus signs.
+-- A UTF-8 character as groff's \[uXXXX] (troff reads bytes, not UTF-8, unless preconv ran).
+local function unicode(c)
+  local b1, b2, b3, b4 = c:byte(1, -1)
+  local cp
+  if #c == 2 then cp = (b1 % 32) * 64 + b2 % 64
+  elseif #c == 3 then cp = (b1 % 16) * 4096 + (b2 % 64) * 64 + b3 % 64
+  else cp = (b1 % 8) * 262144 + (b2 % 64) * 4096 + (b3 % 64) * 64 + b4 % 64 end
+  return ("\\[u%04X]"):format(cp)
+end
+
+-- Text made safe for roff: backslashes, leading dots and quotes, dashes as minus signs,
+-- non-ASCII characters as escapes.
 local function esc(s)
-  s = s:gsub("\\", "\\e"):gsub("%-", "\\-")
+  s = s:gsub("\\", "\\e"):gsub("%-", "\\-"):gsub("[\194-\244][\128-\191]+", unicode)
   s = s:gsub("\n([.'])", "\n\\&%1")
   if s:match("^[.']") then s = "\\&" .. s end
   return s
