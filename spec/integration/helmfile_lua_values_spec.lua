@@ -99,6 +99,17 @@ release "db" { chart = "./c", replicas = values.web.replicas }
       .. "it in the environment's values)\n", err:gsub("^hfl: ", ""))
   end)
 
+  it("adds nothing about declarations to a file that makes none", function()
+    local d = project([[
+release "db" { chart = "./c", values = { { size = values.db.size > 1 } } }
+]])
+    local code, _, err = hfl(d, { "list" })
+    assert.equal(1, code)
+    assert.equal("hfl: " .. d .. "/helmfile.lua:1: attempt to index field 'db' (a nil value) (in environment "
+      .. "\"default\", `values` has no keys; give the key a default with `or`, or define it in the "
+      .. "environment's values)\n", err)
+  end)
+
   it("explains that declarations cannot be made from the values they define", function()
     local d = project([[
 environments { default = { values = { values.file .. ".yaml" } } }
@@ -120,7 +131,7 @@ return {
 ]])
     local code, _, err = hfl(d, { "list" })
     assert.equal(1, code)
-    assert.matches("stopped at " .. d .. "/helmfile.lua:2 — declare them with environments{}", err, 1, true)
+    assert.matches("stopped at " .. d .. "/helmfile.lua:2 — declare them with environments{}, ", err, 1, true)
   end)
 
   it("evaluates a helmfile without declarations once", function()

@@ -283,11 +283,11 @@ end
 local function stopped_early(failed, path)
   local text = failed and fs.read(path)
   if not text then return "" end
-  for _, word in ipairs { "environments", "environment", "bases", "values" } do
+  for _, word in ipairs { "environments", "environment", "bases" } do
     if text:find("%f[%w_]" .. word .. "%f[^%w_]%s*[{(\"=]") then
       return fmt("; the first pass (which reads the environments, bases and values this file declares, "
-        .. "before `values` are known) stopped at %s — declare them with environments{}/bases{}/values{} "
-        .. "before that line", failed:match("^(.-:%d+):") or failed)
+        .. "before `values` are known) stopped at %s — declare them with environments{}, "
+        .. "environment \"name\" {} or bases{} before that line", failed:match("^(.-:%d+):") or failed)
     end
   end
   return ""
