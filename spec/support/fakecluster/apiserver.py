@@ -267,9 +267,12 @@ def main():
             ctx.verify_mode = ssl.CERT_OPTIONAL
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     tmp = portfile + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, portfile)
+    try:
+        with open(tmp, "w") as f:
+            f.write(str(srv.server_address[1]))
+        os.rename(tmp, portfile)
+    except OSError:
+        sys.exit(0)  # the cluster's directory is gone: nobody is waiting for us
     srv.serve_forever()
 
 
