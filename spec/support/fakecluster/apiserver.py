@@ -110,6 +110,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def send_json(self, code, doc):
         body = json.dumps(doc).encode()
+        # logged before the answer leaves, so a client that got it finds its line in the log
+        log_call(self.call[0], self.call[1], self.call[2], code)
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -138,11 +140,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if target.startswith("http://"):
             target = "/" + target.split("/", 3)[3] if target.count("/") >= 3 else "/"
             method = "GET(proxied)"
-        code = 500
-        try:
-            code = self.route(target)
-        finally:
-            log_call(method, target, started, code)
+        self.call = (method, target, started)
+        self.route(target)
 
     def route(self, target):
         user = self.authorized()
@@ -208,6 +207,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                     "metadata": meta, "items": page})
 
     def watch(self, objs, timeout):
+        log_call(self.call[0], self.call[1], self.call[2], 200)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
