@@ -215,10 +215,17 @@ local STATUS_HINTS = {
   [403] = "the kubeconfig's user is not allowed to do this",
 }
 
+-- Reason phrases, which HTTP/2 (the API server's usual protocol) does not send.
+local REASONS = { [400] = "Bad Request", [401] = "Unauthorized", [403] = "Forbidden",
+  [404] = "Not Found", [405] = "Method Not Allowed", [409] = "Conflict", [410] = "Gone",
+  [422] = "Unprocessable Entity", [429] = "Too Many Requests", [500] = "Internal Server Error",
+  [502] = "Bad Gateway", [503] = "Service Unavailable", [504] = "Gateway Timeout" }
+
 --- The one-line error of a response with status >= 400.
 function Client:_status_error(method, path, res)
   local msg = status_message(res.body)
-  local text = res.status_text and res.status_text ~= "" and (" " .. res.status_text) or ""
+  local reason = res.status_text and res.status_text ~= "" and res.status_text or REASONS[res.status]
+  local text = reason and (" " .. reason) or ""
   local hint = STATUS_HINTS[res.status]
   return ("%s %s%s (kube context %q): HTTP %d%s%s%s"):format(method, http.redact(self.server), path,
     self.context, res.status, text, msg and (": " .. msg) or "", hint and (" (" .. hint .. ")") or "")
