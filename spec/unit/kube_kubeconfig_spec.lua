@@ -118,10 +118,21 @@ describe("hfl.kube.kubeconfig #unit", function()
     end)
   end)
 
-  it("falls back to ~/.kube/config", function()
+  it("falls back to ~/.kube/config, and says where it looked when there is none", function()
     files.write(dir .. "/home/.kube/config", SECOND)
     with_vars({ KUBECONFIG = false, HOME = dir .. "/home" }, function()
       assert.equal("two", assert(kubeconfig.resolve {}).name)
+    end)
+    with_vars({ KUBECONFIG = false, HOME = dir .. "/nohome" }, function()
+      local ctx, err = kubeconfig.resolve {}
+      assert.is_nil(ctx)
+      assert.equal("no kubeconfig found (" .. dir .. "/nohome/.kube/config: no such file): set KUBECONFIG "
+        .. "or pass --kubeconfig", err)
+    end)
+    with_vars({ KUBECONFIG = dir .. "/x:" .. dir .. "/y" }, function()
+      local _, err = kubeconfig.resolve {}
+      assert.equal("no kubeconfig found (" .. dir .. "/x, " .. dir .. "/y: no such file): set KUBECONFIG "
+        .. "or pass --kubeconfig", err)
     end)
   end)
 

@@ -98,7 +98,8 @@ end
 ---@return table|nil config, string|nil err
 function M.load(explicit)
   local files, must_exist = files_of(explicit)
-  local cfg = { clusters = {}, users = {}, contexts = {}, current_context = "", files = {} }
+  local cfg = { clusters = {}, users = {}, contexts = {}, current_context = "", files = {},
+    tried = files }
   for _, file in ipairs(files) do
     local text, err, code = fs.read(file)
     if not text then
@@ -127,7 +128,6 @@ function M.load(explicit)
 end
 
 local function where(cfg)
-  if #cfg.files == 0 then return "no kubeconfig file was found" end
   return "kubeconfig " .. table.concat(cfg.files, ":")
 end
 
@@ -147,6 +147,10 @@ end
 function M.resolve(opts)
   local cfg, err = M.load(opts.kubeconfig)
   if not cfg then return nil, err end
+  if #cfg.files == 0 then
+    return nil, ("no kubeconfig found (%s: no such file): set KUBECONFIG or pass --kubeconfig")
+      :format(table.concat(cfg.tried, ", "))
+  end
   local name = opts.context
   if name == nil or name == "" then name = cfg.current_context end
   if name == "" then
