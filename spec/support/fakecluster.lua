@@ -31,7 +31,8 @@ FakeCluster.__index = FakeCluster
 --- A new, empty fake cluster in a fresh temp directory.
 ---@param opts? {helm?: 3|4, render?: boolean, delay?: number, delays?: table<string, number>,
 ---   fail?: string[], fail_namespaces?: string[], driver?: "secret"|"configmap",
----   contexts?: string[] (kube contexts the kubeconfig names besides "default")}
+---   contexts?: string[] (kube contexts the kubeconfig names besides "default"),
+---   api_delay?: number (seconds the API server takes per list)}
 function M.new(opts)
   opts = opts or {}
   local dir = assert(fs.mkdtemp((os.getenv("TMPDIR") or "/tmp") .. "/hfl-fakecluster-XXXXXX"))
@@ -51,8 +52,13 @@ end
 function FakeCluster:api_url()
   if self.api then return self.api.url end
   local portfile = self.dir .. "/api.port"
-  local h = assert(proc.spawn { "python3", M.BIN .. "/apiserver.py", self.dir, portfile,
-    stdout = "null", stderr = "inherit", group = true })
+  local argv = { "python3", M.BIN .. "/apiserver.py", self.dir, portfile,
+    stdout = "null", stderr = "inherit", group = true }
+  if self.opts.api_delay then
+    argv[#argv + 1] = "--delay"
+    argv[#argv + 1] = tostring(self.opts.api_delay)
+  end
+  local h = assert(proc.spawn(argv))
   local deadline = proc.now() + 15
   local port
   while not port do

@@ -14,7 +14,7 @@ absolute URL is served as a forward proxy would pass it on. Every request is app
 $ROOT/calls.log as {"tool":"api","argv":[METHOD, PATH?QUERY],…} like the shims' calls.
 
 Usage: apiserver.py ROOT PORTFILE [--tls CERT KEY] [--client-ca CA] [--token T]
-                    [--forbid-namespace NS] [--log PATH] [--quiet-log]
+                    [--forbid-namespace NS] [--log PATH] [--delay SECONDS (per list)]
 With --token or --client-ca a request needs that bearer token or a client certificate signed
 by CA (else 401 with a Status); --forbid-namespace answers 403 with a Status for NS.
 """
@@ -29,7 +29,7 @@ import threading
 import time
 import urllib.parse
 
-OPTS = {"root": ".", "token": None, "client_ca": False, "forbid": set(), "log": None}
+OPTS = {"root": ".", "token": None, "client_ca": False, "forbid": set(), "log": None, "delay": 0.0}
 LOCK = threading.Lock()
 KINDS = {"secrets": "Secret", "configmaps": "ConfigMap"}
 
@@ -194,6 +194,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 start = int(base64.b64decode(q["continue"]).decode().split(":")[1])
             except (ValueError, IndexError):
                 return self.send_json(400, status(400, "BadRequest", "invalid continue token"))
+        if OPTS["delay"]:
+            time.sleep(OPTS["delay"])
         limit = int(q.get("limit") or "0")
         page = objs[start:start + limit] if limit > 0 else objs[start:]
         meta = {"resourceVersion": "1"}
@@ -253,6 +255,8 @@ def main():
             OPTS["token"] = args[i + 1]
         elif a == "--forbid-namespace":
             OPTS["forbid"].add(args[i + 1])
+        elif a == "--delay":
+            OPTS["delay"] = float(args[i + 1])
         elif a == "--log":
             OPTS["log"] = args[i + 1]
         else:
