@@ -30,7 +30,7 @@ struct hfl_xfer {
     int done, queued, in_multi;
     unsigned long tag;
     CURL *easy;
-    struct curl_slist *hdrs;
+    struct curl_slist *hdrs, *connect_to;
     char errbuf[CURL_ERROR_SIZE];
     struct buf head, body;
     char *output, *tmp;
@@ -80,6 +80,7 @@ static void xfer_free(struct hfl_xfer *x)
     if (x->easy)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->hdrs);
+    curl_slist_free_all(x->connect_to);
     if (x->fd >= 0)
         close(x->fd);
     if (x->tmp)
@@ -496,6 +497,13 @@ int hfl_http_start(struct hfl_http *h, const struct hfl_http_opts *o, struct hfl
     }
     if (o->max_size > 0)
         SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
+    if (o->proxy)
+        SET(CURLOPT_PROXY, o->proxy);
+    if (o->connect_to) {
+        if (!(x->connect_to = curl_slist_append(NULL, o->connect_to)))
+            goto oom;
+        SET(CURLOPT_CONNECT_TO, x->connect_to);
+    }
     if (bad) {
         snprintf(err, errlen, "%s %s: libcurl refused %s", o->method ? o->method : "GET", o->url,
                  bad);
@@ -534,6 +542,20 @@ void hfl_xfer_release(struct hfl_xfer *x)
         unref(x);  /* the running list's */
     }
     unref(x);
+}
+
+void hfl_xfer_take(struct hfl_xfer *x, const char **data, size_t *len, long *status)
+{
+    *data = x->body.data ? x->body.data : "";
+    *len = x->body.len;
+    *status = x->decided ? x->status : 0;
+}
+
+void hfl_xfer_taken(struct hfl_xfer *x)
+{
+    x->body.len = 0;
+    if (x->body.data)
+        x->body.data[0] = '\0';
 }
 
 static enum hfl_http_fail classify(const struct hfl_xfer *x)

@@ -30,6 +30,10 @@ struct hfl_http_opts {
     const char *etag;                 /* If-None-Match */
     long long if_modified_since;      /* unix time, 0: none */
     long long max_size;               /* body bytes, 0: no limit */
+    const char *proxy;                /* CURLOPT_PROXY (a kubeconfig's proxy-url), or NULL */
+    const char *connect_to;           /* "HOST:PORT:CONNECT-HOST:CONNECT-PORT", or NULL: the URL's
+                                       * host names TLS (SNI, verification), the socket goes to
+                                       * CONNECT-HOST (a kubeconfig's tls-server-name) */
 };
 
 /* Why a transfer failed, for messages and retries. */
@@ -81,6 +85,11 @@ unsigned long hfl_xfer_tag(const struct hfl_xfer *x);
 int hfl_xfer_done(const struct hfl_xfer *x);
 /* Fills r once done; returns 0, else -1. Strings live until the transfer is released. */
 int hfl_xfer_result(const struct hfl_xfer *x, struct hfl_http_result *r);
+/* The body received so far (in memory, no output) handed over and forgotten, for streamed
+ * responses (a watch); *status is the response code once the first body byte came, else 0. */
+void hfl_xfer_take(struct hfl_xfer *x, const char **data, size_t *len, long *status);
+/* Forget the body taken by the last hfl_xfer_take. */
+void hfl_xfer_taken(struct hfl_xfer *x);
 /* The binding's reference; a running transfer is aborted (its temp file removed). */
 void hfl_xfer_release(struct hfl_xfer *x);
 

@@ -95,7 +95,8 @@ static int opt_bool(lua_State *L, int t, const char *field)
 
 // xfer | nil, err = http.start{url=, method=, headers={"K: v"...}, body=, username=, password=,
 //   bearer=, ca_file=, cert_file=, key_file=, user_agent=, insecure=, follow=, pass_credentials=,
-//   timeout=, connect_timeout=, output=, etag=, if_modified_since=, max_size=}
+//   timeout=, connect_timeout=, output=, etag=, if_modified_since=, max_size=, proxy=,
+//   connect_to="HOST:PORT:CONNECT-HOST:CONNECT-PORT"}
 static int l_start(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -120,6 +121,8 @@ static int l_start(lua_State *L)
     o.connect_timeout = opt_num(L, 1, "connect_timeout");
     o.if_modified_since = (long long)opt_num(L, 1, "if_modified_since");
     o.max_size = (long long)opt_num(L, 1, "max_size");
+    o.proxy = opt_str(L, 1, "proxy");
+    o.connect_to = opt_str(L, 1, "connect_to");
     lua_getfield(L, 1, "body");
     if (!lua_isnil(L, -1))
         o.body = luaL_checklstring(L, -1, &o.body_len);
@@ -259,8 +262,28 @@ static int x_cancel(lua_State *L)
     return 0;
 }
 
+// chunk, status = xfer:take()  -- the body received since the last take (a streamed response);
+//                                 status is 0 until the first body byte
+static int x_take(lua_State *L)
+{
+    struct lxfer *lx = luaL_checkudata(L, 1, XFER_MT);
+    if (!lx->x) {
+        lua_pushliteral(L, "");
+        lua_pushinteger(L, 0);
+        return 2;
+    }
+    const char *data;
+    size_t len;
+    long status;
+    hfl_xfer_take(lx->x, &data, &len, &status);
+    lua_pushlstring(L, data, len);
+    hfl_xfer_taken(lx->x);
+    lua_pushinteger(L, (lua_Integer)status);
+    return 2;
+}
+
 static const luaL_Reg xfer_methods[] = {
-    {"result", x_result}, {"done", x_done}, {"cancel", x_cancel}, {NULL, NULL},
+    {"result", x_result}, {"take", x_take}, {"done", x_done}, {"cancel", x_cancel}, {NULL, NULL},
 };
 
 static const luaL_Reg funcs[] = {

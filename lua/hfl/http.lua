@@ -30,6 +30,7 @@ M.USER_AGENT = "hfl"
 
 local waiting = {}  -- transfer userdata -> proc event, while it runs
 local nwaiting = 0
+local streams = {}  -- transfer userdata -> proc event of its next chunk, while a stream runs
 
 -- The result of a transfer stopped by SIGINT/SIGTERM (its temp file is gone with it).
 local function interrupted_result(sig)
@@ -45,6 +46,20 @@ local function cancel_all(sig)
     nwaiting = nwaiting - 1
     x:cancel()
     ev:fire(interrupted_result(sig))
+    local sev = streams[x]
+    streams[x] = nil
+    if sev then sev:fire("done") end
+  end
+end
+
+-- Wakes a stream's reader with what arrived since its last chunk.
+local function feed_streams()
+  for x, ev in pairs(streams) do
+    local chunk, status = x:take()
+    if chunk ~= "" then
+      streams[x] = nil
+      ev:fire("data", chunk, status)
+    end
   end
 end
 
@@ -52,6 +67,7 @@ proc.on_step(function()
   if nwaiting == 0 then return end
   local sig = proc.interrupted()
   if sig then return cancel_all(sig) end
+  if next(streams) then feed_streams() end
   local done = core.collect()
   for i = 1, #done do
     local x = done[i]
@@ -60,6 +76,9 @@ proc.on_step(function()
       waiting[x] = nil
       nwaiting = nwaiting - 1
       ev:fire(x:result())
+      local sev = streams[x]
+      streams[x] = nil
+      if sev then sev:fire("done") end
     end
   end
 end)
@@ -172,6 +191,8 @@ end
 ---@param opts table { method = "GET", url =, body = string, headers = { Name = "v" },
 ---  auth = { username =, password = } | { bearer = token }, pass_credentials = bool,
 ---  ca_file =, cert_file =, key_file =, insecure = bool, timeout = s, connect_timeout = s,
+---  proxy = URL (instead of the environment's), connect_to = "HOST:PORT:CONNECT-HOST:CONNECT-PORT"
+---  (curl's CURLOPT_CONNECT_TO: TLS names HOST, the socket goes to CONNECT-HOST),
 ---  retries = n, backoff = s, output = path (a 2xx body streams there, sha256 computed),
 ---  etag = string (If-None-Match), if_modified_since = unix time, max_size = bytes,
 ---  follow = true, fail = bool, sha256 = hex (with output: a body with another digest is an
@@ -198,6 +219,7 @@ function M.request(opts)
     pass_credentials = opts.pass_credentials,
     ca_file = opts.ca_file, cert_file = opts.cert_file, key_file = opts.key_file,
     insecure = opts.insecure, user_agent = opts.user_agent or M.USER_AGENT,
+    proxy = opts.proxy, connect_to = opts.connect_to,
     follow = opts.follow ~= false,
     timeout = opts.timeout or M.TIMEOUT, connect_timeout = opts.connect_timeout or M.CONNECT_TIMEOUT,
     output = opts.output, etag = opts.etag, if_modified_since = opts.if_modified_since,
@@ -262,6 +284,65 @@ function M.head(url, opts)
   for k, v in pairs(opts or {}) do o[k] = v end
   o.url, o.method = url, "HEAD"
   return M.request(o)
+end
+
+--- Sends one request whose body is read as it arrives (a Kubernetes watch): on_chunk(text) is
+--- called with each piece of a 2xx body; when it returns false the transfer is cancelled. No
+--- retries, no overall timeout unless opts.timeout. A non-2xx body is collected, not streamed.
+---@param opts table as M.request (no output)
+---@param on_chunk fun(chunk: string): boolean|nil
+---@return table|nil res, string|nil err  res as M.request's; res.stopped when on_chunk stopped it
+function M.stream(opts, on_chunk)
+  if type(opts) ~= "table" or type(opts.url) ~= "string" or opts.output then
+    error("hfl.http.stream: expected { url = string, … } without output", 2)
+  end
+  local method = (opts.method or "GET"):upper()
+  local headers = {}
+  for k, v in pairs(opts.headers or {}) do
+    if type(k) == "number" then headers[#headers + 1] = v
+    else headers[#headers + 1] = k .. ": " .. tostring(v) end
+  end
+  local auth = opts.auth or {}
+  local x, err = core.start {
+    url = opts.url, method = method, headers = headers, bearer = auth.bearer,
+    username = auth.username, password = auth.username and (auth.password or "") or nil,
+    ca_file = opts.ca_file, cert_file = opts.cert_file, key_file = opts.key_file,
+    insecure = opts.insecure, user_agent = opts.user_agent or M.USER_AGENT, follow = false,
+    timeout = opts.timeout or 0, connect_timeout = opts.connect_timeout or M.CONNECT_TIMEOUT,
+    proxy = opts.proxy, connect_to = opts.connect_to,
+  }
+  if not x then return nil, ("%s %s: %s"):format(method, M.redact(opts.url), err) end
+  local done = proc.event()
+  waiting[x] = done
+  nwaiting = nwaiting + 1
+  local errbody = {}
+  local function deliver(chunk, status)
+    if status ~= 0 and (status < 200 or status >= 300) then
+      errbody[#errbody + 1] = chunk
+      return true
+    end
+    return on_chunk(chunk) ~= false
+  end
+  while not done.fired do
+    local ev = proc.event()
+    streams[x] = ev
+    local what, chunk, status = ev:wait()  -- "data" with a chunk, or "done"
+    if what == "data" and not deliver(chunk, status) then
+      waiting[x] = nil
+      nwaiting = nwaiting - 1
+      x:cancel()
+      return { status = status, stopped = true, headers = {} }
+    end
+  end
+  local r = done:wait()
+  if r.fail ~= "ok" then return nil, transport_error(method, opts.url, r, opts) end
+  if (r.body or "") ~= "" and not deliver(r.body, r.status) then  -- what came with the end
+    return { status = r.status, stopped = true, headers = {} }
+  end
+  local h, status_text = parse_headers(r.headers)
+  local body = table.concat(errbody)
+  return { status = r.status, status_text = status_text, headers = h, body = body,
+    size = r.size, duration = r.duration }
 end
 
 --- Transfers running now.

@@ -16,6 +16,7 @@ local M = {}
 ---@class hfl.Session
 ---@field helm_binary string      the helm executable (default "helm")
 ---@field kubectl_binary string   the kubectl executable that reads release records (default "kubectl")
+---@field kube_client string      "http" (hfl.kube reads the API server, default) or "kubectl"
 ---@field concurrency integer     at most this many releases/charts at once (0: unlimited)
 ---@field skip_refresh boolean    use stored repository indexes without asking the server
 ---@field skip_deps boolean       leave local charts' dependencies as they are
@@ -29,8 +30,10 @@ M.Session = Session
 local OPTIONS = {
   helm_binary = "string", kubectl_binary = "string", concurrency = "number", skip_refresh = "boolean", skip_deps = "boolean",
   kube_context = "string", kubeconfig = "string", log = "table", cache_root = "string",
-  repo_retries = "number",
+  repo_retries = "number", kube_client = "string",
 }
+
+local KUBE_CLIENTS = { http = true, kubectl = true }
 
 --- A logger that keeps warnings (st.session.log.warnings) and drops the rest: what an
 --- embedding program gets when it passes no log sink, so the API never writes to stderr.
@@ -47,7 +50,7 @@ end
 --- A new run context. Unknown option keys and wrong types raise.
 ---@param opts? {helm_binary?: string, kubectl_binary?: string, concurrency?: integer, skip_refresh?: boolean,
 ---   skip_deps?: boolean, kube_context?: string, kubeconfig?: string, log?: hfl.Logger,
----   cache_root?: string, repo_retries?: integer}
+---   cache_root?: string, repo_retries?: integer, kube_client?: "http"|"kubectl"}
 ---@return hfl.Session
 function M.new(opts)
   opts = opts or {}
@@ -59,7 +62,12 @@ function M.new(opts)
       error(("hfl.session.new: option %q must be a %s, got %s"):format(k, want, type(v)), 2)
     end
   end
+  if opts.kube_client and not KUBE_CLIENTS[opts.kube_client] then
+    error(("hfl.session.new: option kube_client must be \"http\" or \"kubectl\", got %q"):format(
+      opts.kube_client), 2)
+  end
   local s = setmetatable({
+    kube_client = opts.kube_client or "http",
     helm_binary = opts.helm_binary or "helm",
     kubectl_binary = opts.kubectl_binary or "kubectl",
     concurrency = opts.concurrency or 0,

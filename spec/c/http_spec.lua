@@ -243,6 +243,74 @@ describe("hfl.http #integration", function()
       assert.equal("200", r.stdout)
       assert.equal(1, srv:counts()["/index.yaml"])
     end)
+
+    it("go through the proxy option instead of the environment's", function()
+      local res = assert(http.get("http://charts.example.invalid/index.yaml", { retries = 0, proxy = srv.url }))
+      assert.equal(200, res.status)
+      assert.equal(1, srv:counts()["/index.yaml"])
+    end)
+  end)
+
+  describe("connect_to", function()
+    it("sends the request for one host name to another address", function()
+      local port = srv.url:match(":(%d+)$")
+      local res = assert(http.get(("http://repo.example.invalid:%s/index.yaml"):format(port),
+        { retries = 0, connect_to = ("repo.example.invalid:%s:127.0.0.1:%s"):format(port, port) }))
+      assert.equal(200, res.status)
+      assert.equal(1, srv:counts()["/index.yaml"])
+    end)
+  end)
+
+  describe("stream()", function()
+    local file = "/chart-1-0.1.0.tgz"
+    local function whole()
+      local f = assert(io.open(repo .. file, "rb"))
+      local data = f:read("*a")
+      f:close()
+      return data
+    end
+
+    it("hands over the body in pieces as they arrive, before the transfer ends", function()
+      srv:fault(file, "slow", { delay = 1 })
+      local chunks, first_at, t0 = {}, nil, proc.now()
+      local res = assert(http.stream({ url = srv.url .. file }, function(chunk)
+        chunks[#chunks + 1] = chunk
+        first_at = first_at or proc.now()
+      end))
+      local total = proc.now() - t0
+      assert.equal(200, res.status)
+      assert.equal("", res.body)
+      assert.equal(whole(), table.concat(chunks))
+      assert.is_true(#chunks > 2, #chunks)
+      assert.is_true(first_at - t0 < total / 2, ("first piece after %.2f s of %.2f s"):format(first_at - t0, total))
+    end)
+
+    it("stops the transfer when the reader returns false", function()
+      srv:fault(file, "slow", { delay = 5 })
+      local t0 = proc.now()
+      local res = assert(http.stream({ url = srv.url .. file }, function() return false end))
+      assert.is_true(res.stopped)
+      assert.is_true(proc.now() - t0 < 3)
+      assert.equal(0, http.running())
+    end)
+
+    it("collects an error status's body instead of streaming it", function()
+      local called = false
+      local res = assert(http.stream({ url = srv.url .. "/missing.tgz" }, function() called = true end))
+      assert.equal(404, res.status)
+      assert.is_false(called)
+      assert.truthy(#res.body > 0)
+    end)
+
+    it("streams from several tasks at once", function()
+      local sizes = proc.map({ 1, 2, 3 }, 0, function()
+        local n = 0
+        assert(http.stream({ url = srv.url .. file }, function(c) n = n + #c end))
+        return n
+      end)
+      local size = #whole()
+      assert.same({ size, size, size }, sizes)
+    end)
   end)
 
   describe("head()", function()

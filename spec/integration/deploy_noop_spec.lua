@@ -34,19 +34,24 @@ local function project(dir)
   write(dir .. "/sub/helmfile.yaml", table.concat(files[2], "\n") .. "\n")
 end
 
--- helm calls by subcommand; kubectl calls as "verb kind namespace".
+-- helm calls by subcommand; record reads — kubectl calls and API server requests — as
+-- "get kind namespace".
 local function tally(fc)
-  local helm, kubectl = {}, {}
+  local helm, reads = {}, {}
   for _, c in ipairs(fc:calls("helm")) do helm[c.argv[1]] = (helm[c.argv[1]] or 0) + 1 end
   for _, c in ipairs(fc:calls("kubectl")) do
     local ns
     for i, a in ipairs(c.argv) do
       if a == "-n" or a == "--namespace" then ns = c.argv[i + 1] end
     end
-    kubectl[#kubectl + 1] = ("%s %s %s"):format(c.argv[1], c.argv[2], tostring(ns))
+    reads[#reads + 1] = ("%s %s %s"):format(c.argv[1], c.argv[2], tostring(ns))
   end
-  table.sort(kubectl)
-  return helm, kubectl
+  for _, c in ipairs(fc:calls("api")) do
+    local ns, kind = c.argv[2]:match("/namespaces/([^/?]+)/([^/?]+)")
+    reads[#reads + 1] = ("get %s %s"):format(tostring(kind), tostring(ns))
+  end
+  table.sort(reads)
+  return helm, reads
 end
 
 describe("a no-op hfl apply on the fake cluster #integration", function()
@@ -86,18 +91,23 @@ describe("a no-op hfl apply on the fake cluster #integration", function()
     end)
   end
 
-  it("asks helm for its version while the records are read, not after", function()
-    fc = fakecluster.new { helm = 4, render = false }
-    assert.equal(0, (fc:hfl({ "apply" }, { cwd = dir })))
-    fc:clear_calls()
-    local code, _, err = fc:hfl({ "apply" }, { cwd = dir, env = { HFL_FAKE_KUBECTL_DELAY = "0.5" } })
-    assert.equal(0, code, err)
-    local version = fc:calls("helm")[1]
-    assert.same({ "version", "--short" }, version.argv)
-    for _, read in ipairs(fc:calls("kubectl")) do
-      assert.is_true(version.start < read["end"], "helm version waited for a record read")
-    end
-  end)
+  for _, client in ipairs { "http", "kubectl" } do
+    it("asks helm for its version while the records are read, not after (" .. client .. ")", function()
+      fc = fakecluster.new { helm = 4, render = false, api_delay = 0.5 }
+      assert.equal(0, (fc:hfl({ "apply" }, { cwd = dir })))
+      fc:clear_calls()
+      local code, _, err = fc:hfl({ "--kube-client", client, "apply" },
+        { cwd = dir, env = { HFL_FAKE_KUBECTL_DELAY = "0.5" } })
+      assert.equal(0, code, err)
+      local version = fc:calls("helm")[1]
+      assert.same({ "version", "--short" }, version.argv)
+      local reads = fc:calls(client == "http" and "api" or "kubectl")
+      assert.equal(#NAMESPACES, #reads)
+      for _, read in ipairs(reads) do
+        assert.is_true(version.start < read["end"], "helm version waited for a record read")
+      end
+    end)
+  end
 
   it("renders and upgrades only the release whose values changed", function()
     fc = fakecluster.new { helm = 4, render = false }

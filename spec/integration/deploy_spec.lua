@@ -97,8 +97,19 @@ releases:
     assert.equal(0, code, err)
     assert.same({}, helm_calls(fc, "upgrade"))
     assert.same({}, helm_calls(fc, "template"))
-    assert.equal(1, #fc:calls("kubectl"))    -- one bulk read for the namespace
+    assert.equal(1, #fc:calls("api"))    -- one bulk read for the namespace, from the API server
+    assert.equal(0, #fc:calls("kubectl"))
     assert.is_true(#fc:calls("helm") <= 1)
+  end)
+
+  it("reads the records with one kubectl call instead under --kube-client=kubectl", function()
+    assert.equal(0, (hfl { "apply" }))
+    fc:clear_calls()
+    local code, _, err = hfl { "--kube-client=kubectl", "apply", "--detailed-exitcode" }
+    assert.equal(0, code, err)
+    assert.same({}, helm_calls(fc, "upgrade"))
+    assert.equal(1, #fc:calls("kubectl"))
+    assert.equal(0, #fc:calls("api"))
   end)
 
   it("upgrades exactly the release whose values changed, and says so with --detailed-exitcode", function()

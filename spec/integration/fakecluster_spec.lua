@@ -179,22 +179,62 @@ describe("the fake cluster #integration", function()
     assert.matches("stand%-in", fc:records("apps", "a")[1].release.manifest)
   end)
 
-  it("is what ./hfl finds as helm and kubectl when run through fc:hfl", function()
-    fc:preset { name = "pre", namespace = "n", chart = "demo", version = "9.9.9" }
-    local script = fc.dir .. "/flow.lua"
-    assert(fs.write_atomic(script, [[
+  for _, client in ipairs { "http", "kubectl" } do
+    it("is what ./hfl finds as helm, kubectl and API server when run through fc:hfl (" .. client .. ")", function()
+      fc:preset { name = "pre", namespace = "n", chart = "demo", version = "9.9.9" }
+      local script = fc.dir .. "/flow.lua"
+      assert(fs.write_atomic(script, ([[
 local proc = require "hfl.proc"
-local set = assert(require("hfl.kube.records").read(require("hfl.session").new(), { namespace = "n" }))
+local session = require("hfl.session").new { kube_client = %q }
+local set = assert(require("hfl.kube.records").read(session, { namespace = "n" }))
 local r = assert(proc.run { "helm", "list", "-n", "n", "-q" })
 io.write(set.latest.pre.chart_version, " ", r.stdout)
-]]))
-    local code, out, err = fc:hfl { "run", script }
-    assert.equal(0, code, err)
-    assert.equal("9.9.9 pre\n", out)
-    local calls = fc:calls()
-    assert.same({ "kubectl", "helm" }, { calls[1].tool, calls[2].tool })
-    assert.same({ "get", "secrets", "-l", "owner=helm", "-n", "n", "-o", "json" }, calls[1].argv)
-    assert.is_true(calls[1]["end"] <= calls[2].start)
+]]):format(client)))
+      local code, out, err = fc:hfl { "run", script }
+      assert.equal(0, code, err)
+      assert.equal("9.9.9 pre\n", out)
+      local calls = fc:calls()
+      assert.equal(2, #calls)
+      if client == "http" then
+        assert.same({ "api", "helm" }, { calls[1].tool, calls[2].tool })
+        assert.same({ "GET", "/ctx/default/api/v1/namespaces/n/secrets?labelSelector=owner%3Dhelm&limit=500" },
+          calls[1].argv)
+      else
+        assert.same({ "kubectl", "helm" }, { calls[1].tool, calls[2].tool })
+        assert.same({ "get", "secrets", "-l", "owner=helm", "-n", "n", "-o", "json" }, calls[1].argv)
+      end
+      assert.is_true(calls[1]["end"] <= calls[2].start)
+    end)
+  end
+
+  it("serves its records over HTTP: label-selected, paged lists, one logged line per request", function()
+    for i = 1, 5 do fc:preset { name = "r" .. i, namespace = "one", labels = { team = i <= 2 and "x" or "y" } } end
+    fc:preset { name = "cm", namespace = "two" }
+    local http, json = require "hfl.http", require "hfl.stdlib.json"
+    local base = fc:api_url() .. "/ctx/default"
+    local function get(path)
+      local res = assert(http.get(base .. path, { retries = 0 }))
+      return res.status, json.decode(res.body)
+    end
+    local status, list = get("/api/v1/namespaces/one/secrets?labelSelector=owner%3Dhelm%2Cteam%3Dx")
+    assert.equal(200, status)
+    assert.equal("SecretList", list.kind)
+    assert.same({ "sh.helm.release.v1.r1.v1", "sh.helm.release.v1.r2.v1" },
+      { list.items[1].metadata.name, list.items[2].metadata.name })
+    local _, page = get("/api/v1/secrets?labelSelector=owner%3Dhelm&limit=4")
+    assert.equal(4, #page.items)
+    assert.equal(2, require("hfl.value").tonumber(page.metadata.remainingItemCount))
+    local _, rest = get("/api/v1/secrets?labelSelector=owner%3Dhelm&limit=4&continue=" .. page.metadata.continue)
+    assert.equal(2, #rest.items)
+    assert.equal("two", rest.items[2].metadata.namespace)
+    assert.is_nil(rest.metadata.continue)
+    assert.equal(404, (get("/api/v1/namespaces/one/secrets/nope")))
+    local _, version = get("/version")
+    assert.equal("1", version.major)
+    local calls = fc:calls("api")
+    assert.equal(5, #calls)
+    assert.same({ 200, 200, 200, 404, 200 }, { calls[1].code, calls[2].code, calls[3].code, calls[4].code, calls[5].code })
+    assert.equal("/ctx/default/version", calls[5].argv[2])
   end)
 
   it("passes client-side commands to the real helm", function()

@@ -73,7 +73,7 @@ describe("release records of the real helm #cluster", function()
         "--labels", "hfl.sh/revision=2" })
       assert(r.code == 0, r.stderr)
     end
-    session = session_mod.new { kubectl_binary = wrapper, kubeconfig = ns.kubeconfig }
+    session = session_mod.new { kubectl_binary = wrapper, kubeconfig = ns.kubeconfig, kube_client = "kubectl" }
   end)
   teardown(function() if ns then ns:cleanup() end end)
 
@@ -114,6 +114,25 @@ describe("release records of the real helm #cluster", function()
     end
   end)
 
+  it("reads the same records straight from the API server as through kubectl", function()
+    local via_kubectl = assert(records.read(session, { namespace = ns.name }))
+    local before = calls()
+    local direct = assert(records.read(session_mod.new { kubeconfig = ns.kubeconfig }, { namespace = ns.name }))
+    assert.equal(before, (calls()))  -- no kubectl
+    local names = {}
+    for name, h in pairs(direct.history) do
+      names[#names + 1] = name
+      assert.equal(#via_kubectl.history[name], #h)
+      for i, rec in ipairs(h) do
+        assert.same(fields(via_kubectl.history[name][i]), fields(rec))
+        assert.equal(via_kubectl.history[name][i].last_deployed, rec.last_deployed)
+        assert.equal(via_kubectl.history[name][i].object, rec.object)
+      end
+    end
+    table.sort(names)
+    assert.same({ "rel3", "rel4" }, names)
+  end)
+
   for _, major in ipairs { 3, 4 } do
     it(("decodes the fake cluster's records (shim over helm %d) into the same fields as the real ones"):format(major), function()
       local fc = fakecluster.new { helm = major }
@@ -126,8 +145,11 @@ describe("release records of the real helm #cluster", function()
         "--labels", "hfl.sh/revision=2" })
       assert.equal(0, r.code, r.stderr)
       local fake = assert(with_vars({ HFL_FAKE_CLUSTER = fc.dir }, function()
-        return records.read(session_mod.new { kubectl_binary = fakecluster.BIN .. "/kubectl" }, { namespace = ns.name })
+        return records.read(session_mod.new { kubectl_binary = fakecluster.BIN .. "/kubectl", kube_client = "kubectl" },
+          { namespace = ns.name })
       end))
+      local fake_api = assert(records.read(session_mod.new { kubeconfig = fc:kubeconfig() }, { namespace = ns.name }))
+      assert.same(fields(fake.latest[name]), fields(fake_api.latest[name]))
       local real = assert(records.read(session, { namespace = ns.name }))
       assert.same(fields(real.latest[name]), fields(fake.latest[name]))
       assert.same(fields(real.history[name][1]), fields(fake.history[name][1]))

@@ -1,5 +1,7 @@
 -- hfl.kube.records against the fake cluster (spec/support/fakecluster): records written by the
--- helm shim in Helm's format, read back in one kubectl call per namespace; hostile records.
+-- helm shim in Helm's format, read back in one list per namespace — one request to the fake
+-- cluster's API server (hfl.kube, the default), or one kubectl call (--kube-client=kubectl);
+-- hostile records.
 -- The shim renders manifests with the real helm 4 (`helm template`). #integration
 local records = require "hfl.kube.records"
 local session_mod = require "hfl.session"
@@ -26,8 +28,8 @@ local function write_chart(dir)
 end
 
 -- A Session whose kubectl is the fake cluster's, as the CLI would build it.
-local function session_for(fc)
-  return session_mod.new { kubectl_binary = fakecluster.BIN .. "/kubectl" }
+local function session_for(fc, client)
+  return session_mod.new { kubectl_binary = fakecluster.BIN .. "/kubectl", kube_client = client }
 end
 
 local ffi = require "ffi"
@@ -50,7 +52,7 @@ local function with_vars(vars, fn)
 end
 
 local function with_env(fc, fn)
-  return with_vars({ HFL_FAKE_CLUSTER = fc.dir }, fn)
+  return with_vars({ HFL_FAKE_CLUSTER = fc.dir, KUBECONFIG = fc:kubeconfig() }, fn)
 end
 
 describe("hfl.kube.records #integration", function()
@@ -121,13 +123,15 @@ describe("hfl.kube.records #integration", function()
     end)
   end)
 
-  describe("read()", function()
-    it("reads every release of a namespace with ONE kubectl call, memoised in the session", function()
+  for _, client in ipairs { "http", "kubectl" } do
+  local tool = client == "http" and "api" or "kubectl"
+  describe("read() with kube_client = " .. client, function()
+    it("reads every release of a namespace with ONE " .. tool .. " call, memoised in the session", function()
       for i = 1, 12 do
         fc:preset { name = ("r%02d"):format(i), namespace = "apps", chart = "demo", version = "1." .. i .. ".0" }
       end
       fc:preset { name = "other", namespace = "elsewhere" }
-      local s = session_for(fc)
+      local s = session_for(fc, client)
       local set = assert(with_env(fc, function() return records.read(s, { namespace = "apps" }) end))
       local again = assert(with_env(fc, function() return records.read(s, { namespace = "apps" }) end))
       assert.equal(set, again)
@@ -139,16 +143,19 @@ describe("hfl.kube.records #integration", function()
       end
       assert.equal(12, n)
       assert.is_nil(set.latest.other)
-      local calls = fc:calls("kubectl")
+      local calls = fc:calls(tool)
       assert.equal(1, #calls)
-      assert.same({ "get", "secrets", "-l", "owner=helm", "-n", "apps", "-o", "json" }, calls[1].argv)
+      assert.same(client == "http"
+        and { "GET", "/ctx/default/api/v1/namespaces/apps/secrets?labelSelector=owner%3Dhelm&limit=500" }
+        or { "get", "secrets", "-l", "owner=helm", "-n", "apps", "-o", "json" }, calls[1].argv)
+      assert.equal(0, #fc:calls(client == "http" and "kubectl" or "api"))
     end)
 
     it("makes one call per namespace and context even when callers overlap, and again after forget()", function()
       fc:preset { name = "a", namespace = "one" }
       fc:preset { name = "b", namespace = "two" }
       fc:preset { name = "c", namespace = "one", context = "blue" }
-      local s = session_for(fc)
+      local s = session_for(fc, client)
       with_env(fc, function()
         local places = { { namespace = "one" }, { namespace = "two" }, { namespace = "one", kube_context = "blue" } }
         local seen = proc.map({ 1, 2, 3, 1, 2, 3, 1, 2, 3 }, 0, function(i)
@@ -158,23 +165,26 @@ describe("hfl.kube.records #integration", function()
           return table.concat(names, ",")
         end)
         assert.same({ "a", "b", "c", "a", "b", "c", "a", "b", "c" }, seen)
-        assert.equal(3, #fc:calls("kubectl"))
+        assert.equal(3, #fc:calls(tool))
         records.forget(s, { namespace = "two" })
         assert(records.read(s, { namespace = "two" }))
       end)
-      local calls = fc:calls("kubectl")
+      local calls = fc:calls(tool)
       assert.equal(4, #calls)
-      assert.same({ "--context=blue", "get", "secrets", "-l", "owner=helm", "-n", "one", "-o", "json" },
-        (function()
-          for _, c in ipairs(calls) do if c.argv[1] == "--context=blue" then return c.argv end end
-        end)())
+      local blue = {}
+      for _, c in ipairs(calls) do
+        if c.argv[1] == "--context=blue" or c.argv[2]:match("^/ctx/blue/") then blue[#blue + 1] = c.argv end
+      end
+      assert.same({ client == "http"
+        and { "GET", "/ctx/blue/api/v1/namespaces/one/secrets?labelSelector=owner%3Dhelm&limit=500" }
+        or { "--context=blue", "get", "secrets", "-l", "owner=helm", "-n", "one", "-o", "json" } }, blue)
     end)
 
     it("keeps every revision in history, the newest as latest, and the custom labels only", function()
       helm { "upgrade", "--install", "web", chart, "-n", "apps", "--labels", "team=core,hfl.digest=abc" }
       helm { "upgrade", "--install", "web", chart, "-n", "apps", "--set", "greeting=v2" }
       helm { "upgrade", "--install", "web", chart, "-n", "apps", "--set", "greeting=v3", "--labels", "hfl.revision=3" }
-      local s = session_for(fc)
+      local s = session_for(fc, client)
       local set = assert(with_env(fc, function() return records.read(s, { namespace = "apps" }) end))
       local h = set.history.web
       assert.same({ 1, 2, 3 }, { h[1].revision, h[2].revision, h[3].revision })
@@ -190,7 +200,7 @@ describe("hfl.kube.records #integration", function()
       fc:cleanup()
       fc = fakecluster.new { driver = "configmap" }
       fc:preset { name = "cm-release", namespace = "apps", labels = { x = "y" } }
-      local s = session_for(fc)
+      local s = session_for(fc, client)
       local set, err = with_env(fc, function()
         return with_vars({ HELM_DRIVER = "configmap" }, function()
           return records.read(s, { namespace = "apps" })
@@ -198,11 +208,16 @@ describe("hfl.kube.records #integration", function()
       end)
       assert(set, err)
       assert.equal("y", set.latest["cm-release"].labels.x)
-      assert.equal("configmaps", fc:calls("kubectl")[1].argv[2])
+      if client == "http" then
+        assert.equal("/ctx/default/api/v1/namespaces/apps/configmaps?labelSelector=owner%3Dhelm&limit=500",
+          fc:calls("api")[1].argv[2])
+      else
+        assert.equal("configmaps", fc:calls("kubectl")[1].argv[2])
+      end
     end)
 
     it("refuses HELM_DRIVER=sql, naming it", function()
-      local s = session_for(fc)
+      local s = session_for(fc, client)
       local set, err = with_vars({ HELM_DRIVER = "sql" }, function()
         return records.read(s, { namespace = "apps" })
       end)
@@ -211,6 +226,7 @@ describe("hfl.kube.records #integration", function()
       assert.equal(0, #fc:calls())
     end)
 
+    if client == "kubectl" then
     it("takes the kubectl from --kubectl-binary or HFL_KUBECTL on the command line", function()
       local cli, clistate = require "hfl.cli", require "hfl.cli.state"
       local function env(vars) return function(k) return vars[k] end end
@@ -223,28 +239,43 @@ describe("hfl.kube.records #integration", function()
       assert.has_error(function() session_mod.new { kubectl_binary = 1 } end)
     end)
 
+    it("reads through the API server unless --kube-client=kubectl / HFL_KUBE_CLIENT=kubectl", function()
+      local cli, clistate = require "hfl.cli", require "hfl.cli.state"
+      local function env(vars) return function(k) return vars[k] end end
+      assert.equal("http", clistate.session(assert(cli.parse({ "list" }, env {}))).kube_client)
+      assert.equal("http", session_mod.new().kube_client)
+      assert.equal("kubectl", clistate.session(assert(cli.parse({ "--kube-client=kubectl", "list" }, env {}))).kube_client)
+      assert.equal("kubectl", clistate.session(assert(cli.parse({ "list" }, env { HFL_KUBE_CLIENT = "kubectl" }))).kube_client)
+      local inv, err = cli.parse({ "--kube-client=curl", "list" }, env {})
+      assert.is_nil(inv)
+      assert.matches("kube%-client", err)
+      assert.has_error(function() session_mod.new { kube_client = "curl" } end,
+        'hfl.session.new: option kube_client must be "http" or "kubectl", got "curl"')
+    end)
+
     it("says in one line that kubectl is missing", function()
-      local s = session_mod.new { kubectl_binary = "/nonexistent/kubectl" }
+      local s = session_mod.new { kubectl_binary = "/nonexistent/kubectl", kube_client = "kubectl" }
       local set, err = records.read(s, { namespace = "apps" })
       assert.is_nil(set)
       assert.equal("/nonexistent/kubectl not found: hfl reads Helm's release records with kubectl; " ..
         "install kubectl or name it with --kubectl-binary / HFL_KUBECTL", err)
-      set, err = records.read(session_mod.new { kubectl_binary = "kubectl-not-installed" }, {})
+      set, err = records.read(session_mod.new { kubectl_binary = "kubectl-not-installed", kube_client = "kubectl" }, {})
       assert.is_nil(set)
       assert.matches("^kubectl%-not%-installed not found: ", err)
     end)
 
     it("reports a failing kubectl with its first line of stderr", function()
-      local s = session_mod.new { kubectl_binary = fakecluster.BIN .. "/kubectl" }
+      local s = session_mod.new { kubectl_binary = fakecluster.BIN .. "/kubectl", kube_client = "kubectl" }
       local set, err = with_env(fc, function()
         return records.read(s, { namespace = "apps", kube_context = "bad context with spaces" })
       end)
       assert(set, err) -- an unknown context is simply empty in the fake cluster
-      local s2 = session_mod.new { kubectl_binary = "false" }
+      local s2 = session_mod.new { kubectl_binary = "false", kube_client = "kubectl" }
       set, err = records.read(s2, { namespace = "apps" })
       assert.is_nil(set)
       assert.equal("false get secrets -l owner=helm (namespace apps) failed: exit 1", err)
     end)
+    end
 
     it("names the release and the record when a record is hostile", function()
       local hostile = {
@@ -260,7 +291,7 @@ describe("hfl.kube.records #integration", function()
           metadata = { name = "sh.helm.release.v1." .. h[1] .. ".v1", namespace = "apps",
             labels = { owner = "helm", name = h[1], version = "1", status = "deployed" } },
           data = { release = h[2] } })
-        local s = session_for(local_fc)
+        local s = session_for(local_fc, client)
         local set, err = with_env(local_fc, function() return records.read(s, { namespace = "apps" }) end)
         local_fc:cleanup()
         assert.is_nil(set)
@@ -275,11 +306,39 @@ describe("hfl.kube.records #integration", function()
         fc:preset { name = ("rel-%03d"):format(i), namespace = "big", manifest = ("# filler\n"):rep(200),
           values = value.map { index = i } }
       end
-      local s = session_for(fc)
+      local s = session_for(fc, client)
       local set = assert(with_env(fc, function() return records.read(s, { namespace = "big" }) end))
       assert.equal(300, (function() local n = 0 for _ in pairs(set.latest) do n = n + 1 end return n end)())
       assert.equal(300, value.tonumber(set.latest["rel-300"].config.index))
-      assert.equal(1, #fc:calls("kubectl"))
+      assert.equal(1, #fc:calls(tool))
     end)
+
+    if client == "http" then
+      it("follows pages: 300 records in pages of 128 are three requests", function()
+        for i = 1, 300 do fc:preset { name = ("p-%03d"):format(i), namespace = "paged" } end
+        local kclient = require "hfl.kube.client"
+        local saved = kclient.PAGE_SIZE
+        kclient.PAGE_SIZE = 128
+        local ok, set = pcall(with_env, fc, function() return records.read(session_for(fc, client), { namespace = "paged" }) end)
+        kclient.PAGE_SIZE = saved
+        assert(ok, set)
+        assert(set)
+        local n = 0
+        for _ in pairs(set.latest) do n = n + 1 end
+        assert.equal(300, n)
+        local calls = fc:calls("api")
+        assert.equal(3, #calls)
+        assert.matches("limit=128&continue=", calls[3].argv[2], 1, true)
+      end)
+
+      it("says which context is missing from the kubeconfig", function()
+        local set, err = with_env(fc, function()
+          return records.read(session_for(fc, client), { namespace = "apps", kube_context = "nowhere" })
+        end)
+        assert.is_nil(set)
+        assert.equal(("kubeconfig %s: context \"nowhere\" not found"):format(fc.dir .. "/kubeconfig"), err)
+      end)
+    end
   end)
+  end
 end)

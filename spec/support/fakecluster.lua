@@ -1,5 +1,7 @@
 --- The fake cluster for fast specs and benchmarks (spec/support/fakecluster/: helm and kubectl
---- shims over release records kept in Helm's own format, see the top of fakecluster/helm).
+--- shims over release records kept in Helm's own format, see the top of fakecluster/helm, and
+--- a small API server, fakecluster/apiserver.py, that serves the same records to hfl.kube on
+--- 127.0.0.1; env() points KUBECONFIG at it: one context per store context, "default" current).
 ---
 ---   local fakecluster = require "spec.support.fakecluster"
 ---   local fc = fakecluster.new { helm = 4, delay = 0.2 }      -- in setup()/before_each()
@@ -28,7 +30,9 @@ FakeCluster.__index = FakeCluster
 
 --- A new, empty fake cluster in a fresh temp directory.
 ---@param opts? {helm?: 3|4, render?: boolean, delay?: number, delays?: table<string, number>,
----   fail?: string[], fail_namespaces?: string[], driver?: "secret"|"configmap"}
+---   fail?: string[], fail_namespaces?: string[], driver?: "secret"|"configmap",
+---   contexts?: string[] (kube contexts the kubeconfig names besides "default"),
+---   api_delay?: number (seconds the API server takes per list)}
 function M.new(opts)
   opts = opts or {}
   local dir = assert(fs.mkdtemp((os.getenv("TMPDIR") or "/tmp") .. "/hfl-fakecluster-XXXXXX"))
@@ -43,12 +47,73 @@ local function join_map(t)
   return table.concat(parts, ",")
 end
 
---- The environment (for hfl.proc's env) that sends helm and kubectl to this cluster.
+--- Starts the API server (once) and returns its URL.
+---@return string url  http://127.0.0.1:PORT
+function FakeCluster:api_url()
+  if self.api then return self.api.url end
+  local portfile = self.dir .. "/api.port"
+  local argv = { "python3", M.BIN .. "/apiserver.py", self.dir, portfile,
+    stdout = "null", stderr = "inherit", group = true }
+  if self.opts.api_delay then
+    argv[#argv + 1] = "--delay"
+    argv[#argv + 1] = tostring(self.opts.api_delay)
+  end
+  local h = assert(proc.spawn(argv))
+  local deadline = proc.now() + 15
+  local port
+  while not port do
+    port = tonumber(fs.read(portfile) or "")
+    if not port then
+      if h:done() or proc.now() > deadline then error("fakecluster: apiserver.py did not start") end
+      proc.sleep(0.02)
+    end
+  end
+  self.api = { handle = h, url = ("http://127.0.0.1:%d"):format(port) }
+  return self.api.url
+end
+
+--- Writes (again) the kubeconfig of this cluster and returns its path: a context (and cluster)
+--- per store context — "default", opts.contexts, and every context that holds records now —
+--- each served by the API server under /ctx/<name>; current-context "default".
+---@return string path
+function FakeCluster:kubeconfig()
+  local url = self:api_url()
+  local names, seen = {}, {}
+  local function add(n)
+    if not seen[n] then seen[n] = true; names[#names + 1] = n end
+  end
+  add("default")
+  for _, n in ipairs(self.opts.contexts or {}) do add(n) end
+  for _, n in ipairs(fs.list(self.dir) or {}) do
+    local d = self.dir .. "/" .. n
+    if fs.is_dir(d .. "/secrets") or fs.is_dir(d .. "/configmaps") then add(n) end
+  end
+  table.sort(names)
+  local function escaped(n)
+    return (n:gsub("[^%w%-%._~]", function(c) return ("%%%02X"):format(c:byte()) end))
+  end
+  local lines = { "apiVersion: v1", "kind: Config", "current-context: default", "clusters:" }
+  for _, n in ipairs(names) do
+    lines[#lines + 1] = ("- name: %s\n  cluster:\n    server: %s/ctx/%s"):format(json.encode(n), url, escaped(n))
+  end
+  lines[#lines + 1] = "contexts:"
+  for _, n in ipairs(names) do
+    lines[#lines + 1] = ("- name: %s\n  context:\n    cluster: %s\n    user: fake"):format(
+      json.encode(n), json.encode(n))
+  end
+  lines[#lines + 1] = "users:\n- name: fake\n  user: {}\n"
+  local path = self.dir .. "/kubeconfig"
+  assert(fs.write_atomic(path, table.concat(lines, "\n")))
+  return path
+end
+
+--- The environment (for hfl.proc's env) that sends helm, kubectl and hfl.kube to this cluster.
 ---@param extra? table more variables (false unsets)
 ---@return table
 function FakeCluster:env(extra)
   local o = self.opts
   local env = {
+    KUBECONFIG = self:kubeconfig(),
     PATH = M.BIN .. ":" .. (os.getenv("PATH") or "/usr/bin:/bin"),
     HFL_FAKE_CLUSTER = self.dir,
     HFL_FAKE_HELM_MAJOR = tostring(o.helm or 4),
@@ -85,7 +150,8 @@ function FakeCluster:run(tool, args, opts)
 end
 
 --- Every logged shim call so far, in the order they ended.
----@param tool? "helm"|"kubectl" only this tool's calls
+---@param tool? "helm"|"kubectl"|"api" only this tool's calls ("api": one per HTTP request to
+---   the API server, argv = { METHOD, PATH?QUERY })
 ---@return table[] calls { tool, argv, pid, start, ["end"], code }
 function FakeCluster:calls(tool)
   local text = fs.read(self.dir .. "/calls.log") or ""
@@ -164,8 +230,13 @@ function FakeCluster:records(namespace, name, context)
   return store.with_root(self.dir, store.list, context or "", namespace, name, kind)
 end
 
---- Removes the cluster's directory.
+--- Stops the API server and removes the cluster's directory.
 function FakeCluster:cleanup()
+  if self.api then
+    if not self.api.handle:done() then self.api.handle:kill("KILL") end
+    self.api.handle:wait()
+    self.api = nil
+  end
   if self.dir then fs.rm_r(self.dir, self.dir:match("^(.*)/")) end
   self.dir = nil
 end

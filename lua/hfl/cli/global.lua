@@ -32,6 +32,8 @@ function M.flags()
     { short = "b", arg = "PATH", default = "helm", env = "HELMFILE_HELM_BINARY" })
   g:string("kubectl-binary", "kubectl executable that reads Helm's release records",
     { arg = "PATH", default = "kubectl", env = "HFL_KUBECTL" })
+  g:string("kube-client", "how to read the cluster: http (the API server, directly) or kubectl",
+    { arg = "CLIENT", default = "http", choices = { "http", "kubectl" }, env = "HFL_KUBE_CLIENT" })
   g:string("kustomize-binary", "kustomize executable to run",
     { short = "k", arg = "PATH", default = "kustomize", env = "HELMFILE_KUSTOMIZE_BINARY" })
   g:int("concurrency", "at most N helm processes at once (0: unlimited)", { default = 0 })

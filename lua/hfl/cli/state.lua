@@ -34,6 +34,7 @@ function M.session(inv)
   local g = inv.global or {}
   local session = require("hfl.session").new {
     helm_binary = given(g.helm_binary), kubectl_binary = given(g.kubectl_binary), concurrency = g.concurrency,
+    kube_client = given(g.kube_client),
     skip_refresh = g.skip_refresh == true, skip_deps = g.skip_deps == true,
     kube_context = given(g.kube_context), kubeconfig = given(g.kubeconfig),
   }

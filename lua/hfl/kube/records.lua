@@ -1,6 +1,7 @@
---- hfl.kube.records: Helm's release records, read in bulk. One `kubectl get secrets -l
---- owner=helm -o json` (configmaps under HELM_DRIVER=configmap) per kubeconfig, kube context
---- and namespace and Session answers "which releases exist, at which revision, deployed with
+--- hfl.kube.records: Helm's release records, read in bulk. One list of the secrets labelled
+--- owner=helm (configmaps under HELM_DRIVER=configmap) per kubeconfig, kube context and
+--- namespace and Session — straight from the API server through hfl.kube, or with
+--- `kubectl get … -o json` when session.kube_client is "kubectl" — answers "which releases exist, at which revision, deployed with
 --- what" for every release there, instead of one `helm list`/`helm get` per release.
 ---
 ---   local set, err = records.read(session, { kube_context = "", namespace = "apps" })
@@ -12,6 +13,7 @@ local crypto = require "hfl.crypto"
 local json = require "hfl.stdlib.json"
 local value = require "hfl.value"
 local proc = require "hfl.proc"
+local kube = require "hfl.kube"
 
 local M = {}
 
@@ -240,16 +242,11 @@ local function record_of(obj, kind, w)
   return rec
 end
 
--- The release set of a kubectl JSON list.
-local function parse_list(text, kind, w)
-  local doc, err = json.decode(text)
-  if value.kind(doc) ~= "map" or value.kind(doc.items) ~= "list" then
-    return nil, ("kubectl get %s%s: not a Kubernetes list: %s"):format(kind, where_text(w),
-      err or "no items")
-  end
+-- The release set of the listed objects.
+local function set_of(items, kind, w)
   local set = { latest = {}, history = {} }
-  for i = 1, #doc.items do
-    local rec, rerr = record_of(doc.items[i], kind, w)
+  for i = 1, #items do
+    local rec, rerr = record_of(items[i], kind, w)
     if not rec then return nil, rerr end
     local h = set.history[rec.name]
     if not h then
@@ -265,21 +262,51 @@ local function parse_list(text, kind, w)
   return set
 end
 
---- Every release record of one namespace (and kube context, kubeconfig): one kubectl list,
---- done once per Session however many callers ask (concurrent callers wait for it).
+-- The release set of a kubectl JSON list.
+local function parse_list(text, kind, w)
+  local doc, err = json.decode(text)
+  if value.kind(doc) ~= "map" or value.kind(doc.items) ~= "list" then
+    return nil, ("kubectl get %s%s: not a Kubernetes list: %s"):format(kind, where_text(w),
+      err or "no items")
+  end
+  return set_of(doc.items, kind, w)
+end
+
+local function read_kubectl(session, w, kind)
+  local text, err = run_kubectl(session, w, kind)
+  if not text then return nil, err end
+  return parse_list(text, kind, w)
+end
+
+-- One paginated list through the API server ("" is the context's namespace, as for kubectl).
+local function read_api(session, w, kind)
+  local c, err = kube.client(session, { kube_context = w.kube_context, kubeconfig = w.kubeconfig })
+  if not c then return nil, err end
+  local ns = w.namespace
+  if ns == "" then ns = c.namespace end
+  local path = ns == "*" and ("/api/v1/" .. kind) or ("/api/v1/namespaces/" .. ns .. "/" .. kind)
+  local items
+  items, err = c:list(path, { label_selector = "owner=helm" })
+  if not items then return nil, err end
+  return set_of(items, kind, { namespace = ns, kube_context = w.kube_context })
+end
+
+--- Every release record of one namespace (and kube context, kubeconfig): one list (one
+--- request per page of 500, or one kubectl run with session.kube_client == "kubectl"), done
+--- once per Session however many callers ask (concurrent callers wait for it).
 --- where.namespace "*" lists every namespace (-A); "" is the context's namespace.
 ---@param session hfl.Session
 ---@param where? {kube_context?: string, namespace?: string, kubeconfig?: string}
 ---@return {latest: table<string, hfl.kube.Record>, history: table<string, hfl.kube.Record[]>}|nil set
----@return string|nil err  kubectl missing or failing, HELM_DRIVER=sql, an unreadable record
+---@return string|nil err  the API server or kubectl failing, an unusable kubeconfig,
+---  HELM_DRIVER=sql, an unreadable record
 function M.read(session, where)
   local w = where_of(session, where)
   local kind, derr = driver_kind()
   if not kind then return nil, derr end
+  local read = session.kube_client == "kubectl" and read_kubectl or read_api
   return session:once("kube.records", key_of(w, kind), function()
-    local text, err = run_kubectl(session, w, kind)
-    if not text then return nil, err end
-    return parse_list(text, kind, w)
+    return read(session, w, kind)
   end, true)
 end
 
