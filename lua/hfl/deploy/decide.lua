@@ -9,7 +9,8 @@ local helm = require "hfl.helm"
 local records = require "hfl.kube.records"
 local labels = require "hfl.deploy.labels"
 local target = require "hfl.deploy.target"
-local manifest = require "hfl.deploy.manifest"
+local desired = require "hfl.deploy.desired"
+local changes = require "hfl.deploy.changes"
 
 local M = {}
 
@@ -34,19 +35,35 @@ local function new_item(node, r)
     namespace = target.namespace(r), chart = r.chart, version = r.version }
 end
 
--- Renders the release as its upgrade would and compares with the deployed manifest.
+-- Renders the release as its upgrade would and compares with the deployed manifest (and,
+-- with three-way, the live objects): item.changes holds the per-resource changes.
 local function compare(ctx, item)
-  local topts = ctx:options { no_hooks = true, include_crds = false, is_upgrade = true,
-    output_dir = false, show_only = false }
-  local argv, err = helm.argv.template(item.prep, topts)
-  if not argv then return nil, err end
+  local manifest, err = desired.render(ctx, item)
+  if not manifest then return nil, err end
   local res
-  res, err = helm.run(ctx.session, argv, { release = item.release })
+  res, err = changes.of(ctx, item, manifest)
   if not res then return nil, err end
-  if manifest.same(res.stdout or "", item.record.manifest or "") then
-    return "unchanged", "rendered manifest identical to revision " .. item.record.revision
+  item.changes, item.rendered = res, true
+  if res.changed then
+    return "upgrade", ("%d resource%s differ%s from revision %d"):format(#res.changes,
+      #res.changes == 1 and "" or "s", #res.changes == 1 and "s" or "", item.record.revision)
   end
-  return "upgrade", "rendered manifest differs from revision " .. item.record.revision
+  return "unchanged", "rendered manifest identical to revision " .. item.record.revision
+end
+
+-- The changes an install or uninstall makes, when the run shows diffs.
+local function whole(ctx, item, render)
+  if not ctx.show_diff then return true end
+  local manifest = ""
+  if render then
+    local err
+    manifest, err = desired.render(ctx, item)
+    if not manifest then return nil, err end
+  end
+  local res, err = changes.of(ctx, item, manifest)
+  if not res then return nil, err end
+  item.changes = res
+  return true
 end
 
 local function decide_desired(ctx, item)
@@ -56,6 +73,9 @@ local function decide_desired(ctx, item)
   item.chart_version = prep.chart_version
   if not item.record then
     item.action, item.reason = "install", "not installed"
+    local ok, werr = whole(ctx, item, not ctx.opts.skip_diff_on_install)
+    if not ok then return nil, werr end
+    item.rendered = item.changes ~= nil
     return item
   end
   if ctx.command == "sync" then
@@ -106,6 +126,8 @@ function M.item(ctx, node)
     if rec then
       item.action = "uninstall"
       item.reason = ctx.command == "destroy" and "destroy" or "installed: false"
+      local ok, werr = whole(ctx, item, false)
+      if not ok then return nil, werr end
     else
       item.action, item.reason = "skip", "not installed"
     end

@@ -14,6 +14,14 @@ local function hook(ctx, item, event, err)
     command = ctx.hook_command or ctx.command, error = err })
 end
 
+-- Whether the item's changes include drift made behind helm's back (three-way).
+local function drifted(item)
+  for _, c in ipairs(item.changes and item.changes.changes or {}) do
+    if c.drift then return true end
+  end
+  return false
+end
+
 -- The options of the upgrade: the run's, plus hfl's labels on the record it writes.
 local function upgrade_options(ctx, item)
   local o = ctx:options {}
@@ -21,6 +29,7 @@ local function upgrade_options(ctx, item)
   for k, v in pairs(ctx.opts.labels or {}) do l[k] = v end
   for k, v in pairs(labels.for_upgrade(item.digest, item.next_revision, ctx.state_id)) do l[k] = v end
   o.labels = l
+  o.force_conflicts = drifted(item) or nil
   return o
 end
 

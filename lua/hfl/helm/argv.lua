@@ -223,7 +223,10 @@ function M.upgrade(prep, opts)
     return refuse(r, "force and forceConflicts cannot both be set (choose one)")
   end
   if setting(r, "force") == true then out[#out + 1] = flags.spelling("force", helm) end
-  if setting(r, "forceConflicts") == true then
+  -- opts.force_conflicts: apply repairing drift (Helm 4's server-side apply would otherwise
+  -- refuse fields another manager changed)
+  if setting(r, "forceConflicts") == true or (opts.force_conflicts and helm.major == "4"
+      and setting(r, "force") ~= true) then
     local f, err = flags.spelling("forceConflicts", helm)
     if not f then return refuse(r, "%s", err) end
     out[#out + 1] = f
@@ -283,6 +286,8 @@ function M.upgrade(prep, opts)
   out[#out + 1] = reuse and "--reuse-values" or "--reset-values"
   local hm = setting(r, "historyMax")
   append(out, { "--history-max", tostring(hm and value.tonumber(hm) or 10) })
+  -- how the diff renders a chart that calls `lookup`: the server answers, nothing changes
+  if opts.dry_run_server then out[#out + 1] = "--dry-run=server" end
   return extra(out, r, opts)
 end
 
