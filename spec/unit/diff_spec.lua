@@ -235,6 +235,13 @@ describe("hfl.diff #unit", function()
       assert.same({}, res.changes)
     end)
 
+    it("takes an empty map or list the server dropped (data: {}) for no drift", function()
+      local cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {}\nbinaryData: {}\n"
+      local live = assert(yaml.decode("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop, uid: x}\n"))
+      local res = case(nil, { old = cm, new = cm, live = { [diff.key(live)] = live } })
+      assert.is_false(res.changed)
+    end)
+
     it("masks a Secret whose live data drifted, saying only which key differs", function()
       local secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {user: admin, password: right-one}\n"
       local live = assert(yaml.decode("apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop, uid: x}\n"

@@ -67,7 +67,12 @@ function M.overlay(current, live, want)
     if want[k] == nil then out[k] = base[k] end
   end
   for _, k in ipairs(value.sorted_keys(want)) do
-    if live[k] ~= nil then out[k] = M.overlay(base[k], live[k], want[k]) end
+    if live[k] ~= nil then
+      out[k] = M.overlay(base[k], live[k], want[k])
+    elseif kind_of(want[k]) == "empty" or (kind_of(want[k]) == "list" and #want[k] == 0) then
+      -- the server drops an empty map or list (`data: {}`): absent there is not drift
+      out[k] = base[k]
+    end
   end
   return out
 end
