@@ -29,12 +29,17 @@ function M.options(inv)
   opts.debug = g.debug
   opts.live_output = g.enable_live_output
   opts.strip_args_values = g.strip_args_values_on_exit_error
-  if opts.output ~= "json" then opts.output = nil end
+  opts.color = log.color("stdout")
+  if os.getenv("HELM_DIFF_THREE_WAY_MERGE") == "true" and opts.three_way == false then
+    opts.three_way = true
+  end
+  if opts.output == "" then opts.output = nil end
   return opts
 end
 
 -- Asks once on the terminal, as Helmfile does: "… [y/n]: ".
-local function confirm(text)
+local function confirm(text, diff_text)
+  if diff_text and diff_text ~= "" then io.stdout:write(diff_text) io.stdout:flush() end
   io.stderr:write(text, "Do you really want to continue? [y/n]: ")
   io.stderr:flush()
   local answer = io.stdin:read("*l")
@@ -62,6 +67,9 @@ function M.run(inv, method)
   if not st then return code, err end
   local opts = M.options(inv)
   if inv.global.interactive and not opts.dry_run and not opts.plan_file then opts.confirm = confirm end
+  if method == "apply" and not opts.dry_run and not opts.plan_file and not opts.confirm then
+    opts.on_plan = function(_, diff_text) io.stdout:write(diff_text) end
+  end
   local progress = require("hfl.deploy.progress").new {
     stream = io.stderr, tty = log.isatty(2), color = log.color("stderr"),
     mask = function(t) return st.session:mask(t) end }
@@ -80,6 +88,28 @@ function M.run(inv, method)
   print_outcome(result, opts, st.session)
   if #result.errors > 0 then return nil, table.concat(result.errors, "\n") end
   if result.aborted then return 0 end
+  if opts.detailed_exitcode and result.changed > 0 then return 2 end
+  return 0
+end
+
+local DIFF_FORMATS = { diff = true, simple = true, json = true, template = true }
+
+--- Runs `hfl diff`: the diff of every selected release on stdout, in plan order.
+---@param inv hfl.cli.Invocation
+---@return integer|nil code, string|nil err
+function M.run_diff(inv)
+  local st, err, code = clistate.load(inv)
+  if not st then return code, err end
+  local opts = M.options(inv)
+  if opts.output and not DIFF_FORMATS[opts.output] then
+    return nil, ('unknown --output "%s": want diff, simple, json or template'):format(opts.output)
+  end
+  local result
+  result, err = st:diff(opts)
+  if not result then return nil, err end
+  if #result.plan.items == 0 then return clistate.no_match(st:no_match_message(), inv) end
+  io.stdout:write(result.diff_text)
+  if #result.errors > 0 then return nil, table.concat(result.errors, "\n") end
   if opts.detailed_exitcode and result.changed > 0 then return 2 end
   return 0
 end

@@ -13,8 +13,6 @@ function M.add_to_parser(set)
   groups.sync(set)
   set:bool("skip-cleanup", "keep the temporary values files")
   set:bool("suppress-diff", "don't print the diff before applying")
-  set:bool("full-diff", "compare every release fully, even where hfl's digest says unchanged")
-  set:bool("three-way", "compare fully, never trusting digests (live objects join the comparison with the native diff)")
   set:bool("prune", "uninstall releases hfl installed from this state that it no longer lists")
   deploy.plan_flags(set)
 end

@@ -1,6 +1,6 @@
 --- `hfl diff`: what apply would change, release by release.
-local commands = require "hfl.cli.commands"
 local groups = require "hfl.cli.groups"
+local deploy = require "hfl.cli.deploy"
 
 local M = {}
 
@@ -15,6 +15,9 @@ function M.add_flags(set)
   groups.diff(set)
   groups.upgrade(set)
   groups.args(set)
+  set:bool("three-way", "also compare with the live objects: drift made behind helm's back "
+    .. "counts (HELM_DIFF_THREE_WAY_MERGE=true does the same)")
+  set:bool("full-diff", "compare every release fully, even where hfl's digest says unchanged")
 end
 
 --- Declares diff's flags.
@@ -23,6 +26,9 @@ function M.add_to_parser(set)
   M.add_flags(set)
 end
 
-M.run = commands.not_implemented("diff")
+---@param inv hfl.cli.Invocation
+function M.run(inv)
+  return deploy.run_diff(inv)
+end
 
 return M

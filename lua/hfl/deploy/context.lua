@@ -15,7 +15,7 @@ Context.__index = Context
 ---@return table ctx
 function M.new(st, command, opts)
   return setmetatable({ st = st, session = st.session, command = command, opts = opts or {},
-    state_id = labels.state_id(st), _preps = {} }, Context)
+    state_id = labels.state_id(st), _preps = {}, applied = {} }, Context)
 end
 
 --- The release prepared for helm (hfl.helm.prepare), once per release and run.

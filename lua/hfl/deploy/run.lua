@@ -39,11 +39,28 @@ local function row_of(ctx, item, res)
     error = res and res.error or item.error }
 end
 
+-- The run's event callback: on_event (scheduler events) and the workflow callbacks
+-- on_release_start(release, item) / on_release_done(release, item, result).
+local function release_events(ctx)
+  local o = ctx.opts
+  if not (o.on_event or o.on_release_start or o.on_release_done) then return nil end
+  return function(kind, node, info)
+    if o.on_event then o.on_event(kind, node, info) end
+    if kind == "start" then
+      if o.on_release_start then o.on_release_start(node.release, node) end
+    elseif o.on_release_done then
+      o.on_release_done(node.release, node, { result = kind == "done" and "ok" or kind,
+        error = info and info.error, duration = info and info.duration })
+    end
+  end
+end
+
 -- Carries out the items of one phase over the graph; `act(item)` → true | nil, err.
 local function carry_out(ctx, g, by_id, reverse, act)
-  local on_event = ctx.opts.on_event
+  local on_event = release_events(ctx)
   return scheduler.run(g, {
     session = ctx.session, reverse = reverse, concurrency = ctx.session.concurrency,
+    cancelled = ctx.opts.cancelled,
     work = function(node)
       local item = by_id[node.id]
       if not item then return true end
@@ -58,13 +75,41 @@ local function carry_out(ctx, g, by_id, reverse, act)
   })
 end
 
-local function act_on(ctx, item)
-  if item.action == "deferred" then
-    local again, err = decide.item(ctx, item.node)
-    if not again then return nil, err end
-    for k, v in pairs(again) do item[k] = v end
+-- Whether a release this item needs was changed by this run (so the cluster it was planned
+-- against is not the one it will meet: a CRD installed, an API now served).
+local function needs_changed(ctx, item)
+  for _, need in ipairs(item.node and item.node.needs or {}) do
+    if ctx.applied[need.id] then return true end
   end
-  if item.action == "install" or item.action == "upgrade" then return ops.upgrade(ctx, item) end
+  return false
+end
+
+-- A release whose decision came from rendering is decided again once what it needs has been
+-- applied in this run — its diff runs against the cluster it will meet. A plan file is
+-- carried out as written.
+local function decide_again(ctx, item)
+  ctx.session:forget("capabilities", require("hfl.deploy.target").kube_context(item.release, ctx.session))
+  local again, err = decide.item(ctx, item.node)
+  if not again then return nil, err end
+  if again.action ~= item.action then
+    ctx:info("release %s: %s now that what it needs is applied (%s)", item.id, again.action,
+      again.reason or "")
+  end
+  for k, v in pairs(again) do item[k] = v end
+  return true
+end
+
+local function act_on(ctx, item)
+  if item.action == "deferred"
+    or (item.rendered and not ctx.opts.from_plan and needs_changed(ctx, item)) then
+    local ok, err = decide_again(ctx, item)
+    if not ok then return nil, err end
+  end
+  if item.action == "install" or item.action == "upgrade" then
+    local ok, err = ops.upgrade(ctx, item)
+    if ok then ctx.applied[item.id] = true end
+    return ok, err
+  end
   if item.action == "error" then return nil, item.error end
   if item.action == "unchanged" or item.action == "skip" then ops.cleanup(ctx, item) end
   return true
@@ -145,7 +190,11 @@ local function execute(ctx, g, plan)
     end
   end
   local results = {}
-  local r1 = carry_out(ctx, g, uninstalls, true, function(item) return ops.uninstall(ctx, item) end)
+  local r1 = carry_out(ctx, g, uninstalls, true, function(item)
+    local ok, err = ops.uninstall(ctx, item)
+    if ok then ctx.applied[item.id] = true end
+    return ok, err
+  end)
   local r2 = carry_out(ctx, g, rest, false, function(item) return act_on(ctx, item) end)
   local r3 = #pruned > 0 and prune.run(ctx, pruned) or {}
   for _, r in ipairs { r1, r2, r3 } do
@@ -210,7 +259,7 @@ local function write_report(ctx, result, started)
 end
 
 -- Options that are not flags of the command: the API's own.
-local API_OPTIONS = { "selectors", "dry_run", "plan_file", "from_plan", "full_diff", "prune",
+local API_OPTIONS = { "on_release_start", "on_release_done", "on_hook", "cancelled", "selectors", "dry_run", "plan_file", "from_plan", "full_diff", "prune", "on_plan", "color",
   "report", "resume", "confirm", "on_event", "on_graph", "on_line", "live_output", "debug",
   "strip_args_values", "labels", "api_versions", "skip_cleanup", "output", "kube_version" }
 
@@ -236,6 +285,9 @@ local function deploy(st, command, opts)
   check_options(command, opts)
   local started = os.time()
   local ctx = context.new(st, command, opts)
+  st.session.on_hook = opts.on_hook
+  ctx.show_diff = command == "diff" or (command == "apply" and not opts.suppress_diff
+    and (opts.on_plan ~= nil or opts.confirm ~= nil))
   local g, err = graph_of(st, opts, command == "destroy")
   if not g then return nil, err end
   local result
@@ -248,7 +300,20 @@ local function deploy(st, command, opts)
       local w, werr = write_plan_file(opts.plan_file, plan)
       if not w then return nil, werr end
     end
+    if command == "diff" then
+      result = dry_result(plan)
+      result.diff_text = require("hfl.deploy.difftext").text(plan, opts)
+      local c = plan_mod.counts(plan)
+      result.changed = c.install + c.upgrade + c.uninstall + c.deferred
+      for _, item in ipairs(plan.items) do
+        if item.action == "error" then result.errors[#result.errors + 1] = item.error end
+        ops.cleanup(ctx, item)
+      end
+      return result
+    end
     if opts.dry_run or opts.plan_file then result = dry_result(plan) return result end
+    local diff_text = ctx.show_diff and require("hfl.deploy.difftext").text(plan, opts) or ""
+    if opts.on_plan then opts.on_plan(plan, diff_text) end
     if opts.on_graph then opts.on_graph(changing_graph(plan)) end
     local c = plan_mod.counts(plan)
     local changes = c.install + c.upgrade + c.uninstall + c.deferred
@@ -257,7 +322,7 @@ local function deploy(st, command, opts)
       result = collect(ctx, plan, {})
       return result
     end
-    if opts.confirm and changes > 0 and not opts.confirm(plan_mod.text(plan)) then
+    if opts.confirm and changes > 0 and not opts.confirm(plan_mod.text(plan), diff_text) then
       result = collect(ctx, plan, {})
       result.aborted = true
       return result
@@ -270,6 +335,7 @@ local function deploy(st, command, opts)
     return result
   end)
   ctx:cleanup()
+  st.session.on_hook = nil
   if not ok then error(thrown, 0) end
   if not result then return nil, ferr end
   if ferr then result.errors[#result.errors + 1] = ferr end  -- a failing global cleanup hook
@@ -285,6 +351,10 @@ function M.apply(st, opts) return deploy(st, "apply", opts) end
 
 --- Upgrades every selected release and uninstalls `installed: false` ones that exist.
 function M.sync(st, opts) return deploy(st, "sync", opts) end
+
+--- The changes apply would make, per release and resource, changing nothing: result.plan
+--- (items with .changes, hfl.diff's result), result.diff_text, result.changed.
+function M.diff(st, opts) return deploy(st, "diff", opts) end
 
 --- Uninstalls every selected release that exists, dependents first.
 function M.destroy(st, opts) return deploy(st, "destroy", opts) end

@@ -553,6 +553,14 @@ function State:sync(opts)
   return require("hfl.deploy.run").sync(self, opts)
 end
 
+--- The changes apply would make, per release and resource (hfl.diff), changing nothing:
+--- result.plan.items[i].changes, result.diff_text (as `hfl diff` prints it), result.changed.
+---@param opts? table
+---@return table|nil result, string|nil err
+function State:diff(opts)
+  return require("hfl.deploy.run").diff(self, opts)
+end
+
 --- Uninstalls every selected release that exists, dependents first.
 ---@param opts? table
 ---@return table|nil result, string|nil err
