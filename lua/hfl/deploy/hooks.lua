@@ -279,6 +279,8 @@ function M.run(session, opts)
     for _, e in ipairs(h.events) do listens = listens or e == opts.event end
     if listens then
       local ok, herr = run_one(session, opts.state, h, ctx)
+      -- a workflow watching hooks (hfl.deploy.run's on_hook) hears of each one
+      if session.on_hook then session.on_hook(opts.event, opts.release, ok == true, herr) end
       if not ok then return nil, herr end
       ran = ran + 1
     end

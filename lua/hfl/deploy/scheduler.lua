@@ -33,7 +33,8 @@ end
 ---@param g table  a graph (hfl.deploy.graph.build)
 ---@param opts {work: fun(node: table): (true|nil, string|nil), session?: table,
 ---   reverse?: boolean, concurrency?: integer, continue_on_error?: fun(node: table): boolean,
----   on_event?: fun(kind: string, node: table, info: table)}
+---   on_event?: fun(kind: string, node: table, info: table), cancelled?: fun(): boolean}
+---   cancelled: asked before each release starts; true stops the run as a signal would;
 ---   reverse: dependents first (destroy), unless g was built reversed already;
 ---   concurrency: at most this many nodes running (0 or nil: unlimited);
 ---   on_event kinds "start" | "done" | "failed" | "skipped" | "cancelled", info the node's
@@ -48,6 +49,9 @@ function M.run(g, opts)
     error("scheduler.run: opts.work must be a function", 2)
   end
   local waits_on, lets_go = edges(g, opts.reverse)
+  -- a signal, or the caller's own reason to stop (a workflow cancelling the run)
+  local cancelled = opts.cancelled
+  local function stopping() return M.interrupted() or (cancelled ~= nil and cancelled() == true) end
   local continue = opts.continue_on_error or default_continue
   local on_event = opts.on_event or function() end
   local sem = proc.semaphore(opts.concurrency or 0)
@@ -88,7 +92,7 @@ function M.run(g, opts)
     res.finished = proc.now()
     res.duration = res.finished - res.started
     settle(node, ok and "ok" or "failed", { error = err })
-    if M.interrupted() then return cancel_rest() end
+    if stopping() then return cancel_rest() end
     if not ok and not continue(node) then skip_from(node, node.id) end
     for _, d in ipairs(lets_go(node)) do
       waiting[d] = waiting[d] - 1
@@ -98,7 +102,7 @@ function M.run(g, opts)
 
   local function body(node)
     sem:acquire()
-    if M.interrupted() or results[node.id].status then
+    if stopping() or results[node.id].status then
       sem:release()
       return cancel_rest()
     end
@@ -117,7 +121,7 @@ function M.run(g, opts)
   end
 
   function launch(node)
-    if M.interrupted() then return cancel_rest() end
+    if stopping() then return cancel_rest() end
     proc.go(body, node)
   end
 
