@@ -30,7 +30,7 @@ local hflrun = require "spec.support.hflrun"
 local clock = require("spec.support.fakecluster.calllog").clock
 
 local UNIT = tonumber(arg[1]) or 1
-local ONLY = arg[2] or "1234"
+local ONLY = arg[2] or "12345"
 local N, CHANGED = 100, 10
 local ROOT = io.popen("cd " .. here .. "/.. && pwd"):read("*l")
 local CHART = ROOT .. "/spec/fixtures/helm/charts/hello"
@@ -137,12 +137,18 @@ local function breakdown(fc, w0, w1, unit, slots)
 end
 
 -- The logged calls grouped as "helm upgrade", "kubectl get", …: { [kind] = count }, total.
+-- Processes (helm, kubectl) by subcommand and their total; requests to the fake API server
+-- (tool "api": hfl.kube's reads, no process) are listed apart and not counted.
 local function tally(fc)
   local by, total = {}, 0
   for _, c in ipairs(fc:calls()) do
-    local kind = c.tool .. " " .. tostring(c.argv[1])
-    by[kind] = (by[kind] or 0) + 1
-    total = total + 1
+    if c.tool == "api" then
+      by["api requests"] = (by["api requests"] or 0) + 1
+    else
+      local kind = c.tool .. " " .. tostring(c.argv[1])
+      by[kind] = (by[kind] or 0) + 1
+      total = total + 1
+    end
   end
   return by, total
 end
@@ -319,6 +325,28 @@ if ONLY:find("4", 1, true) then
       .. "Helmfile's model %d, %.0fx) in %s [%s]"):format(N, changed, row[1], row[2], target,
       helmfile_processes(N, changed), helmfile_processes(N, changed) / row[2],
       s(row[5]), tally_text(row[4])))
+  end
+end
+
+-- 5 ------------------------------------------------------------------------------------------
+-- `hfl diff` of 100 unchanged releases: with hfl's digests stored nothing is rendered; with
+-- --full-diff every release is rendered once and compared in process. Beside helm-diff's
+-- per-release model (HELMFILE.per_diff processes each, ~10).
+if ONLY:find("5", 1, true) then
+  local shape = shapes.independent(N, 0)
+  local dir = workdir("diff", shape)
+  local fc = cluster { helm = 4, delay = 0 }
+  hfl(fc, dir, { "--concurrency", "10", "apply" })
+  for _, args in ipairs { { "diff" }, { "diff", "--full-diff" } } do
+    fc:clear_calls()
+    local argv = { "--concurrency", "10" }
+    for _, a in ipairs(args) do argv[#argv + 1] = a end
+    local took = hfl(fc, dir, argv)
+    local by, total = tally(fc)
+    assert(not by["helm upgrade"], tally_text(by))
+    print(("deploy 5. hfl %s of %d unchanged releases: %d processes in %s (helm-diff's model: "
+      .. "%d processes) [%s]"):format(table.concat(args, " "), N, total, s(took),
+      N * HELMFILE.per_diff, tally_text(by)))
   end
 end
 

@@ -170,6 +170,10 @@ local function split_docs(text)
   return docs
 end
 
+--- The Kubernetes version and API versions the fake API server (apiserver.py) reports.
+M.KUBE_VERSION = "v1.20.0-hfl-fake"
+M.API_VERSIONS = { "v1", "v1/ConfigMap", "v1/Secret" }
+
 -- Runs the real `helm template` and splits its output into the manifest and the hooks.
 local function render(root, name, chart, ns, p)
   if os.getenv("HFL_FAKE_RENDER") == "0" then
@@ -177,7 +181,13 @@ local function render(root, name, chart, ns, p)
     return ("---\n# Source: fake/stand-in.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n" ..
       "data:\n  values: %s\n"):format(name, json.encode(json.encode(cfg))), {}
   end
-  local argv = { real_helm(root), "template", name, chart, "--namespace", ns }
+  -- helm upgrade renders with the server's Capabilities: the fake API server's (apiserver.py)
+  local argv = { real_helm(root), "template", name, chart, "--namespace", ns,
+    "--kube-version", M.KUBE_VERSION }
+  for _, v in ipairs(M.API_VERSIONS) do
+    argv[#argv + 1] = "--api-versions"
+    argv[#argv + 1] = v
+  end
   for _, entry in ipairs(p.order) do
     if TEMPLATE_FLAGS[entry[1]] then
       argv[#argv + 1] = entry[1]
