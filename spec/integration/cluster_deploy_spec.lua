@@ -180,26 +180,66 @@ releases:
       end
     end)
 
+    it("diff agrees with the server: exit 0 when nothing changed, 2 with the change shown", function()
+      local r = hfl { "diff", "--detailed-exitcode", "--state-values-set", "greeting=hi" }
+      assert.equal(0, r.code, r.stderr .. r.stdout)
+      r = hfl { "diff", "--detailed-exitcode", "--state-values-set", "greeting=changed" }
+      assert.equal(2, r.code, r.stderr)
+      assert.matches(ns.name .. ", web-config, ConfigMap (v1) has changed:", r.stdout, 1, true)
+      assert.matches("+   greeting: changed", r.stdout, 1, true)
+      assert.equal(2, release("web").revision)
+    end)
+
+    it("sees drift made with kubectl only with --three-way, and apply --three-way repairs it", function()
+      local k = ns:kubectl { "patch", "configmap", "web-config", "--type", "merge",
+        "-p", '{"data":{"greeting":"tampered"}}' }
+      assert.equal(0, k.code, k.stderr)
+      local r = hfl { "diff", "--detailed-exitcode", "--state-values-set", "greeting=hi" }
+      assert.equal(0, r.code, r.stderr)
+      r = hfl { "diff", "--three-way", "--detailed-exitcode", "--state-values-set", "greeting=hi" }
+      assert.equal(2, r.code, r.stderr)
+      assert.matches("-   greeting: tampered", r.stdout, 1, true)
+      assert.matches("+   greeting: hi", r.stdout, 1, true)
+      r = hfl { "apply", "--three-way", "--state-values-set", "greeting=hi" }
+      assert.equal(0, r.code, r.stderr)
+      assert.equal(3, release("web").revision)
+      assert.equal("hi", release("web").objects["ConfigMap/web-config"].data.greeting)
+      r = hfl { "diff", "--three-way", "--detailed-exitcode", "--state-values-set", "greeting=hi" }
+      assert.equal(0, r.code, r.stdout)
+    end)
+
+    it("diffs a release installed by helm directly like one of its own", function()
+      ns:helm(major, { "install", "byhand", work .. "/charts/app", "--set", "configName=byhand-cm" })
+      local dir = work .. "/byhand"
+      write(dir .. "/helmfile.yaml", ("releases:\n  - name: byhand\n    namespace: %s\n"
+        .. "    chart: ../charts/app\n    values: [{ configName: byhand-cm }]\n"):format(ns.name))
+      local r = hfl({ "diff", "--detailed-exitcode" }, dir)
+      assert.equal(0, r.code, r.stderr .. r.stdout)
+      r = hfl({ "diff", "--detailed-exitcode", "--set", "greeting=other" }, dir)
+      assert.equal(2, r.code, r.stderr)
+      assert.matches("byhand-cm, ConfigMap (v1) has changed:", r.stdout, 1, true)
+    end)
+
     it("prints the plan with --dry-run and changes nothing", function()
       local r = hfl { "apply", "--dry-run", "--state-values-set", "greeting=hey" }
       assert.equal(0, r.code, r.stderr)
       assert.matches("upgrade%s+" .. ns.name:gsub("%-", "%%-") .. "/web", r.stdout)
       assert.matches("Plan: 0 to install, 1 to upgrade, 0 to uninstall, 4 unchanged", r.stdout, 1, true)
-      assert.equal(2, release("web").revision)
+      assert.equal(3, release("web").revision)
     end)
 
     it("applies exactly a plan file, and refuses it once the values changed", function()
       local r = hfl { "apply", "--plan-file", "plan.json", "--state-values-set", "greeting=planned" }
       assert.equal(0, r.code, r.stderr)
-      assert.equal(2, release("web").revision)
+      assert.equal(3, release("web").revision)
       r = hfl { "apply", "--from-plan", "plan.json", "--state-values-set", "greeting=other" }
       assert.equal(1, r.code)
       assert.matches("web", r.stderr)
       assert.matches("changed since the plan", r.stderr)
-      assert.equal(2, release("web").revision)
+      assert.equal(3, release("web").revision)
       r = hfl { "apply", "--from-plan", "plan.json", "--state-values-set", "greeting=planned" }
       assert.equal(0, r.code, r.stderr)
-      assert.equal(3, release("web").revision)
+      assert.equal(4, release("web").revision)
       assert.equal("planned", release("web").objects["ConfigMap/web-config"].data.greeting)
     end)
 
@@ -207,7 +247,7 @@ releases:
       local r = hfl { "apply", "--state-values-set", "greeting=planned,extra=false" }
       assert.equal(0, r.code, r.stderr)
       assert.is_nil(release("extra"))
-      assert.equal(3, release("web").revision)
+      assert.equal(4, release("web").revision)
     end)
 
     it("prunes only the releases hfl installed from this state", function()

@@ -75,4 +75,46 @@ print("misuse", ok, (tostring(perr):match("unknown option[^\n]*")))
     assert.matches("error\tfailed processing release db", out, 1, true)
     assert.matches('misuse\tfalse\tunknown option "bogus"', out, 1, true)
   end)
+
+  it("calls on_release_start/done and on_hook, and stops when cancelled says so", function()
+    write(dir .. "/helmfile.yaml", [[
+releases:
+  - name: db
+    namespace: apps
+    chart: ./charts/app
+    hooks:
+      - events: [presync]
+        command: "true"
+  - name: api
+    namespace: apps
+    chart: ./charts/app
+    needs: [db]
+  - name: web
+    namespace: apps
+    chart: ./charts/app
+    needs: [api]
+]])
+    local code, out, err = run [[
+local hfl = require "hfl"
+local st = assert(hfl.load{ file = "helmfile.yaml" })
+local stop = false
+local result = assert(st:apply{
+  on_release_start = function(r) print("start", r.name) end,
+  on_release_done = function(r, _, info) print("done", r.name, info.result); stop = r.name == "api" end,
+  on_hook = function(event, r, ok) print("hook", event, r.name, ok) end,
+  cancelled = function() return stop end,
+})
+for _, row in ipairs(result.rows) do print("row", row.release, row.result) end
+local diff = assert(hfl.load{ file = "helmfile.yaml" }):diff{}
+for _, item in ipairs(diff.plan.items) do
+  print("diff", item.name, item.action, item.changes and #item.changes.changes or 0)
+end
+]]
+    assert.equal(0, code, err)
+    assert.matches("start\tdb\nhook\tpresync\tdb\ttrue\ndone\tdb\tok\nstart\tapi\ndone\tapi\tok\n", out, 1, true)
+    assert.matches("row\tweb\tcancelled", out, 1, true)
+    assert.matches("diff\tweb\tinstall\t1", out, 1, true)
+    assert.matches("diff\tdb\tunchanged\t0", out, 1, true)
+  end)
 end)
+

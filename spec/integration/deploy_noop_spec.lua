@@ -47,8 +47,9 @@ local function tally(fc)
     reads[#reads + 1] = ("%s %s %s"):format(c.argv[1], c.argv[2], tostring(ns))
   end
   for _, c in ipairs(fc:calls("api")) do
+    -- record lists only: the discovery a render asks for (/version, /apis) is not a read
     local ns, kind = c.argv[2]:match("/namespaces/([^/?]+)/([^/?]+)")
-    reads[#reads + 1] = ("get %s %s"):format(tostring(kind), tostring(ns))
+    if kind then reads[#reads + 1] = ("get %s %s"):format(kind, ns) end
   end
   table.sort(reads)
   return helm, reads

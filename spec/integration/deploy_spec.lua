@@ -313,7 +313,10 @@ releases:
     local tmp = servers.tmpdir()
     local h = assert(proc.spawn(hflrun.command({ "--concurrency", "1", "apply" },
       { cwd = dir, env = fc:env { TMPDIR = tmp } })))
-    proc.sleep(1.2)
+    -- the first upgrade is under way once its pending record exists
+    local deadline = proc.now() + 30
+    while #(fc:records("apps", "db") or {}) == 0 and proc.now() < deadline do proc.sleep(0.1) end
+    proc.sleep(0.3)
     h:kill("INT")
     local r = h:wait()
     assert.equal(130, r.code, r.stderr)
@@ -348,6 +351,52 @@ releases:
     local tests = helm_calls(fc, "test")
     assert.equal(1, #tests)
     assert.equal("web", tests[1].argv[2])
+  end)
+
+  it("diffs per resource without changing anything, and apply prints the same diff first", function()
+    local code, out, err = hfl { "diff", "--detailed-exitcode" }
+    assert.equal(2, code, err)
+    assert.matches("apps, db, ConfigMap (v1) has been added:", out, 1, true)
+    assert.matches("0 releases changed, 0 unchanged, 4 to install, 0 to uninstall", out, 1, true)
+    assert.same({}, helm_calls(fc, "upgrade"))
+    code, out, err = hfl { "apply" }
+    assert.equal(0, code, err)
+    assert.matches("apps, api, ConfigMap (v1) has been added:", out, 1, true)
+    code, out, err = hfl { "diff", "--detailed-exitcode" }
+    assert.equal(0, code, err)
+    assert.matches("0 releases changed, 4 unchanged, 0 to install, 0 to uninstall", out, 1, true)
+    code, out, err = hfl { "diff", "--detailed-exitcode", "--state-values-set", "greeting=hi" }
+    assert.equal(2, code, err)
+    assert.matches("apps, api, ConfigMap (v1) has changed:", out, 1, true)
+    assert.matches('-   greeting: hello', out, 1, true)
+    assert.matches('+   greeting: hi', out, 1, true)
+    assert.matches("1 release changed, 3 unchanged, 0 to install, 0 to uninstall", out, 1, true)
+    code, out = hfl { "diff", "--output", "json", "--state-values-set", "greeting=hi" }
+    assert.equal(0, code)
+    assert.matches('"kind":%s*"ConfigMap"', out)
+  end)
+
+  it("diffs 50 releases in 5 namespaces with one bulk record read per namespace", function()
+    local rels = { "releases:" }
+    for i = 1, 50 do
+      rels[#rels + 1] = ("  - name: r%d\n    namespace: ns%d\n    chart: ./charts/app"):format(i, i % 5)
+    end
+    helmfile(table.concat(rels, "\n") .. "\n")
+    fc.opts.render = false
+    assert.equal(0, (hfl { "apply" }))
+    fc:clear_calls()
+    local code, out, err = hfl { "diff", "--detailed-exitcode" }
+    assert.equal(0, code, err)
+    assert.matches("0 releases changed, 50 unchanged, 0 to install, 0 to uninstall", out, 1, true)
+    local reads = {}
+    for _, c in ipairs(fc:calls()) do
+      local ns = (c.tool == "api" and c.argv[2] or table.concat(c.argv, " ")):match("namespaces/([^/]+)/secrets")
+      if ns then reads[#reads + 1] = ns end
+      if c.tool == "kubectl" then reads[#reads + 1] = "kubectl" end
+    end
+    table.sort(reads)
+    assert.same({ "ns0", "ns1", "ns2", "ns3", "ns4" }, reads)
+    assert.same({}, helm_calls(fc, "template"))
   end)
 end)
 

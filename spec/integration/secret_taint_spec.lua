@@ -140,6 +140,21 @@ describe("secret taint #integration", function()
     assert.truthy(rec[#rec].release.manifest:find(HCL_SECRET, 1, true))
   end)
 
+  it("hides them from hfl diff in every output format, --three-way and --show-secrets included", function()
+    local streams = {}
+    local code, out, err = hfl { "--debug", "diff" }
+    assert.equal(0, code, err)
+    assert.matches("has been added", out, 1, true)
+    streams["diff stdout"], streams["diff stderr"] = out, err
+    assert.equal(0, (hfl { "apply" }))
+    for _, format in ipairs { "diff", "simple", "json", "template" } do
+      code, out, err = hfl { "diff", "--three-way", "--show-secrets", "--output", format, "--set", "extra=1" }
+      assert.equal(0, code, err)
+      streams[format .. " stdout"], streams[format .. " stderr"] = out, err
+    end
+    assert_clean(streams)
+  end)
+
   it("hides them when helm fails, in the error line, the summary and the report", function()
     local code, out, err = hfl({ "--debug", "apply", "--report", dir .. "/report.json" }, { HFL_FAKE_FAIL = "app" })
     assert.equal(1, code)
