@@ -75,16 +75,27 @@ function hfl.load(opts) end
 ---@field installed? boolean
 ---@field kubeContext? string
 
----@class hfl.DeployOptions
----@field concurrency? integer
+---@class hfl.DeployOptions  the command's flags with "-" -> "_", plus the API's own
 ---@field dry_run? boolean
+---@field plan_file? string
+---@field from_plan? string
+---@field full_diff? boolean
+---@field three_way? boolean
+---@field prune? boolean
+---@field report? string
+---@field resume? string
 ---@field skip_diff_on_install? boolean
 ---@field wait? boolean
 ---@field timeout? integer                seconds
 ---@field set? string[]
 ---@field values? string[]
----@field on_release_start? fun(release: hfl.Release)
----@field on_release_done? fun(release: hfl.Release, result: table)
+---@field selectors? string[]
+---@field confirm? fun(plan_text: string, diff_text: string): boolean
+---@field on_event? fun(kind: string, node: table, info: table)
+---@field on_release_start? fun(release: hfl.Release, node: table)
+---@field on_release_done? fun(release: hfl.Release, node: table, result: {result: string, error: string|nil, duration: number})
+---@field on_hook? fun(event: string, release: hfl.Release|nil, ok: boolean, err: string|nil)
+---@field cancelled? fun(): boolean
 
 ---@class hfl.State
 ---@field environment string
@@ -130,9 +141,9 @@ function State:template(opts) end
 ---@return table[]|nil linted {release=, output=}, string|nil err, table[]|nil partial
 function State:lint(opts) end
 
---- Desired vs deployed per release and resource (`hfl diff`); on a State once the deploy
---- layer provides it (issue 13), until then `hfl diff` on the command line.
----@param opts? hfl.DeployOptions
+--- Desired vs deployed per release and resource (`hfl diff`), changing nothing:
+--- result.plan.items[i].changes (hfl.diff's result), result.diff_text, result.changed.
+---@param opts? hfl.DeployOptions  also three_way, output, context, suppress, show_secrets
 ---@return table|nil result, string|nil err
 function State:diff(opts) end
 
@@ -143,7 +154,7 @@ function State:plan(opts) end
 
 --- Upgrades the releases that changed, uninstalls `installed: false` ones (`hfl apply`).
 ---@param opts? hfl.DeployOptions
----@return table|nil result {releases = {name=, action=, result=, duration=, revision=, error=}…}, string|nil err
+---@return table|nil result {plan=, rows = {release=, namespace=, action=, reason=, result=, duration=, revision=, error=}…, changed=, failed=, errors=}, string|nil err
 function State:apply(opts) end
 
 --- Upgrades every selected release; uninstalls the `installed: false` ones that exist.

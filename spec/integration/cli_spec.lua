@@ -104,10 +104,10 @@ describe("the hfl binary #integration", function()
     end)
 
     it("says a command that is not implemented yet is not, and exits 1", function()
-      local code, out, err = hfl({ "-e", "prod", "diff", "-l", "tier=db" })
+      local code, out, err = hfl({ "-e", "prod", "unittest", "-l", "tier=db" })
       assert.equal(1, code)
       assert.equal("", out)
-      assert.equal("hfl: diff is not implemented yet\n", err)
+      assert.equal("hfl: unittest is not implemented yet\n", err)
     end)
   end)
 
@@ -126,17 +126,17 @@ describe("the hfl binary #integration", function()
       if not has_script then return pending("needs util-linux script") end
       for _, case in ipairs({ { {}, { NO_COLOR = "1" } }, { {}, { HELMFILE_NO_COLOR = "true" } },
                               { { "--no-color" }, {} }, { {}, { TERM = "dumb" } } }) do
-        local args = { "diff" }
+        local args = { "unittest" }
         for _, a in ipairs(case[1]) do args[#args + 1] = a end
         local out = hfl_on_tty(args, case[2])
-        assert.matches("hfl: diff is not implemented yet", out, 1, true)
+        assert.matches("hfl: unittest is not implemented yet", out, 1, true)
         assert.is_nil(out:find("\27", 1, true))
       end
     end)
 
     it("colours with --color even when stderr is not a terminal", function()
-      local _, _, err = hfl({ "--color", "diff" })
-      assert.equal("\27[31mhfl:\27[0m diff is not implemented yet\n", err)
+      local _, _, err = hfl({ "--color", "unittest" })
+      assert.equal("\27[31mhfl:\27[0m unittest is not implemented yet\n", err)
     end)
   end)
 end)

@@ -237,9 +237,9 @@ describe("hfl.cli #unit", function()
 
   describe("main()", function()
     it("exits 1 with a one-line error for a not yet implemented command", function()
-      local code, err = main({ "diff" }, { NO_COLOR = "1" })
+      local code, err = main({ "unittest" }, { NO_COLOR = "1" })
       assert.equal(1, code)
-      assert.equal("hfl: diff is not implemented yet\n", err)
+      assert.equal("hfl: unittest is not implemented yet\n", err)
     end)
 
     it("exits 1 with the suggestion for an unknown command", function()
