@@ -398,5 +398,18 @@ releases:
     assert.same({ "ns0", "ns1", "ns2", "ns3", "ns4" }, reads)
     assert.same({}, helm_calls(fc, "template"))
   end)
+
+  it("diffs with HELM_DRIVER=sql through helm list and helm get manifest", function()
+    assert.equal(0, (hfl { "apply" }))
+    fc:clear_calls()
+    local code, out, err = hfl({ "diff", "--detailed-exitcode", "--state-values-set", "greeting=hi" },
+      { HELM_DRIVER = "sql" })
+    assert.equal(2, code, err)
+    assert.matches("1 release changed, 3 unchanged", out, 1, true)
+    local lists = 0
+    for _, c in ipairs(fc:calls("helm")) do if c.argv[1] == "list" then lists = lists + 1 end end
+    assert.equal(1, lists)
+    assert.equal(4, #helm_calls(fc, "get"))
+  end)
 end)
 

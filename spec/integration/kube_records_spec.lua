@@ -216,14 +216,27 @@ describe("hfl.kube.records #integration", function()
       end
     end)
 
-    it("refuses HELM_DRIVER=sql, naming it", function()
+    it("reads HELM_DRIVER=sql through one helm list, and a manifest through helm get manifest", function()
+      fc:preset { name = "web", namespace = "apps", chart = "app", version = "1.2.0",
+        manifest = "---\n# Source: app/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n" }
       local s = session_for(fc, client)
-      local set, err = with_vars({ HELM_DRIVER = "sql" }, function()
-        return records.read(s, { namespace = "apps" })
+      s.helm_binary = fakecluster.BIN .. "/helm"
+      local set, err, manifest
+      with_env(fc, function()
+        return with_vars({ HELM_DRIVER = "sql" }, function()
+          set, err = records.read(s, { namespace = "apps" })
+          if set then manifest = records.manifest(s, set.latest.web) end
+          if set then records.manifest(s, set.latest.web) end
+        end)
       end)
-      assert.is_nil(set)
-      assert.matches("^HELM_DRIVER=sql: ", err)
-      assert.equal(0, #fc:calls())
+      assert(set, err)
+      local web = set.latest.web
+      assert.same({ 1, "deployed", "app", "1.2.0" }, { web.revision, web.status, web.chart, web.chart_version })
+      assert.matches("kind: ConfigMap", manifest, 1, true)
+      local helm = fc:calls("helm")
+      assert.equal(2, #helm)   -- one list, one get manifest (kept for the second ask)
+      assert.same({ "list", "get" }, { helm[1].argv[1], helm[2].argv[1] })
+      assert.equal(0, #fc:calls("kubectl") + #fc:calls("api"))
     end)
 
     if client == "kubectl" then

@@ -47,8 +47,14 @@ function M.of(ctx, item, desired)
     live, err = live_objects(ctx, item, desired)
     if not live then return nil, err end
   end
+  local old = ""
+  if item.record then
+    local merr
+    old, merr = require("hfl.kube.records").manifest(ctx.session, item.record)
+    if not old then return nil, merr end
+  end
   local res, err = diff.compare {
-    old = item.record and item.record.manifest or "", new = desired,
+    old = old, new = desired,
     namespace = item.namespace, live = live, suppress = ctx.opts.suppress,
     show_secrets = ctx.opts.show_secrets, mask = function(t) return ctx.session:mask(t) end,
   }

@@ -121,10 +121,7 @@ local function driver_kind()
   local d = os.getenv("HELM_DRIVER") or ""
   if d == "" or d == "secret" or d == "secrets" then return "secrets" end
   if d == "configmap" or d == "configmaps" then return "configmaps" end
-  if d == "sql" then
-    return nil, "HELM_DRIVER=sql: hfl reads release records from secrets or configmaps only, " ..
-      "not from Helm's SQL storage; unset HELM_DRIVER or use secret/configmap"
-  end
+  if d == "sql" then return "sql" end
   return nil, ("HELM_DRIVER=%s: unknown Helm storage driver (hfl reads secret and configmap)"):format(d)
 end
 
@@ -291,6 +288,70 @@ local function read_api(session, w, kind)
   return set_of(items, kind, { namespace = ns, kube_context = w.kube_context })
 end
 
+-- helm's own command line for the sql driver: [--kubeconfig] [--kube-context] SUB … -n NS.
+local function helm_argv(session, w, ...)
+  local argv = { session.helm_binary or "helm" }
+  if w.kubeconfig ~= "" then argv[#argv + 1] = "--kubeconfig=" .. w.kubeconfig end
+  if w.kube_context ~= "" then argv[#argv + 1] = "--kube-context=" .. w.kube_context end
+  for _, a in ipairs { ... } do argv[#argv + 1] = a end
+  if w.namespace == "*" then
+    argv[#argv + 1] = "--all-namespaces"
+  elseif w.namespace ~= "" then
+    argv[#argv + 1] = "--namespace=" .. w.namespace
+  end
+  return argv
+end
+
+local function run_helm(session, argv)
+  local res, err = session:limited(proc.run, argv)
+  if not res then return nil, ("%s could not be started: %s"):format(argv[1], tostring(err)) end
+  if not res.ok then
+    return nil, ("%s %s failed: %s"):format(argv[1], table.concat(argv, " ", 2),
+      first_line(res.stderr))
+  end
+  return res.stdout
+end
+
+-- HELM_DRIVER=sql: records live in Helm's database, which only helm reads. One `helm list` per
+-- namespace gives each release's latest revision and status; its manifest comes from
+-- `helm get manifest` when a diff needs it (M.manifest). Custom labels are not listed, so
+-- hfl's digests do not apply: every release is compared by rendering.
+local function read_helm(session, w)
+  local text, err = run_helm(session, helm_argv(session, w, "list", "--all", "--output", "json"))
+  if not text then return nil, err end
+  local list
+  list, err = json.decode(text)
+  if value.kind(list) ~= "list" then
+    return nil, ("helm list%s: not a JSON list: %s"):format(where_text(w), err or "?")
+  end
+  local set = { latest = {}, history = {} }
+  for _, e in ipairs(list) do
+    local chart = str(e.chart)
+    local name, version = chart:match("^(.-)%-(v?%d[^-]*.*)$")
+    local rec = { name = str(e.name), namespace = str(e.namespace), revision = tonumber(str(e.revision)) or 0,
+      status = str(e.status), chart = name or chart, chart_version = version or "",
+      app_version = str(e.app_version), labels = {}, sql = { kubeconfig = w.kubeconfig,
+      kube_context = w.kube_context } }
+    set.latest[rec.name], set.history[rec.name] = rec, { rec }
+  end
+  return set
+end
+
+--- A record's manifest: the one it holds, or for the sql driver `helm get manifest` of its
+--- revision (once per record).
+---@param session hfl.Session
+---@param rec hfl.kube.Record
+---@return string|nil manifest, string|nil err
+function M.manifest(session, rec)
+  if rec.manifest or not rec.sql then return rec.manifest or "" end
+  local w = { kubeconfig = rec.sql.kubeconfig, kube_context = rec.sql.kube_context, namespace = rec.namespace }
+  local text, err = run_helm(session, helm_argv(session, w, "get", "manifest", rec.name,
+    "--revision", tostring(rec.revision)))
+  if not text then return nil, err end
+  rec.manifest = text
+  return text
+end
+
 --- Every release record of one namespace (and kube context, kubeconfig): one list (one
 --- request per page of 500, or one kubectl run with session.kube_client == "kubectl"), done
 --- once per Session however many callers ask (concurrent callers wait for it).
@@ -299,12 +360,13 @@ end
 ---@param where? {kube_context?: string, namespace?: string, kubeconfig?: string}
 ---@return {latest: table<string, hfl.kube.Record>, history: table<string, hfl.kube.Record[]>}|nil set
 ---@return string|nil err  the API server or kubectl failing, an unusable kubeconfig,
----  HELM_DRIVER=sql, an unreadable record
+---  an unreadable record (HELM_DRIVER=sql: one `helm list`; manifests through M.manifest)
 function M.read(session, where)
   local w = where_of(session, where)
   local kind, derr = driver_kind()
   if not kind then return nil, derr end
-  local read = session.kube_client == "kubectl" and read_kubectl or read_api
+  local read = kind == "sql" and read_helm or session.kube_client == "kubectl" and read_kubectl
+    or read_api
   return session:once("kube.records", key_of(w, kind), function()
     return read(session, w, kind)
   end, true)

@@ -101,6 +101,10 @@ local function die(msg)
   return 1
 end
 
+-- The store stands in for every storage driver; the real helm would try to reach an SQL
+-- database for HELM_DRIVER=sql even for client-side commands.
+local REAL_ENV = { HELM_DRIVER = false }
+
 local function real_helm(root)
   local p = os.getenv("HFL_FAKE_HELM_REAL")
   if p and p ~= "" then return p end
@@ -196,6 +200,7 @@ local function render(root, name, chart, ns, p)
       argv[#argv + 1] = entry[1]
     end
   end
+  argv.env = REAL_ENV
   local r, err = proc.run(argv)
   if not r then return nil, err end
   if not r.ok then return nil, ((r.stderr or ""):gsub("^Error: ", ""):gsub("\n$", "")) end
@@ -566,6 +571,7 @@ local function client_side(root, args)
   local argv = { real_helm(root) }
   for i = 1, #args do argv[i + 1] = args[i] end
   argv.stdin, argv.stdout, argv.stderr = true, "inherit", "inherit"
+  argv.env = REAL_ENV
   local r, err = proc.run(argv)
   if not r then
     io.stderr:write("fake helm: cannot run ", argv[1], ": ", tostring(err), "\n")
