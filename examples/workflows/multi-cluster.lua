@@ -37,7 +37,7 @@ for _, ctx in ipairs(contexts) do
     rows[#rows + 1] = { ctx, "-", "-", "error: " .. (err or ""):match("^[^\n]*"), "" }
   elseif dry_run then
     for _, item in ipairs(result.plan.items) do
-      rows[#rows + 1] = { ctx, item.id, item.action, "planned", "" }
+      rows[#rows + 1] = { ctx, item.namespace .. "/" .. item.name, item.action, "planned", "" }
     end
   else
     if result.failed > 0 then failed = failed + 1 end

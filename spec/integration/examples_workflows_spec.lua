@@ -109,6 +109,15 @@ describe("examples/workflows/multi-cluster.lua #integration", function()
     assert.matches("\nwest%s+shop%-dev/web%s+install%s+failed%s", out)
   end)
 
+  it("with --dry-run prints the plan per context and installs nothing", function()
+    local code, out, err = fc:hfl({ "run", script("multi-cluster.lua"), "--dry-run", "east", "west" },
+      { cwd = QUICKSTART })
+    assert.equal(0, code, out .. err)
+    assert.matches("\neast%s+shop%-dev/db%s+install%s+planned\n", out)
+    assert.matches("\nwest%s+shop%-dev/web%s+install%s+planned\n", out)
+    assert.same({}, upgrades(fc))
+  end)
+
   it("wants at least one context", function()
     local code, _, err = fc:hfl({ "run", script("multi-cluster.lua") }, { cwd = QUICKSTART })
     assert.equal(1, code)
