@@ -17,7 +17,7 @@ if #contexts == 0 then
   return 1
 end
 
-local rows, failed = {}, 0
+local rows, failed, errors = {}, 0, {}
 -- One Session for every context: charts, dependency builds and the helm version are read once.
 -- The first load makes it from the global flags (--helm-binary, --concurrency, …).
 local session
@@ -41,6 +41,9 @@ for _, ctx in ipairs(contexts) do
     end
   else
     if result.failed > 0 then failed = failed + 1 end
+    for _, e in ipairs(result.errors or {}) do
+      errors[#errors + 1] = ctx .. ": " .. tostring(e):match("^[^\n]*")
+    end
     for _, row in ipairs(result.rows) do
       rows[#rows + 1] = { ctx, row.namespace .. "/" .. row.release, row.action, row.result,
         ("%.1fs"):format(row.duration or 0) }
@@ -64,6 +67,10 @@ line(header)
 for _, r in ipairs(rows) do
   r[4] = session and session:mask(r[4]) or r[4]
   line(r)
+end
+-- why, under the table: the first line of each error
+for _, e in ipairs(errors) do
+  io.stderr:write(session and session:mask(e) or e, "\n")
 end
 if session then session:close() end
 return failed > 0 and 1 or 0

@@ -107,6 +107,7 @@ describe("examples/workflows/multi-cluster.lua #integration", function()
     assert.matches("\neast%s+shop%-dev/web%s+unchanged%s+ok%s", out)
     assert.matches("\nwest%s+shop%-dev/db%s+install%s+ok%s", out)
     assert.matches("\nwest%s+shop%-dev/web%s+install%s+failed%s", out)
+    assert.matches("^west: [^\n]*web", err)   -- why it failed, one line per error
   end)
 
   it("with --dry-run prints the plan per context and installs nothing", function()
