@@ -116,5 +116,17 @@ end
     assert.matches("diff\tweb\tinstall\t1", out, 1, true)
     assert.matches("diff\tdb\tunchanged\t0", out, 1, true)
   end)
+
+  it("reports a release that could not be planned as failed, and its dependents as skipped", function()
+    local code, out, err = run [[
+local hfl = require "hfl"
+local st = assert(hfl.load{ file = "helmfile.yaml", kube_context = "nowhere" })
+local result = assert(st:apply{})
+for _, row in ipairs(result.rows) do print("row", row.release, row.action, row.result) end
+]]
+    assert.equal(0, code, err)
+    assert.matches("row\tdb\terror\tfailed", out, 1, true)
+    assert.matches("row\tapi\terror\tskipped", out, 1, true)
+  end)
 end)
 

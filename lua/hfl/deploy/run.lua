@@ -208,7 +208,11 @@ local function collect(ctx, plan, results)
   for _, item in ipairs(plan_mod.execution_order(plan)) do
     local res = results[item.id]
     local row = row_of(ctx, item, res)
-    if row.result == "skipped" and not plan_mod.changes(item) then row.result = "ok" end
+    -- a release left as it is stays "ok" when a need failed; one that could not be planned
+    -- does not
+    if row.result == "skipped" and (item.action == "unchanged" or item.action == "skip") then
+      row.result = "ok"
+    end
     if row.result == "failed" and tostring(row.error):find("interrupted", 1, true) then
       row.result = "cancelled"
     end
