@@ -5,7 +5,7 @@
 -- --three-way also compares with the live objects, so changes made behind helm's back count.
 local hfl = require "hfl"
 local fs = require "hfl.fs"
-local json = require "hfl.stdlib.json"
+local json = hfl.json
 
 local out, three_way
 for _, a in ipairs(arg) do

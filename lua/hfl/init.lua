@@ -12,7 +12,8 @@ M.yaml = require "hfl.yaml"
 M.load = function(opts) return require("hfl.state").load(opts) end
 
 -- Modules loaded on first use: most commands never render a template or make a session.
-local LAZY = { tmpl = "hfl.tmpl", session = "hfl.session" }
+local LAZY = { tmpl = "hfl.tmpl", session = "hfl.session", json = "hfl.json", kube = "hfl.kube",
+  diff = "hfl.diff" }
 
 setmetatable(M, {
   __index = function(t, k)
