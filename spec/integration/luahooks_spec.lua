@@ -117,4 +117,114 @@ release "db" { namespace = "apps", chart = "./charts/app",
       assert.same({}, helm_calls(fc, "upgrade"))
     end)
   end)
+
+  describe("health gates", function()
+    -- A ConfigMap the health functions read through ctx.get (the fake API server serves it).
+    local function readiness(ready)
+      fc:preset_object("apps", { apiVersion = "v1", kind = "ConfigMap",
+        metadata = { name = "readiness", namespace = "apps" }, data = { ready = ready } }, nil, "configmap")
+    end
+
+    local STATE = [[
+release "db" {
+  namespace = "apps", chart = "./charts/app", values = { { greeting = "%s" } },
+  rollback_on_unhealthy = %s,
+  health = function(r, ctx)
+    local cm = ctx.get("v1", "ConfigMap", "readiness")
+    if not cm then return false, "no readiness ConfigMap" end
+    print("health", r.name, cm.data.ready)
+    return cm.data.ready == "yes", "readiness of " .. r.name .. " is " .. cm.data.ready
+  end,
+}
+release "api" { namespace = "apps", chart = "./charts/app", needs = { "db" } }
+]]
+
+    it("passes a healthy release and its dependents go on", function()
+      readiness("yes")
+      helmfile(STATE:format("one", "false"))
+      local code, _, err = hfl { "apply" }
+      assert.equal(0, code, err)
+      assert.matches("health\tdb\tyes", err, 1, true)
+      assert.same({ "db", "api" }, helm_calls(fc, "upgrade"))
+    end)
+
+    it("fails an unhealthy release with the function's reason and skips its dependents", function()
+      readiness("no")
+      helmfile(STATE:format("one", "false"))
+      local code, _, err = hfl { "apply" }
+      assert.equal(1, code)
+      assert.matches("failed processing release db: unhealthy: readiness of db is no", err, 1, true)
+      assert.same({ "db" }, helm_calls(fc, "upgrade"))
+      assert.same({}, helm_calls(fc, "rollback"))
+      assert.equal(1, #fc:records("apps", "db"))  -- left as it is, not rolled back
+    end)
+
+    it("names a missing object and a raised error as unhealthy", function()
+      helmfile(STATE:format("one", "false"))
+      local code, _, err = hfl { "apply" }
+      assert.equal(1, code)
+      assert.matches("failed processing release db: unhealthy: no readiness ConfigMap", err, 1, true)
+      helmfile [[
+release "web" { namespace = "apps", chart = "./charts/app",
+  health = function(r, ctx) return ctx.get("v1", "ConfigMap") end }
+]]
+      code, _, err = hfl { "apply" }
+      assert.equal(1, code)
+      assert.matches("unhealthy: " .. dir .. "/helmfile.lua:2: get: argument 3 must be a non-empty string", err, 1, true)
+    end)
+
+    it("rolls an unhealthy upgrade back to the revision before, and uninstalls an unhealthy first install", function()
+      readiness("yes")
+      helmfile(STATE:format("one", "true"))
+      assert.equal(0, (hfl { "apply" }))
+      readiness("no")
+      helmfile(STATE:format("two", "true"))
+      local code, _, err = hfl { "apply" }
+      assert.equal(1, code)
+      assert.matches("failed processing release db: unhealthy: readiness of db is no (rolled back to revision 1)",
+        err, 1, true)
+      assert.same({ "db" }, helm_calls(fc, "rollback"))
+      local recs = fc:records("apps", "db")
+      assert.equal(3, #recs)
+      assert.equal("deployed", recs[3].release.info.status)
+      assert.matches('greeting: "one"', recs[3].release.manifest, 1, true)
+
+      helmfile((STATE:format("one", "true"):gsub('"db"', '"cache"')))
+      code, _, err = hfl { "apply" }
+      assert.equal(1, code)
+      assert.matches("failed processing release cache: unhealthy: readiness of cache is no (uninstalled)", err, 1, true)
+      assert.same({}, fc:records("apps", "cache"))
+    end)
+
+    it("refuses health given as something else than a function", function()
+      write(dir .. "/helmfile.yaml", "releases:\n  - name: db\n    chart: ./charts/app\n    health: ok\n")
+      os.remove(dir .. "/helmfile.lua")
+      local code, _, err = hfl { "apply" }
+      assert.equal(1, code)
+      assert.matches('release "db": field "health" must be a Lua function (helmfile.lua only), not string', err, 1, true)
+    end)
+  end)
+
+  it("work the same through the Lua API: st:apply's rows and on_hook see them", function()
+    helmfile [[
+release "db" { namespace = "apps", chart = "./charts/app",
+  hooks = { { name = "note", events = { "postsync" }, run = function(r, event) print("hook", event, r.name) end } },
+  health = function(r, ctx) return false, "db never gets ready" end }
+release "api" { namespace = "apps", chart = "./charts/app", needs = { "db" } }
+]]
+    write(dir .. "/flow.lua", [[
+local hfl = require "hfl"
+local st = assert(hfl.load{ file = "helmfile.lua" })
+local result = st:apply{ on_hook = function(event, release, ok, err)
+  print("on_hook", event, release and release.name, ok, err)
+end }
+for _, row in ipairs(result.rows) do print("row", row.release, row.result, row.error) end
+]])
+    local code, out, err = fc:hfl({ "run", "flow.lua" }, { cwd = dir })
+    assert.equal(0, code, err)
+    assert.matches("hook\tpostsync\tdb", err, 1, true)
+    assert.matches("on_hook\tpostsync\tdb\ttrue\tnil", out, 1, true)
+    assert.matches("row\tdb\tfailed\tunhealthy: db never gets ready", out, 1, true)
+    assert.matches("row\tapi\tskipped", out, 1, true)
+  end)
 end)
