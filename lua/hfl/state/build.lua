@@ -155,7 +155,7 @@ end
 
 M._filepath = function(s) return filepath_of(s) end
 
--- A helmfile.lua's functions (hook run, health, transform) as the text "<lua function>": the
+-- A helmfile.lua's functions (a hook's run, a release's health) as the text "<lua function>": the
 -- function itself is no data to print. v itself when it holds none, else a copy.
 local FUNCTION_TEXT = "<lua function>"
 local function printable(v)

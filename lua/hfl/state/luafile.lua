@@ -37,7 +37,7 @@ local RELEASE = { lists = { values = true, secrets = true, needs = true, set = S
   dependencies = true, jsonPatches = true, strategicMergePatches = true, transformers = true,
   postRendererArgs = true, adopt = true, suppressOutputLineRegex = true, unitTests = true, args = true,
   diffArgs = true, syncArgs = true, templateArgs = true, trackKinds = true, skipKinds = true,
-  trackResources = true }, funcs = { health = true, transform = true } }
+  trackResources = true }, funcs = { health = true } }
 local ENV = { lists = { values = true, secrets = true } }
 local HELMFILE = { lists = { values = true, selectors = true } }
 local ROOT = { lists = { releases = RELEASE, repositories = true, helmfiles = HELMFILE, bases = true,
@@ -148,7 +148,7 @@ local function convert(v, path, ctx, st, depth)
   if t == "string" or t == "boolean" or t == "number" or rawequal(v, null) then return v end
   if t ~= "table" then
     if t == "function" then
-      fail(path, "cannot use a function here (only as a hook's run or a release's health or transform)")
+      fail(path, "cannot use a function here (only as a hook's run or a release's health)")
     end
     fail(path, "cannot use a %s in a helmfile (only strings, numbers, booleans, tables and hfl.null)", lua_type(v))
   end

@@ -1,5 +1,4 @@
---- Functions a helmfile.lua hands to hfl as values (a hook's `run`, a release's `health` and
---- `transform`): each is kept as a callable that runs the chunk's function later, in
+--- Functions a helmfile.lua hands to hfl as values (a hook's `run`, a release's `health`): each is kept as a callable that runs the chunk's function later, in
 --- the sandbox the file was evaluated in — the same globals and the same limits (instruction
 --- budget, time limit, memory) as the file itself, counted afresh for each call.
 ---

@@ -40,9 +40,9 @@ M.FIELDS = {
   { "kubedogBurst", "int" }, { "trackFailOnError", "bool" },
   -- hfl extensions (absent from Helmfile's files, so `build` prints them only where set)
   { "continueOnError", "bool" },  -- a failure does not skip the releases that need this one
-  -- helmfile.lua only (Lua functions, hfl.state.luafunc): the health gate after an upgrade,
-  -- whether an unhealthy release is rolled back, and the manifests' transform
-  { "health", "function" }, { "rollback_on_unhealthy", "bool" }, { "transform", "function" },
+  -- helmfile.lua only (a Lua function, hfl.state.luafunc): the health gate after an upgrade,
+  -- and whether an unhealthy release is rolled back
+  { "health", "function" }, { "rollback_on_unhealthy", "bool" },
 }
 
 M.KIND = {}
