@@ -227,4 +227,22 @@ for _, row in ipairs(result.rows) do print("row", row.release, row.result, row.e
     assert.matches("row\tdb\tfailed\tunhealthy: db never gets ready", out, 1, true)
     assert.matches("row\tapi\tskipped", out, 1, true)
   end)
+
+  it("leaves the functions out of every command's output: list, build, template, diff, plans", function()
+    helmfile [[
+release "db" { namespace = "apps", chart = "./charts/app",
+  hooks = { { events = { "presync" }, run = function() end } },
+  health = function() return true end }
+]]
+    for _, args in ipairs {
+      { "list", "--output", "json" }, { "build", "--embed-values" }, { "show-dag" }, { "write-values" },
+      { "template" }, { "diff" }, { "lint" }, { "apply", "--dry-run", "--plan-file", "plan.json" },
+    } do
+      local code, _, err = hfl(args)
+      assert.is_true(code == 0 or (args[1] == "diff" and code == 2), table.concat(args, " ") .. ": " .. err)
+    end
+    local code, _, err = hfl { "apply", "--from-plan", "plan.json" }
+    assert.equal(0, code, err)
+    assert.same({ "db" }, helm_calls(fc, "upgrade"))
+  end)
 end)
