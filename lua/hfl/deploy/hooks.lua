@@ -25,8 +25,8 @@ M.DEFAULT_TIMEOUT = 1800
 local KEEP = 256 * 1024
 
 local FIELDS = { name = "string", events = "list", command = "string", args = "list",
-  showlogs = "boolean", kubectlApply = "map" }
-local FIELD_NAMES = { "name", "events", "command", "args", "showlogs", "kubectlApply" }
+  showlogs = "boolean", kubectlApply = "map", run = "function" }
+local FIELD_NAMES = { "name", "events", "command", "args", "showlogs", "kubectlApply", "run" }
 
 --- Whether HELMFILE_DISABLE_HOOKS is set to a true value (Go's strconv.ParseBool).
 ---@return boolean
@@ -76,7 +76,13 @@ local function check(entry, where)
     if not value.is_null(v) then
       local ok = (want == "string" and scalar_text(v) ~= nil) or (want == "boolean" and kind == "bool")
         or (want == "list" and kind == "list") or (want == "map" and kind == "map")
-      if not ok then return fail(("field %q must be a %s, not %s"):format(k, want, kind)) end
+        or (want == "function" and type(v) == "function")
+      if not ok then
+        if want == "function" then
+          return fail(("field \"run\" must be a Lua function (helmfile.lua only), not %s"):format(kind))
+        end
+        return fail(("field %q must be a %s, not %s"):format(k, want, kind))
+      end
     end
   end
   local h = { name = scalar_text(entry.name) or "", command = scalar_text(entry.command) or "",
@@ -87,6 +93,12 @@ local function check(entry, where)
       if not s then return fail(("%s[%d] must be a string, not %s"):format(list, i - 1, value.kind(v))) end
       h[list][i] = s
     end
+  end
+  if type(entry.run) == "function" then
+    if h.command ~= "" or value.kind(entry.kubectlApply) == "map" then
+      return fail("a hook has either run (a Lua function) or command/kubectlApply, not both")
+    end
+    h.run = entry.run
   end
   if value.kind(entry.kubectlApply) == "map" then
     h.kubectl = {}
@@ -195,8 +207,20 @@ local function signal_name(n)
   return ({ [2] = "interrupt", [9] = "killed", [15] = "terminated" })[n] or ("signal " .. tostring(n))
 end
 
+-- Runs a hook's Lua function (helmfile.lua's `run = function(release, event) … end`) in the
+-- sandbox of its file; a raised error fails the hook, naming the line.
+local function run_function(session, h, ctx)
+  local name = h.name ~= "" and h.name or "lua"
+  session.log.debug("hook[%s]: triggered by event \"%s\"", name, ctx.event)
+  local release = ctx.release and require("hfl.state.luafunc").release_view(ctx.release) or nil
+  local ok, err = h.run(release, ctx.event)
+  if ok then return true end
+  return nil, session:mask(("hook[%s]: Lua function failed: %s"):format(name, tostring(err)))
+end
+
 -- Runs one hook; true, or nil and Helmfile's `hook[NAME]: …` error.
 local function run_one(session, s, h, ctx)
+  if h.run then return run_function(session, h, ctx) end
   local log = session.log
   local name = h.name
   if name == "" then name = h.kubectl and "kubectlApply" or h.command end

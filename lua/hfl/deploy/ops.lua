@@ -3,6 +3,7 @@
 --- (presync when apply/sync removes it → preuninstall → helm uninstall → postuninstall → postsync).
 local helm = require "hfl.helm"
 local hooks = require "hfl.deploy.hooks"
+local health = require "hfl.deploy.health"
 local labels = require "hfl.deploy.labels"
 local records = require "hfl.kube.records"
 local target = require "hfl.deploy.target"
@@ -37,7 +38,22 @@ local function forget_records(ctx, item)
   records.forget(ctx.session, target.of(item.release, ctx.session))
 end
 
---- Upgrades (or installs) the release. postsync runs also when helm failed, and its own
+-- The health gate of an upgraded release (hfl.deploy.health); an unhealthy one is rolled back
+-- (or a first install uninstalled) when it asks, and fails either way.
+local function healthy(ctx, item)
+  local ok, err = health.check(ctx.session, item.release)
+  if ok then return true end
+  if item.release.rollback_on_unhealthy == true then
+    local done, uerr = health.undo(ctx, item)
+    forget_records(ctx, item)
+    if not done then return nil, ("%s; rollback failed: %s"):format(err, uerr) end
+    item.revision_after = nil
+    return nil, ("%s (%s)"):format(err, done)
+  end
+  return nil, err
+end
+
+--- Upgrades (or installs) the release, then runs its health gate. postsync runs also when helm failed, and its own
 --- failure fails the release.
 ---@return true|nil ok, string|nil err
 function M.upgrade(ctx, item)
@@ -50,7 +66,10 @@ function M.upgrade(ctx, item)
       { release = item.release, live = ctx.opts.live_output, on_line = ctx.opts.on_line })
   end
   forget_records(ctx, item)
-  if res then item.revision_after = item.next_revision end
+  if res then
+    item.revision_after = item.next_revision
+    res, err = healthy(ctx, item)
+  end
   local pok, perr = hook(ctx, item, "postsync", err)
   if not res then return nil, err end
   if not pok then return nil, perr end

@@ -382,6 +382,28 @@ function M.uninstall(r, session, opts)
   return extra(out, r, opts)
 end
 
+--- `helm rollback NAME REVISION …` (a release found unhealthy, hfl.deploy.health): --wait and
+--- --timeout as the release's upgrade has them.
+---@param r table  a Release
+---@param session hfl.Session
+---@param revision integer  the revision to go back to
+---@param opts? table  wait, timeout, debug, args
+---@return string[]|nil argv, string|nil err
+function M.rollback(r, session, revision, opts)
+  opts = opts or {}
+  local helm, err = helm_of(session)
+  if not helm then return nil, err end
+  local out = head(session, r, helm, "rollback", r.name, tostring(revision))
+  release_context(out, r, session)
+  if either(r, "wait", opts.wait) == true then
+    out[#out + 1] = "--wait"
+    local t = timeout_seconds(r, opts)
+    if t then append(out, { "--timeout", ("%ds"):format(t) }) end
+  end
+  namespace(out, r)
+  return extra(out, r, opts)
+end
+
 --- `helm status NAME [--namespace] [--kube-context]`.
 ---@return string[]|nil argv, string|nil err
 function M.status(r, session, opts)

@@ -155,6 +155,32 @@ end
 
 M._filepath = function(s) return filepath_of(s) end
 
+-- A helmfile.lua's functions (a hook's run, a release's health) as the text "<lua function>": the
+-- function itself is no data to print. v itself when it holds none, else a copy.
+local FUNCTION_TEXT = "<lua function>"
+local function printable(v)
+  if type(v) == "function" then return FUNCTION_TEXT end
+  local kind = value.kind(v)
+  if kind ~= "map" and kind ~= "list" then return v end
+  local out
+  local keys = kind == "map" and value.keys(v) or nil
+  local n = keys and #keys or #v
+  for i = 1, n do
+    local k = keys and keys[i] or i
+    local x = printable(v[k])
+    if x ~= v[k] and not out then
+      out = kind == "map" and value.map() or value.list()
+      for j = 1, n do
+        local kj = keys and keys[j] or j
+        out[kj] = v[kj]
+      end
+    end
+    if out then out[k] = x end
+  end
+  return out or v
+end
+M.FUNCTION_TEXT = FUNCTION_TEXT
+
 --- One state as build prints it (without the `---` / Source header).
 ---@param s table  a State with releases_built
 ---@param rels table[]  the releases to print
@@ -215,7 +241,7 @@ function M.state_yaml(s, rels, opts)
   put("missingFileHandlerConfig", sorted(doc.missingFileHandlerConfig))
   put("lockFilePath", doc.lockFilePath)
   m.renderedvalues = sorted(s.values or value.map())
-  return yaml.encode(m, { sort = false })
+  return yaml.encode(printable(m), { sort = false })
 end
 
 -- Helmfile's build prepares no chart (and so runs no `prepare` hook) for a release that

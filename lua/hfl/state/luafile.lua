@@ -20,6 +20,7 @@ local value = require("hfl.value")
 local fs = require("hfl.fs")
 local sandbox = require("hfl.state.luasandbox")
 local holes = require("hfl.state.luaholes")
+local luafunc = require("hfl.state.luafunc")
 
 local M = {}
 
@@ -28,7 +29,7 @@ local null, map_mt, list_mt = value.null, value.map_mt, value.list_mt
 
 -- Where list-valued fields are, so an empty Lua table `{}` becomes `[]` there and `{}`
 -- elsewhere (use hfl.list() / hfl.map() to say it explicitly).
-local HOOK = { lists = { events = true, args = true } }
+local HOOK = { lists = { events = true, args = true }, funcs = { run = true } }
 local SET = { lists = { values = true } }
 local INHERIT = { lists = { except = true } }
 local RELEASE = { lists = { values = true, secrets = true, needs = true, set = SET, setString = SET,
@@ -36,7 +37,7 @@ local RELEASE = { lists = { values = true, secrets = true, needs = true, set = S
   dependencies = true, jsonPatches = true, strategicMergePatches = true, transformers = true,
   postRendererArgs = true, adopt = true, suppressOutputLineRegex = true, unitTests = true, args = true,
   diffArgs = true, syncArgs = true, templateArgs = true, trackKinds = true, skipKinds = true,
-  trackResources = true } }
+  trackResources = true }, funcs = { health = true } }
 local ENV = { lists = { values = true, secrets = true } }
 local HELMFILE = { lists = { values = true, selectors = true } }
 local ROOT = { lists = { releases = RELEASE, repositories = true, helmfiles = HELMFILE, bases = true,
@@ -146,6 +147,9 @@ local function convert(v, path, ctx, st, depth)
   local t = type(v)
   if t == "string" or t == "boolean" or t == "number" or rawequal(v, null) then return v end
   if t ~= "table" then
+    if t == "function" then
+      fail(path, "cannot use a function here (only as a hook's run or a release's health)")
+    end
     fail(path, "cannot use a %s in a helmfile (only strings, numbers, booleans, tables and hfl.null)", lua_type(v))
   end
   local mt = getrealmt(v)
@@ -191,9 +195,15 @@ local function convert(v, path, ctx, st, depth)
       end
       table.sort(keys)
     end
+    local funcs = ctx and ctx.kind == "object" and ctx.schema and ctx.schema.funcs
     for _, k in ipairs(keys) do
       if type(k) ~= "string" then fail(path, "%s; keys must be strings", describe_key(k)) end
-      out[k] = convert(rawget(v, k), { path, k }, child_ctx(ctx, k), st, depth + 1)
+      local x = rawget(v, k)
+      if type(x) == "function" and funcs and funcs[k] then
+        out[k] = luafunc.wrap(st.sb, x)  -- called later, in the sandbox (hfl.state.luafunc)
+      else
+        out[k] = convert(x, { path, k }, child_ctx(ctx, k), st, depth + 1)
+      end
     end
   end
   st.seen[v] = nil
@@ -480,6 +490,7 @@ local function run_chunk(path, opts, builders)
   local sb = sandbox.new { basedir = basedir, budget = limit(opts.budget, "HFL_LUA_BUDGET"),
     timeout = limit(opts.timeout, "HFL_LUA_TIMEOUT"), memory = limit(opts.memory, "HFL_LUA_MEMORY") }
   local st = { seen = {}, lines = setmetatable({}, { __mode = "k" }), kinds = setmetatable({}, { __mode = "k" }) }
+  st.sb = sb
   local env = install_globals(sb, path, opts, st)
   if builders then install_builders(sb, env, st) end
   if opts.release ~= nil then

@@ -178,12 +178,21 @@ local function positioned(sb, e)
   return false
 end
 
-local function is_sentinel(sb, e) return type(e) == "table" and e == sb.rec.sentinel end
+-- The record of the run of this sandbox going on in the running coroutine: a later call of one
+-- of the chunk's functions (Sandbox:call) has its own, so calls in several coroutines at once
+-- each keep their own count; the sandbox's own record otherwise.
+local function rec_of(sb)
+  local rec = active[running() or MAIN]
+  if rec and rec.owner == sb then return rec end
+  return sb.rec
+end
+
+local function is_sentinel(sb, e) return type(e) == "table" and e == rec_of(sb).sentinel end
 
 -- One line for a raised value, in the failing frame (called as xpcall's handler).
 local function message(sb, e, level)
-  if is_sentinel(sb, e) or out_of_memory(sb.rec) then
-    return sb:position(level) .. sb.rec.exceeded
+  if is_sentinel(sb, e) or out_of_memory(rec_of(sb)) then
+    return sb:position(level) .. rec_of(sb).exceeded
   end
   if type(e) ~= "string" then
     -- the chunk's __tostring runs here, still under the limits; one that fails or returns no
@@ -219,7 +228,7 @@ function Sandbox:wrap(name, fn)
   local function finish(ok, ...)
     if ok then return ... end
     local e = ...
-    if is_sentinel(sb, e) or out_of_memory(sb.rec) then error(sb.rec.sentinel, 0) end
+    if is_sentinel(sb, e) or out_of_memory(rec_of(sb)) then error(rec_of(sb).sentinel, 0) end
     if type(e) == "string" and positioned(sb, e) then error(e, 0) end
     if type(e) ~= "string" then e = tostring(e) end
     error(sb:position(3) .. prefix .. e, 0)
@@ -262,7 +271,7 @@ local function safe_globals(sb)
     return nil
   end
   local function rethrow_exceeded(ok, ...)
-    if not ok and out_of_memory(sb.rec) then error(sb.rec.sentinel, 0) end
+    if not ok and out_of_memory(rec_of(sb)) then error(rec_of(sb).sentinel, 0) end
     if not ok then
       local e = ...
       if type(e) == "string" then return false, token_to_path(sb, e) end
@@ -273,7 +282,7 @@ local function safe_globals(sb)
   env.xpcall = function(f, handler, ...)
     local args, n = { ... }, select("#", ...)
     return rethrow_exceeded(xpcall(function() return f(unpack(args, 1, n)) end, function(e)
-      if sb.rec.exceeded then return e end
+      if rec_of(sb).exceeded then return e end
       return handler(type(e) == "string" and token_to_path(sb, e) or e)
     end))
   end
@@ -295,6 +304,7 @@ function M.new(opts)
   local sb = setmetatable({ paths = {}, modules = {}, basedir = opts.basedir or "." }, Sandbox)
   sb.rec = { budget = opts.budget or M.BUDGET, timeout = opts.timeout or M.TIMEOUT,
     memory = opts.memory or M.MEMORY, count = 0, sentinel = {} }
+  sb.rec.owner = sb
   sb.env = safe_globals(sb)
   sb.env.require = function(name) return sb:_require(name) end
   return sb
@@ -348,10 +358,7 @@ function Sandbox:load(path, text)
   return fn
 end
 
---- Runs fn(...) under the budget, the time limit and the memory limit.
----@return boolean ok, any ... results, or the message "path:line: msg"
-function Sandbox:run(fn, ...)
-  local rec = self.rec
+local function run_with(self, rec, fn, ...)
   rec.count, rec.exceeded = 0, nil
   rec.deadline = clock() + rec.timeout
   rec.memlimit = collectgarbage("count") + rec.memory * 1024
@@ -367,6 +374,22 @@ function Sandbox:run(fn, ...)
     return false, (self.main or "helmfile.lua") .. ": " .. rec.exceeded
   end
   return unpack(r, 1, table.maxn(r))
+end
+
+--- Runs fn(...) under the budget, the time limit and the memory limit.
+---@return boolean ok, any ... results, or the message "path:line: msg"
+function Sandbox:run(fn, ...)
+  return run_with(self, self.rec, fn, ...)
+end
+
+--- Runs fn(...) — a function the sandbox's chunk made, called after its run (a hook's run, a
+--- health gate) — under the same limits, counted afresh for this call alone (several calls may
+--- run at once in different coroutines).
+---@return boolean ok, any ... results, or the message "path:line: msg"
+function Sandbox:call(fn, ...)
+  local r = self.rec
+  return run_with(self, { budget = r.budget, timeout = r.timeout, memory = r.memory, count = 0,
+    sentinel = {}, owner = self }, fn, ...)
 end
 
 return M

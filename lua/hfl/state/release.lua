@@ -40,6 +40,9 @@ M.FIELDS = {
   { "kubedogBurst", "int" }, { "trackFailOnError", "bool" },
   -- hfl extensions (absent from Helmfile's files, so `build` prints them only where set)
   { "continueOnError", "bool" },  -- a failure does not skip the releases that need this one
+  -- helmfile.lua only (a Lua function, hfl.state.luafunc): the health gate after an upgrade,
+  -- and whether an unhealthy release is rolled back
+  { "health", "function" }, { "rollback_on_unhealthy", "bool" },
 }
 
 M.KIND = {}
@@ -169,6 +172,11 @@ function M.check(raw, what, where)
         l[i] = m
       end
       out[k] = l
+    elseif kind == "function" then
+      if type(v) ~= "function" then
+        return nil, type_error(where(raw, k), what, k, "a Lua function (helmfile.lua only)", v)
+      end
+      out[k] = v
     elseif kind == "inherit" then
       local kk = value.kind(v)
       if kk ~= "list" and kk ~= "map" then
