@@ -450,6 +450,13 @@ function M.build(state, log)
     rel.state, rel.index, rel.line = state, i, value.line(raw, i)
     rel.chart_override = chart_override
     rel._where = function() return where(raw, i) end
+    -- values_entries are valuesTemplate's maps, then the release's own `values:` as written
+    local own = value.kind(raw[i]) == "map" and value.kind(raw[i].values) == "list" and raw[i].values
+    local shift = own and #(r.values or {}) - #own
+    rel._values_where = function(j)
+      if own and shift and j > shift then return where(own, j - shift) end
+      return where(raw, i)
+    end
     out[i] = rel
   end
 

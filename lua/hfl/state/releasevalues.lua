@@ -285,6 +285,17 @@ local function taint(st, v)
   if session then session:taint(v) end
 end
 
+-- Go's name for the type a YAML value decodes to (what Helmfile's %T prints).
+local GO_TYPES = { int = "int", float = "float64", bool = "bool", list = "[]interface {}" }
+
+-- A `values:` entry that is neither a file name nor a map: Helmfile's error, with where it is.
+local function unexpected_value(rel, i, e)
+  local where = rel._values_where and rel._values_where(i) or rel.state and rel.state.path or ""
+  local kind = value.kind(e)
+  return fmt('%s: release "%s": values[%d]: unexpected type of value: value=%s, type=%s', where, rel.name,
+    i - 1, require("hfl.tmpl.fmt").sprint(e), GO_TYPES[kind] or kind)
+end
+
 --- The merged values of a release.
 ---@param rel table  a Release
 ---@param opts? {set?: boolean, values?: string[], set_args?: string[]}
@@ -307,6 +318,8 @@ function M.values(rel, opts)
       end
     elseif value.kind(e) == "map" then
       v = e
+    elseif e ~= value.null then
+      return nil, unexpected_value(rel, i, e)
     end
     if v ~= nil and v ~= value.null then
       if value.kind(v) ~= "map" then return nil, fmt('release "%s": values[%d] is not a map', rel.name, i - 1) end

@@ -1,0 +1,46 @@
+-- What a user sees when a helmfile is wrong, through the hfl binary (HFL_BIN): the message names
+-- the file and line and says what to do. #integration
+local hflrun = require "spec.support.hflrun"
+
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+-- Runs `hfl ARGS…` in a new directory holding the files of a table name → text (a name with a
+-- slash gets its directory); returns code, stdout, stderr.
+local function hfl(tree, args)
+  local p = io.popen("mktemp -d")
+  local dir = p:read("*l")
+  p:close()
+  for name, body in pairs(tree) do
+    local sub = name:match("^(.*)/[^/]*$")
+    if sub then os.execute("mkdir -p '" .. dir .. "/" .. sub .. "'") end
+    write(dir .. "/" .. name, body)
+  end
+  local code, out, err = hflrun.run(args, { cwd = dir, env = { NO_COLOR = "1" } })
+  os.execute("rm -rf '" .. dir .. "'")
+  return code, out, err
+end
+
+local CHART = "apiVersion: v2\nname: c\nversion: 0.1.0\n"
+
+describe("errors a user sees #integration", function()
+  describe("a release's values entry that is neither a file nor a map", function()
+    it("is an error naming its line, value and type, as Helmfile's", function()
+      local code, _, err = hfl({ ["c/Chart.yaml"] = CHART, ["helmfile.yaml"] =
+        "releases:\n- name: a\n  chart: ./c\n  values:\n  - x: 1\n  - 5\n" }, { "write-values" })
+      assert.equal(1, code)
+      assert.equal('hfl: helmfile.yaml:6: release "a": values[1]: unexpected type of value: value=5, type=int\n', err)
+    end)
+
+    it("names a list as Go does", function()
+      local code, _, err = hfl({ ["c/Chart.yaml"] = CHART, ["helmfile.yaml"] =
+        "releases:\n- name: a\n  chart: ./c\n  values:\n  - [1, 2]\n" }, { "write-values" })
+      assert.equal(1, code)
+      assert.matches("helmfile%.yaml:5: release \"a\": values%[0%]: unexpected type of value: value=%[1 2%], "
+        .. "type=%[%]interface {}", err)
+    end)
+  end)
+end)
