@@ -159,11 +159,17 @@ releases:
       assert.are.equal('helmfile.yaml.gotmpl:2: unknown top-level key "repositorys" (did you mean "repositories"?)', err)
     end)
 
-    it("adds Helmfile's .gotmpl hint for plain YAML files", function()
-      local dir = T.tree { ["helmfile.yaml"] = "releases: []\nfoo: 1\n" }
+    it("adds Helmfile's .gotmpl hint for plain YAML files that hold a template", function()
+      local dir = T.tree { ["helmfile.yaml"] = "releases: []\nfoo: 1\n# {{ .Values.x }}\n" }
       local _, err = load(dir)
       assert.are.equal('helmfile.yaml:2: unknown top-level key "foo". Started seeing this since Helmfile v1? '
         .. "Add the .gotmpl file extension", err)
+    end)
+
+    it("leaves the .gotmpl hint off a plain YAML mistake in a file with no template", function()
+      local dir = T.tree { ["helmfile.yaml"] = "releases: []\nfoo: 1\n" }
+      local _, err = load(dir)
+      assert.are.equal('helmfile.yaml:2: unknown top-level key "foo"', err)
     end)
 
     it("rejects the deprecated context key", function()

@@ -180,6 +180,8 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
   local list, firsts = parts.split(text)
   local gotmpl = fs.ext(path) == ".gotmpl"
   local render = gotmpl or os.getenv("HELMFILE_RENDER_YAML") == "true"
+  -- Helmfile's ".gotmpl" hint helps only a file that holds a template left unrendered
+  local hint = not gotmpl and text:find("{{", 1, true) ~= nil
   local env = ctx_env
   local final, final_env
   for i, part in ipairs(list) do
@@ -197,7 +199,7 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
       src = rendered.new { name = name, index = i - 1, first = firsts[i], source = part, output = out }
       part = out
     end
-    local doc, derr = parts.decode(part, src, not gotmpl, firsts[i], ctx.from)
+    local doc, derr = parts.decode(part, src, hint, firsts[i], ctx.from)
     if not doc then return nil, derr end
     local penv, berr
     doc, penv, berr = process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
