@@ -64,4 +64,31 @@ describe("errors a user sees #integration", function()
       assert.matches("Started seeing this since Helmfile v1%? Add the %.gotmpl file extension", err)
     end)
   end)
+
+  describe("a template error", function()
+    it("leads with the state file's line and column, then Go's words and a hint", function()
+      local code, _, err = hfl({ ["helmfile.yaml.gotmpl"] =
+        "values:\n- a: 1\n---\nreleases:\n- name: {{ .Values.missing.x }}\n  chart: ./c\n" }, { "list" })
+      assert.equal(1, code)
+      assert.equal('hfl: helmfile.yaml.gotmpl:5:18: error during helmfile.yaml.gotmpl.part.1 parsing: template: '
+        .. 'stringTemplate:5:18: executing "stringTemplate" at <.Values.missing.x>: map has no entry for key "missing"\n'
+        .. 'hint: the key "missing" is missing: use `get "missing.x" "default" .Values` or `hasKey` to make it '
+        .. "optional, or define it in your values\n", err)
+    end)
+
+    it("in a release's values file leads with that file's line and column and gets the hint", function()
+      local code, _, err = hfl({ ["c/Chart.yaml"] = CHART, ["v.yaml.gotmpl"] = "a: 1\nb: {{ .Values.nope.x }}\n",
+        ["helmfile.yaml"] = "releases:\n- name: a\n  chart: ./c\n  values:\n  - v.yaml.gotmpl\n" }, { "write-values" })
+      assert.equal(1, code)
+      assert.matches('^hfl: v%.yaml%.gotmpl:2:13: release "a": failed to render values files "[^"]*v%.yaml%.gotmpl": '
+        .. 'template: [^\n]*map has no entry for key "nope"\nhint: the key "nope" is missing', err)
+    end)
+
+    it("in an environment's values file leads with that file's line and column", function()
+      local code, _, err = hfl({ ["e.yaml.gotmpl"] = "x: {{ .Values.nope.x }}\n", ["helmfile.yaml.gotmpl"] =
+        "environments:\n  default:\n    values:\n    - e.yaml.gotmpl\n---\nreleases: []\n" }, { "list" })
+      assert.equal(1, code)
+      assert.matches('^hfl: e%.yaml%.gotmpl:1:13: .*map has no entry for key "nope"\nhint: ', err)
+    end)
+  end)
 end)

@@ -327,7 +327,7 @@ return { releases = { { name = "a", chart = "x" } } }
       it("report " .. case[1] .. " at the template's line, without hfl's own frames", function()
         write(work .. "/helmfile.yaml.gotmpl", "releases:\n- name: a\n  chart: c\n  labels:\n    x: '" .. case[1] .. "'\n")
         local r = hfl { "list" }
-        one_line_error(r, "^hfl: error during helmfile%.yaml%.gotmpl%.part%.0 parsing: template: stringTemplate:5:%d+: .*" .. case[2])
+        one_line_error(r, "^hfl: helmfile%.yaml%.gotmpl:5:%d+: error during helmfile%.yaml%.gotmpl%.part%.0 parsing: template: stringTemplate:5:%d+: .*" .. case[2])
         assert.is_nil(r.stderr:find("%.lua:%d+:"), r.stderr)
       end)
     end

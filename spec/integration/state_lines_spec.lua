@@ -115,7 +115,7 @@ describe("error lines in multi-part helmfiles #integration", function()
     local code, _, err = hfl("helmfile.yaml.gotmpl",
       "values:\n- a: 1\n---\nreleases:\n- name: x\n  chart: {{ .Values.nope }}\n")
     assert.equal(1, code)
-    assert.matches('^hfl: error during helmfile%.yaml%.gotmpl%.part%.1 parsing: template: stringTemplate:6:19: '
+    assert.matches('^hfl: helmfile%.yaml%.gotmpl:6:19: error during helmfile%.yaml%.gotmpl%.part%.1 parsing: template: stringTemplate:6:19: '
       .. 'executing "stringTemplate" at <%.Values%.nope>: map has no entry for key "nope"\n', err)
   end)
 

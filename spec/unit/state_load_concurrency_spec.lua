@@ -105,7 +105,7 @@ describe("hfl.state.load concurrency #unit", function()
     })
     local states, err = loader.load { cwd = dir }
     assert.is_nil(states)
-    assert.matches("^helmfile%.yaml → error during s1%.yaml%.gotmpl%.part%.0 parsing: .*map has no entry for key \"nope\"$", err)
+    assert.matches("^helmfile%.yaml → s1%.yaml%.gotmpl:%d+:%d+: error during s1%.yaml%.gotmpl%.part%.0 parsing: .*map has no entry for key \"nope\"$", err)
   end)
 
   it("writes the log lines of files loaded at once in processing order, none after an error", function()

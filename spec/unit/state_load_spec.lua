@@ -54,7 +54,7 @@ releases:
 - name: {{ .Values.name }}
 ]] }
       local _, err = load(dir)
-      assert.matches('^error during helmfile%.yaml%.gotmpl%.part%.0 parsing: template: stringTemplate:4:18: '
+      assert.matches('^helmfile%.yaml%.gotmpl:4:18: error during helmfile%.yaml%.gotmpl%.part%.0 parsing: template: stringTemplate:4:18: '
         .. 'executing "stringTemplate" at <%.Values%.name>: map has no entry for key "name"$', err)
     end)
 
@@ -343,7 +343,7 @@ releases:
         ["sub/apps.yaml.gotmpl"] = "releases:\n- name: ok\n- name: {{ .Values.nope }}\n",
       }
       local _, err = load(dir)
-      assert.matches("^helmfile%.yaml → error during sub/apps%.yaml%.gotmpl%.part%.0 parsing: template: "
+      assert.matches("^helmfile%.yaml → sub/apps%.yaml%.gotmpl:3:18: error during sub/apps%.yaml%.gotmpl%.part%.0 parsing: template: "
         .. "stringTemplate:3:18: ", err)
     end)
 

@@ -128,6 +128,23 @@ local function template_lines(err, first)
   return (err:gsub("(stringTemplate:)(%d+)", function(p, l) return p .. (tonumber(l) + first - 1) end))
 end
 
+-- "file:line:col: " of the place Go's error names in the part (its first "stringTemplate:L:C"),
+-- so the message leads with where to look as every other error does; "" when it names none.
+local function template_position(name, err)
+  local l, c = err:match("stringTemplate:(%d+):(%d+)")
+  if l then return fmt("%s:%s:%s: ", name, l, c) end
+  l = err:match("stringTemplate:(%d+)")
+  return l and fmt("%s:%s: ", name, l) or ""
+end
+
+-- "file:line:col: " of a values file's template error (Go names the file by its path), to lead
+-- the message with; "" when the error is not one.
+local function values_template_position(ctx, err)
+  local path, l, c = err:match("template: (/[^:\n]+):(%d+):(%d+): ")
+  if not path then return "" end
+  return fmt("%s:%s:%s: ", display(ctx, path), l, c)
+end
+
 -- --debug shows what a part rendered, or the template that failed, with line numbers (as
 -- Helmfile does): the output's own lines, which "rendered part N, line L" errors name, and
 -- the template's file lines. The text is built only if the log sink formats the message (a
@@ -195,7 +212,10 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
       local out, err = render_text(ctx, basedir, part, tenv:template_data(ctx.namespace), "stringTemplate",
         not ctx.opts.hints)
       debug_render(ctx, id, part, firsts[i], out)
-      if not out then return nil, fmt("error during %s parsing: %s", id, template_lines(err, firsts[i])) end
+      if not out then
+        err = template_lines(err, firsts[i])
+        return nil, fmt("%serror during %s parsing: %s", template_position(name, err), id, err)
+      end
       src = rendered.new { name = name, index = i - 1, first = firsts[i], source = part, output = out }
       part = out
     end
@@ -261,7 +281,7 @@ function process_doc(ctx, doc, name, tenv, is_base, basedir, sources, src)
     render = function(text, data, n, dir) return render_text(ctx, dir, text, data, n) end })
   if not env then
     if err:sub(1, #name) ~= name then err = fmt("failed to read %s: %s", name, err) end
-    return nil, nil, err
+    return nil, nil, values_template_position(ctx, err) .. err
   end
   return doc, env
 end

@@ -202,6 +202,22 @@ local function apply_entry(root, e, as_string, basedir)
   return M.set_path(root, segs, v)
 end
 
+-- A values template's error: Go's words behind the file:line:col it names (the first place in
+-- this file), with hfl.tmpl's hint when the state asks for hints, as a state file's error.
+local function template_error(st, path, err)
+  local ctx = st._ctx or {}
+  local shown = require("hfl.state.files").display(path, ctx.cwd)
+  local at = ""
+  local i = err:find(path .. ":", 1, true)
+  if i then
+    local lc = err:match("^%d+:%d+", i + #path + 1) or err:match("^%d+", i + #path + 1)
+    if lc then at = fmt("%s:%s: ", shown, lc) end
+  end
+  err = fmt('failed to render values files "%s": %s', path, err)
+  if ctx.opts and ctx.opts.hints then err = require("hfl.state.values").with_hint(err) end
+  return err, at
+end
+
 local function read_values_file(rel, path, data)
   if path:sub(-4) == ".lua" then
     local luafile = require "hfl.state.luafile"
@@ -221,7 +237,7 @@ local function read_values_file(rel, path, data)
     local st = rel.state
     local out, err = require("hfl.state.values").render_with_helpers(text, data, path,
       path:match("^(.*)/[^/]*$") or ".", st._ctx and st._ctx.session)
-    if not out then return nil, fmt('failed to render values files "%s": %s', path, err) end
+    if not out then return nil, template_error(st, path, err) end
     text = out
   end
   local v, derr = yaml.decode(text, { filename = path })
@@ -267,9 +283,9 @@ function M.embed(rel, entries)
       local path, err = resolve(rel, e, "values")
       if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
       if path then
-        local v
-        v, err = read_values_file(rel, path, data)
-        if v == nil then return nil, fmt('failed to render values files "%s": %s', e, err) end
+        local v, at
+        v, err, at = read_values_file(rel, path, data)
+        if v == nil then return nil, fmt('%sfailed to render values files "%s": %s', at or "", e, err) end
         out[#out + 1] = v == value.null and value.map() or v
       end
     else
@@ -313,8 +329,9 @@ function M.values(rel, opts)
       local path, err = resolve(rel, e, "values")
       if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
       if path then
-        v, err = read_values_file(rel, path, data)
-        if v == nil then return nil, fmt('release "%s": %s', rel.name, err) end
+        local at
+        v, err, at = read_values_file(rel, path, data)
+        if v == nil then return nil, fmt('%srelease "%s": %s', at or "", rel.name, err) end
       end
     elseif value.kind(e) == "map" then
       v = e
@@ -348,8 +365,8 @@ function M.values(rel, opts)
     end
   end
   for _, path in ipairs(opts.values or {}) do
-    local v, err = read_values_file(rel, path, data)
-    if v == nil and err then return nil, err end
+    local v, err, at = read_values_file(rel, path, data)
+    if v == nil and err then return nil, (at or "") .. err end
     if v ~= nil and v ~= value.null then merged = yaml.merge(merged, v, MERGE) end
   end
   if opts.set ~= false then
