@@ -91,4 +91,30 @@ describe("errors a user sees #integration", function()
       assert.matches('^hfl: e%.yaml%.gotmpl:1:13: .*map has no entry for key "nope"\nhint: ', err)
     end)
   end)
+
+  describe("a missing values file", function()
+    it("of a release names the line that lists it and how to skip it", function()
+      local code, _, err = hfl({ ["c/Chart.yaml"] = CHART, ["helmfile.yaml"] =
+        "releases:\n- name: a\n  chart: ./c\n  values:\n  - x: 1\n  - nope.yaml\n" }, { "write-values" })
+      assert.equal(1, code)
+      assert.equal('hfl: helmfile.yaml:6: release "a": values file matching "nope.yaml" does not exist in "." '
+        .. "(set missingFileHandler: Warn to skip a missing file)\n", err)
+    end)
+
+    it("of an environment names the line that lists it and how to skip it", function()
+      local code, _, err = hfl({ ["helmfile.yaml"] =
+        "environments:\n  default:\n    values:\n    - nope.yaml\n---\nreleases: []\n" }, { "list" })
+      assert.equal(1, code)
+      assert.equal('hfl: helmfile.yaml:4: environment values file matching "nope.yaml" does not exist in "." '
+        .. "(set missingFileHandler: Warn to skip a missing file)\n", err)
+    end)
+
+    it("is skipped with a warning under missingFileHandler: Warn", function()
+      local code, _, err = hfl({ ["c/Chart.yaml"] = CHART, ["helmfile.yaml"] =
+        "releases:\n- name: a\n  chart: ./c\n  missingFileHandler: Warn\n  values:\n  - nope.yaml\n" },
+        { "write-values" })
+      assert.equal(0, code)
+      assert.matches('skipping missing values file matching "nope.yaml"', err)
+    end)
+  end)
 end)

@@ -141,7 +141,8 @@ describe("hfl.state.load #unit", function()
     it("fails on a missing values file by default", function()
       local dir = T.tree { ["helmfile.yaml"] = "environments:\n  default:\n    values:\n    - nope.yaml\n" .. ENV_PART }
       local _, err = load(dir)
-      assert.are.equal('failed to read helmfile.yaml: environment values file matching "nope.yaml" does not exist in "."', err)
+      assert.are.equal('helmfile.yaml:4: environment values file matching "nope.yaml" does not exist in "."'
+        .. " (set missingFileHandler: Warn to skip a missing file)", err)
     end)
 
     for _, case in ipairs { { "Warn", "warn", "warning: " }, { "Info", "info", "" }, { "Debug", "debug", "" } } do
@@ -164,8 +165,8 @@ describe("hfl.state.load #unit", function()
         ["sub/v.yaml"] = "a: 1\n",
       }
       local _, err = load(dir)
-      assert.are.equal('helmfile.yaml → failed to read sub/child.yaml: environment values file matching "gone.yaml" '
-        .. 'does not exist in "sub"', err)
+      assert.are.equal('helmfile.yaml → sub/child.yaml:5: environment values file matching "gone.yaml" '
+        .. 'does not exist in "sub" (set missingFileHandler: Warn to skip a missing file)', err)
     end)
 
     it("uses the top-level missingFileHandler for environment files", function()

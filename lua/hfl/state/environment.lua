@@ -63,7 +63,7 @@ function M.load(doc, ctx, o)
     if kind(spec.secrets) == "list" and #spec.secrets > 0 then
       local paths = {}
       for _, s in ipairs(spec.secrets) do
-        local list, err = values.resolve(tostring(s), { handler = handler, kind = "environment values",
+        local list, err = values.resolve(tostring(s), { handler = handler, handler_hint = true, kind = "environment values",
           basedir = o.basedir, state_path = o.state_path, cwd = o.cwd, ignore_missing_git_branch = ignore,
           fetched = o.fetched, session = o.session })
         if not list then return nil, err end
@@ -75,7 +75,8 @@ function M.load(doc, ctx, o)
       secret_vals = v
       secret_hcl = hcl
     end
-    local v, err = values.load_entries(spec.values, ctx, { handler = handler, kind = "environment values",
+    local v, err = values.load_entries(spec.values, ctx, { handler = handler, handler_hint = true,
+      kind = "environment values",
       basedir = o.basedir, strategy = str(spec.mergeStrategy), env_name = o.name, where = o.where,
       state_path = o.state_path, render = o.render, cwd = o.cwd, ignore_missing_git_branch = ignore,
       fetched = o.fetched, session = o.session, hcl_texts = secret_hcl, decoded = o.decoded })

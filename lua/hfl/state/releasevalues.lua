@@ -251,19 +251,24 @@ local function ignores_missing_branch(rel, doc)
   return type(cfg) == "table" and cfg.ignoreMissingGitBranch == true
 end
 
-local function resolve(rel, entry, kind)
+-- The file a `values:`/`secrets:` entry names (false when a missing one is skipped), or nil and
+-- an error that leads with the line listing it.
+local function resolve(rel, entry, kind, i)
   local st = rel.state
   local doc = st.doc or {}
   local handler = rel.missingFileHandler or (type(doc.missingFileHandler) == "string" and doc.missingFileHandler) or "Error"
   local path = (rel.valuesPathPrefix or "") .. entry
   local files, err = require("hfl.state.values").resolve(path, {
-    handler = handler, kind = kind, basedir = st.dir or ".", state_path = st.path,
+    handler = handler, handler_hint = true, kind = kind, basedir = st.dir or ".", state_path = st.path,
     ignore_missing_git_branch = ignores_missing_branch(rel, doc),
-    session = st._ctx.session, fetched = st._ctx.fetched,
+    session = st._ctx.session, fetched = st._ctx.fetched, cwd = st._ctx.cwd,
   })
-  if not files then return nil, err end
+  if not files then
+    local where = kind == "values" and rel._values_where and rel._values_where(i) or rel._where and rel._where()
+    return nil, where and fmt("%s: ", where) or "", err
+  end
   if #files > 1 then
-    return nil, "glob patterns in release values and secrets is not supported yet. please submit a feature request if necessary"
+    return nil, "", "glob patterns in release values and secrets is not supported yet. please submit a feature request if necessary"
   end
   return files[1] or false
 end
@@ -280,8 +285,8 @@ function M.embed(rel, entries)
   for i = 1, #entries do
     local e = entries[i]
     if type(e) == "string" then
-      local path, err = resolve(rel, e, "values")
-      if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
+      local path, at, err = resolve(rel, e, "values", i)
+      if path == nil then return nil, fmt('%srelease "%s": %s', at, rel.name, err) end
       if path then
         local v, at
         v, err, at = read_values_file(rel, path, data)
@@ -326,8 +331,8 @@ function M.values(rel, opts)
   for i = 1, #entries do
     local e, v = entries[i], nil
     if type(e) == "string" then
-      local path, err = resolve(rel, e, "values")
-      if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
+      local path, at, err = resolve(rel, e, "values", i)
+      if path == nil then return nil, fmt('%srelease "%s": %s', at, rel.name, err) end
       if path then
         local at
         v, err, at = read_values_file(rel, path, data)
@@ -346,8 +351,8 @@ function M.values(rel, opts)
   for i = 1, #(rel.secrets or {}) do
     local e, v = rel.secrets[i], nil
     if type(e) == "string" then
-      local path, err = resolve(rel, e, "secrets")
-      if path == nil then return nil, fmt('release "%s": %s', rel.name, err) end
+      local path, at, err = resolve(rel, e, "secrets", i)
+      if path == nil then return nil, fmt('%srelease "%s": %s', at, rel.name, err) end
       if path then
         local text
         local st = rel.state

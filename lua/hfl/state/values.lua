@@ -18,7 +18,8 @@ M.HANDLERS = { Error = true, Warn = true, Info = true, Debug = true }
 --- skipped=true when the handler lets a missing file pass, or nil, err.
 --- A go-getter source (`git::…@file?ref=`) is fetched into the cache; a file missing from
 --- the repository (or, with ignore_missing_git_branch, a ref missing from it) is a missing file.
----@param o {handler?: string, kind: string, basedir: string, state_path?: string, cwd?: string, ignore_missing_git_branch?: boolean, fetched?: table, session: hfl.Session}
+--- o.handler_hint: the entry is under a missingFileHandler, so the error says how to skip it.
+---@param o {handler?: string, handler_hint?: boolean, kind: string, basedir: string, state_path?: string, cwd?: string, ignore_missing_git_branch?: boolean, fetched?: table, session: hfl.Session}
 ---@return string[]|nil files, boolean|string skipped_or_err, table|nil names  file → source shown
 function M.resolve(path, o)
   local matches
@@ -39,7 +40,9 @@ function M.resolve(path, o)
   local title = o.kind .. " file"
   if handler == "Error" then
     -- the directory as Helmfile shows it: relative to where hfl runs
-    return nil, fmt('%s matching "%s" does not exist in "%s"', title, path, files.display(o.basedir, o.cwd))
+    local err = fmt('%s matching "%s" does not exist in "%s"', title, path, files.display(o.basedir, o.cwd))
+    if o.handler_hint then err = err .. " (set missingFileHandler: Warn to skip a missing file)" end
+    return nil, err
   elseif handler == "Warn" then
     o.session.log.warn("%s", fmt('skipping missing %s matching "%s"', title, path))
   elseif handler == "Info" then
@@ -165,7 +168,8 @@ end
 --- Loads a values list (paths/globs and inline maps) in order into one map.
 ---@param entries table|nil list value
 ---@param env table statevalues Env (template data of `.gotmpl` files)
----@param o {handler?: string, kind: string, basedir: string, strategy?: string, env_name?: string, where?: function, state_path?: string, hcl_texts?: table, decoded?: table}
+--- o.handler_hint: the entry is under a missingFileHandler, so the error says how to skip it.
+---@param o {handler?: string, handler_hint?: boolean, kind: string, basedir: string, strategy?: string, env_name?: string, where?: function, state_path?: string, hcl_texts?: table, decoded?: table}
 --- o.decoded: a table kept for one load, where plain YAML files are kept once decoded
 ---@return table|nil values, string|nil err
 function M.load_entries(entries, env, o)
@@ -194,7 +198,10 @@ function M.load_entries(entries, env, o)
     local k = kind(entry)
     if k == "string" then
       local list, err, names = M.resolve(entry, o)
-      if not list then return nil, err end
+      if not list then
+        local where = o.where and o.where(entries, i)
+        return nil, where and where:find(":%d") and fmt("%s: %s", where, err) or err
+      end
       for _, f in ipairs(list) do
         if f:sub(-4) == ".hcl" then
           hcl_files[#hcl_files + 1] = f
