@@ -105,7 +105,8 @@ end
 -- The error line, with the secrets of every session of the run masked (hfl.taint).
 local function _fail(msg, sessions)
   for _, s in ipairs(sessions or {}) do msg = s:mask(msg) end
-  M.err(log.paint("hfl:", "red") .. " " .. redact.text(msg) .. "\n")
+  -- each error of a list starts with "hfl:" as a single one does; continuation lines do not
+  M.err(require("hfl.errlist").prefixed(redact.text(msg), log.paint("hfl:", "red") .. " ") .. "\n")
 end
 
 -- After SIGINT/SIGTERM every task still running fails with "interrupted": one line says it.

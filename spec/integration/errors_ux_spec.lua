@@ -117,4 +117,14 @@ describe("errors a user sees #integration", function()
       assert.matches('skipping missing values file matching "nope.yaml"', err)
     end)
   end)
+
+  describe("the error prefix", function()
+    it("leads Helmfile's no-releases-found message as every other error", function()
+      local code, _, err = hfl({ ["c/Chart.yaml"] = CHART, ["helmfile.yaml"] =
+        "releases:\n- name: a\n  chart: ./c\n" }, { "-l", "name=zz", "list" })
+      assert.equal(3, code)
+      assert.equal("hfl: err: no releases found that matches specified selector(name=zz) and environment(default), "
+        .. "in any helmfile\n", err)
+    end)
+  end)
 end)

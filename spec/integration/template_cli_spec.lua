@@ -89,8 +89,8 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.equal(1, code)
       assert.matches("name: good", out, 1, true)
       assert.matches("name: fixed", out, 1, true)
-      assert.matches('^hfl: 2 errors:\nerr 0: release "bad%-one": command ', err)
-      assert.matches('err 1: release "bad-two": ', err, 1, true)
+      assert.matches('^hfl: 2 errors:\nhfl: err 0: release "bad%-one": command ', err)
+      assert.matches('\nhfl: err 1: release "bad-two": ', err, 1, true)
       assert.same({}, fs.list(tmp))
     end)
 
@@ -98,8 +98,8 @@ for _, bin in ipairs { "helm3", "helm4" } do
       local code, out, err, tmp = hfl { "-b", BIN .. bin, "-f", "lint/helmfile.yaml", "lint" }
       assert.equal(1, code)
       assert.matches("1 chart(s) linted, 0 chart(s) failed", out, 1, true)
-      assert.matches('^hfl: 2 errors:\nerr 0: release "bad%-one": ', err)
-      assert.matches('err 1: release "bad-two": ', err, 1, true)
+      assert.matches('^hfl: 2 errors:\nhfl: err 0: release "bad%-one": ', err)
+      assert.matches('\nhfl: err 1: release "bad-two": ', err, 1, true)
       assert.same({}, fs.list(tmp))
     end)
   end)

@@ -86,7 +86,7 @@ function M.run(inv, method)
   if not result then return nil, err end
   if #result.plan.items == 0 then return clistate.no_match(st:no_match_message(), inv) end
   print_outcome(result, opts, st.session)
-  if #result.errors > 0 then return nil, table.concat(result.errors, "\n") end
+  if #result.errors > 0 then return nil, require("hfl.errlist").combined(result.errors) end
   if result.aborted then return 0 end
   if opts.detailed_exitcode and result.changed > 0 then return 2 end
   return 0
@@ -109,7 +109,7 @@ function M.run_diff(inv)
   if not result then return nil, err end
   if #result.plan.items == 0 then return clistate.no_match(st:no_match_message(), inv) end
   io.stdout:write(result.diff_text)
-  if #result.errors > 0 then return nil, table.concat(result.errors, "\n") end
+  if #result.errors > 0 then return nil, require("hfl.errlist").combined(result.errors) end
   if opts.detailed_exitcode and result.changed > 0 then return 2 end
   return 0
 end

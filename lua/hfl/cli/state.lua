@@ -76,7 +76,7 @@ end
 ---@param inv hfl.cli.Invocation
 ---@return integer code
 function M.no_match(message, inv)
-  io.stderr:write(message .. "\n")
+  io.stderr:write(log.paint("hfl:", "red") .. " " .. message .. "\n")
   return (inv.global or {}).allow_no_matching_release and 0 or 3
 end
 

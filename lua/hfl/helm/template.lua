@@ -63,13 +63,7 @@ function M.output_dir(r, opts)
   return dir
 end
 
--- Helmfile's way of reporting several errors at once.
-local function combined(errors)
-  if #errors == 1 then return errors[1] end
-  local b = { fmt("%d errors:", #errors) }
-  for i, e in ipairs(errors) do b[#b + 1] = fmt("err %d: %s", i - 1, e) end
-  return table.concat(b, "\n")
-end
+local combined = require("hfl.errlist").combined
 
 -- Runs work(r) → {…} | nil, err for every release concurrently; results in plan order.
 local function each(st, rels, work)
