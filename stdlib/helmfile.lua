@@ -260,7 +260,8 @@ local function fetch_secret(ctx, ref)
     if type(v) == "string" then return v end
     return sprint(v)
   end
-  error(fmt("expand %s: the %s backend is not supported by hfl (supported: file, env)", ref, scheme), 0)
+  error(fmt("expand %s: the %s backend is not supported by hfl: only ref+file:// and ref+env:// are "
+    .. "(read other secrets with exec, or keep them in a sops-encrypted secrets: file)", ref, scheme), 0)
 end
 
 local function expand_refs(ctx, v)

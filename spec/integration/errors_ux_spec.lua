@@ -127,4 +127,15 @@ describe("errors a user sees #integration", function()
         .. "in any helmfile\n", err)
     end)
   end)
+
+  describe("fetchSecretValue with a vals backend hfl does not have", function()
+    it("says which backends are supported", function()
+      local code, _, err = hfl({ ["helmfile.yaml.gotmpl"] =
+        'releases:\n- name: a\n  chart: ./c\n  labels:\n    x: {{ fetchSecretValue "ref+vault://s/x#/y" }}\n' },
+        { "list" })
+      assert.equal(1, code)
+      assert.matches("^hfl: helmfile%.yaml%.gotmpl:5:10: .*expand ref%+vault://s/x#/y: the vault backend is not "
+        .. "supported by hfl: only ref%+file:// and ref%+env:// are ", err)
+    end)
+  end)
 end)
