@@ -58,6 +58,12 @@ describe("errors a user sees #integration", function()
       assert.no.matches("gotmpl", err)
     end)
 
+    it("is shown, as Helmfile does, for a YAML directive that the split on --- cuts off", function()
+      local code, _, err = hfl({ ["helmfile.yaml"] = "%YAML 1.1\n---\nreleases: []\n" }, { "list" })
+      assert.equal(1, code)
+      assert.matches("Started seeing this since Helmfile v1%? Add the %.gotmpl file extension", err)
+    end)
+
     it("is shown when the file holds a template", function()
       local code, _, err = hfl({ ["helmfile.yaml"] = "releases:\n- name: {{ .Values.n }}\n" }, { "list" })
       assert.equal(1, code)

@@ -197,8 +197,10 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
   local list, firsts = parts.split(text)
   local gotmpl = fs.ext(path) == ".gotmpl"
   local render = gotmpl or os.getenv("HELMFILE_RENDER_YAML") == "true"
-  -- Helmfile's ".gotmpl" hint helps only a file that holds a template left unrendered
-  local hint = not gotmpl and text:find("{{", 1, true) ~= nil
+  -- Helmfile's ".gotmpl" hint helps a file that holds a template left unrendered; it stays on a
+  -- YAML directive (`%YAML 1.1`) too, which v1's split on `---` cuts off from its document
+  local hint = not gotmpl and (text:find("{{", 1, true) ~= nil or text:find("^%%") ~= nil
+    or text:find("\n%%") ~= nil)
   local env = ctx_env
   local final, final_env
   for i, part in ipairs(list) do
