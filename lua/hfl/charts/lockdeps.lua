@@ -1,4 +1,5 @@
---- `deps`: the dependencies of the selected local charts built into their charts/, and every
+--- `deps`: the dependencies of the selected local charts built into their charts/ (and their
+--- Chart.lock written, hfl.charts.chartlock), and every
 --- release's `repo/chart` version resolved (ignoring the existing lock) into each state's lock
 --- file (helmfile.lock or `lockFilePath`), which later runs honour.
 local localchart = require "hfl.charts.localchart"
@@ -55,6 +56,11 @@ local function build_local_charts(releases, session)
       if localchart.exists(path .. "/Chart.yaml") then
         local ok, derr = deps.build(path, r.state, { session = session, skip_refresh = session.skip_refresh })
         if not ok then return nil, "release " .. tostring(r.name) .. ": chart " .. chart .. ": " .. derr end
+        -- as `helm dependency update`, which Helmfile's deps runs on a local chart
+        -- (a second release of the chart finds the lock up to date)
+        local written, lerr = require("hfl.charts.chartlock").update(path)
+        if written == nil then return nil, "release " .. tostring(r.name) .. ": chart " .. chart .. ": " .. lerr end
+        if written then session.log.info("Wrote %s", written) end
       end
     end
   end
