@@ -314,11 +314,28 @@ describe("hfl charts from an HTTP repository #integration", function()
     assert.equal(1, select(2, r.stderr:gsub("\n", "")))
     assert.matches("\n0 entries", hfl({ "cache", "info" }).stdout)
   end)
-  it("prints the state with local chart paths with --write-output", function()
+  it("prints the state with the charts' paths under --output-dir with --write-output", function()
+    state("  - name: x\n    chart: stable/api\n    version: 0.1.0\n")
+    local r = hfl { "fetch", "--output-dir", "out", "--write-output" }
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("\nreleases:\n  %- chart: out/x/api/0%.1%.0/api\n    version: 0%.1%.0\n    name: x\n", r.stdout)
+    assert.truthy(read(work .. "/out/x/api/0.1.0/api/Chart.yaml"))
+  end)
+
+  it("refuses --write-output without --output-dir, as Helmfile", function()
     state("  - name: x\n    chart: stable/api\n    version: 0.1.0\n")
     local r = hfl { "fetch", "--write-output" }
+    assert.equal(1, r.code)
+    assert.equal("hfl: --write-output needs --output-dir DIR: the state it prints points at the charts there\n", r.stderr)
+    assert.equal("", r.stdout)
+  end)
+
+  it("says where each chart went: the cache without --output-dir", function()
+    state("  - name: x\n    chart: stable/api\n    version: 0.1.0\n")
+    local r = hfl { "fetch" }
     assert.equal(0, r.code, r.stderr)
-    assert.matches("\nreleases:\n  %- chart: " .. cache:gsub("%p", "%%%0") .. "/entries/%x+/chart%.tgz\n    version: 0%.1%.0\n    name: x\n", r.stdout)
+    assert.matches("release x: chart stable/api 0%.1%.0: " .. cache:gsub("%p", "%%%0") .. "/entries/%x+/chart%.tgz\n", r.stderr)
+    assert.matches("%-%-output%-dir DIR copies them to DIR", r.stderr)
   end)
 
   it("says no release matched the selector, exit 3", function()

@@ -1,6 +1,7 @@
 --- `fetch`: every selected release's chart downloaded through the cache (concurrently), and
 --- with output_dir copied to
---- {{ .OutputDir }}[/{{ ns }}][/{{ ctx }}]/{{ .Release.Name }}/{{ .ChartName }}/{{ version or "latest" }}/<chart>.
+--- {{ .OutputDir }}[/{{ ns }}][/{{ ctx }}]/{{ .Release.Name }}/{{ .ChartName }}/{{ version or "latest" }}/<chart>
+--- (a local chart directory: to that directory itself, as Helmfile).
 local fs = require "hfl.fs"
 local resolve = require "hfl.charts.resolve"
 local localchart = require "hfl.charts.localchart"
@@ -38,6 +39,10 @@ end
 
 -- Copies (or extracts) a resolved chart into its output directory; returns the new path.
 local function place(session, opts, r, res)
+  -- a local chart directory becomes the output directory itself, as Helmfile copies it
+  -- (`<output-dir>/<namespace>/<release>/<chart>/latest/Chart.yaml`); a pulled or packed one
+  -- is a directory in it, as `helm pull --untar -d` leaves it
+  local is_local_dir = res.kind == "local" and not res.archive
   if res.archive and not res.name then
     local dir, uerr = resolve.unpack(res, session)
     if not dir then return nil, "release " .. r.name .. ": chart " .. tostring(r.chart) .. ": " .. uerr end
@@ -45,10 +50,11 @@ local function place(session, opts, r, res)
   end
   local dir, derr = output_dir(opts, r, res)
   if not dir then return nil, derr end
-  local dest = dir .. "/" .. chart_name(r, res)
-  if fs.lstat(dest) then fs.rm_r(dest, dir) end
-  local mk, merr = fs.mkdir_p(dir)
-  if not mk then return nil, "release " .. r.name .. ": " .. dir .. ": " .. tostring(merr) end
+  local dest = is_local_dir and dir or dir .. "/" .. chart_name(r, res)
+  local parent = fs.dirname(dest)
+  if fs.lstat(dest) then fs.rm_r(dest, parent) end
+  local mk, merr = fs.mkdir_p(parent)
+  if not mk then return nil, "release " .. r.name .. ": " .. parent .. ": " .. tostring(merr) end
   if res.archive then
     local ok, aerr = require("hfl.archive").extract(res.archive, dir, { source = res.url })
     if not ok then return nil, "release " .. r.name .. ": chart " .. tostring(r.chart) .. ": " .. aerr end
@@ -90,7 +96,7 @@ function M.fetch(st, opts)
         source = res.source }
     end
   end
-  if #failed > 0 then return nil, table.concat(failed, "\n") end
+  if #failed > 0 then return nil, require("hfl.errlist").combined(failed) end
   return out
 end
 
