@@ -139,8 +139,9 @@ local SECRET_FUNCS = { "fetchSecretValue", "expandSecretRefs" }
 local tainting = setmetatable({}, { __mode = "k" })
 
 -- funcs with the secret functions registering what they return with `taint` (a Session or
--- anything with :taint(v)), so that hfl masks those values in what it shows. Kept per
--- (funcs, taint) while both live.
+-- anything with :taint(v)), so that hfl masks those values in what it shows, and, given a
+-- Session (:once), derivePassword computing each key once in it. Kept per (funcs, taint)
+-- while both live.
 local function with_taint(funcs, taint)
   local by = tainting[funcs]
   if not by then
@@ -160,6 +161,9 @@ local function with_taint(funcs, taint)
         return v
       end
     end
+  end
+  if funcs.derivePassword and type(taint) == "table" and taint.once then
+    out.derivePassword = require("hfl.stdlib.crypto").derive_password_in(taint)
   end
   by[taint] = out
   return out
