@@ -57,7 +57,7 @@ function M.enabled(level)
 end
 
 --- The colour decision for a mode and the environment, without caching (pure but for seams):
---- "always" → on, "never" → off; "auto" → off with NO_COLOR (any value) or
+--- "always" → on, "never" → off; "auto" → off with a non-empty NO_COLOR (no-color.org) or
 --- HELMFILE_NO_COLOR=true, else on only when `stream` is a terminal and TERM is not "dumb".
 ---@param mode string
 ---@param stream "stdout"|"stderr"
@@ -65,7 +65,8 @@ end
 function M.decide_color(mode, stream)
   if mode == "always" then return true end
   if mode == "never" then return false end
-  if M.getenv("NO_COLOR") ~= nil or M.getenv("HELMFILE_NO_COLOR") == "true" then return false end
+  local no_color = M.getenv("NO_COLOR")
+  if (no_color ~= nil and no_color ~= "") or M.getenv("HELMFILE_NO_COLOR") == "true" then return false end
   if M.getenv("TERM") == "dumb" then return false end
   return M.isatty(FD[stream])
 end

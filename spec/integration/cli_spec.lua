@@ -134,6 +134,11 @@ describe("the hfl binary #integration", function()
       end
     end)
 
+    it("still colours on a terminal when NO_COLOR is set but empty (no-color.org)", function()
+      if not has_script then return pending("needs util-linux script") end
+      assert.matches("\27[31mhfl:", hfl_on_tty({ "aply" }, { NO_COLOR = "" }), 1, true)
+    end)
+
     it("colours with --color even when stderr is not a terminal", function()
       local _, _, err = hfl({ "--color", "unittest" })
       assert.equal("\27[31mhfl:\27[0m unittest is not implemented yet\n", err)

@@ -134,8 +134,9 @@ describe("hfl.cli #unit", function()
       assert.is_nil(assert(parse({ "list" }, { HELMFILE_INTERACTIVE = "yes" })).global.interactive)
     end)
 
-    it("turns colour off with NO_COLOR of any value or HELMFILE_NO_COLOR=true", function()
-      assert.equal("never", assert(parse({ "list" }, { NO_COLOR = "" })).global.color_mode)
+    it("turns colour off with a non-empty NO_COLOR or HELMFILE_NO_COLOR=true", function()
+      assert.equal("never", assert(parse({ "list" }, { NO_COLOR = "1" })).global.color_mode)
+      assert.equal("auto", assert(parse({ "list" }, { NO_COLOR = "" })).global.color_mode)
       assert.equal("never", assert(parse({ "list" }, { HELMFILE_NO_COLOR = "true" })).global.color_mode)
     end)
 

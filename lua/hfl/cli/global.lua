@@ -46,7 +46,7 @@ end
 
 function M._output_flags(g)
   g:bool("color", "always colour the output")
-  g:bool("no-color", "never colour the output (also NO_COLOR, HELMFILE_NO_COLOR=true)",
+  g:bool("no-color", "never colour the output (also NO_COLOR non-empty, HELMFILE_NO_COLOR=true)",
     { env = "HELMFILE_NO_COLOR" })
   g:bool("debug", "log debug messages and pass --debug to helm", { env = "HELMFILE_DEBUG" })
   g:string("log-level", "log level: debug, info, warn or error",
@@ -97,7 +97,9 @@ function M.apply_env(set, values, explicit, getenv)
       if v ~= nil then values[flag.key] = v end
     end
   end
-  if getenv("NO_COLOR") ~= nil and not explicit["no-color"] then values.no_color = true end
+  -- no-color.org: only a non-empty NO_COLOR turns colour off.
+  local no_color = getenv("NO_COLOR")
+  if no_color ~= nil and no_color ~= "" and not explicit["no-color"] then values.no_color = true end
 end
 
 --- Checks combinations and adds the derived settings `color_mode` ("always", "never" or
