@@ -91,6 +91,15 @@ describe("the hfl binary #integration", function()
       assert.equal('hfl: unknown command "aply" (did you mean "apply"?)\n', err)
     end)
 
+    it("suggests the command for swapped neighbouring letters", function()
+      for typo, meant in pairs({ lsit = "list", fecth = "fetch", bulid = "build" }) do
+        local _, _, err = hfl({ typo })
+        assert.equal(('hfl: unknown command "%s" (did you mean "%s"?)\n'):format(typo, meant), err)
+      end
+      local _, _, err = hfl({ "cache", "inof" })
+      assert.equal('hfl: unknown command "inof" for "hfl cache" (did you mean "info"?)\n', err)
+    end)
+
     it("exits 1 and suggests the flag for an unknown flag", function()
       local code, _, err = hfl({ "--enviroment", "prod", "diff" })
       assert.equal(1, code)

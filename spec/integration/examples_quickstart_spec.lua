@@ -78,6 +78,6 @@ describe("examples/embed #integration", function()
       cwd = hflrun.root() })
     assert.equal(1, r.code)
     assert.equal('embed: failed to read examples/quickstart/helmfile.yaml.gotmpl: environment "staging" '
-      .. "is not defined\n", r.stderr)
+      .. "is not defined; defined: default, prod\n", r.stderr)
   end)
 end)

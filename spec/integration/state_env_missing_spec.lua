@@ -21,8 +21,15 @@ describe("an environment a helmfile does not define #integration", function()
     local code, out, err = hflrun.run({ "-e", "staging", "list" }, { cwd = dir })
     assert.equal(3, code)
     assert.equal("", out)
-    assert.matches('helmfile.yaml: environment "staging" is not defined (skipping this state file)', err, 1, true)
+    assert.matches('helmfile.yaml: environment "staging" is not defined; defined: default, prod (skipping this state file)', err, 1, true)
     assert.matches("err: no releases found that matches specified selector() and environment(staging), in any helmfile", err, 1, true)
+  end)
+
+  it("suggests the environment meant by a typo and lists the defined ones", function()
+    local code, _, err = hflrun.run({ "-e", "prdo", "list" }, { cwd = dir })
+    assert.equal(3, code)
+    assert.matches('helmfile.yaml: environment "prdo" is not defined (did you mean "prod"?); defined: default, prod',
+      err, 1, true)
   end)
 
   it("skips sub-helmfiles without the environment quietly, as Helmfile does", function()

@@ -37,7 +37,8 @@ describe("hfl.state.load #unit", function()
       assert.is_nil(err)
       assert.are.same({}, states)
       assert.are.equal(1, #skipped)
-      assert.are.equal('failed to read helmfile.yaml: environment "staging" is not defined', skipped[1].error)
+      assert.are.equal('failed to read helmfile.yaml: environment "staging" is not defined; defined: prod',
+        skipped[1].error)
       assert.are.equal(dir .. "/helmfile.yaml", skipped[1].path)
     end)
 
@@ -65,7 +66,8 @@ describe("hfl.state.load #unit", function()
       assert.is_nil(err)
       assert.are.equal(1, #states)
       assert.are.equal("helmfile.yaml", states[1].name)
-      assert.are.equal('helmfile.yaml → failed to read child.yaml: environment "prod" is not defined', skipped[1].error)
+      assert.are.equal('helmfile.yaml → failed to read child.yaml: environment "prod" is not defined; '
+        .. "the file defines no environments", skipped[1].error)
     end)
 
     it("accepts an environment with a null body", function()

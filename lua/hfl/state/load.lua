@@ -176,8 +176,15 @@ local function has_envs(doc)
   return kind(doc.environments) == "map" and next(doc.environments) ~= nil
 end
 
-local function undefined(ctx, name)
-  return fmt('failed to read %s: environment "%s" is not defined', name, ctx.env_name)
+-- The error for a state that does not define the selected environment: with a suggestion
+-- for a typo and the names the state defines, so `-e prdo` points at `prod`.
+local function undefined(ctx, name, doc)
+  local msg = fmt('failed to read %s: environment "%s" is not defined', name, ctx.env_name)
+  if not has_envs(doc) then return msg .. "; the file defines no environments" end
+  local names = {}
+  for _, k in ipairs(value.sorted_keys(doc.environments)) do names[#names + 1] = tostring(k) end
+  return fmt("%s%s; defined: %s", msg, require("hfl.suggest").hint(ctx.env_name, names),
+    table.concat(names, ", "))
 end
 
 -- Loads a state file: returns the merged document and its Env, or nil, err [, UNDEFINED].
@@ -230,11 +237,11 @@ local function load_file(ctx, path, ctx_env, over, is_base, basedir)
     final_env = penv
     env = final_env
     if not is_base and has_envs(final) and ctx.env_name ~= "default" and final.environments[ctx.env_name] == nil then
-      return nil, undefined(ctx, name), UNDEFINED
+      return nil, undefined(ctx, name, final), UNDEFINED
     end
   end
   if not is_base and not has_envs(final) and not ctx_env and not over and ctx.env_name ~= "default" then
-    return nil, undefined(ctx, name), UNDEFINED
+    return nil, undefined(ctx, name, final), UNDEFINED
   end
   return final, final_env, sources
 end
@@ -375,10 +382,10 @@ function M._load_lua(ctx, path, name, ctx_env, over, is_base, basedir, sources)
   end
   if not is_base then
     if has_envs(d) and ctx.env_name ~= "default" and d.environments[ctx.env_name] == nil then
-      return nil, undefined(ctx, name), UNDEFINED
+      return nil, undefined(ctx, name, d), UNDEFINED
     end
     if not has_envs(d) and not ctx_env and not over and ctx.env_name ~= "default" then
-      return nil, undefined(ctx, name), UNDEFINED
+      return nil, undefined(ctx, name, d), UNDEFINED
     end
   end
   return d, env, sources
