@@ -35,7 +35,7 @@ CORE_DIR   ?= lua
 CORE_SO    := $(CORE_DIR)/hfl/core.so
 MOD_SOS    := $(SEPARATE:%=$(CORE_DIR)/hfl/core/%.so)
 
-.PHONY: all deps test test-fast asan asan-build bench demo install uninstall install-rock rock clean oracle help cluster-up cluster-down fuzz
+.PHONY: FORCE all deps test test-fast asan asan-build bench demo install uninstall install-rock rock clean oracle help cluster-up cluster-down fuzz
 all: hfl $(CORE_SO) $(MOD_SOS) hfl.lua hfl.so
 
 help:
@@ -65,6 +65,18 @@ $(BUILD)/obj/main.o: c/main.c $(wildcard c/*.h) | $(BUILD)/obj
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DHFL_CORE_DIR='"$(CORE_DIR)"' -c $< -o $@
 $(BUILD)/pic $(BUILD)/obj:
 	@mkdir -p $@
+
+# The git commit hfl is built from (`hfl version`), only when this directory is the top of a git
+# checkout (not a tarball unpacked inside another repository); otherwise "unknown". The header
+# is rewritten only when the commit changes, so a rebuild recompiles only c/core.c.
+GIT_COMMIT := $(shell [ "$$(git -C '$(CURDIR)' rev-parse --show-toplevel 2>/dev/null)" = '$(CURDIR)' ] && \
+  git -C '$(CURDIR)' describe --always --dirty --abbrev=12 --exclude='*' 2>/dev/null || echo unknown)
+$(BUILD)/commit.h: FORCE | $(BUILD)/obj
+	@echo '#define HFL_GIT_COMMIT "$(GIT_COMMIT)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/pic/core.o $(BUILD)/obj/core.o: $(BUILD)/commit.h
+$(BUILD)/pic/core.o $(BUILD)/obj/core.o: PKG_CFLAGS += -I$(BUILD)
+FORCE:
 
 # The Lua sources, compiled to LuaJIT bytecode and linked into the executable.
 $(BUILD)/embedded.c: $(LUA_SRC) c/embed.lua | $(BUILD)/obj

@@ -13,6 +13,16 @@
 
 #include "core.h"
 
+/* build/commit.h is written by the Makefile; a build without it does not know its commit. */
+#if defined(__has_include)
+#if __has_include("commit.h")
+#include "commit.h"
+#endif
+#endif
+#ifndef HFL_GIT_COMMIT
+#define HFL_GIT_COMMIT "unknown"
+#endif
+
 static const luaL_Reg modules[] = {
     {"yaml", luaopen_hfl_core_yaml},
     {"proc", luaopen_hfl_core_proc},
@@ -98,6 +108,8 @@ int luaopen_hfl_core(lua_State *L)
     }
     lua_pop(L, 2);
     lua_newtable(L);                               /* [core] */
+    lua_pushstring(L, HFL_GIT_COMMIT);
+    lua_setfield(L, -2, "git_commit");
     lua_newtable(L);
     lua_pushcfunction(L, core_index);
     lua_setfield(L, -2, "__index");

@@ -40,7 +40,7 @@ function M.flags()
   M._output_flags(g)
   M._behaviour_flags(g)
   g:bool("help", "show help for hfl or the command", { short = "h" })
-  g:bool("version", "print hfl's version")
+  g:bool("version", "print hfl's version", { short = "v" })
   return g
 end
 

@@ -2,7 +2,8 @@
 local M = {}
 
 M.summary = "Print the version of hfl"
-M.description = "Print the version of hfl, the LuaJIT it runs on and the platform.\n" ..
+M.description = "Print the version of hfl, the git commit it was built from (\"unknown\" for a\n" ..
+  "build outside a git checkout), the LuaJIT it runs on and the platform.\n" ..
   "With -o short only the version number; with -o json or -o yaml a document."
 
 --- Declares `-o/--output`.
@@ -18,6 +19,7 @@ function M.facts()
   local jit = require "jit"
   return {
     { "version", "Version", require("hfl").version },
+    { "gitCommit", "Commit", require("hfl.core").git_commit or "unknown" },
     { "luajitVersion", "LuaJIT", jit.version },
     { "platform", "Platform", jit.os:lower() .. "/" .. jit.arch },
   }
