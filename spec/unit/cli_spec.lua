@@ -218,7 +218,11 @@ describe("hfl.cli #unit", function()
       for _, name in ipairs(commands.names) do
         local mod = commands.module(name)
         assert.is_string(mod.summary, name)
-        assert.is_function(mod.run, name)
+        if commands.implemented(name) then
+          assert.is_function(mod.run, name)
+        else
+          assert.same({ nil, name .. " is not implemented yet" }, { mod.run({}) })
+        end
         assert.equal(0, cli.help(name))
         assert.matches("hfl " .. name:gsub("%-", "%%-") .. " %[flags%]", out)
       end

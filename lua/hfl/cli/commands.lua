@@ -46,13 +46,32 @@ function M.flags(name)
   return set
 end
 
---- A `run` for commands that a later version implements: says so and fails.
+local NOT_IMPLEMENTED = {
+  __call = function(self) return nil, self.command .. " is not implemented yet" end,
+}
+
+--- A `run` for commands that a later version implements: says so and fails. It is a callable
+--- table so that help can tell such a command from the rest (M.implemented).
 ---@param name string
----@return fun(): nil, string
+---@return table
 function M.not_implemented(name)
-  return function()
-    return nil, name .. " is not implemented yet"
-  end
+  return setmetatable({ command = name }, NOT_IMPLEMENTED)
+end
+
+--- False for a command whose `run` is M.not_implemented's.
+---@param name string  a name from M.names
+---@return boolean
+function M.implemented(name)
+  return getmetatable(M.module(name).run) ~= NOT_IMPLEMENTED
+end
+
+--- The one-line summary `hfl --help` shows, marked when the command is not there yet.
+---@param name string
+---@return string
+function M.summary(name)
+  local s = M.module(name).summary
+  if M.implemented(name) then return s end
+  return s .. " (not implemented yet)"
 end
 
 return M

@@ -46,7 +46,7 @@ end
 local function _command_lines()
   local lines = {}
   for _, name in ipairs(commands.names) do
-    lines[#lines + 1] = ("  %-14s %s"):format(name, commands.module(name).summary)
+    lines[#lines + 1] = ("  %-14s %s"):format(name, commands.summary(name))
   end
   return lines
 end
@@ -83,6 +83,10 @@ function M.command(name, set, global)
   local usage = "  hfl " .. name .. " [flags]"
   if set.usage_args ~= "" then usage = usage .. " " .. set.usage_args end
   local out = { mod.description or mod.summary, "", "Usage:", usage, "" }
+  if not commands.implemented(name) then
+    table.insert(out, 2, "")
+    table.insert(out, 3, "Not implemented yet: hfl " .. name .. " exits 1 saying so.")
+  end
   if #set.flags > 0 then
     out[#out + 1] = "Flags:"
     for _, l in ipairs(M.flag_lines(set)) do out[#out + 1] = l end

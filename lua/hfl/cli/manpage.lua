@@ -81,7 +81,7 @@ function M.render(version)
   for _, name in ipairs(commands.names) do
     local mod, set = commands.module(name), commands.flags(name)
     out[#out + 1] = ".SS " .. esc("hfl " .. name .. (set.usage_args ~= "" and " " .. set.usage_args or ""))
-    out[#out + 1] = esc(mod.summary or "")
+    out[#out + 1] = esc(commands.summary(name))
     if mod.description then paragraphs(out, mod.description) end
     if #set.flags > 0 then
       out[#out + 1] = ".PP"
