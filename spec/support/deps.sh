@@ -18,7 +18,7 @@ PACKAGES=(
   libssl-dev zlib1g-dev libpcre2-dev lua-busted lua-cjson docker-registry python3 git
   pkg-config gcc make unzip golang-1.19-go golang-gopkg-yaml.v3-dev golang-gopkg-yaml.v2-dev
   golang-github-masterminds-sprig-dev hyperfine openssl curl ca-certificates luarocks bc
-  patch xz-utils util-linux libedit-dev tmux groff-base
+  patch xz-utils util-linux libedit-dev tmux groff-base zsh fish
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 

@@ -8,8 +8,8 @@ local M = {}
 
 --- Command names, in the order `hfl --help` lists them.
 M.names = {
-  "apply", "build", "cache", "create", "deps", "destroy", "diff", "doctor", "fetch", "init",
-  "lint", "list", "print-env", "repos", "repl", "run", "show-dag", "status", "sync",
+  "apply", "build", "cache", "completion", "create", "deps", "destroy", "diff", "doctor", "fetch",
+  "init", "lint", "list", "print-env", "repos", "repl", "run", "show-dag", "status", "sync",
   "template", "test", "unittest", "version", "write-values", "help",
 }
 
