@@ -77,6 +77,22 @@ describe("the hfl binary #integration", function()
     end)
   end)
 
+  describe("cache directory", function()
+    local function cache_dir(env)
+      local code, out, err = hfl({ "cache", "info" }, env)
+      assert.equal(0, code, err)
+      return out:match("^Cache directory: ([^\n]*)\n")
+    end
+
+    it("is Helmfile's HELMFILE_CACHE_HOME, and HFL_CACHE_HOME wins over it", function()
+      local a, b = os.tmpname(), os.tmpname()
+      assert.equal(a, cache_dir({ HFL_CACHE_HOME = false, HELMFILE_CACHE_HOME = a }))
+      assert.equal(b, cache_dir({ HFL_CACHE_HOME = b, HELMFILE_CACHE_HOME = a }))
+      assert.equal(a .. "/hfl", cache_dir({ HFL_CACHE_HOME = false, HELMFILE_CACHE_HOME = "", XDG_CACHE_HOME = a }))
+      os.execute("rm -rf " .. a .. " " .. b)
+    end)
+  end)
+
   describe("help", function()
     it("lists the commands and the global flags with --help", function()
       local code, out, err = hfl({ "--help" })

@@ -27,12 +27,15 @@ M.LOCK_TIMEOUT = 900
 --- The marker file inside every entry (its first line is the key).
 M.MARKER = ".hfl-entry"
 
---- The cache root: $HFL_CACHE_HOME, else $XDG_CACHE_HOME/hfl, else ~/.cache/hfl.
+--- The cache root: $HFL_CACHE_HOME, else Helmfile's $HELMFILE_CACHE_HOME (so an existing
+--- Helmfile setup keeps its cache location), else $XDG_CACHE_HOME/hfl, else ~/.cache/hfl.
 ---@return string
 function M.root()
-  local env = os.getenv("HFL_CACHE_HOME")
-  if env and env ~= "" then return env end
-  env = os.getenv("XDG_CACHE_HOME")
+  for _, name in ipairs { "HFL_CACHE_HOME", "HELMFILE_CACHE_HOME" } do
+    local env = os.getenv(name)
+    if env and env ~= "" then return env end
+  end
+  local env = os.getenv("XDG_CACHE_HOME")
   if env and env ~= "" then return env .. "/hfl" end
   return (os.getenv("HOME") or "/tmp") .. "/.cache/hfl"
 end
