@@ -13,6 +13,8 @@ local M = {}
 ---@field default any
 ---@field choices string[]|nil  allowed values
 ---@field env string|nil     environment variable read when the flag is absent
+---@field implicit string|nil  the value of a bare `--flag` (pflag's NoOptDefVal); then a value
+---                            is given only as `--flag=value`
 
 ---@class hfl.cli.FlagSet
 ---@field flags hfl.cli.Flag[]  in declaration order (the order --help lists them)

@@ -46,6 +46,8 @@ function M.diff(set)
   set:bool("include-tests", "include test hooks in the diff")
   set:bool("strip-trailing-cr", "ignore trailing carriage returns")
   set:bool("skip-diff-on-install", "don't diff releases that are not installed yet")
+  set:bool("skip-diff-validation-on-install",
+    "don't pass --validate when rendering the diff of a release not installed yet")
   set:bool("detailed-exitcode", "exit 2 when there are changes")
 end
 
@@ -79,7 +81,8 @@ function M.upgrade(set)
   set:bool("reuse-values", "reuse the release's last values (helm --reuse-values)")
   set:bool("reset-values", "reset values to the chart's defaults (helm --reset-values)")
   set:bool("take-ownership", "adopt resources that exist without a release (helm >= 3.17)")
-  set:bool("server-side", "apply with server-side apply (helm 4)")
+  set:string("server-side", "server-side apply: true, false or auto (helm 4; bare: true)",
+    { arg = "MODE", choices = { "true", "false", "auto" }, implicit = "true" })
 end
 
 --- `--args`: extra arguments for every helm call.

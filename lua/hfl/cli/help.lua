@@ -7,6 +7,7 @@ local LABEL_MAX = 36
 
 local function _flag_label(f)
   local label = (f.short and "-" .. f.short .. ", " or "    ") .. "--" .. f.long
+  if f.implicit then return label .. "[=" .. f.arg .. "]" end
   if f.arg then return label .. " " .. f.arg end
   return label
 end

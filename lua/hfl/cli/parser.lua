@@ -81,6 +81,8 @@ local function _long(st, tok)
   local flag, out = _find(st, name, false)
   if not flag then return _unknown_long(st, name) end
   if flag.kind == "bool" then return _assign(st, flag, out, value or "true") end
+  -- a flag with an implicit value (pflag's NoOptDefVal) takes one only after "="
+  if not value and flag.implicit then value = flag.implicit end
   if not value then
     local err
     value, err = _next_value(st, flag)
@@ -162,7 +164,7 @@ function M.find_command(tokens, set, is_command)
     local unknown = false
     if tok:sub(1, 2) == "--" then
       local f = not tok:find("=", 1, true) and set:lookup(tok:sub(3), false)
-      if f and f.kind ~= "bool" then i = i + 1 end
+      if f and f.kind ~= "bool" and not f.implicit then i = i + 1 end
       unknown = not f and not tok:find("=", 1, true)
     elseif tok:sub(1, 1) == "-" and #tok > 1 then
       if M._cluster_ends_with_value_flag(tok, set) then i = i + 1 end

@@ -16,6 +16,7 @@ function M.add_to_parser(set)
   groups.upgrade(set)
   groups.diff(set)
   groups.args(set)
+  set:bool("suppress-diff", "don't print the diff (sync prints none; for Helmfile's CLI)")
   deploy.plan_flags(set)
 end
 

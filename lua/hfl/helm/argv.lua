@@ -326,7 +326,12 @@ function M.template(prep, opts)
   namespace(out, r)
   append(out, { "--values", prep.values_file })
   if nonempty(opts.output_dir) then append(out, { "--output-dir", opts.output_dir }) end
-  if opts.validate then out[#out + 1] = "--validate" end
+  -- --skip-diff-validation-on-install: the diff's render of a release that is not installed yet
+  -- (rendered without is_upgrade) skips validation, so a custom resource whose CRD another
+  -- release of the same run installs can be diffed
+  if opts.validate and not (opts.skip_diff_validation_on_install and not opts.is_upgrade) then
+    out[#out + 1] = "--validate"
+  end
   if opts.include_crds then out[#out + 1] = "--include-crds" end
   if opts.no_hooks then out[#out + 1] = "--no-hooks" end
   if opts.skip_tests then out[#out + 1] = "--skip-tests" end
