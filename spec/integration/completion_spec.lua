@@ -87,6 +87,8 @@ describe("hfl completion #integration", function()
       assert.equal("json\nshort\nyaml\n", bash_offers(path, { "hfl", "version", "-o", "" }))
       assert.equal("cleanup\ninfo\n", bash_offers(path, { "hfl", "cache", "" }))
       assert.equal("sync\n", bash_offers(path, { "hfl", "help", "sy" }))
+      -- --server-side takes its mode only after "=": the next word is the next argument
+      assert.not_matches("auto", bash_offers(path, { "hfl", "sync", "--server-side", "" }))
     end)
   end)
 

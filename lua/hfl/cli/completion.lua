@@ -29,6 +29,12 @@ function M.model()
   return cmds, global.flags().flags
 end
 
+-- Whether the word after the flag is its value (not so for a flag with an implicit value,
+-- which takes one only as --flag=value).
+local function takes_value(f)
+  return f.kind ~= "bool" and not f.implicit
+end
+
 local function spellings(f)
   local words = { "--" .. f.long }
   if f.short then words[2] = "-" .. f.short end
@@ -71,15 +77,15 @@ local function shared_functions(cmds, globals)
   for _, c in ipairs(cmds) do
     for _, f in ipairs(c.flags) do
       for _, w in ipairs(spellings(f)) do
-        if f.kind ~= "bool" then valued[#valued + 1] = sq(c.name .. " " .. w) end
-        if f.choices then branch(choices, { sq(c.name .. " " .. w) }, "echo " .. sq(concat(f.choices, " "))) end
+        if takes_value(f) then valued[#valued + 1] = sq(c.name .. " " .. w) end
+        if takes_value(f) and f.choices then branch(choices, { sq(c.name .. " " .. w) }, "echo " .. sq(concat(f.choices, " "))) end
       end
     end
   end
   for _, f in ipairs(globals) do
     for _, w in ipairs(spellings(f)) do
-      if f.kind ~= "bool" then valued[#valued + 1] = "*" .. sq(" " .. w) end
-      if f.choices then branch(choices, { "*" .. sq(" " .. w) }, "echo " .. sq(concat(f.choices, " "))) end
+      if takes_value(f) then valued[#valued + 1] = "*" .. sq(" " .. w) end
+      if takes_value(f) and f.choices then branch(choices, { "*" .. sq(" " .. w) }, "echo " .. sq(concat(f.choices, " "))) end
     end
   end
   out[#out + 1] = "_hfl_takes_value() {"
@@ -210,9 +216,9 @@ local function fish_flag(f, cond)
   if cond then parts[#parts + 1] = "-n " .. fq(cond) end
   parts[#parts + 1] = "-l " .. f.long
   if f.short then parts[#parts + 1] = "-s " .. f.short end
-  if f.choices then
+  if takes_value(f) and f.choices then
     parts[#parts + 1] = "-x -a " .. fq(concat(f.choices, " "))
-  elseif f.kind ~= "bool" then
+  elseif takes_value(f) then
     parts[#parts + 1] = "-r -F"
   end
   parts[#parts + 1] = "-d " .. fq(f.desc)
@@ -222,7 +228,7 @@ end
 local function fish_global_valued(globals)
   local words = {}
   for _, f in ipairs(globals) do
-    if f.kind ~= "bool" then
+    if takes_value(f) then
       for _, w in ipairs(spellings(f)) do words[#words + 1] = fq(w) end
     end
   end
