@@ -12,7 +12,11 @@ LIBS_edit    := $(shell pkg-config --libs libedit 2>/dev/null)
 LUAJIT_A   := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libluajit-5.1.a /usr/lib/*/libluajit-5.1.a /usr/local/lib/libluajit-5.1.a))
 LUAJIT_LIB := $(if $(LUAJIT_A),$(LUAJIT_A),-lluajit-5.1)
 CFLAGS     ?= -O2 -g
-WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+# -Werror only for development builds (a git checkout): a user's, a release's or a rock's build
+# must not fail on a warning a newer compiler adds. `make WERROR=` turns it off in a checkout;
+# the rockspec passes WERROR= as well.
+WERROR     ?= $(if $(wildcard $(CURDIR)/.git),-Werror)
+WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR)
 BUILD      ?= build
 PREFIX     ?= /usr/local
 LUA_VER    := 5.1
@@ -35,26 +39,46 @@ CORE_DIR   ?= lua
 CORE_SO    := $(CORE_DIR)/hfl/core.so
 MOD_SOS    := $(SEPARATE:%=$(CORE_DIR)/hfl/core/%.so)
 
-.PHONY: FORCE all deps test test-fast asan asan-build bench demo install uninstall install-rock rock clean oracle help cluster-up cluster-down fuzz
+.PHONY: FORCE all deps deps-runtime test test-fast asan asan-build bench demo install uninstall install-rock rock clean oracle help cluster-up cluster-down fuzz
 all: hfl $(CORE_SO) $(MOD_SOS) hfl.lua hfl.so
 
 help:
-	@echo "make deps    install build/test dependencies (apt + npm helm binaries)"
-	@echo "make         build ./hfl, lua/hfl/core.so and lua/hfl/core/{http,git,archive,edit}.so"
-	@echo "             (edit.so, line editing for hfl repl, only when libedit-dev is installed)"
-	@echo "make test    build and run every spec; last line 'N passed, N failed'"
-	@echo "             (starts a local Kubernetes API server for the #cluster specs if none runs)"
-	@echo "make test-fast     the specs without the #slow and #cluster ones"
-	@echo "make cluster-up    start the local Kubernetes API server (built once per machine),"
-	@echo "                   print its kubeconfig's path"
-	@echo "make cluster-down  stop it and remove its data"
-	@echo "make asan    the same specs against ASan+UBSan builds"
-	@echo "make fuzz    the fuzzers for longer (FUZZ_SECONDS each, default 300)"
-	@echo "make bench   run the benchmarks in bench/"
-	@echo "make demo    build and render the bundled example"
+	@echo "Build"
+	@echo "  make all           (the default) build ./hfl, lua/hfl/core.so and lua/hfl/core/{http,git,archive,edit}.so"
+	@echo "                     (edit.so, line editing for hfl repl, only when libedit-dev is installed;"
+	@echo "                     -Werror in a git checkout only; make WERROR= turns it off)"
+	@echo "  make clean         remove everything make built"
+	@echo "Dependencies (Debian)"
+	@echo "  make deps          everything: build, specs, benchmarks (Go, busted, docker-registry, hyperfine,"
+	@echo "                     zsh, fish), helm 3 + 4 and kubectl in .deps/bin, the reference oracles"
+	@echo "  make deps-runtime  only what building and running hfl needs: the C libraries, a compiler,"
+	@echo "                     helm 4 and kubectl in .deps/bin"
+	@echo "  make oracle        (re)build the Go YAML and template reference oracles in build/"
+	@echo "Try it"
+	@echo "  make demo          build and run hfl on the bundled examples (needs make deps)"
+	@echo "Test"
+	@echo "  make test          build and run every spec; last line 'N passed, N failed'"
+	@echo "                     (starts a local Kubernetes API server for the #cluster specs if none runs)"
+	@echo "  make test-fast     the specs without the #slow and #cluster ones"
+	@echo "  make asan          the specs against ASan+UBSan builds"
+	@echo "  make asan-build    only build them (hfl-asan, build-asan/)"
+	@echo "  make fuzz          the fuzzers for longer (FUZZ_SECONDS each, default 300)"
+	@echo "  make bench         run the benchmarks in bench/"
+	@echo "  make cluster-up    start the local Kubernetes API server (built once per machine),"
+	@echo "                     print its kubeconfig's path"
+	@echo "  make cluster-down  stop it and remove its data"
+	@echo "Install"
+	@echo "  make install       into PREFIX (default /usr/local; DESTDIR honoured), with the man page"
+	@echo "  make uninstall     remove what install put there"
+	@echo "  make rock          the LuaRocks rock into ~/.luarocks (ROCK_TREE=dir for another tree)"
+	@echo "  make install-rock  what luarocks make runs to install the rock (not for direct use)"
+	@echo "  make help          this list"
 
 deps:
 	@bash spec/support/deps.sh
+
+deps-runtime:
+	@bash spec/support/deps.sh --runtime
 
 $(BUILD)/pic/%.o: c/%.c $(wildcard c/*.h) | $(BUILD)/pic
 	$(CC) $(WARN) $(CFLAGS) -fPIC $(PKG_CFLAGS) -c $< -o $@
@@ -166,6 +190,9 @@ demo: deps all
 	./hfl -f examples/lua/helmfile.lua -e prod build
 	./hfl run examples/workflows/layer-values.lua
 	./hfl run examples/workflows/check-environments.lua default prod
+	@echo
+	@echo 'helm and kubectl are in .deps/bin; for commands that run helm (template, diff, apply, ...)'
+	@echo 'put them on PATH:  export PATH="$(CURDIR)/.deps/bin:$$PATH"   (or pass --helm-binary)'
 
 # hfl(1), generated from the command tables (lua/hfl/cli/manpage.lua).
 $(BUILD)/hfl.1: $(LUA_SRC) | hfl.lua hfl.so $(CORE_SO)

