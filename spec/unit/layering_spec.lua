@@ -15,6 +15,7 @@ local WRAPPERS = {
   ["lua/hfl/time.lua"] = true,
   ["lua/hfl/memcap.lua"] = true,
   ["lua/hfl/lineedit.lua"] = true, -- hfl.core.edit (optional: built with libedit)
+  ["lua/hfl/build.lua"] = true, -- the git commit the Makefile embeds in hfl.core
 }
 
 -- Command files (lua/hfl/cmd/) that may still require hfl.core while cmd/ moves onto the State

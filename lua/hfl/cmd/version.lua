@@ -19,7 +19,7 @@ function M.facts()
   local jit = require "jit"
   return {
     { "version", "Version", require("hfl").version },
-    { "gitCommit", "Commit", require("hfl.core").git_commit or "unknown" },
+    { "gitCommit", "Commit", require("hfl.build").git_commit() },
     { "luajitVersion", "LuaJIT", jit.version },
     { "platform", "Platform", jit.os:lower() .. "/" .. jit.arch },
   }
