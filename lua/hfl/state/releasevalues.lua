@@ -238,6 +238,11 @@ local function read_values_file(rel, path, data)
     local out, err = require("hfl.state.values").render_with_helpers(text, data, path,
       path:match("^(.*)/[^/]*$") or ".", st._ctx and st._ctx.session)
     if not out then return nil, template_error(st, path, err) end
+    -- Helmfile's --debug shows each values file it generated; after the load, so on the
+    -- load's own sink (a task's buffered one is never replayed again)
+    local ctx = st._ctx
+    require("hfl.state.rendered").debug(ctx and ctx.root and ctx.root.log,
+      fmt("successfully generated the value file at %s. produced:", path), out)
     text = out
   end
   local v, derr = yaml.decode(text, { filename = path })

@@ -101,6 +101,7 @@ function M.read_file(path, env, o, extra, shown)
     end
     local out, rerr = (o.render or M.render)(text, data, path, fs.dirname(real))
     if not out then return nil, fmt('failed to load %s file "%s": %s', title, path, rerr) end
+    require("hfl.state.rendered").debug(o.session and o.session.log, fmt('rendering result of "%s":', path), out)
     text = out
   end
   local v, derr = yaml.decode(text, { filename = path })
