@@ -106,6 +106,21 @@ describe("hfl.state.rendered #unit", function()
       assert.equal(" 9: a\n10: b", rendered.numbered("a\nb", 9))
     end)
   end)
+
+  describe("debug()", function()
+    it("gives the sink the title and numbered text, built only when the sink formats it", function()
+      local got
+      rendered.debug({ debug = function(f, m) got = m; assert.equal("%s", f) end }, "title:", "a\nb", 4)
+      assert.equal("title:\n 4: a\n 5: b", tostring(got))
+      local built = false
+      local old = rendered.numbered
+      rendered.numbered = function(...) built = true; return old(...) end
+      rendered.debug({ debug = function() end }, "title:", "a")
+      rendered.numbered = old
+      assert.is_false(built)
+      rendered.debug(nil, "title:", "a")  -- no sink: nothing to do
+    end)
+  end)
 end)
 
 describe("hfl.state.parts #unit", function()

@@ -150,10 +150,8 @@ end
 -- the template's file lines. The text is built only if the log sink formats the message (a
 -- sink that drops debug messages never does).
 local function debug_render(ctx, id, part, first, out)
-  ctx.log.debug("%s", setmetatable({}, { __tostring = function()
-    if out then return fmt('rendering result of "%s":\n%s', id, rendered.numbered(out)) end
-    return fmt('rendering failed, input of "%s":\n%s', id, rendered.numbered(part, first))
-  end }))
+  if out then return rendered.debug(ctx.log, fmt('rendering result of "%s":', id), out) end
+  rendered.debug(ctx.log, fmt('rendering failed, input of "%s":', id), part, first)
 end
 
 ------------------------------------------------------------------------------------------

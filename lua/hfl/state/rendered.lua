@@ -217,14 +217,15 @@ function M.numbered(text, first)
 end
 
 --- Logs at debug level, on `log` (a hfl.Logger; nil logs nothing), `title` and then `text`
---- with numbered lines. The message is a value whose text is built only when a sink formats
---- it, so a run without --debug does no work for it.
+--- with numbered lines (from `first`, default 1). The message is a value whose text is built
+--- only when a sink formats it, so a run without --debug does no work for it.
 ---@param log hfl.Logger|nil
 ---@param title string
 ---@param text string
-function M.debug(log, title, text)
+---@param first? integer
+function M.debug(log, title, text, first)
   if not log then return end
-  log.debug("%s", setmetatable({}, { __tostring = function() return title .. "\n" .. M.numbered(text) end }))
+  log.debug("%s", setmetatable({}, { __tostring = function() return title .. "\n" .. M.numbered(text, first) end }))
 end
 
 return M
