@@ -62,6 +62,14 @@ describe("make install / uninstall #integration #slow", function()
     assert.matches("-e, --environment NAME", out, 1, true)
     assert.matches("--skip-diff-on-install", out, 1, true)
 
+    -- shell completions where bash-completion, zsh and fish look for them
+    code, out, err = sh(("bash -c 'source %s/share/bash-completion/completions/hfl && "
+      .. "COMP_WORDS=(hfl ap) COMP_CWORD=1 && _hfl && echo ${COMPREPLY[*]}'"):format(prefix))
+    assert.equal(0, code, err)
+    assert.matches("apply", out, 1, true)
+    assert.matches("#compdef hfl", assert(io.open(prefix .. "/share/zsh/site-functions/_hfl")):read("*a"), 1, true)
+    assert.matches("complete -c hfl", assert(io.open(prefix .. "/share/fish/vendor_completions.d/hfl.fish")):read("*a"), 1, true)
+
     code, out, err = sh("make uninstall PREFIX=" .. prefix, { cwd = src })
     assert.equal(0, code, out .. err)
     code, out = sh(("find '%s' -mindepth 1"):format(prefix))
