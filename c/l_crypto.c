@@ -48,6 +48,20 @@ static int hfl_crypto_ladler32(lua_State *L)
 /* Decompressed output is bounded by default so a gzip bomb is an error, not an OOM. */
 #define GUNZIP_DEFAULT_MAX (256u * 1024u * 1024u)
 
+// Pushes the bytes a C function made (and frees them), or nil and its error when rc != 0.
+static int push_bytes(lua_State *L, int rc, unsigned char *out, size_t n, const char *err)
+{
+    if (rc != 0) {
+        free(out);
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushlstring(L, (const char *)out, n);
+    free(out);
+    return 1;
+}
+
 // gz | nil, err = crypto.gzip(data [, level])  -- level 0-9, default 9 (Helm's BestCompression)
 static int hfl_crypto_lgzip(lua_State *L)
 {
@@ -58,14 +72,8 @@ static int hfl_crypto_lgzip(lua_State *L)
     unsigned char *out = NULL;
     size_t n = 0;
     char err[256] = "";
-    if (hfl_crypto_gzip(data, len, (int)level, &out, &n, err, sizeof err) != 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        return 2;
-    }
-    lua_pushlstring(L, (const char *)out, n);
-    free(out);
-    return 1;
+    int rc = hfl_crypto_gzip(data, len, (int)level, &out, &n, err, sizeof err);
+    return push_bytes(L, rc, out, n, err);
 }
 
 // data | nil, err = crypto.gunzip(gz [, max_bytes])  -- max_bytes default 256 MiB
@@ -78,14 +86,8 @@ static int hfl_crypto_lgunzip(lua_State *L)
     unsigned char *out = NULL;
     size_t n = 0;
     char err[256] = "";
-    if (hfl_crypto_gunzip(data, len, (size_t)max, &out, &n, err, sizeof err) != 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        return 2;
-    }
-    lua_pushlstring(L, (const char *)out, n);
-    free(out);
-    return 1;
+    int rc = hfl_crypto_gunzip(data, len, (size_t)max, &out, &n, err, sizeof err);
+    return push_bytes(L, rc, out, n, err);
 }
 
 // text = crypto.base64_encode(data)
@@ -108,14 +110,8 @@ static int hfl_crypto_lbase64_decode(lua_State *L)
     const char *text = luaL_checklstring(L, 1, &len);
     unsigned char *out = NULL;
     char err[128] = "";
-    if (hfl_crypto_base64_decode(text, len, &out, &n, err, sizeof err) != 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err);
-        return 2;
-    }
-    lua_pushlstring(L, (const char *)out, n);
-    free(out);
-    return 1;
+    int rc = hfl_crypto_base64_decode(text, len, &out, &n, err, sizeof err);
+    return push_bytes(L, rc, out, n, err);
 }
 
 // bytes = crypto.random(n)

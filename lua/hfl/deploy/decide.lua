@@ -30,7 +30,9 @@ function M.deployed(ctx, r)
   return rec, top
 end
 
-local function new_item(node, r)
+--- A plan item for a node, before anything is known of its release's records.
+---@return table item
+function M.new_item(node, r)
   return { id = node.id, node = node, release = r, state = node.state, name = r.name,
     namespace = target.namespace(r), chart = r.chart, version = r.version }
 end
@@ -102,7 +104,7 @@ end
 ---@return table|nil item, string|nil err
 function M.base(ctx, node, prepare)
   local r = node.release
-  local item = new_item(node, r)
+  local item = M.new_item(node, r)
   local rec, top, err = M.deployed(ctx, r)
   if err then return nil, err end
   item.record, item.revision, item.next_revision = rec, rec and rec.revision, (top or 0) + 1

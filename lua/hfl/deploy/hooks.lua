@@ -343,16 +343,32 @@ function M.around(session, s, command, body, before)
   return res
 end
 
+-- The releases grouped by their state file, in the order the states first appear.
+local function by_state(releases)
+  local groups, seen = {}, {}
+  for _, r in ipairs(releases) do
+    local g = seen[r.state]
+    if not g then
+      g = { state = r.state, releases = {} }
+      seen[r.state] = g
+      groups[#groups + 1] = g
+    end
+    g.releases[#g.releases + 1] = r
+  end
+  return groups
+end
+
 --- body() between the global `prepare`/`cleanup` hooks of several state files at once (a
 --- deploy over one graph of every state file): each state's global prepare and its releases'
 --- prepare hooks in state order, then body(), then each state's global cleanup (seeing body's
 --- error as .Event.Error). A failing prepare skips body and every cleanup.
 ---@param session hfl.Session
----@param groups {state: table, releases: table[]}[]  in state order
+---@param releases table[]  the run's releases, in plan order
 ---@param command string
 ---@param body fun(): any, any
 ---@return any result, string|nil err
-function M.around_states(session, groups, command, body)
+function M.around_states(session, releases, command, body)
+  local groups = by_state(releases)
   for _, g in ipairs(groups) do
     local s = g.state
     local ok, err = M.run(session, { event = "prepare", state = s, command = command })

@@ -2,6 +2,7 @@
 --- unchanged, skip) and why, with the digest of what would be deployed. apply, sync, destroy,
 --- --dry-run, --plan-file and --from-plan all build or read this one shape.
 local decide = require "hfl.deploy.decide"
+local target = require "hfl.deploy.target"
 local value = require "hfl.value"
 local json = require "hfl.stdlib.json"
 local fs = require "hfl.fs"
@@ -55,9 +56,7 @@ function M.make(ctx, g)
     local item, err = decide.item(ctx, node)
     if not item then
       failed[i] = err
-      local r = node.release
-      return { id = node.id, node = node, release = r, state = node.state, name = r.name,
-        namespace = require("hfl.deploy.target").namespace(r), chart = r.chart }
+      return decide.new_item(node, node.release)
     end
     return item
   end, ctx.session:bounded(8))
@@ -135,7 +134,7 @@ function M.to_json(plan)
   for _, item in ipairs(M.execution_order(plan)) do
     local m = value.map()
     m.id, m.name, m.namespace = item.id, item.name, item.namespace
-    m.kube_context = require("hfl.deploy.target").kube_context(item.release, plan.session or { })
+    m.kube_context = target.kube_context(item.release, plan.session or { })
     m.chart, m.version = item.chart or "", item.chart_version or item.version or ""
     m.action, m.reason = item.action, item.reason or ""
     m.digest = item.digest or ""

@@ -5,6 +5,7 @@ local records = require "hfl.kube.records"
 local labels = require "hfl.deploy.labels"
 local target = require "hfl.deploy.target"
 local helm = require "hfl.helm"
+local proc = require "hfl.proc"
 
 local M = {}
 
@@ -62,13 +63,13 @@ end
 function M.run(ctx, items)
   local results = {}
   ctx.session:map(items, function(item)
-    local t0 = require("hfl.proc").now()
+    local t0 = proc.now()
     local argv, err = helm.argv.uninstall(item.release, ctx.session, ctx.opts)
     local res
     if argv then res, err = helm.run(ctx.session, argv, { release = item.release }) end
     records.forget(ctx.session, target.of(item.release, ctx.session))
     results[item.id] = { status = res and "ok" or "failed", error = err,
-      duration = require("hfl.proc").now() - t0 }
+      duration = proc.now() - t0 }
   end)
   return results
 end

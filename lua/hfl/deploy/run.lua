@@ -21,6 +21,9 @@ local ops = require "hfl.deploy.ops"
 local prune = require "hfl.deploy.prune"
 local fs = require "hfl.fs"
 local hooks = require "hfl.deploy.hooks"
+local proc = require "hfl.proc"
+local target = require "hfl.deploy.target"
+local report = require "hfl.deploy.report"
 
 local M = {}
 
@@ -32,7 +35,7 @@ end
 
 local function row_of(ctx, item, res)
   return { release = item.name, id = item.id, namespace = item.namespace,
-    kube_context = require("hfl.deploy.target").kube_context(item.release, ctx.session),
+    kube_context = target.kube_context(item.release, ctx.session),
     chart = item.chart or "", version = item.chart_version or item.version or "",
     action = item.action, reason = item.reason, result = res and res.status or "skipped",
     duration = res and res.duration or 0, revision = item.revision_after or item.revision,
@@ -88,7 +91,7 @@ end
 -- applied in this run — its diff runs against the cluster it will meet. A plan file is
 -- carried out as written.
 local function decide_again(ctx, item)
-  ctx.session:forget("capabilities", require("hfl.deploy.target").kube_context(item.release, ctx.session))
+  ctx.session:forget("capabilities", target.kube_context(item.release, ctx.session))
   local again, err = decide.item(ctx, item.node)
   if not again then return nil, err end
   if again.action ~= item.action then
@@ -116,16 +119,16 @@ local function act_on(ctx, item)
 end
 
 local function resumed(plan, path)
-  local report, err = require("hfl.deploy.report").read(path)
-  if not report then return nil, err end
+  local last, err = report.read(path)
+  if not last then return nil, err end
   local ok_in_report = {}
-  for _, r in ipairs(report.releases or {}) do
+  for _, r in ipairs(last.releases or {}) do
     if r.result == "ok" then
       ok_in_report[(r.kube_context or "") .. "/" .. (r.namespace or "") .. "/" .. r.release] = true
     end
   end
   for _, item in ipairs(plan.items) do
-    local key = require("hfl.deploy.target").kube_context(item.release, plan.session) .. "/"
+    local key = target.kube_context(item.release, plan.session) .. "/"
       .. item.namespace .. "/" .. item.name
     if ok_in_report[key] and plan_mod.changes(item) then
       item.action, item.reason = "skip", "succeeded in the run of " .. path
@@ -236,25 +239,17 @@ local function write_plan_file(path, plan)
   return true
 end
 
--- The graph's releases grouped by state file, in state order (for the global hooks).
-local function state_groups(g)
-  local groups, by_state = {}, {}
-  for _, node in ipairs(g.nodes) do
-    local grp = by_state[node.state]
-    if not grp then
-      grp = { state = node.state, releases = {} }
-      by_state[node.state] = grp
-      groups[#groups + 1] = grp
-    end
-    grp.releases[#grp.releases + 1] = node.release
-  end
-  return groups
+-- The graph's releases in plan order (the global hooks group them by state file).
+local function releases_of(g)
+  local out = {}
+  for i, node in ipairs(g.nodes) do out[i] = node.release end
+  return out
 end
 
 local function write_report(ctx, result, started)
   local files = {}
   for i, s in ipairs(ctx.st.states) do files[i] = s.path end
-  local ok, err = require("hfl.deploy.report").write(ctx.opts.report, result.rows, {
+  local ok, err = report.write(ctx.opts.report, result.rows, {
     command = ctx.command, started = started, finished = os.time(), state_files = files,
     plan_digest = fs.sha256_hex(plan_mod.to_json(result.plan)):sub(1, 16),
     mask = function(text) return ctx.session:mask(text) end })
@@ -296,8 +291,8 @@ local function deploy(st, command, opts)
   if not g then return nil, err end
   local result
   -- values files exist while this runs: a signal between helm processes must reach the cleanup
-  local ok, thrown, ferr = pcall(require("hfl.proc").with_signals_trapped, hooks.around_states,
-    st.session, state_groups(g), command, function()
+  local ok, thrown, ferr = pcall(proc.with_signals_trapped, hooks.around_states,
+    st.session, releases_of(g), command, function()
     local plan, perr = make_plan(ctx, g)
     if not plan then return nil, perr end
     if opts.plan_file then

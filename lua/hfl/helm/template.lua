@@ -102,18 +102,8 @@ end
 -- prepare and its releases' prepare, then the work with each release's cleanup after it, then
 -- the global cleanup hooks.
 local function each_with_hooks(st, rels, command, work)
-  local groups, by_state = {}, {}
-  for _, r in ipairs(rels) do
-    local g = by_state[r.state]
-    if not g then
-      g = { state = r.state, releases = {} }
-      by_state[r.state] = g
-      groups[#groups + 1] = g
-    end
-    g.releases[#g.releases + 1] = r
-  end
   local partial
-  local done, err = hooks.around_states(st.session, groups, command, function()
+  local done, err = hooks.around_states(st.session, rels, command, function()
     local d, e
     d, e, partial = each(st, rels, function(r)
       local ok, werr = work(r)
