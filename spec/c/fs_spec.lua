@@ -69,7 +69,7 @@ describe("hfl.core.fs #unit", function()
       assert.equal("a\0b", fs.read(dir .. "/t", 10))
       assert.equal("600", sh(("stat -c %%a %q"):format(dir .. "/t")):match("%d+"))
       assert.same({ "t" }, fs.list(dir))
-      if not sh("command -v strace"):match("strace") then return pending("strace not installed") end
+      assert(sh("command -v strace"):match("strace"), "strace is not installed: `make deps` installs it")
       -- a luajit child cannot load the sanitizer build of hfl.core from under strace
       if os.getenv("HFL_ASAN") then return pending("fsync count: not under make asan") end
       local function fsyncs(durable)

@@ -189,12 +189,12 @@ describe("the hfl binary #integration", function()
     end)
 
     it("colours errors on a terminal", function()
-      if not has_script then return pending("needs util-linux script") end
+      assert(has_script, "util-linux `script` is not installed: `make deps` installs it")
       assert.matches("\27[31mhfl:", hfl_on_tty({ "aply" }), 1, true)
     end)
 
     it("uses no colour on a terminal with NO_COLOR, HELMFILE_NO_COLOR=true, --no-color or TERM=dumb", function()
-      if not has_script then return pending("needs util-linux script") end
+      assert(has_script, "util-linux `script` is not installed: `make deps` installs it")
       for _, case in ipairs({ { {}, { NO_COLOR = "1" } }, { {}, { HELMFILE_NO_COLOR = "true" } },
                               { { "--no-color" }, {} }, { {}, { TERM = "dumb" } } }) do
         local args = { "unittest" }
@@ -206,7 +206,7 @@ describe("the hfl binary #integration", function()
     end)
 
     it("still colours on a terminal when NO_COLOR is set but empty (no-color.org)", function()
-      if not has_script then return pending("needs util-linux script") end
+      assert(has_script, "util-linux `script` is not installed: `make deps` installs it")
       assert.matches("\27[31mhfl:", hfl_on_tty({ "aply" }, { NO_COLOR = "" }), 1, true)
     end)
 

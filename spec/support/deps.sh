@@ -25,7 +25,7 @@ PACKAGES=(
 [ $RUNTIME = 1 ] || PACKAGES+=(
   lua-busted lua-cjson docker-registry python3 git golang-1.19-go golang-gopkg-yaml.v3-dev
   golang-gopkg-yaml.v2-dev golang-github-masterminds-sprig-dev hyperfine openssl curl luarocks
-  bc patch xz-utils util-linux tmux groff-base zsh fish
+  bc patch xz-utils util-linux tmux groff-base zsh fish strace
 )
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
