@@ -16,6 +16,7 @@ local M = {}
 ---@class hfl.Session
 ---@field helm_binary string      the helm executable (default "helm")
 ---@field kubectl_binary string   the kubectl executable that reads release records (default "kubectl")
+---@field kustomize_binary string|nil  kustomize for chartify (--kustomize-binary); nil: the state's kustomizeBinary, else "kustomize"
 ---@field kube_client string      "http" (hfl.kube reads the API server, default) or "kubectl"
 ---@field concurrency integer     at most this many releases/charts at once (0: unlimited)
 ---@field skip_refresh boolean    use stored repository indexes without asking the server
@@ -30,7 +31,7 @@ M.Session = Session
 local OPTIONS = {
   helm_binary = "string", kubectl_binary = "string", concurrency = "number", skip_refresh = "boolean", skip_deps = "boolean",
   kube_context = "string", kubeconfig = "string", log = "table", cache_root = "string",
-  repo_retries = "number", kube_client = "string",
+  repo_retries = "number", kube_client = "string", kustomize_binary = "string",
 }
 
 local KUBE_CLIENTS = { http = true, kubectl = true }
@@ -49,7 +50,7 @@ end
 
 --- A new run context. Unknown option keys and wrong types raise.
 ---@param opts? {helm_binary?: string, kubectl_binary?: string, concurrency?: integer, skip_refresh?: boolean,
----   skip_deps?: boolean, kube_context?: string, kubeconfig?: string, log?: hfl.Logger,
+---   skip_deps?: boolean, kube_context?: string, kubeconfig?: string, log?: hfl.Logger, kustomize_binary?: string,
 ---   cache_root?: string, repo_retries?: integer, kube_client?: "http"|"kubectl"}
 ---@return hfl.Session
 function M.new(opts)
@@ -70,6 +71,7 @@ function M.new(opts)
     kube_client = opts.kube_client or "http",
     helm_binary = opts.helm_binary or "helm",
     kubectl_binary = opts.kubectl_binary or "kubectl",
+    kustomize_binary = opts.kustomize_binary,
     concurrency = opts.concurrency or 0,
     skip_refresh = opts.skip_refresh == true,
     skip_deps = opts.skip_deps == true,

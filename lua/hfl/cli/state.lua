@@ -35,6 +35,8 @@ function M.session(inv)
   local session = require("hfl.session").new {
     helm_binary = given(g.helm_binary), kubectl_binary = given(g.kubectl_binary), concurrency = g.concurrency,
     kube_client = given(g.kube_client),
+    -- the flag's default leaves the choice to the state's kustomizeBinary
+    kustomize_binary = g.kustomize_binary ~= "kustomize" and given(g.kustomize_binary) or nil,
     skip_refresh = g.skip_refresh == true, skip_deps = g.skip_deps == true,
     kube_context = given(g.kube_context), kubeconfig = given(g.kubeconfig),
   }

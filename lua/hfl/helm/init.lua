@@ -32,12 +32,18 @@ M.STRIP = "*** STRIP ***"
 ---@field values table        the merged values
 ---@field values_file string  those values, in a 0600 file under session:tempdir()
 ---@field digest string       hex sha256 of chart content + merged values + manifest flags
+---@field chartify_dir string|nil  the directory of its temporary chart (hfl.chartify), removed by cleanup
 local Prep = {}
 Prep.__index = Prep
 
 --- Removes the prepared release's files (idempotent).
 function Prep:cleanup()
   if self.values_file then fs.remove(self.values_file) end
+  local work = self.chartify_dir
+  if work then
+    self.chartify_dir = nil
+    fs.rm_r(work, fs.dirname(work))
+  end
 end
 
 -- Every regular file under dir, as "relative/path" sorted bytewise (symlinks followed, as
@@ -116,13 +122,6 @@ function M.prepare(session, r, opts)
   end
   local prep = setmetatable({ release = r, session = session, helm = helm, major = helm.major,
     chart = chart, chart_version = version, values = values }, Prep)
-  local chart_sum
-  chart_sum, err = session_chart_digest(session, res.archive or chart)
-  if not chart_sum then return nil, fmt('release "%s": chart %s: %s', r.name, chart, err) end
-  local flags = argv.render_flags(prep, opts)
-  prep.digest = fs.sha256_hex(table.concat({ "hfl-digest-1", chart_sum, r.name,
-    tostring(r.namespace or ""), table.concat(flags, "\0"), opts.skip_crds and "skip-crds" or "",
-    text }, "\n"))
   local path
   path, err = values_path(session, r)
   if not path then return nil, err end
@@ -131,6 +130,31 @@ function M.prepare(session, r, opts)
   ok, err = fs.write_atomic(path, text, { mode = tonumber("600", 8), durable = false })
   if not ok then return nil, fmt('release "%s": %s', r.name, err) end
   prep.values_file = path
+  local chart_sum
+  -- chartify (manifests, kustomizations, dependencies, patches): the temporary chart replaces
+  -- the release's for every later helm call, and the digest covers it
+  local chartify = require "hfl.chartify"
+  if chartify.needed(r, chart) then
+    local dir, cerr, work = chartify.prepare(prep, opts)
+    prep.chartify_dir = work
+    if not dir then
+      prep:cleanup()
+      return nil, cerr
+    end
+    prep.chart = dir
+    chart_sum, err = M.chart_digest(dir)
+    if chart_sum then chart_sum = chart_sum .. chartify.digest_part(r) end
+  else
+    chart_sum, err = session_chart_digest(session, res.archive or chart)
+  end
+  if not chart_sum then
+    prep:cleanup()
+    return nil, fmt('release "%s": chart %s: %s', r.name, prep.chart, err)
+  end
+  local flags = argv.render_flags(prep, opts)
+  prep.digest = fs.sha256_hex(table.concat({ "hfl-digest-1", chart_sum, r.name,
+    tostring(r.namespace or ""), table.concat(flags, "\0"), opts.skip_crds and "skip-crds" or "",
+    text }, "\n"))
   return prep
 end
 
