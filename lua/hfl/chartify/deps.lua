@@ -114,7 +114,9 @@ function M.add(session, r, dir)
     e.repository = src.repository
     e.condition = (str(d.alias) or src.name) .. ".enabled"
     if str(d.alias) then e.alias = str(d.alias) end
-    if str(d.version) then e.version = str(d.version) end
+    -- "*" without one, as chartify's older `dependencies` form: helm matches an alias to its
+    -- subchart only when the subchart's version satisfies the constraint
+    e.version = str(d.version) or "*"
     entries[i], sources[i] = e, src
   end
   local results = session:map(sources, function(src) return { src.fetch(dir) } end, session:bounded(8))
