@@ -453,4 +453,28 @@ releases:
     assert.equal(130, res.code)
     assert.equal("", leftovers())
   end)
+
+  it("gives two hfl processes preparing the same release at once their own directories", function()
+    files.tree(work, KUST)
+    -- a kustomize slow enough for the two runs to overlap, logging where it builds
+    write(work .. "/tools/kz", "#!/bin/sh\nfor a; do d=$a; done\necho \"$d\" >> " .. work
+      .. "/dirs.log\nsleep 1\nshift\nexec kubectl kustomize \"$@\"\n")
+    os.execute("chmod +x " .. work .. "/tools/kz")
+    write(work .. "/helmfile.yaml", "kustomizeBinary: ./tools/kz\n" .. KUST_RELEASE)
+    local function start()
+      return hflrun.spawn({ "template" }, { cwd = work, env = { HFL_CACHE_HOME = work .. "/cache",
+        PATH = path, TMPDIR = tmp } })
+    end
+    local a, b = start(), start()
+    local ra, rb = a:wait(), b:wait()
+    assert.equal(0, ra.code, ra.stderr)
+    assert.equal(0, rb.code, rb.stderr)
+    assert.equal(KUSTOMIZED, ra.stdout)
+    assert.equal(KUSTOMIZED, rb.stdout)
+    local dirs = {}
+    for line in read(work .. "/dirs.log"):gmatch("[^\n]+") do dirs[#dirs + 1] = line end
+    assert.equal(2, #dirs)
+    assert.are_not.equal(dirs[1], dirs[2])
+    assert.equal("", leftovers())
+  end)
 end)
