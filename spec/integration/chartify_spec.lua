@@ -477,4 +477,13 @@ releases:
     assert.are_not.equal(dirs[1], dirs[2])
     assert.equal("", leftovers())
   end)
+
+  it("unpacks a local chart archive into the run directory too, so nothing stays in TMPDIR", function()
+    servers.sh(("helm package %s/charts/app -d %s >/dev/null"):format(work, work))
+    write(work .. "/helmfile.yaml", "releases:\n  - name: web\n    chart: ./app-1.0.0.tgz\n    forceNamespace: forced\n")
+    local r = hfl { "template" }
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("  name: web\n  namespace: forced\n", r.stdout, 1, true)
+    assert.equal("", leftovers())
+  end)
 end)

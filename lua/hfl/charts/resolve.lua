@@ -76,8 +76,10 @@ end
 ---@return string|nil dir, string|nil err
 function M.unpack(result, session)
   if not result.archive then return result.path end
-  if not result.entry then  -- a local archive: unpacked into a fresh temp dir
-    local tmp, terr = fs.mkdtemp("hfl-chart-XXXXXX")
+  if not result.entry then  -- a local archive: unpacked into a fresh dir of the run's tempdir
+    local root, rerr = session:tempdir()
+    if not root then return nil, rerr end
+    local tmp, terr = fs.mkdtemp(root .. "/chart-XXXXXX")
     if not tmp then return nil, terr end
     local name, version = localchart.unpack(result.archive, tmp)
     if not name then return nil, fmt("%s: %s", result.archive, version) end
