@@ -23,7 +23,9 @@ for _, major in ipairs { 4, 3 } do
       ns = cluster.namespace("chartify" .. major)
       work = servers.tmpdir()
       files.tree(work .. "/kust", {
-        ["kustomization.yaml"] = "resources:\n  - cm.yaml\n  - svc.yaml\nnamePrefix: k-\n",
+        ["kustomization.yaml"] = "resources:\n  - cm.yaml\n  - svc.yaml\n  - hook.yaml\nnamePrefix: k-\n",
+        ["hook.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: installed\n  annotations:\n"
+          .. "    helm.sh/hook: post-install\ndata:\n  at: install\n",
         ["cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: kustomized\n",
         ["svc.yaml"] = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n      protocol: TCP\n",
       })
@@ -46,6 +48,12 @@ for _, major in ipairs { 4, 3 } do
       assert.equal("kustomized", rel.objects["ConfigMap/k-settings"].data.mode)
       assert.is_table(rel.objects["Service/k-web"])
       assert.equal("kust", rel.objects["ConfigMap/k-settings"].metadata.annotations["meta.helm.sh/release-name"])
+      -- the annotated object stays a hook: in the record's hooks, not its manifest, and run
+      local hooks = rel.records[1].release.hooks or {}
+      assert.equal(1, #hooks)
+      assert.equal("k-installed", hooks[1].name)
+      assert.is_nil(rel.objects["ConfigMap/k-installed"])
+      assert.equal("install", ns:get_json { "configmap", "k-installed" }.data.at)
       local list = ns:helm(major, { "list", "--namespace", ns.name })
       assert.equal(0, list.code, list.stderr)
       assert.matches("\nkust%s+" .. ns.name:gsub("%p", "%%%0") .. "%s+1%s+.-deployed%s+kust%-1%.0%.0", list.stdout)
