@@ -227,13 +227,15 @@ function M.patch(prep, objects, patches, transformers, work)
   local built
   built, err = objects_mod.from_text(out, "kustomize output")
   if not built then return nil, err end
+  -- objects a transformer made: where chartify puts every patched object
+  local added = (objects[1].source:match("^([^/]+)/") or "chart") .. "/templates/patched_resources.yaml"
   local placed, extra = {}, {}
   for _, o in ipairs(built) do
     local i = unmark(o.doc, had)
     if i and objects[i] and not placed[i] then
       placed[i] = { doc = o.doc, source = objects[i].source }
     else
-      extra[#extra + 1] = { doc = o.doc, source = objects[1].source }
+      extra[#extra + 1] = { doc = o.doc, source = added }
     end
   end
   local result = {}
