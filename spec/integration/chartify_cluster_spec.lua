@@ -64,5 +64,14 @@ for _, major in ipairs { 4, 3 } do
       assert.equal(0, r.code, r.stderr)
       assert.equal(1, ns:release("kust").revision)
     end)
+
+    it("upgrades when a file of the kustomization changes (the digest covers the built chart)", function()
+      files.write(work .. "/kust/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: changed\n")
+      local r = hfl { "apply" }
+      assert.equal(0, r.code, r.stderr)
+      local rel = ns:release("kust")
+      assert.equal(2, rel.revision)
+      assert.equal("changed", rel.objects["ConfigMap/k-settings"].data.mode)
+    end)
   end)
 end
