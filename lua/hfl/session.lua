@@ -220,6 +220,17 @@ function Session:helm()
   end)
 end
 
+-- A Lua API user may never call close(): the directory (kubeconfig key files, values) then
+-- goes when the session is collected or the Lua state closes, unless it is to be kept.
+local function removal_guard(session, dir)
+  local fs = require "hfl.fs"
+  local guard = newproxy(true)
+  getmetatable(guard).__gc = function()
+    if session._tempdir == dir and not session._keep_tempdir then fs.rm_r(dir, fs.dirname(dir)) end
+  end
+  return guard
+end
+
 --- A private directory for this run's temporary files (mkdtemp, mode 0700), created on first
 --- use; `close()` removes it.
 ---@return string|nil dir, string|nil err
@@ -229,6 +240,7 @@ function Session:tempdir()
   local dir, err = fs.mkdtemp("hfl-run-XXXXXX")
   if not dir then return nil, ("cannot create a temporary directory: %s"):format(err) end
   self._tempdir = dir
+  self._tempdir_guard = removal_guard(self, dir)
   return dir
 end
 
@@ -241,7 +253,7 @@ end
 --- exit path, errors and interrupts included. A later tempdir() makes a new directory.
 function Session:close()
   local dir = self._tempdir
-  self._tempdir = nil
+  self._tempdir, self._tempdir_guard = nil, nil
   if dir and self._keep_tempdir then
     self.log.info("temporary files kept in %s", dir)
   elseif dir then

@@ -35,6 +35,14 @@ describe("the build tree, from plain luajit #integration", function()
     assert.equal("true\ttrue\n", out)
   end)
 
+  it("removes the temporary directory of a session the program never closed", function()
+    local code, out, err = luajit('local st = assert(require("hfl").load { file = '
+      .. '"examples/quickstart/helmfile.yaml.gotmpl" }); io.write(assert(st.session:tempdir()))')
+    assert.equal(0, code, err)
+    assert.matches("hfl%-run%-", out)
+    assert.is_nil(io.open(out .. "/."), out .. " is still there")
+  end)
+
   it("still says a module that does not exist is not found", function()
     local code, _, err = luajit('require "hfl.nosuch"')
     assert.equal(1, code)
