@@ -147,6 +147,15 @@ function State:lint(opts) end
 ---@return table|nil result, string|nil err
 function State:diff(opts) end
 
+--- The diff reviewed by an OpenAI-compatible LLM (`hfl doctor`): result.text / result.json (the
+--- report), result.analysis {summary, risks, affected_resources}, result.high_risk,
+--- result.llm_error, result.secrets_redacted; with no LLM configured (result.configured false)
+--- result.diff_text is what `hfl diff` prints.
+---@param opts? table  st:diff's options (diff_output for its output) and llm_base_url,
+---   llm_api_key, llm_model, llm_timeout ("90s" or seconds), llm_max_tokens
+---@return table|nil result, string|nil err
+function State:doctor(opts) end
+
 --- What apply would do and why, per release (result.plan, result.plan_text, result.plan_json).
 ---@param opts? hfl.DeployOptions
 ---@return table|nil result, string|nil err

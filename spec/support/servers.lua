@@ -185,4 +185,65 @@ function Server:stop()
   self.handle:wait()
 end
 
+local LLM = {}
+LLM.__index = LLM
+
+--- Starts the OpenAI-compatible chat server (servers/llm.py) on 127.0.0.1.
+---@return table server { url = "http://127.0.0.1:PORT/v1", :behave(t), :requests(), :stop() }
+function M.llm()
+  -- its own directory: M.cleanup() between the specs of a file must not take it away
+  local p = io.popen("mktemp -d /tmp/hfl-llm-XXXXXX")
+  local dir = p:read("*l")
+  p:close()
+  local h = assert(proc.spawn { "python3", here .. "/servers/llm.py", dir,
+    stdout = "null", stderr = "inherit", group = true })
+  local deadline = proc.now() + 10
+  local port
+  while not port do
+    local f = io.open(dir .. "/port")
+    if f then port = tonumber(f:read("*a")); f:close() end
+    if not port then
+      if h:done() or proc.now() > deadline then error("llm.py did not start") end
+      proc.sleep(0.02)
+    end
+  end
+  return setmetatable({ handle = h, dir = dir, port = port,
+    url = ("http://127.0.0.1:%d/v1"):format(port) }, LLM)
+end
+
+--- Sets how the server answers from now on (see servers/llm.py): { content = "…" },
+--- { status = 500, error = "…" }, { reject_response_format = true, content = "…" }, …
+function LLM:behave(t)
+  local f = assert(io.open(self.dir .. "/behaviour.json.tmp", "w"))
+  f:write(require("hfl.json").encode(t))
+  f:close()
+  assert(os.rename(self.dir .. "/behaviour.json.tmp", self.dir .. "/behaviour.json"))
+end
+
+--- The requests received so far: { {path=, headers=, body=, json= (the decoded body)} … }.
+function LLM:requests()
+  local json = require "hfl.json"
+  local out = {}
+  local f = io.open(self.dir .. "/requests.jsonl")
+  if not f then return out end
+  for line in f:lines() do
+    local r = assert(json.decode(line))
+    r.json = json.decode(r.body)
+    out[#out + 1] = r
+  end
+  f:close()
+  return out
+end
+
+--- Forgets the requests received so far.
+function LLM:clear()
+  os.remove(self.dir .. "/requests.jsonl")
+end
+
+function LLM:stop()
+  if not self.handle:done() then self.handle:kill("KILL") end
+  self.handle:wait()
+  os.execute("rm -rf '" .. self.dir .. "'")
+end
+
 return M

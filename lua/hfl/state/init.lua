@@ -561,6 +561,16 @@ function State:diff(opts)
   return require("hfl.deploy.run").diff(self, opts)
 end
 
+--- The diff reviewed for risks (`hfl doctor`): with an OpenAI-compatible LLM configured
+--- (HELMFILE_LLM_* < the state's `llm:` < opts.llm_*), the redacted diff is sent for a summary
+--- and risks; without one it is st:diff with secrets hidden. See hfl.doctor for the options
+--- and the result (result.text / result.json: the report; result.high_risk).
+---@param opts? table
+---@return table|nil result, string|nil err
+function State:doctor(opts)
+  return require("hfl.doctor").run(self, opts)
+end
+
 --- Uninstalls every selected release that exists, dependents first.
 ---@param opts? table
 ---@return table|nil result, string|nil err
