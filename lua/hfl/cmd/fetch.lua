@@ -49,7 +49,7 @@ function M.run(inv)
   if inv.options.write_output then
     local paths = {}
     for _, c in ipairs(charts) do paths[c.release] = c.path end
-    local text, berr = st:build { charts = paths }
+    local text, berr = st:build { charts = paths, pull = false }
     if not text then return nil, berr end
     io.stdout:write(text)
   end

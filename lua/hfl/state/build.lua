@@ -220,6 +220,8 @@ function M.state_yaml(s, rels, opts)
     end
     local chart = opts and opts.charts and opts.charts[r]
     if chart then view = setmetatable({ chart = chart }, { __index = view.spec or view }) end
+    local pulled = opts and opts.chart_paths and opts.chart_paths[r]
+    if pulled then view = setmetatable({ chartPath = pulled }, { __index = view.spec or view }) end
     list[i] = M.release_map(view)
   end
   put("releases", list)
@@ -250,12 +252,18 @@ local function patched(r)
   return not empty(r.jsonPatches) or not empty(r.strategicMergePatches) or not empty(r.transformers)
 end
 
-local function prepare_hooks(st, s, rels)
+-- The releases build prepares charts for (and runs `prepare` hooks of).
+local function prepared(rels)
   local prep = {}
   for _, r in ipairs(rels) do
     if not patched(r) then prep[#prep + 1] = r end
   end
-  return hooks.prepare(st.session, s, prep, "build")
+  return prep
+end
+
+--- An error of one state file as Helmfile words it ("in ./helmfile.yaml: …").
+function M.in_state_error(s, err)
+  return ("in %s: %s"):format(s.name or s.path or "?", err)
 end
 
 --- The whole `build` output for a loaded state object: every state file, those without a
@@ -264,21 +272,37 @@ end
 --- build: the global `prepare` hooks, the releases' `prepare` hooks, the text, the global
 --- `cleanup` hooks (opts.hooks = false runs none).
 ---@param st table  hfl.state object
----@param opts? {embed_values?: boolean, charts?: table<table, string>, hooks?: boolean}
+--- Then, as Helmfile's build, the OCI and go-getter charts of the selected releases are pulled
+--- (hfl.charts.prepare; opts.pull = false pulls none) and each release's `chartPath:` says where.
+---@param opts? {embed_values?: boolean, charts?: table<table, string>, hooks?: boolean, pull?: boolean}
 ---@return string|nil text, string|nil err, boolean matched
 function M.build(st, opts)
-  local with_hooks = not (opts and opts.hooks == false)
+  opts = opts or {}
+  local with_hooks = opts.hooks ~= false
   local parts, matched = {}, false
   for _, s in ipairs(st.states) do
     local rels, err = st:filtered(s)
     if not rels then return nil, err end
     matched = matched or #rels > 0
-    local function body() return M.state_yaml(s, rels, opts) end
+    local prep = prepared(rels)
+    local yopts = setmetatable({}, { __index = opts })
+    local function pull()
+      if opts.pull == false then return true end
+      local paths, perr = require("hfl.charts.prepare").pull(st.session, prep)
+      yopts.chart_paths = paths
+      return paths, perr
+    end
+    local function body() return M.state_yaml(s, rels, yopts) end
     local text, yerr
     if with_hooks then
-      text, yerr = hooks.around(st.session, s, "build", body, function() return prepare_hooks(st, s, rels) end)
+      text, yerr = hooks.around(st.session, s, "build", body, function()
+        local ok, herr = hooks.prepare(st.session, s, prep, "build")
+        if not ok then return nil, herr end
+        return pull()
+      end)
     else
-      text, yerr = body()
+      local ok, perr = pull()
+      if ok then text, yerr = body() else yerr = M.in_state_error(s, perr) end
     end
     if not text then return nil, yerr end
     parts[#parts + 1] = ("---\n#  Source: %s\n\n%s"):format(s.path or "", text)

@@ -474,12 +474,13 @@ end
 --- The dependency groups `show-dag` prints: per state file (those without a selected release
 --- too, with no batches, as Helmfile prints a header-only table for them), its batches; the
 --- second result says whether any state had a selected release. Per state, as Helmfile's
---- show-dag: the global `prepare` hooks, the releases' `prepare` hooks, the plan, the global
---- `cleanup` hooks (opts.hooks = false runs none).
----@param opts? {hooks?: boolean}
+--- show-dag: the global `prepare` hooks, the releases' `prepare` hooks, their OCI and
+--- go-getter charts pulled (hfl.charts.prepare; opts.pull = false pulls none), the plan, the
+--- global `cleanup` hooks (opts.hooks = false runs no hook).
+---@param opts? {hooks?: boolean, pull?: boolean}
 ---@return table[]|nil groups {state=, batches=}, string|boolean err_or_matched
 function State:show_dag(opts)
-  local with_hooks = not (opts and opts.hooks == false)
+  opts = opts or {}
   local out, matched = {}, false
   for _, s in ipairs(self.states) do
     local rels, err = self:filtered(s)
@@ -489,12 +490,20 @@ function State:show_dag(opts)
       if #rels == 0 then return {} end
       return dag_batches(s, rels)
     end
+    local function pull()
+      if opts.pull == false then return true end
+      return require("hfl.charts.prepare").pull(self.session, rels)
+    end
     local batches
-    if with_hooks then
-      batches, err = hooks.around(self.session, s, "show-dag", body,
-        function() return hooks.prepare(self.session, s, rels, "show-dag") end)
+    if opts.hooks ~= false then
+      batches, err = hooks.around(self.session, s, "show-dag", body, function()
+        local ok, herr = hooks.prepare(self.session, s, rels, "show-dag")
+        if not ok then return nil, herr end
+        return pull()
+      end)
     else
-      batches, err = body()
+      local ok, perr = pull()
+      if ok then batches, err = body() else err = M.in_state(s, perr) end
     end
     if not batches then return nil, err end
     out[#out + 1] = { state = s, batches = batches }
