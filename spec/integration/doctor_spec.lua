@@ -233,7 +233,7 @@ releases:
     assert.equal(77, num(req.json.max_tokens))
   end)
 
-  it("is `hfl diff` with no LLM configured, secrets hidden even with --show-secrets", function()
+  it("is `hfl diff --context 3` with no LLM configured, secrets hidden even with --show-secrets", function()
     local dcode, dout, derr = hfl { "diff" }
     assert.equal(0, dcode, derr)
     local code, out, err = hfl { "doctor", "--show-secrets" }
@@ -241,9 +241,17 @@ releases:
     assert.equal(dout, out)
     assert.matches("ConfigMap (v1) has been added", out, 1, true)
     assert.is_nil(out:find(b64(SECRET), 1, true))
-    assert.same({}, llm:requests())
     local ecode = hfl { "doctor", "--detailed-exitcode" }
     assert.equal(2, ecode)
+    -- a change to an installed release: three lines of context, as doctor's --context default
+    assert.equal(0, (hfl { "apply" }))
+    dcode, dout, derr = hfl { "diff", "--context", "3", "--set", "greeting=hi" }
+    assert.equal(0, dcode, derr)
+    assert.matches("ConfigMap (v1) has changed:", dout, 1, true)
+    code, out, err = hfl { "doctor", "--set", "greeting=hi" }
+    assert.equal(0, code, err)
+    assert.equal(dout, out)
+    assert.same({}, llm:requests())
   end)
 
   it("sends nothing when nothing changes", function()

@@ -22,6 +22,7 @@ local redact = require "hfl.doctor.redact"
 local llm = require "hfl.doctor.llm"
 local report = require "hfl.doctor.report"
 local proc = require "hfl.proc"
+local taint = require "hfl.taint"
 
 local M = {}
 
@@ -88,8 +89,9 @@ function M.run(st, opts)
   local d
   d, err = st:diff(dopts)
   if not d then return nil, err end
+  -- values from secret sources are masked already (hfl.taint's mark); they count as redacted
   local masked = st.session:mask(d.diff_text)
-  local tainted = count(masked, "<redacted>") - count(d.diff_text, "<redacted>")
+  local tainted = count(masked, taint.MARK)
   local text, n = redact.text(masked)
   local cfgd = config.with_defaults(cfg)
   local r = { configured = true, diff = d, diff_text = text, changed = d.changed, errors = d.errors,
