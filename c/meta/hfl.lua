@@ -118,8 +118,9 @@ function State:select(...) end
 ---@return hfl.Release[][]|nil batches, string|nil err
 function State:dag(opts) end
 
---- The rendered state as `hfl build` prints it.
----@param opts? {embed_values?: boolean, hooks?: boolean}
+--- The rendered state as `hfl build` prints it; the OCI and go-getter charts of the selected
+--- releases are pulled first, as Helmfile does (their place is `chartPath:`) unless pull = false.
+---@param opts? {embed_values?: boolean, hooks?: boolean, pull?: boolean}
 ---@return string|nil text, string|nil err, boolean matched
 function State:build(opts) end
 

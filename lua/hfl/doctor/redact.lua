@@ -39,7 +39,7 @@ end
 -- hfl prints an object's keys sorted, so `data:` comes before `kind:`: the header says first
 -- whether a Secret follows.
 local function header_kind(line)
-  return line:match("^%S[^\n]-, ([%w]+) %([^)]*%) has ")
+  return line:match("^[^%s+%-][^\n]-, ([%w]+) %([^)]*%) has ")
 end
 
 -- Replaces the value of "  key: value" (the key kept, so a reader still sees what changed).
