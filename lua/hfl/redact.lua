@@ -27,4 +27,12 @@ function M.text(text)
   return (text:gsub(USERINFO, "%1"))
 end
 
+--- As M.text, and how many URLs lost their credentials.
+---@param text string
+---@return string text, integer count
+function M.text_counted(text)
+  if type(text) ~= "string" then error("hfl.redact.text_counted: text must be a string", 2) end
+  return text:gsub(USERINFO, "%1")
+end
+
 return M

@@ -12,11 +12,13 @@ local write = files.write
 
 local SECRET = "S3cret-From-Secrets-File"     -- decrypted from secrets.yaml: tainted
 local PLAIN_PASSWORD = "hunter2-in-plain-values"  -- a plain value under a password key
+local URL_PASSWORD = "Pw-In-Url-123"               -- the password of a URL in a ConfigMap
 local DECRYPT = (os.getenv("PWD") or ".") .. "/spec/support/fake-decrypt.sh"
 
 local CHART = {
   ["Chart.yaml"] = "apiVersion: v2\nname: app\nversion: 1.0.0\n",
-  ["values.yaml"] = "greeting: hello\npassword: none\ndbPassword: none\n",
+  ["values.yaml"] = "greeting: hello\npassword: none\ndbPassword: none\n"
+    .. "dsn: postgres://admin:" .. URL_PASSWORD .. "@db:5432/app\n",
   ["templates/cm.yaml"] = [[
 apiVersion: v1
 kind: ConfigMap
@@ -25,6 +27,7 @@ metadata:
 data:
   greeting: {{ .Values.greeting | quote }}
   password: {{ .Values.dbPassword | quote }}
+  dsn: {{ .Values.dsn | quote }}
 ---
 apiVersion: v1
 kind: Secret
@@ -67,7 +70,7 @@ describe("hfl doctor #integration", function()
   end
 
   local function assert_no_secret(text, name)
-    for _, s in ipairs { SECRET, b64(SECRET), PLAIN_PASSWORD, b64(PLAIN_PASSWORD) } do
+    for _, s in ipairs { SECRET, b64(SECRET), PLAIN_PASSWORD, b64(PLAIN_PASSWORD), URL_PASSWORD } do
       assert.is_nil(text:find(s, 1, true), ("%s shows %q:\n%s"):format(name, s, text))
     end
   end
@@ -121,6 +124,7 @@ releases:
     assert.matches("greeting: hello", user, 1, true)
     assert.matches('"releases":["api"]', user, 1, true)
     assert.matches("password: <REDACTED>", user, 1, true)
+    assert.matches("dsn: postgres://db:5432/app", user, 1, true)
     assert_no_secret(req.body, "the request")
     -- the report: high risk first, the affected resources, the footer
     assert.matches("# Helmfile Doctor Report", out, 1, true)

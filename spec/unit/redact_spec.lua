@@ -14,6 +14,12 @@ describe("hfl.redact #unit", function()
     assert.equal("mail me at a@b.c", redact.text("mail me at a@b.c"))
   end)
 
+  it("says how many URLs lost their credentials", function()
+    local text, n = redact.text_counted("a postgres://u:p@db/x, b https://t@h/y, c https://h/z")
+    assert.equal("a postgres://db/x, b https://h/y, c https://h/z", text)
+    assert.equal(2, n)
+  end)
+
   it("raises on a value that is no string", function()
     assert.has_error(function() redact.text(nil) end, "hfl.redact.text: text must be a string")
   end)

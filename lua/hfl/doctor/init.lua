@@ -23,6 +23,7 @@ local llm = require "hfl.doctor.llm"
 local report = require "hfl.doctor.report"
 local proc = require "hfl.proc"
 local taint = require "hfl.taint"
+local urls = require "hfl.redact"
 
 local M = {}
 
@@ -89,13 +90,14 @@ function M.run(st, opts)
   local d
   d, err = st:diff(dopts)
   if not d then return nil, err end
-  -- values from secret sources are masked already (hfl.taint's mark); they count as redacted
-  local masked = st.session:mask(d.diff_text)
+  -- values from secret sources are masked already (hfl.taint's mark) and URLs lose their
+  -- credentials (hfl.redact); both count as redacted
+  local masked, creds = urls.text_counted(st.session:mask(d.diff_text))
   local tainted = count(masked, taint.MARK)
   local text, n = redact.text(masked)
   local cfgd = config.with_defaults(cfg)
   local r = { configured = true, diff = d, diff_text = text, changed = d.changed, errors = d.errors,
-    secrets_redacted = n + tainted, model = cfgd.model, duration = 0, high_risk = false,
+    secrets_redacted = n + tainted + creds, model = cfgd.model, duration = 0, high_risk = false,
     sent = false }
   -- nothing to review: a failed diff is reported as it is, an empty one needs no model
   if #d.errors == 0 and d.changed > 0 then
