@@ -117,21 +117,46 @@ release "db" { chart = "./c" }
 ]])
     local code, _, err = hfl(d, { "list" })
     assert.equal(1, code)
-    assert.matches("helmfile.lua: environments.default.values[1]: uses a value not known",
+    assert.matches("helmfile.lua: environments.default.values[1]: uses values.file, a value not known",
       err, 1, true)
     assert.not_matches("traceback", err)
   end)
 
-  it("says where the first pass stopped when declarations come after a comparison", function()
+  it("says where the first pass stopped when a library function gets a value not known yet", function()
     local d = project([[
 return {
-  releases = { { name = "db", chart = "./c", installed = values.db.replicas > 1 } },
+  releases = { { name = "db", chart = "./c", replicas = math.max(values.db.replicas, 1) } },
   environments = { default = { values = { "default.yaml" } } },
 }
 ]])
     local code, _, err = hfl(d, { "list" })
     assert.equal(1, code)
     assert.matches("stopped at " .. d .. "/helmfile.lua:2 — declare them with environments{}, ", err, 1, true)
+  end)
+
+  it("compares and computes with values its environments declare after the comparison", function()
+    local d = tmpdir()
+    write(d .. "/helmfile.lua", [[
+return {
+  releases = {
+    { name = "web-" .. values.suffix, chart = "./c", installed = values.replicas > 2,
+      labels = { size = tostring(values.replicas * 2), small = tostring(values.replicas <= 2) } },
+    { name = "api", chart = "./c", installed = values.replicas >= 3 and #values.zones > 1 },
+  },
+  environments = {
+    default = { values = { { replicas = 1, suffix = "dev", zones = { "a" } } } },
+    prod = { values = { { replicas = 5, suffix = "prod", zones = { "a", "b" } } } },
+  },
+}
+]])
+    local code, out, err = hfl(d, { "list" })
+    assert.equal(0, code, err)
+    assert.matches("\napi    \t         \ttrue   \tfalse    \t", out, 1, true)
+    assert.matches("\nweb-dev\t         \ttrue   \tfalse    \tchart:c,name:web-dev,namespace:,size:2,small:true\t", out, 1, true)
+    code, out, err = hfl(d, { "-e", "prod", "list" })
+    assert.equal(0, code, err)
+    assert.matches("\napi     \t         \ttrue   \ttrue     \t", out, 1, true)
+    assert.matches("\nweb-prod\t         \ttrue   \ttrue     \tchart:c,name:web-prod,namespace:,size:10,small:false\t", out, 1, true)
   end)
 
   it("evaluates a helmfile without declarations once", function()

@@ -146,6 +146,12 @@ end
 local function convert(v, path, ctx, st, depth)
   local t = type(v)
   if t == "string" or t == "boolean" or t == "number" or rawequal(v, null) then return v end
+  if st.holes and st.holes.is_hole(v) then
+    fail(path, "uses %s, a value not known while this file's environments, bases and values are read "
+      .. "(a key of `values`: they are what defines it; or what exec returns: not run then): declare them "
+      .. "without it (environment.name is known), or put the value in an environment's values file",
+      st.holes.path(v))
+  end
   if t ~= "table" then
     if t == "function" then
       fail(path, "cannot use a function here (only as a hook's run or a release's health)")
@@ -154,11 +160,6 @@ local function convert(v, path, ctx, st, depth)
   end
   local mt = getrealmt(v)
   if mt == value.float_mt or mt == value.int_mt then return number_box(v, mt, path) end
-  if holes.is_hole(v) then
-    fail(path, "uses a value not known while this file's environments, bases and values are read: a key "
-      .. "of `values` (they are what defines it) or what exec returns (not run then): declare them "
-      .. "without it (environment.name is known), or put the value in an environment's values file")
-  end
   if depth > M.MAX_DEPTH then fail(path, "nested deeper than %d levels", M.MAX_DEPTH) end
   if st.seen[v] then fail(path, "the table contains itself") end
   st.seen[v] = true
@@ -352,8 +353,8 @@ local function install_globals(sb, path, opts, st)
     end)
   end
   fnt.include = sb:wrap("include", function(name, data) return include(basedir, name, data) end)
-  if opts.lenient then
-    for name, f in pairs(fnt) do fnt[name] = holes.function_for(name, f) end
+  if st.holes then
+    for name, f in pairs(fnt) do fnt[name] = st.holes.function_for(name, f) end
   end
   env.fn = fnt
   for name, f in pairs(fnt) do
@@ -363,9 +364,9 @@ local function install_globals(sb, path, opts, st)
   env.environment = { name = e.name or "default", values = copy_or(e.values, value.map {}),
     kubeContext = e.kubeContext or "" }
   env.values = copy_or(opts.values, value.map {})
-  if opts.lenient then
-    env.environment.values = holes.values(env.environment.values, st)
-    env.values = holes.values(env.values, st)
+  if st.holes then
+    env.environment.values = st.holes.values(env.environment.values, "environment.values")
+    env.values = st.holes.values(env.values, "values")
   end
   env.namespace = opts.namespace or ""
   local h = { null = null, map = value.map, list = value.list, kind = value.kind, keys = value.keys,
@@ -491,6 +492,7 @@ local function run_chunk(path, opts, builders)
     timeout = limit(opts.timeout, "HFL_LUA_TIMEOUT"), memory = limit(opts.memory, "HFL_LUA_MEMORY") }
   local st = { seen = {}, lines = setmetatable({}, { __mode = "k" }), kinds = setmetatable({}, { __mode = "k" }) }
   st.sb = sb
+  if opts.lenient then st.holes = holes.new(st) end
   local env = install_globals(sb, path, opts, st)
   if builders then install_builders(sb, env, st) end
   if opts.release ~= nil then
