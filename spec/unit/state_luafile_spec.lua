@@ -298,7 +298,7 @@ describe("hfl.state.luafile #unit", function()
     describe("turning the result into values", function()
       it("rejects functions and other Lua-only values, naming where they are", function()
         local err, path = eval_err('return { releases = { { name = "a", chart = "c", labels = { f = print } } } }')
-        assert.are.equal(path .. ": releases[1].labels.f: cannot use a function here (only as a hook's run or a release's health)", err)
+        assert.are.equal(path .. ": releases[1].labels.f: cannot use a function here (only as a hook's run or a release's health or transform)", err)
       end)
 
       it("rejects tables that mix list items and named keys", function()

@@ -37,7 +37,7 @@ local RELEASE = { lists = { values = true, secrets = true, needs = true, set = S
   dependencies = true, jsonPatches = true, strategicMergePatches = true, transformers = true,
   postRendererArgs = true, adopt = true, suppressOutputLineRegex = true, unitTests = true, args = true,
   diffArgs = true, syncArgs = true, templateArgs = true, trackKinds = true, skipKinds = true,
-  trackResources = true }, funcs = { health = true } }
+  trackResources = true }, funcs = { health = true, transform = true } }
 local ENV = { lists = { values = true, secrets = true } }
 local HELMFILE = { lists = { values = true, selectors = true } }
 local ROOT = { lists = { releases = RELEASE, repositories = true, helmfiles = HELMFILE, bases = true,
@@ -154,7 +154,7 @@ local function convert(v, path, ctx, st, depth)
   end
   if t ~= "table" then
     if t == "function" then
-      fail(path, "cannot use a function here (only as a hook's run or a release's health)")
+      fail(path, "cannot use a function here (only as a hook's run or a release's health or transform)")
     end
     fail(path, "cannot use a %s in a helmfile (only strings, numbers, booleans, tables and hfl.null)", lua_type(v))
   end
@@ -603,6 +603,19 @@ function M.first_pass(path, opts)
     end
     return { declarations = decl, failed = r.failed }
   end)
+end
+
+--- A value a helmfile.lua function made (a transform's objects), converted into the values
+--- model as the file's own result is: raw access only, so none of the chunk's metamethods runs
+--- outside its sandbox.
+---@param v any
+---@return any|nil value, string|nil err  "PATH: msg" (PATH: the result, [2].metadata, …)
+function M.to_value(v)
+  local st = { seen = {}, lines = setmetatable({}, { __mode = "k" }) }
+  local ok, r = pcall(convert, v, nil, nil, st, 1)
+  if ok then return r end
+  if type(r) == "table" and r.convert then return nil, r.convert end
+  error(r, 0)
 end
 
 --- Evaluates a `.lua` values file (environment or release values): the chunk returns a table.

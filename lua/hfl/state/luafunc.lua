@@ -5,6 +5,7 @@
 ---   local call = luafunc.wrap(sb, f)          -- in hfl.state.luafile, while converting
 ---   local ok, a, b = call(x, y)               -- ok false → a is "hook's file:line: msg"
 ---   luafunc.where(call)                        --> "helmfile.lua:12"
+local crypto = require "hfl.crypto"
 local value = require "hfl.value"
 
 local M = {}
@@ -38,6 +39,23 @@ function M.wrap(sb, f)
     return false, msg
   end
   return call, where
+end
+
+--- A digest of the chunk function a wrapped call runs: sha256 of its bytecode without line
+--- information, so it changes with the function's code, not with lines moved around it (the
+--- values it captures are not part of it). nil for a function wrap did not make.
+---@param call function  a result of M.wrap
+---@return string|nil hex
+function M.digest(call)
+  -- the chunk function is call's upvalue `f` (see wrap): read it back rather than keeping a
+  -- registry of wrapped functions
+  for i = 1, math.huge do
+    local name, v = debug.getupvalue(call, i)
+    if name == nil then return nil end
+    if name == "f" and type(v) == "function" then
+      return crypto.hex_digest("sha256", string.dump(v, true))
+    end
+  end
 end
 
 --- Whether v is a function handed over by a helmfile.lua (only they put functions in a state).

@@ -41,8 +41,9 @@ M.FIELDS = {
   -- hfl extensions (absent from Helmfile's files, so `build` prints them only where set)
   { "continueOnError", "bool" },  -- a failure does not skip the releases that need this one
   -- helmfile.lua only (a Lua function, hfl.state.luafunc): the health gate after an upgrade,
-  -- and whether an unhealthy release is rolled back
-  { "health", "function" }, { "rollback_on_unhealthy", "bool" },
+  -- and whether an unhealthy release is rolled back; the rendered objects' last change
+  -- (hfl.chartify.transform)
+  { "health", "function" }, { "rollback_on_unhealthy", "bool" }, { "transform", "function" },
 }
 
 M.KIND = {}
