@@ -7,6 +7,7 @@
 -- or `path:` names a file holding it. An item that selects no object changes nothing, as
 -- kustomize's `patches` do.
 local fs = require "hfl.fs"
+local items = require "hfl.chartify.items"
 local regex = require "hfl.regex"
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
@@ -444,7 +445,7 @@ end
 ---@return table[]|nil objects, string|nil err
 function M.apply_release(r, objects, ctx)
   local _ = ctx
-  local list, err = require("hfl.chartify.items").read(r, "jsonPatches")
+  local list, err = items.read(r, "jsonPatches")
   if not list then return nil, err end
   if #list == 0 then return objects end
   return M.apply_items(r.name, list, objects, r.state and r.state.dir or fs.cwd())
