@@ -307,8 +307,8 @@ local function values_hint(err, path, text, env)
       .. (#keys > 12 and ", …" or ""))
 end
 
--- Why declarations may have been missed: the first pass stopped before them (a comparison or
--- a call with a value not known yet) in a file that seems to declare some.
+-- Why declarations may have been missed: the first pass stopped before them (a Lua library
+-- call given a value not known yet, as math.max(values.n, 1)) in a file that seems to declare some.
 local function stopped_early(failed, path)
   local text = failed and fs.read(path)
   if not text then return "" end
