@@ -56,7 +56,10 @@ local function walk(doc, tokens, n, pointer)
   for i = 1, n do
     local tok = tokens[i]
     local ok, k = is_container(cur)
-    if not ok then return nil, fmt("%s: %s is not a map or a list", pointer, i == 1 and "the document" or "/" .. table.concat(tokens, "/", 1, i - 1)) end
+    if not ok then
+      local at = i == 1 and "the document" or "/" .. table.concat(tokens, "/", 1, i - 1)
+      return nil, fmt("%s: %s is not a map or a list", pointer, at)
+    end
     if k == "map" then
       cur = cur[tok]
     else
