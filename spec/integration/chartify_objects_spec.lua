@@ -286,6 +286,11 @@ for _, major in ipairs { 3, 4 } do
       for _, c in ipairs(fc:calls("helm")) do assert.not_equal("upgrade", c.argv[1]) end
 
       transform_project(dir, 6)
+      local out
+      code, out, err = fc:hfl({ "diff", "--detailed-exitcode" }, { cwd = dir })
+      assert.equal(2, code, err)
+      assert.matches("-   replicas: 4\n", out, 1, true)
+      assert.matches("+   replicas: 6\n", out, 1, true)
       code, _, err = fc:hfl({ "apply" }, { cwd = dir })
       assert.equal(0, code, err)
       assert_object(TRANSFORMED_DEPLOY:format(6), objects(manifest())["Deployment/web"])
