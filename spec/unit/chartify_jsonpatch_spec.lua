@@ -94,6 +94,12 @@ describe("hfl.chartify.jsonpatch #unit", function()
       assert.equal("patch[0] (add /baz/bat): /baz/bat: no such path", err)
     end)
 
+    it("A.13 never sees an operation with op twice: the YAML it is read from refuses it", function()
+      local ops, err = yaml.decode("- {op: add, path: /baz, value: qux, op: remove}\n", { filename = "p.yaml" })
+      assert.is_nil(ops)
+      assert.equal('p.yaml:1:37: mapping key "op" already defined at line 1', err)
+    end)
+
     it("A.14 decodes ~01 as ~1 (~1 first, then ~0)", function()
       assert.truthy(patch('{"/":9,"~1":10}', '[{"op":"test","path":"/~01","value":10}]'))
       assert.equal('{"/":8,"~1":10}', patch('{"/":9,"~1":10}', '[{"op":"replace","path":"/~1","value":8}]'))
