@@ -118,6 +118,8 @@ release "web" { chart = "./c", transform = function(objects) while true do end e
     local cases = {
       { "return 5", "must return a list of objects (or nothing, to keep the ones it changed), got a number" },
       { 'return { "x" }', "objects[1] is a string, not a Kubernetes object (a map)" },
+      { "return { web = objects[1] }", "must return a list of objects (or nothing, to keep the ones it "
+        .. "changed), got a table with named keys" },
       { "return { { kind = 'A', metadata = {} } }", "objects[1] has no apiVersion" },
       { "objects[2].metadata.f = print", "objects[2].metadata.f: cannot use a function here" },
     }

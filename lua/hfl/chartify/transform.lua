@@ -13,7 +13,7 @@ local value = require "hfl.value"
 
 local M = {}
 
-local type, rawget, fmt = type, rawget, string.format
+local type, rawget, next, fmt = type, rawget, next, string.format
 
 -- Where objects the function made are written (beside the chart's own templates).
 local function new_source(r, objects)
@@ -25,11 +25,16 @@ end
 -- The objects the function left: its result (a list), or the list it was given.
 local function result_list(ret, given, where)
   if ret == nil or rawequal(ret, value.null) then return given end
-  if type(ret) ~= "table" then
-    return nil, fmt("%s: must return a list of objects (or nothing, to keep the ones it changed), got a %s",
-      where, type(ret))
+  local what = type(ret)
+  if what == "table" then
+    -- raw: a table the chunk made may have metamethods; `#` never calls them on a table
+    local n, count = #ret, 0
+    for _ in next, ret do count = count + 1 end
+    if count == n then return ret end
+    what = "table with named keys"
   end
-  return ret
+  return nil, fmt("%s: must return a list of objects (or nothing, to keep the ones it changed), got a %s",
+    where, what)
 end
 
 -- Checks one converted object: a map with kind and apiVersion.
@@ -49,7 +54,7 @@ end
 ---@param r table  a Release
 ---@param objects table[]  { doc = hfl.value map, source = "chart/templates/x.yaml" }
 ---@param ctx table|nil  { session =, prep = }
----@return table[]|nil objects, string|nil err  `release "NAME": transform (helmfile.lua:12): …`
+---@return table[]|nil objects, string|nil err  `release "NAME": transform: helmfile.lua:12: …`
 function M.apply_release(r, objects, ctx)
   local _ = ctx
   local f = r.transform
