@@ -601,6 +601,18 @@ function State:plan(opts)
   return run[command](self, o)
 end
 
+--- Runs the helm-unittest suites of the selected releases that declare `unitTests`, natively
+--- (hfl.unittest: no helm plugin), release by release in plan order.
+---@param opts? {set?: string[], values?: string[], fail_fast?: boolean, skip_needs?: boolean,
+---   include_needs?: boolean, include_transitive_needs?: boolean, on_release?: fun(r: table)}
+---@return table|nil result  {passed=, counts={charts=,suites=,tests=}, releases={{release=,
+---   chart=, chart_path=, passed=, counts=, duration=, unmatched=, suites={{name=, file=,
+---   passed=, skipped=, tests={{name=, passed=, skipped=, error=?, asserts={{index=, type=,
+---   negate=, passed=, info=}}}}}}}}}, string|nil err  a suite hfl cannot run (file:line)
+function State:unittest(opts)
+  return require("hfl.unittest").run(self, opts)
+end
+
 --- `helm status` of every selected release: { {release=, id=, ok=, output=, error=} … }.
 ---@param opts? table
 ---@return table[]|nil results, string|nil err

@@ -1,0 +1,243 @@
+--- hfl.unittest.render: renders a chart the way helm-unittest does, with `helm template`.
+---
+--- helm-unittest renders only the templates a suite selects (plus partials), keeps each
+--- template's output as the engine produced it (document order within a file untouched) and
+--- names the release RELEASE-NAME in namespace NAMESPACE. With helm template that becomes:
+---   * a copy of the chart per distinct (templates, excludeTemplates, chart version/appVersion)
+---     whose templates/ holds only the selected files and the partials (`_*`);
+---   * a generated template in that copy that `include`s every selected file and writes its
+---     raw output as a JSON string (helm would otherwise re-order documents by kind), shown
+---     alone with --show-only;
+---   * a placeholder release name (RELEASE-NAME is not a valid helm release name) replaced in
+---     the output.
+--- Renders are memoised per distinct input, so tests that share values render once.
+local fs = require "hfl.fs"
+local helm = require "hfl.helm"
+local value = require "hfl.value"
+local yaml = require "hfl.yaml"
+local regex = require "hfl.regex"
+local path = require "hfl.unittest.path"
+
+local M = {}
+
+local fmt = string.format
+
+--- The release name rendered in place of RELEASE-NAME (same length, so `trunc` cuts alike).
+M.PLACEHOLDER = "hflrelname00"
+M.RELEASE_NAME = "RELEASE-NAME"
+M.NAMESPACE = "NAMESPACE"
+-- Sorts before every other template name: helm renders templates in reverse name order, so
+-- this one renders last and a failing template reports its own file.
+M.WRAPPER = "templates/!hfl-unittest.yaml"
+
+-- "templates/x.yaml" for "x.yaml" (helm-unittest's getTemplateFileName).
+local function template_file(name)
+  for _, p in ipairs { "templates", "charts", "crds", "**" } do
+    if name:sub(1, #p) == p then return name end
+  end
+  return "templates/" .. name
+end
+
+-- helm-unittest's wildcard → regex (unanchored, as its regexp.MatchString).
+local function pattern_of(chart_name, name)
+  local p = chart_name .. "/" .. template_file(name)
+  p = p:gsub("[%.%+%[%]%?%(%)|{}%^%$]", "\\%0")
+  p = p:gsub("%*%*", "\1"):gsub("%*", "[0-9a-zA-Z_\\-_/\\.]*"):gsub("\1", "[0-9a-zA-Z_\\-/\\.]+")
+  return assert(regex.compile(p))
+end
+
+local function files_under(dir, prefix, out)
+  for _, name in ipairs(fs.list(dir) or {}) do
+    local full, rel = dir .. "/" .. name, prefix .. name
+    if fs.kind(full) == "dir" then files_under(full, rel .. "/", out) else out[#out + 1] = rel end
+  end
+  return out
+end
+
+--- The template files (relative to the chart, "templates/…") a suite renders: those matching
+--- `templates` (all when empty) minus `excludeTemplates`, partials (`_*`) always.
+---@param chart_dir string
+---@param chart_name string
+---@param templates string[]
+---@param exclude string[]
+---@return string[] selected, string[] partials
+function M.select(chart_dir, chart_name, templates, exclude)
+  local all = files_under(chart_dir .. "/templates", "templates/", {})
+  local want = {}
+  for _, t in ipairs(#templates > 0 and templates or { "**" }) do want[#want + 1] = pattern_of(chart_name, t) end
+  local skip = {}
+  for _, t in ipairs(exclude) do skip[#skip + 1] = pattern_of(chart_name, t) end
+  local selected, partials = {}, {}
+  for _, f in ipairs(all) do
+    local base = fs.basename(f)
+    if base:sub(1, 1) == "_" then
+      partials[#partials + 1] = f
+    else
+      local full, hit = chart_name .. "/" .. f, false
+      for _, re in ipairs(want) do if re:exec(full) then hit = true break end end
+      for _, re in ipairs(skip) do if hit and re:exec(full) then hit = false end end
+      if hit then selected[#selected + 1] = f end
+    end
+  end
+  return selected, partials
+end
+
+local function copy_file(from, to)
+  local data, err = fs.read(from)
+  if not data then return nil, err end
+  local ok, derr = fs.mkdir_p(fs.dirname(to))
+  if not ok then return nil, derr end
+  return fs.write_atomic(to, data, { durable = false })
+end
+
+local function wrapper_text(chart_name, selected)
+  local names = {}
+  for i, f in ipairs(selected) do names[i] = fmt("%q", chart_name .. "/" .. f) end
+  return "hflUnittest: true\n{{- range $name := list " .. table.concat(names, " ") .. " }}\n---\n"
+    .. "hflUnittestFile: {{ $name | toJson }}\nhflUnittestOutput: {{ include $name $ | toJson }}\n{{- end }}\n"
+end
+
+-- A copy of the chart with only the selected templates, the partials and the wrapper, and
+-- Chart.yaml's version/appVersion overridden when the test says so.
+local function chart_copy(session, job)
+  local key = table.concat({ job.chart_dir, table.concat(job.selected, "\0"), job.version or "",
+    job.app_version or "" }, "\n")
+  return session:once("unittest.chart", key, function()
+    local tmp, err = session:tempdir()
+    if not tmp then return nil, err end
+    local seq = session:memo("unittest", "chart_seq", function() return { n = 0 } end)
+    seq.n = seq.n + 1
+    local dst = fmt("%s/unittest-chart-%d/%s", tmp, seq.n, job.chart_name)
+    local keep = {}
+    for _, f in ipairs(job.selected) do keep[f] = true end
+    for _, f in ipairs(job.partials) do keep[f] = true end
+    for _, f in ipairs(files_under(job.chart_dir, "", {})) do
+      if f:sub(1, 10) ~= "templates/" or keep[f] then
+        local ok, cerr = copy_file(job.chart_dir .. "/" .. f, dst .. "/" .. f)
+        if not ok then return nil, cerr end
+      end
+    end
+    if job.version or job.app_version then
+      local meta, merr = yaml.load_file(dst .. "/Chart.yaml")
+      if not meta then return nil, merr end
+      if job.version then meta.version = job.version end
+      if job.app_version then meta.appVersion = job.app_version end
+      local ok, werr = fs.write_atomic(dst .. "/Chart.yaml", yaml.encode(meta), { durable = false })
+      if not ok then return nil, werr end
+    end
+    local ok, werr = fs.write_atomic(dst .. "/" .. M.WRAPPER, wrapper_text(job.chart_name, job.selected),
+      { durable = false })
+    if not ok then return nil, werr end
+    return dst
+  end)
+end
+
+--- The user values of a test: its values files (suite's, the release's, its own) merged in
+--- order, then the `set` entries, as one YAML text.
+---@param job table
+---@return string|nil text, string|nil err
+function M.values_text(job)
+  local layers = {}
+  for _, f in ipairs(job.values) do
+    local v, err = yaml.load_file(f)
+    if v == nil then return nil, err end
+    if err then return nil, err end
+    if not value.is_null(v) then
+      if value.kind(v) ~= "map" then return nil, fmt("%s: values must be a map", f) end
+      layers[#layers + 1] = v
+    end
+  end
+  for _, e in ipairs(job.set) do layers[#layers + 1] = path.build_set(e.cursors, e.value) end
+  if #layers == 0 then return "{}\n" end
+  return yaml.encode(yaml.merge_all(layers, { nulls = "set" }))
+end
+
+local function restore_name(s)
+  return (s:gsub(M.PLACEHOLDER, M.RELEASE_NAME):gsub(M.PLACEHOLDER:upper(), M.RELEASE_NAME))
+end
+
+--- Splits a helm render error into the template it names and helm-unittest's message
+--- (what follows "): " for fail/required, the last ">: " part for other execution errors).
+---@param stderr string
+---@return string message, string|nil file, string|nil short
+function M.parse_error(stderr)
+  local msg = stderr:gsub("\n*Use %-%-debug flag to render out invalid YAML%s*$", "")
+  msg = msg:match("Error: (.*)$") or msg
+  msg = msg:gsub("%s+$", "")
+  local file, short = msg:match("execution error at %(([^:()]+):%d+:%d+%): (.*)$")
+  if not file then
+    file, short = msg:match("template: ([^:]+):%d+:%d+: executing .->: (.*)$")
+  end
+  return msg, file, short
+end
+
+local function run_helm(session, job, copy, values_file)
+  local h, err = session:helm()
+  if not h then return nil, err end
+  local name = job.release_name or M.PLACEHOLDER
+  local argv = { h.binary, "template", name, copy, "--namespace", job.namespace or M.NAMESPACE,
+    "--values", values_file, "--show-only", M.WRAPPER }
+  local caps = job.capabilities
+  if caps.major or caps.minor then
+    if not (caps.major and caps.minor) then
+      return nil, "capabilities: set both majorVersion and minorVersion (hfl passes them to helm as --kube-version)"
+    end
+    argv[#argv + 1] = "--kube-version"
+    argv[#argv + 1] = fmt("v%s.%s.0", caps.major, caps.minor)
+  end
+  for _, a in ipairs(caps.api_versions) do
+    argv[#argv + 1] = "--api-versions"
+    argv[#argv + 1] = a
+  end
+  if job.upgrade then argv[#argv + 1] = "--is-upgrade" end
+  if job.verbose then session.log.info("unittest: %s", table.concat(argv, " ")) end
+  local res, report, failed = helm.run(session, argv)
+  if res then return { stdout = res.stdout or "" } end
+  if failed and failed.code and failed.code ~= 0 then return { failed = failed.stderr or report } end
+  return nil, report
+end
+
+--- The key of a render: everything that changes helm's output.
+function M.key(job, values_text)
+  return table.concat({ job.chart_dir, table.concat(job.selected, "\0"), job.version or "",
+    job.app_version or "", job.release_name or "", job.namespace or "", tostring(job.upgrade),
+    job.capabilities.major or "", job.capabilities.minor or "",
+    table.concat(job.capabilities.api_versions, ","), values_text }, "\n")
+end
+
+--- Renders a job (once per distinct key in the session).
+---@param session hfl.Session
+---@param job table  chart_dir, chart_name, selected, partials, values, set, release_name,
+---   namespace, upgrade, capabilities, version, app_version
+---@return table|nil out  {files = {["chart/templates/x.yaml"] = text}} or
+---   {error = message, error_file = file|nil, error_message = short|nil}, string|nil err
+function M.render(session, job)
+  local vtext, verr = M.values_text(job)
+  if not vtext then return nil, verr end
+  return session:once("unittest.render", M.key(job, vtext), function()
+    local copy, err = chart_copy(session, job)
+    if not copy then return nil, err end
+    local tmp = assert(session:tempdir())
+    local vfile = fmt("%s/unittest-values-%s.yaml", tmp, fs.sha256_hex(vtext):sub(1, 16))
+    local ok, werr = fs.write_atomic(vfile, vtext, { mode = tonumber("600", 8), durable = false })
+    if not ok then return nil, werr end
+    local res
+    res, err = run_helm(session, job, copy, vfile)
+    if not res then return nil, err end
+    if res.failed then
+      local msg, file, short = M.parse_error(restore_name(res.failed))
+      return { error = msg, error_file = file, error_message = short }
+    end
+    local docs, derr = yaml.decode_all(res.stdout, { filename = "helm template output" })
+    if not docs then return nil, derr end
+    local files = {}
+    for _, d in ipairs(docs) do
+      if value.kind(d) == "map" and d.hflUnittestFile then
+        files[d.hflUnittestFile] = restore_name(tostring(d.hflUnittestOutput or ""))
+      end
+    end
+    return { files = files }
+  end)
+end
+
+return M
