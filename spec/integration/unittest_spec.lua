@@ -1,0 +1,172 @@
+-- `hfl unittest` and st:unittest with the real helm 3 and helm 4 on the chart of
+-- spec/fixtures/unittest: helm-unittest suites evaluated natively — passing and failing
+-- suites for each supported assertion, documentIndex/documentSelector, failedTemplate, a
+-- unitTests directory that does not exist, an unsupported assertion and --fail-fast.
+local hflrun = require "spec.support.hflrun"
+local fs = require "hfl.fs"
+
+local ROOT = hflrun.root()
+local FIX = ROOT .. "/spec/fixtures/unittest"
+local BIN = ROOT .. "/.deps/bin/"
+
+local function hfl(args)
+  local tmp = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
+  local code, out, err = hflrun.run(args, { cwd = FIX, env = { TMPDIR = tmp } })
+  local left = fs.list(tmp)
+  fs.rm_r(tmp, fs.dirname(tmp))
+  return code, out, err, left
+end
+
+-- The lines of one suite's block (from its PASS/FAIL line to the next suite or the summary).
+local function suite_block(out, name)
+  local start = out:find("  " .. name .. "\t", 1, true)
+  assert(start, "no suite " .. name .. " in:\n" .. out)
+  local stop = out:find("\n [A-Z][A-Z][A-Z][A-Z]  ", start) or out:find("\nCharts:", start, true)
+  return out:sub(start, stop)
+end
+
+for _, bin in ipairs { "helm3", "helm4" } do
+  describe("hfl unittest with " .. bin .. " #integration", function()
+    it("passes every supported assertion kind and prints helm-unittest's summary", function()
+      local code, out, err, left = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=pass" }
+      assert.equal(0, code, err)
+      assert.equal("Unit testing release=pass, chart=./charts/demo\n", err)
+      assert.matches("\n### Chart %[ demo %] charts/demo\n", out)
+      assert.matches("\n PASS  app passes\tcharts/demo/tests/app_test.yaml\n", out, 1, true)
+      assert.matches("\n PASS  other templates\tcharts/demo/tests/other_test.yaml\n\t- SKIPPED 'is skipped'\n",
+        out, 1, true)
+      assert.matches("\nCharts:      1 passed, 1 total\nTest Suites: 2 passed, 2 total\n"
+        .. "Tests:       9 passed, 1 skipped, 10 total\nSnapshot:    0 passed, 0 total\nTime:        ", out, 1, true)
+      assert.same({}, left)
+    end)
+
+    it("reports each failure with its template, document, path, expected and actual, and exits 1", function()
+      local code, out = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=fail" }
+      assert.equal(1, code)
+      local block = suite_block(out, "failing")
+      assert.matches("^  failing\tcharts/demo/tests%-fail/fail_test.yaml\n", block)
+      assert.matches(table.concat({
+        "\t- compares the wrong name", "", "\t\t- asserts[0] `equal` fail",
+        "\t\t\tTemplate:\tdemo/templates/app.yaml", "\t\t\tDocumentIndex:\t0", "\t\t\tValuesIndex:\t0",
+        "\t\t\tPath:\tmetadata.name", "\t\t\tExpected to equal:", "\t\t\t\tother", "\t\t\tActual:",
+        "\t\t\t\tRELEASE-NAME-demo", "\t\t\tDiff:", "\t\t\t\t--- Expected", "\t\t\t\t+++ Actual",
+        "\t\t\t\t@@ -1 +1 @@", "\t\t\t\t-other", "\t\t\t\t+RELEASE-NAME-demo", "", "\t- misses a document" },
+        "\n"), block, 1, true)
+      -- the second assertion of that test passed: it is not listed
+      assert.not_matches("asserts%[1%] `isKind`", block)
+      assert.matches("\t\t- asserts[0] `exists` fail\n\t\t\tError:\n\t\t\tdocument not found\n", block, 1, true)
+      assert.matches("\t\t\tError:\n\t\t\tdocument index 5 is out of range\n", block, 1, true)
+      assert.matches("\t- expects a failure that does not happen\n\n\t\t- asserts[0] `failedTemplate` fail\n"
+        .. "\t\t\tTemplate:\tdemo/templates/guard.yaml\n", block, 1, true)
+      assert.matches("\t- renders with an error nobody expected\n"
+        .. "\t\tError: execution error at (demo/templates/guard.yaml:1:25): boom is set\n", block, 1, true)
+      assert.matches("\t\t\tExpected documents count to be:\n\t\t\t\t3\n\t\t\tActual:\n\t\t\t\t2\n", block, 1, true)
+      assert.matches("\t\t\tPath:\tspec.template.spec.containers\n\t\t\tExpected to match count:\n\t\t\t\t1\n"
+        .. "\t\t\tActual:\n\t\t\t\t2\n", block, 1, true)
+      assert.matches("\t\t\tExpected to contain:\n\t\t\t\t- name: nope\n\t\t\tActual:\n\t\t\t\t- image: nginx:1.25\n",
+        block, 1, true)
+      assert.matches("\t\t\tExpected to match:\n\t\t\t\t^x\n\t\t\tActual:\n\t\t\t\tRELEASE-NAME-demo\n", block, 1, true)
+      assert.matches("\t\t\tExpected NOT to be null or empty, got:\n\t\t\t\t\"\"\n", block, 1, true)
+      assert.matches("\t\t\tPath:\tmetadata\n\t\t\tExpected to contain:\n\t\t\t\tname: nope\n", block, 1, true)
+      assert.matches("\t\t\tPath:\tkind expected to NOT exists\n", block, 1, true)
+      assert.matches("\nCharts:      1 failed, 0 passed, 1 total\nTest Suites: 1 failed, 0 passed, 1 total\n"
+        .. "Tests:       6 failed, 1 errored, 0 passed, 6 total\n", out, 1, true)
+    end)
+
+    it("stops at the first failure with --fail-fast, runs everything without", function()
+      local code, out = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=failfast", "--fail-fast" }
+      assert.equal(1, code)
+      assert.matches("asserts[0] `equal` fail", out, 1, true)
+      assert.not_matches("asserts%[1%]", out)
+      assert.not_matches("second", out)
+      assert.matches("\nTest Suites: 1 failed, 0 passed, 1 total\nTests:       1 failed, 0 passed, 1 total\n",
+        out, 1, true)
+      code, out = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=failfast" }
+      assert.equal(1, code)
+      assert.matches("asserts[1] `equal` fail", out, 1, true)
+      assert.matches("\n PASS  second\t", out, 1, true)
+      assert.matches("\nTest Suites: 1 failed, 1 passed, 2 total\nTests:       1 failed, 2 passed, 3 total\n",
+        out, 1, true)
+    end)
+
+    it("warns about a unitTests directory that does not exist and passes, as helm unittest does", function()
+      local code, out, err = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=missing" }
+      assert.equal(0, code, err)
+      assert.matches('release "missing": unitTests path "no-such-dir/*_test.yaml" matched no test suite in '
+        .. "charts/demo\n", err, 1, true)
+      assert.matches("\nTest Suites: 0 passed, 0 total\nTests:       0 passed, 0 total\n", out, 1, true)
+    end)
+
+    it("refuses an assertion it does not evaluate, naming the suite file and line", function()
+      local code, out, err = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=unsupported" }
+      assert.equal(1, code)
+      assert.equal("", out)
+      assert.equal('hfl: release "unsupported": charts/demo/tests-unsupported/snapshot_test.yaml:10: '
+        .. "asserts[1]: matchSnapshot: snapshot testing is not supported by hfl unittest\n", err)
+    end)
+
+    it("renders once per distinct input (--debug-plugin logs each helm command)", function()
+      local code, _, err = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=pass", "--debug-plugin" }
+      assert.equal(0, code, err)
+      local n = 0
+      for _ in err:gmatch("unittest: [^\n]* template ") do n = n + 1 end
+      -- 9 tests run; the tests of a suite without set/release/capabilities/chart share a render
+      assert.equal(6, n)
+    end)
+
+    it("passes --set to every test's values", function()
+      local code, out = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=pass", "--set", "image=busybox" }
+      assert.equal(1, code)
+      assert.matches("Path:\tspec.template.spec.containers[0].image\n\t\t\tExpected to match:\n\t\t\t\t^nginx", out,
+        1, true)
+    end)
+  end)
+end
+
+describe("st:unittest #integration", function()
+  local state = require "hfl.state"
+
+  local function load(selector)
+    local cwd = fs.cwd()
+    return assert(state.load { file = FIX .. "/helmfile.yaml", selectors = { selector },
+      helm_binary = BIN .. "helm4", cwd = cwd })
+  end
+
+  it("returns the suites, tests and assertions as tables", function()
+    local st = load("suite=fail")
+    local res = assert(st:unittest())
+    assert.is_false(res.passed)
+    assert.same({ passed = 0, failed = 1, skipped = 0, errored = 0 }, res.counts.charts)
+    assert.same({ passed = 0, failed = 6, skipped = 0, errored = 1 }, res.counts.tests)
+    local r = res.releases[1]
+    assert.equal("fail", r.release.name)
+    assert.equal("demo", r.chart)
+    local s = r.suites[1]
+    assert.equal("failing", s.name)
+    assert.equal("compares the wrong name", s.tests[1].name)
+    local a = s.tests[1].asserts
+    assert.same({ false, true }, { a[1].passed, a[2].passed })
+    assert.equal("equal", a[1].type)
+    assert.equal("Template:\tdemo/templates/app.yaml", a[1].info[1])
+    assert.equal("execution error at (demo/templates/guard.yaml:1:25): boom is set", s.tests[5].error)
+  end)
+
+  it("passes the passing suites and skips the skipped test", function()
+    local res = assert(load("suite=pass"):unittest { set = { "replicas=3" } })
+    assert.is_true(res.passed)
+    assert.same({ passed = 9, failed = 0, skipped = 1, errored = 0 }, res.counts.tests)
+  end)
+
+  it("is nil and the file:line for a suite it cannot run", function()
+    local res, err = load("suite=unsupported"):unittest()
+    assert.is_nil(res)
+    assert.matches("snapshot_test.yaml:10: asserts%[1%]: matchSnapshot: snapshot testing is not supported", err)
+  end)
+
+  it("stops after the first failing test with fail_fast", function()
+    local res = assert(load("suite=failfast"):unittest { fail_fast = true })
+    assert.equal(1, #res.releases[1].suites)
+    assert.equal(1, #res.releases[1].suites[1].tests)
+    assert.equal(1, #res.releases[1].suites[1].tests[1].asserts)
+  end)
+end)
