@@ -241,10 +241,9 @@ describe("hfl.cli #unit", function()
   end)
 
   describe("main()", function()
-    it("exits 1 with a one-line error for a not yet implemented command", function()
-      local code, err = main({ "unittest" }, { NO_COLOR = "1" })
-      assert.equal(1, code)
-      assert.equal("hfl: unittest is not implemented yet\n", err)
+    it("has a run for a command a later version implements that says so and fails", function()
+      local run = commands.not_implemented("later")
+      assert.same({ nil, "later is not implemented yet" }, { run({}) })
     end)
 
     it("exits 1 with the suggestion for an unknown command", function()
