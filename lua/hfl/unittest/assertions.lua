@@ -416,6 +416,50 @@ function V.lengthEqual(p, ctx)
   return ok_all, info
 end
 
+-- Go's name of a decoded value's type (what helm-unittest's isType compares with).
+local GO_TYPES = { string = "string", int = "int", float = "float64", bool = "bool",
+  map = "map[string]interface {}", list = "[]interface {}", null = "" }
+
+function V.isType(p, ctx)
+  local function info(actual, di, ai)
+    return split_info(fail_format(ctx.negative, true, true, false, " to be of type"), di, ai, p.path, p.type, actual)
+  end
+  return each_value(p, ctx, function(actual, di, ai)
+    local name = GO_TYPES[value.kind(actual)] or value.kind(actual)
+    if (name == p.type) == ctx.negative then return false, info(name, di, ai) end
+    return true
+  end, function() return info("no manifest found", -1, -1) end)
+end
+
+-- greaterOrEqual / lessOrEqual: numbers with numbers of the same kind, strings bytewise.
+local function ordered(direction)
+  return function(p, ctx)
+    local expected_kind = value.kind(p.value)
+    local function info(msg, di, ai)
+      return split_info(fail_format(ctx.negative, true, false, false,
+        fmt(" to be %s then or equal to, got", direction)), di, ai, p.path, msg)
+    end
+    return each_value(p, ctx, function(actual, di, ai)
+      local k = value.kind(actual)
+      if k ~= expected_kind then
+        return false, error_info(di, ai, fmt("actual '%s' and expected '%s' types do not match",
+          GO_TYPES[k] or k, GO_TYPES[expected_kind] or expected_kind))
+      end
+      local a, e = actual, p.value
+      if k ~= "string" then a, e = value.tonumber(a), value.tonumber(e) end
+      local holds
+      if direction == "greater" then holds = a >= e else holds = a <= e end
+      if holds == ctx.negative then
+        return false, info(fmt("the actual '%s' is not %s or equal to the expected '%s'", tostring(actual),
+          direction, tostring(p.value)), di, ai)
+      end
+      return true
+    end, function() return info("no manifests found", -1, -1) end)
+  end
+end
+V.greaterOrEqual = ordered("greater")
+V.lessOrEqual = ordered("less")
+
 -- equalRaw / matchRegexRaw: the text of a text template (NOTES.txt).
 function V.equalRaw(p, ctx)
   local expected = to_yaml(p.value)
@@ -558,6 +602,7 @@ local P_PATH = { path = "string" }
 local P_CONTAINS = { path = "string", content = "any", count = "int", any = "bool" }
 local P_SUBSET = { path = "string", content = "any" }
 local P_LENGTH = { path = "string", paths = "list", count = "int" }
+local P_ORDER = { path = "string", value = "ordered" }
 local P_FAILED = { errorMessage = "string", errorPattern = "string" }
 
 --- The supported assertion types (helm-unittest's names and antonyms).
@@ -590,6 +635,12 @@ M.TYPES = {
   containsDocument = t("containsDocument", false,
     { kind = "string", apiVersion = "string", name = "string", namespace = "string", any = "bool" },
     { "kind", "apiVersion" }),
+  greaterOrEqual = t("greaterOrEqual", false, P_ORDER, { "path", "value" }),
+  notGreaterOrEqual = t("greaterOrEqual", true, P_ORDER, { "path", "value" }),
+  lessOrEqual = t("lessOrEqual", false, P_ORDER, { "path", "value" }),
+  notLessOrEqual = t("lessOrEqual", true, P_ORDER, { "path", "value" }),
+  isType = t("isType", false, { path = "string", type = "string" }, { "path", "type" }),
+  isNotType = t("isType", true, { path = "string", type = "string" }, { "path", "type" }),
   failedTemplate = t("failedTemplate", false, P_FAILED, {}, false),
   notFailedTemplate = t("failedTemplate", true, P_FAILED, {}),
 }
@@ -598,10 +649,10 @@ M.TYPES = {
 M.UNSUPPORTED = {
   matchSnapshot = "snapshot testing is not supported",
   matchSnapshotRaw = "snapshot testing is not supported",
-  greaterOrEqual = "not supported yet", notGreaterOrEqual = "not supported yet",
-  lessOrEqual = "not supported yet", notLessOrEqual = "not supported yet",
-  isType = "not supported yet", isNotType = "not supported yet",
 }
+
+local WANT_TEXT = { string = "a string", bool = "true or false", int = "an integer", list = "a list",
+  ordered = "a number or a string" }
 
 local function kind_ok(want, v)
   local k = value.kind(v)
@@ -610,6 +661,7 @@ local function kind_ok(want, v)
   if want == "bool" then return k == "bool" end
   if want == "int" then return k == "int" end
   if want == "list" then return k == "list" end
+  if want == "ordered" then return k == "int" or k == "float" or k == "string" end
   return false
 end
 
@@ -630,7 +682,7 @@ function M.prepare(type_name, params)
     end
     local v = params[k]
     if not value.is_null(v) or want == "any" then
-      if not kind_ok(want, v) then return nil, fmt("%s: %s must be a %s", type_name, k, want) end
+      if not kind_ok(want, v) then return nil, fmt("%s: %s must be %s", type_name, k, WANT_TEXT[want]) end
       p[k] = v
     end
   end

@@ -5,7 +5,7 @@
 --- from the end), `[*]` / `.*`, and filters `[?(@.a.b == "v")]` / `!=`. A path selects zero or
 --- more values; none is not an error (the assertion reports "unknown path").
 ---
---- Set paths (the keys of `set:`) are `--set` style: `a.b[0].c`, `a[some.key]` for a key with dots.
+--- Set paths (the keys of `set:`) are `--set` style: `a.b[0].c`, `a.[some.key]` for a key with dots.
 local value = require "hfl.value"
 
 local M = {}
@@ -147,7 +147,7 @@ function M.get(v, steps)
   return walk(v, steps, 1, #steps)
 end
 
---- Parses a `set:` key (`a.b[0].c`, `a[key.with.dots]`) into keys (strings) and indexes (numbers).
+--- Parses a `set:` key (`a.b[0].c`, `a.[key.with.dots]`) into keys (strings) and indexes (numbers).
 ---@param path string
 ---@return (string|integer)[]|nil cursors, string|nil err
 function M.parse_set(path)

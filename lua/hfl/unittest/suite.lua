@@ -35,6 +35,9 @@ local UNSUPPORTED = {
   minimumVersion = "skip.minimumVersion is not supported (use skip.reason)",
 }
 
+local WANT_TEXT = { scalar = "a string or an integer", list = "a list", map = "a map", string = "a string",
+  bool = "true or false", int = "an integer" }
+
 local function kind_ok(want, v)
   local k = value.kind(v)
   if want == "any" then return true end
@@ -53,8 +56,8 @@ local function where(file, container, key)
 end
 
 -- Checks a map's keys against a schema (nested schemas are maps of field → type).
-local function check_fields(file, m, schema, what)
-  if value.kind(m) ~= "map" then return nil, fmt("%s: %s must be a map", file, what) end
+local function check_fields(file, m, schema, what, at)
+  if value.kind(m) ~= "map" then return nil, fmt("%s: %s must be a map", at or file, what) end
   for _, k in ipairs(value.keys(m)) do
     local want, v = schema[k], m[k]
     local at = where(file, m, k)
@@ -65,10 +68,10 @@ local function check_fields(file, m, schema, what)
     end
     if not value.is_null(v) then
       if type(want) == "table" then
-        local ok, err = check_fields(file, v, want, what .. "." .. k)
+        local ok, err = check_fields(file, v, want, what .. "." .. k, at)
         if not ok then return nil, err end
       elseif not kind_ok(want, v) then
-        return nil, fmt("%s: %s.%s must be a %s", at, what, k, want)
+        return nil, fmt("%s: %s.%s must be %s", at, what, k, WANT_TEXT[want])
       end
     end
   end
@@ -146,7 +149,7 @@ local function assertion_of(file, list, i, a)
   for k, want in pairs(ASSERT_COMMON) do
     local v = a[k]
     if not value.is_null(v) and type(want) == "string" and not kind_ok(want, v) then
-      return nil, fmt("%s: asserts[%d].%s must be a %s", where(file, a, k), i - 1, k, want)
+      return nil, fmt("%s: asserts[%d].%s must be %s", where(file, a, k), i - 1, k, WANT_TEXT[want])
     end
   end
   local ok, serr = check_selector(file, a, "documentSelector", a.documentSelector)
@@ -169,7 +172,7 @@ end
 
 local function test_of(file, dir, suite, tests, i, t)
   local at = where(file, tests, i)
-  local ok, err = check_fields(file, t, TEST_FIELDS, fmt("tests[%d]", i - 1))
+  local ok, err = check_fields(file, t, TEST_FIELDS, fmt("tests[%d]", i - 1), at)
   if not ok then return nil, err end
   ok, err = check_selector(file, t, "documentSelector", t.documentSelector)
   if not ok then return nil, err end
