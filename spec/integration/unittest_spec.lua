@@ -70,7 +70,9 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.matches("\t\t\tPath:\tmetadata\n\t\t\tExpected to contain:\n\t\t\t\tname: nope\n", block, 1, true)
       assert.matches("\t\t\tPath:\tkind expected to NOT exists\n", block, 1, true)
       assert.matches("\nCharts:      1 failed, 0 passed, 1 total\nTest Suites: 1 failed, 0 passed, 1 total\n"
-        .. "Tests:       6 failed, 1 errored, 0 passed, 6 total\n", out, 1, true)
+        .. "Tests:       7 failed, 2 errored, 0 passed, 7 total\n", out, 1, true)
+      assert.matches("\t- reads a values file that does not exist\n\t\tError: open " .. FIX
+        .. "/charts/demo/tests-fail/no-such-values.yaml: no such file or directory\n", out, 1, true)
     end)
 
     it("stops at the first failure with --fail-fast, runs everything without", function()
@@ -114,6 +116,14 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.equal(6, n)
     end)
 
+    it("colours the labels with --color and warns that --args has no plugin to go to", function()
+      local code, out, err = hfl { "-b", BIN .. bin, "--color", "unittest", "-l", "suite=pass", "--args", "--strict" }
+      assert.equal(0, code, err)
+      assert.matches("\n\27[42;30m PASS \27[0m \27[1mapp passes\27[0m\t\27[2mcharts/demo/tests/\27[0mapp_test.yaml\n",
+        out, 1, true)
+      assert.matches("--args is not used by unittest", err, 1, true)
+    end)
+
     it("passes --set to every test's values", function()
       local code, out = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=pass", "--set", "image=busybox" }
       assert.equal(1, code)
@@ -137,7 +147,7 @@ describe("st:unittest #integration", function()
     local res = assert(st:unittest())
     assert.is_false(res.passed)
     assert.same({ passed = 0, failed = 1, skipped = 0, errored = 0 }, res.counts.charts)
-    assert.same({ passed = 0, failed = 6, skipped = 0, errored = 1 }, res.counts.tests)
+    assert.same({ passed = 0, failed = 7, skipped = 0, errored = 2 }, res.counts.tests)
     local r = res.releases[1]
     assert.equal("fail", r.release.name)
     assert.equal("demo", r.chart)

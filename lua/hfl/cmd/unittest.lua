@@ -29,6 +29,9 @@ function M.run(inv)
   opts.include_transitive_needs = o.include_transitive_needs
   opts.fail_fast = o.fail_fast
   opts.debug_plugin = o.debug_plugin
+  if opts.args then
+    log.warn("--args is not used by unittest: hfl evaluates the suites itself, no helm unittest plugin runs")
+  end
   local selected = st:select()
   if selected and #selected == 0 then return clistate.no_match(st:no_match_message(), inv) end
   local report = require "hfl.unittest.report"

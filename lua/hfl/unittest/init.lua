@@ -147,8 +147,13 @@ local function run_release(session, work, opts)
         tr = { name = t.name, skipped = true, passed = false, asserts = {} }
       else
         local out, err = render.render(session, t.job)
-        if not out then return nil, fmt('release "%s": %s: %s', work.release.name, s.shown, err) end
-        tr = evaluate.test(t, out, { chart_name = work.chart_name, suite = s, fail_fast = opts.fail_fast })
+        if out then
+          tr = evaluate.test(t, out, { chart_name = work.chart_name, suite = s, fail_fast = opts.fail_fast })
+        else
+          -- the test's own input is wrong (a values file missing or not YAML): helm-unittest
+          -- fails that test with the error and goes on
+          tr = { name = t.name, line = t.line, passed = false, error = err, asserts = {} }
+        end
       end
       sr.tests[#sr.tests + 1] = tr
       count(res.counts.tests, tr.passed, tr.skipped, tr.error ~= nil)
