@@ -35,8 +35,9 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.matches("\n PASS  app passes\tcharts/demo/tests/app_test.yaml\n", out, 1, true)
       assert.matches("\n PASS  other templates\tcharts/demo/tests/other_test.yaml\n\t- SKIPPED 'is skipped'\n",
         out, 1, true)
-      assert.matches("\nCharts:      1 passed, 1 total\nTest Suites: 2 passed, 2 total\n"
-        .. "Tests:       9 passed, 1 skipped, 10 total\nSnapshot:    0 passed, 0 total\nTime:        ", out, 1, true)
+      assert.matches("\n PASS  snapshots\tcharts/demo/tests/snapshot_test.yaml\n", out, 1, true)
+      assert.matches("\nCharts:      1 passed, 1 total\nTest Suites: 3 passed, 3 total\n"
+        .. "Tests:       11 passed, 1 skipped, 12 total\nSnapshot:    5 passed, 5 total\nTime:        ", out, 1, true)
       assert.same({}, left)
     end)
 
@@ -69,10 +70,43 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.matches("\t\t\tExpected NOT to be null or empty, got:\n\t\t\t\t\"\"\n", block, 1, true)
       assert.matches("\t\t\tPath:\tmetadata\n\t\t\tExpected to contain:\n\t\t\t\tname: nope\n", block, 1, true)
       assert.matches("\t\t\tPath:\tkind expected to NOT exists\n", block, 1, true)
-      assert.matches("\nCharts:      1 failed, 0 passed, 1 total\nTest Suites: 1 failed, 0 passed, 1 total\n"
-        .. "Tests:       7 failed, 2 errored, 0 passed, 7 total\n", out, 1, true)
+      assert.matches("\nCharts:      1 failed, 0 passed, 1 total\nTest Suites: 2 failed, 0 passed, 2 total\n"
+        .. "Tests:       8 failed, 2 errored, 0 passed, 8 total\nSnapshot:    1 failed, 1 passed, 2 total\n", out, 1, true)
       assert.matches("\t- reads a values file that does not exist\n\t\tError: open " .. FIX
         .. "/charts/demo/tests-fail/no-such-values.yaml: no such file or directory\n", out, 1, true)
+    end)
+
+    it("fails a changed snapshot with the diff, and a pattern found in one", function()
+      local _, out = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=fail" }
+      local block = suite_block(out, "changed snapshots")
+      assert.matches(table.concat({ "\t\t- asserts[0] `matchSnapshot` fail", "\t\t\tTemplate:\tdemo/templates/app.yaml",
+        "\t\t\tDocumentIndex:\t0", "\t\t\tValuesIndex:\t0", "\t\t\tPath:\tspec.template.spec.containers[0]",
+        "\t\t\tExpected to match snapshot 1:", "\t\t\t\t--- Expected", "\t\t\t\t+++ Actual",
+        "\t\t\t\t@@ -1,2 +1,2 @@", "\t\t\t\t-image: nginx:1.24", "\t\t\t\t+image: nginx:1.25",
+        "\t\t\t\t name: app", "" }, "\n"), block, 1, true)
+      assert.matches("\t\t\tExpected pattern 'RELEASE' should not be in snapshot:\n\t\t\t\tRELEASE-NAME-demo\n",
+        block, 1, true)
+      assert.matches("\nSnapshot Summary: 1 snapshot failed in 1 test suite.", out, 1, true)
+    end)
+
+    it("records the snapshots a suite does not have yet, then compares with them", function()
+      local dir = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
+      assert(os.execute(("cp -r %q/. %q"):format(FIX, dir)) == 0)
+      local snap = dir .. "/charts/demo/tests/__snapshot__/snapshot_test.yaml.snap"
+      local recorded = assert(fs.read(snap))
+      assert(fs.remove(snap))
+      local run = function(args)
+        return hflrun.run(args, { cwd = dir, env = { TMPDIR = dir } })
+      end
+      local code, out, err = run { "-b", BIN .. bin, "unittest", "-l", "suite=pass" }
+      assert.equal(0, code, err)
+      assert.matches("\nSnapshot:    5 passed, 5 total\n", out, 1, true)
+      assert.equal(recorded, fs.read(snap))
+      code, out = run { "-b", BIN .. bin, "unittest", "-l", "suite=pass", "--set", "image=nginx:1.26" }
+      assert.equal(1, code)
+      assert.matches("\t\t\t\t-image: nginx:1.25\n\t\t\t\t+image: nginx:1.26\n", out, 1, true)
+      assert.equal(recorded, fs.read(snap))
+      fs.rm_r(dir, fs.dirname(dir))
     end)
 
     it("stops at the first failure with --fail-fast, runs everything without", function()
@@ -103,8 +137,8 @@ for _, bin in ipairs { "helm3", "helm4" } do
       local code, out, err = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=unsupported" }
       assert.equal(1, code)
       assert.equal("", out)
-      assert.equal('hfl: release "unsupported": charts/demo/tests-unsupported/snapshot_test.yaml:10: '
-        .. "asserts[1]: matchSnapshot: snapshot testing is not supported by hfl unittest\n", err)
+      assert.equal('hfl: release "unsupported": charts/demo/tests-unsupported/lookup_test.yaml:6: '
+        .. "kubernetesProvider: faking cluster objects for lookup is not supported\n", err)
     end)
 
     it("renders once per distinct input (--debug-plugin logs each helm command)", function()
@@ -112,8 +146,8 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.equal(0, code, err)
       local n = 0
       for _ in err:gmatch("unittest: [^\n]* template ") do n = n + 1 end
-      -- 9 tests run; the tests of a suite without set/release/capabilities/chart share a render
-      assert.equal(6, n)
+      -- 11 tests run; the tests of a suite without set/release/capabilities/chart share a render
+      assert.equal(7, n)
     end)
 
     it("colours the labels with --color and warns that --args has no plugin to go to", function()
@@ -147,7 +181,8 @@ describe("st:unittest #integration", function()
     local res = assert(st:unittest())
     assert.is_false(res.passed)
     assert.same({ passed = 0, failed = 1, skipped = 0, errored = 0 }, res.counts.charts)
-    assert.same({ passed = 0, failed = 7, skipped = 0, errored = 2 }, res.counts.tests)
+    assert.same({ passed = 0, failed = 8, skipped = 0, errored = 2 }, res.counts.tests)
+    assert.same({ passed = 1, failed = 1, skipped = 0, errored = 0, suites_failed = 1 }, res.counts.snapshots)
     local r = res.releases[1]
     assert.equal("fail", r.release.name)
     assert.equal("demo", r.chart)
@@ -164,13 +199,13 @@ describe("st:unittest #integration", function()
   it("passes the passing suites and skips the skipped test", function()
     local res = assert(load("suite=pass"):unittest { set = { "replicas=3" } })
     assert.is_true(res.passed)
-    assert.same({ passed = 9, failed = 0, skipped = 1, errored = 0 }, res.counts.tests)
+    assert.same({ passed = 11, failed = 0, skipped = 1, errored = 0 }, res.counts.tests)
   end)
 
   it("is nil and the file:line for a suite it cannot run", function()
     local res, err = load("suite=unsupported"):unittest()
     assert.is_nil(res)
-    assert.matches("snapshot_test.yaml:10: asserts%[1%]: matchSnapshot: snapshot testing is not supported", err)
+    assert.matches("lookup_test.yaml:6: kubernetesProvider: faking cluster objects for lookup is not supported", err)
   end)
 
   it("stops after the first failing test with fail_fast", function()

@@ -111,8 +111,10 @@ tests:
 
     it("names the file and line of what it cannot run", function()
       local cases = {
-        { "tests:\n  - it: x\n    asserts:\n      - matchSnapshot: {}\n",
-          "tests/s_test.yaml:4: asserts[0]: matchSnapshot: snapshot testing is not supported by hfl unittest" },
+        { "tests:\n  - it: x\n    postRenderer: {cmd: yq}\n    asserts:\n      - matchSnapshot: {}\n",
+          "tests/s_test.yaml:3: postRenderer: post-renderers are not supported" },
+        { "tests:\n  - it: x\n    asserts:\n      - matchSnapshot: {matchRegex: {pattern: '('}}\n",
+          "tests/s_test.yaml:4: asserts[0]: matchSnapshot: bad matchRegex.pattern \"(\": missing closing parenthesis" },
         { "tests:\n  - it: x\n    asserts:\n      - equl: {path: a, value: 1}\n",
           'tests/s_test.yaml:4: asserts[0]: assertion type `equl` is invalid (did you mean "equal"?)' },
         { "tests:\n  - it: x\n    asserts:\n      - equal: {path: a, valeu: 1}\n",

@@ -433,6 +433,63 @@ function V.containsDocument(p, ctx)
   return ok_all, info
 end
 
+-- matchSnapshot: the value at path (the whole document without one) equals the test's
+-- snapshot of that number, or matches / does not match a pattern.
+function V.matchSnapshot(p, ctx)
+  local docs = ctx.selected
+  local ok_all, info = #docs == 0 and not ctx.negative, {}
+  local opts = { match = p.matchRegex and p.matchRegex.pattern, not_match = p.notMatchRegex and p.notMatchRegex.pattern }
+  local function fail(r, di, ai)
+    if r.msg then
+      return split_info(fail_format(ctx.negative, false, false, false, r.msg), di, ai, r.cached)
+    end
+    return split_info(fail_format(ctx.negative, true, false, false, " to match snapshot " .. r.index), di, ai,
+      p.path or "", ctx.negative and r.cached or M.diff(r.cached, r.new))
+  end
+  for di, doc in ipairs(docs) do
+    local actuals = p._steps and path.get(doc, p._steps) or { doc }
+    local doc_ok, doc_info
+    if #actuals == 0 and not ctx.negative then
+      doc_ok, doc_info = false, error_info(di - 1, -1, "unknown path " .. p.path)
+    else
+      doc_ok, doc_info = #actuals == 0 and ctx.negative, {}
+      for ai, actual in ipairs(actuals) do
+        local r = ctx.snapshot(actual, opts)
+        local ok = true
+        if r.err then
+          ok = false
+          append(doc_info, error_info(di - 1, ai - 1, tostring(r.err)))
+        elseif r.passed == ctx.negative then
+          ok = false
+          append(doc_info, fail(r, di - 1, ai - 1))
+        end
+        doc_ok = fold(ai, doc_ok, ok)
+        if not doc_ok and ctx.fail_fast then break end
+      end
+    end
+    append(info, doc_info)
+    ok_all = fold(di, ok_all, doc_ok)
+    if not ok_all and ctx.fail_fast then break end
+  end
+  return ok_all, info
+end
+
+function V.matchSnapshotRaw(_, ctx)
+  local docs = ctx.selected
+  local ok_all, info = #docs == 0 and not ctx.negative, {}
+  for di, doc in ipairs(docs) do
+    local r = ctx.snapshot(uniform(tostring(doc[M.RAW] or "")))
+    local ok = r.passed ~= ctx.negative
+    if not ok then
+      append(info, split_info(fail_format(ctx.negative, false, false, false, " to match snapshot " .. r.index),
+        -1, -1, ctx.negative and r.cached or M.diff(r.cached, r.new)))
+    end
+    ok_all = fold(di, ok_all, ok)
+    if not ok_all and ctx.fail_fast then break end
+  end
+  return ok_all, info
+end
+
 -- failedTemplate: the render failed (ctx.selected holds the error as a raw document of the
 -- template it names) with errorMessage (equal) or errorPattern (regex).
 function V.failedTemplate(p, ctx)
@@ -528,18 +585,17 @@ M.TYPES = {
   notLessOrEqual = t("lessOrEqual", true, P_ORDER, { "path", "value" }),
   isType = t("isType", false, { path = "string", type = "string" }, { "path", "type" }),
   isNotType = t("isType", true, { path = "string", type = "string" }, { "path", "type" }),
+  matchSnapshot = t("matchSnapshot", false, { path = "string", matchRegex = "pattern", notMatchRegex = "pattern" }),
+  matchSnapshotRaw = t("matchSnapshotRaw", false, {}),
   failedTemplate = t("failedTemplate", false, P_FAILED, {}, false),
   notFailedTemplate = t("failedTemplate", true, P_FAILED, {}),
 }
 
 --- Assertion types of helm-unittest that hfl does not evaluate (yet), with why.
-M.UNSUPPORTED = {
-  matchSnapshot = "snapshot testing is not supported",
-  matchSnapshotRaw = "snapshot testing is not supported",
-}
+M.UNSUPPORTED = {}
 
 local WANT_TEXT = { string = "a string", bool = "true or false", int = "an integer", list = "a list",
-  ordered = "a number or a string" }
+  ordered = "a number or a string", pattern = "a map with a pattern" }
 
 local function kind_ok(want, v)
   local k = value.kind(v)
@@ -549,6 +605,7 @@ local function kind_ok(want, v)
   if want == "int" then return k == "int" end
   if want == "list" then return k == "list" end
   if want == "ordered" then return k == "int" or k == "float" or k == "string" end
+  if want == "pattern" then return k == "map" and type(v.pattern) == "string" end
   return false
 end
 
@@ -596,6 +653,12 @@ function M.prepare(type_name, params)
       local steps, err = path.parse(pth)
       if not steps then return nil, type_name .. ": " .. err end
       p._paths_steps[i] = steps
+    end
+  end
+  for _, k in ipairs { "matchRegex", "notMatchRegex" } do
+    if p[k] then
+      local re, err = regex.compile(p[k].pattern)
+      if not re then return nil, fmt("%s: bad %s.pattern %q: %s", type_name, k, p[k].pattern, err) end
     end
   end
   local pattern = p.pattern or p.errorPattern

@@ -137,7 +137,8 @@ local function run_assertion(a, t, env)
   local selected = {}
   for n in pairs(picked) do selected[#selected + 1] = n end
   table.sort(selected)
-  local ctx = { negative = a.negate ~= a.def.antonym, fail_fast = env.fail_fast, render_error = env.render_error }
+  local ctx = { negative = a.negate ~= a.def.antonym, fail_fast = env.fail_fast, render_error = env.render_error,
+    snapshot = env.snapshot }
   if #selected == 0 then
     if (a.selector or t.selector or {}).skip_empty then
       res.passed, res.skipped, res.info = true, true, {}
@@ -183,7 +184,8 @@ end
 --- Evaluates a test on its render (hfl.unittest.render's result).
 ---@param t table  a test of hfl.unittest.suite
 ---@param out table  {files=} or {error=, error_file=, error_message=}
----@param env {chart_name: string, suite: table, fail_fast?: boolean}
+---@param env {chart_name: string, suite: table, fail_fast?: boolean, snapshot?: function}
+---   snapshot: the test's comparer (hfl.unittest.snapshot)
 ---@return table result  {name=, passed=, skipped=, error=?, asserts={…}}
 function M.test(t, out, env)
   local res = { name = t.name, line = t.line, asserts = {}, passed = false }
@@ -199,7 +201,7 @@ function M.test(t, out, env)
     return res
   end
   local e = { docs = docs, render_ok = render_ok, render_error = render_error, suite = env.suite,
-    chart_name = env.chart_name, fail_fast = env.fail_fast }
+    chart_name = env.chart_name, fail_fast = env.fail_fast, snapshot = env.snapshot }
   local passed = false
   for i, a in ipairs(t.asserts) do
     local ar

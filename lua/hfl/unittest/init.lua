@@ -14,6 +14,7 @@ local clock = require "hfl.time"
 local suitemod = require "hfl.unittest.suite"
 local render = require "hfl.unittest.render"
 local evaluate = require "hfl.unittest.evaluate"
+local snapshot = require "hfl.unittest.snapshot"
 
 local M = {}
 
@@ -56,6 +57,11 @@ local function patterns(r)
   return out
 end
 
+local function under(p, dir)
+  dir = fs.abs(dir):gsub("/+$", "")
+  return p:sub(1, #dir + 1) == dir .. "/"
+end
+
 local function shown_path(p)
   local cwd = fs.cwd()
   if cwd and p:sub(1, #cwd + 1) == cwd .. "/" then return p:sub(#cwd + 2) end
@@ -74,7 +80,9 @@ local function load_release(session, r, opts)
   meta, err = yaml.load_file(chart_dir .. "/Chart.yaml")
   if not meta then return nil, fmt('release "%s": %s', r.name, err) end
   local work = { release = r, prep = prep, chart_dir = chart_dir, chart_name = tostring(meta.name or ""),
-    suites = {}, unmatched = {}, verbose = opts.debug_plugin }
+    suites = {}, unmatched = {}, verbose = opts.debug_plugin,
+    -- a chart in hfl's cache is never changed: its suites' new snapshots are not recorded
+    snapshots_writable = not under(chart_dir, session.cache_root or require("hfl.charts.cache").root()) }
   local seen = {}
   for _, p in ipairs(pats) do
     local files = fs.glob(chart_dir .. "/" .. p)
@@ -112,7 +120,21 @@ end
 local function counts()
   return { charts = { passed = 0, failed = 0, skipped = 0, errored = 0 },
     suites = { passed = 0, failed = 0, skipped = 0, errored = 0 },
-    tests = { passed = 0, failed = 0, skipped = 0, errored = 0 } }
+    tests = { passed = 0, failed = 0, skipped = 0, errored = 0 },
+    snapshots = { passed = 0, failed = 0, skipped = 0, errored = 0, suites_failed = 0 } }
+end
+
+-- The snapshot file of a suite that has matchSnapshot assertions (nil without).
+local function snapshots_of(s)
+  for _, t in ipairs(s.tests) do
+    for _, a in ipairs(t.asserts) do
+      if a.type == "matchSnapshot" or a.type == "matchSnapshotRaw" then
+        local file = snapshot.file_of(s.file)
+        return snapshot.open(s.file, fs.dirname(s.shown) .. "/__snapshot__/" .. fs.basename(file))
+      end
+    end
+  end
+  return nil
 end
 
 -- Renders every distinct job of a release at once (bounded by --concurrency).
@@ -141,6 +163,8 @@ local function run_release(session, work, opts)
   for _, s in ipairs(work.suites) do
     if stop then break end
     local sr = { name = s.name, file = s.shown, tests = {}, passed = true, skipped = s.all_skipped }
+    local snaps, serr = snapshots_of(s)
+    if serr then return nil, fmt('release "%s": %s', work.release.name, serr) end
     for _, t in ipairs(s.tests) do
       local tr
       if t.skip then
@@ -148,7 +172,8 @@ local function run_release(session, work, opts)
       else
         local out, err = render.render(session, t.job)
         if out then
-          tr = evaluate.test(t, out, { chart_name = work.chart_name, suite = s, fail_fast = opts.fail_fast })
+          tr = evaluate.test(t, out, { chart_name = work.chart_name, suite = s, fail_fast = opts.fail_fast,
+            snapshot = snaps and snaps:comparer(t.name) })
         else
           -- the test's own input is wrong (a values file missing or not YAML): helm-unittest
           -- fails that test with the error and goes on
@@ -159,6 +184,14 @@ local function run_release(session, work, opts)
       count(res.counts.tests, tr.passed, tr.skipped, tr.error ~= nil)
       if not tr.passed and not tr.skipped then sr.passed = false end
       if not sr.passed and opts.fail_fast then stop = true break end
+    end
+    if snaps then
+      local written, werr = snaps:store(work.snapshots_writable)
+      if written == nil then return nil, fmt('release "%s": %s', work.release.name, werr) end
+      sr.snapshots = snaps:counts()
+      local c = res.counts.snapshots
+      c.passed, c.failed = c.passed + sr.snapshots.total - sr.snapshots.failed, c.failed + sr.snapshots.failed
+      if sr.snapshots.failed > 0 then c.suites_failed = c.suites_failed + 1 end
     end
     res.suites[#res.suites + 1] = sr
     count(res.counts.suites, sr.passed, sr.skipped, false)
@@ -214,7 +247,7 @@ function M.run(st, opts)
       if not cok then session.log.warn("%s", cerr) end
       if not rr then return nil, rerr end
       result.releases[#result.releases + 1] = rr
-      for _, k in ipairs { "charts", "suites", "tests" } do
+      for _, k in ipairs { "charts", "suites", "tests", "snapshots" } do
         for f, n in pairs(rr.counts[k]) do result.counts[k][f] = result.counts[k][f] + n end
       end
       result.passed = result.passed and rr.passed

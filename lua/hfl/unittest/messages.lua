@@ -8,10 +8,28 @@ local M = {}
 
 local fmt = string.format
 
---- A value as the plugin shows it (go-yaml).
+-- The value with the leading newlines of every string dropped (helm-unittest does so before
+-- encoding: go-yaml cannot write such a string as a block).
+local function without_leading_newlines(v)
+  local k = value.kind(v)
+  if k == "string" then return (v:gsub("^\n+", "")) end
+  if k == "map" then
+    local m = value.map()
+    for _, key in ipairs(value.keys(v)) do m[key] = without_leading_newlines(v[key]) end
+    return m
+  end
+  if k == "list" then
+    local l = value.list()
+    for i = 1, #v do l[i] = without_leading_newlines(v[i]) end
+    return l
+  end
+  return v
+end
+
+--- A value as the plugin shows it (go-yaml, leading newlines of strings dropped).
 function M.to_yaml(v)
   if v == nil then v = value.null end
-  return (yaml.encode(v)) or tostring(v)
+  return (yaml.encode(without_leading_newlines(v))) or tostring(v)
 end
 
 --- The layout of a failure: path, expected, actual and diff as asked.

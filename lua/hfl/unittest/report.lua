@@ -76,11 +76,17 @@ function M.release(r, opts)
   local out = { "", fmt("### Chart [ %s ] %s", paint("highlight", r.chart), paint("faint", r.chart_path)), "", "" }
   for _, s in ipairs(r.suites) do suite_lines(out, s, paint) end
   local c = r.counts
+  if c.snapshots.failed > 0 then
+    out[#out + 1] = ""
+    out[#out + 1] = "Snapshot Summary: " .. paint("danger", fmt("%d snapshot failed", c.snapshots.failed))
+      .. fmt(" in %d test suite.", c.snapshots.suites_failed)
+      .. paint("faint", " Check the changes; delete the .snap file to record them anew.")
+  end
   out[#out + 1] = ""
   out[#out + 1] = "Charts:      " .. counting(c.charts, paint)
   out[#out + 1] = "Test Suites: " .. counting(c.suites, paint)
   out[#out + 1] = "Tests:       " .. counting(c.tests, paint)
-  out[#out + 1] = "Snapshot:    0 passed, 0 total"
+  out[#out + 1] = "Snapshot:    " .. counting(c.snapshots, paint)
   out[#out + 1] = "Time:        " .. duration(r.duration or 0)
   out[#out + 1] = ""
   return table.concat(out, "\n") .. "\n"

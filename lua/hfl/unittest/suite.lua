@@ -31,7 +31,7 @@ local UNSUPPORTED = {
   kubernetesProvider = "faking cluster objects for lookup is not supported",
   postRenderer = "post-renderers are not supported",
   includeCrds = "includeCrds is not supported",
-  snapshotId = "snapshot testing is not supported",
+  snapshotId = "snapshotId is for test suites rendered from a chart (--chart-tests-path), which hfl does not run",
   minimumVersion = "skip.minimumVersion is not supported (use skip.reason)",
 }
 
