@@ -51,7 +51,7 @@ for _, bin in ipairs { "helm3", "helm4" } do
         "\t\t\tTemplate:\tdemo/templates/app.yaml", "\t\t\tDocumentIndex:\t0", "\t\t\tValuesIndex:\t0",
         "\t\t\tPath:\tmetadata.name", "\t\t\tExpected to equal:", "\t\t\t\tother", "\t\t\tActual:",
         "\t\t\t\tRELEASE-NAME-demo", "\t\t\tDiff:", "\t\t\t\t--- Expected", "\t\t\t\t+++ Actual",
-        "\t\t\t\t@@ -1 +1 @@", "\t\t\t\t-other", "\t\t\t\t+RELEASE-NAME-demo", "", "\t- misses a document" },
+        "\t\t\t\t@@ -1,2 +1,2 @@", "\t\t\t\t-other", "\t\t\t\t+RELEASE-NAME-demo", "", "\t- misses a document" },
         "\n"), block, 1, true)
       -- the second assertion of that test passed: it is not listed
       assert.not_matches("asserts%[1%] `isKind`", block)

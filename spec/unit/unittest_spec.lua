@@ -37,6 +37,8 @@ spec:
       assert.same({ "busybox" }, get('spec.containers[?(@.name == "side")].image'))
       assert.same({ "nginx" }, get("spec.containers[?(@.name != 'side')].image"))
       assert.same({ "web" }, get("$.metadata.name"))
+      assert.same({ "web" }, get('$[?(@.metadata.name == "web")].metadata.name'))
+      assert.same({}, get('$[?(@.metadata.name == "db")].metadata.name'))
     end)
 
     it("selects nothing where the path leads nowhere", function()
@@ -197,7 +199,10 @@ tests:
     it("writes go-difflib's unified diff with one line of context", function()
       assert.equal("--- Expected\n+++ Actual\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n",
         assertions.diff("a\nb\nc\nd\ne\n", "a\nB\nc\nd\ne\n"))
-      assert.equal("--- Expected\n+++ Actual\n@@ -1 +1 @@\n-x\n+y\n", assertions.diff("x\n", "y\n"))
+      -- the empty "line" after the last newline counts, as go-difflib's SplitLines makes it
+      assert.equal("--- Expected\n+++ Actual\n@@ -1,2 +1,2 @@\n-x\n+y\n ", assertions.diff("x\n", "y\n"))
+      assert.equal("--- Expected\n+++ Actual\n@@ -1,3 +1,2 @@\n a\n-b\n \n@@ -5,3 +4,3 @@\n e\n-f\n+g\n ",
+        assertions.diff("a\nb\n\nd\ne\nf\n", "a\n\nd\ne\ng\n"))
     end)
   end)
 end)

@@ -157,8 +157,8 @@ function V.contains(p, ctx)
     end
     if (found and count == p.count) == ctx.negative then
       if not found then return false, info(actual, di, ai) end
-      return false, error_info(di, ai, fmt("expect count %d in '%s' to be in array, got %d:\n%s",
-        p.count, p.path, count, to_yaml(actual)))
+      return false, error_info(di, ai, fmt("expect count %s in '%s' to be in array, got %d:\n%s",
+        p._count_text, p.path, count, to_yaml(actual)))
     end
     return true
   end, function() return info("no manifest found", 0, -1) end)
@@ -239,9 +239,9 @@ function V.hasDocuments(p, ctx)
   local n = p.filterAware and #ctx.selected or #ctx.docs
   if (n == p.count) ~= ctx.negative then return true, {} end
   if ctx.negative then
-    return false, split_info(fail_format(true, false, false, false, " documents count to be"), -1, -1, p.count)
+    return false, split_info(fail_format(true, false, false, false, " documents count to be"), -1, -1, p._count_text)
   end
-  return false, split_info(fail_format(false, false, true, false, " documents count to be"), -1, -1, p.count, n)
+  return false, split_info(fail_format(false, false, true, false, " documents count to be"), -1, -1, p._count_text, n)
 end
 
 function V.lengthEqual(p, ctx)
@@ -261,7 +261,7 @@ function V.lengthEqual(p, ctx)
         len = is_list and #actual or 0
         local single = true
         if p.count ~= nil and ((len == p.count) == ctx.negative) then
-          append(lines, fail(pth, tostring(p.count), tostring(len), di))
+          append(lines, fail(pth, p._count_text, tostring(len), di))
           single = false
         end
         ok = fold(ai, ok, single)
@@ -337,8 +337,8 @@ local function ordered(direction)
       local holds
       if direction == "greater" then holds = a >= e else holds = a <= e end
       if holds == ctx.negative then
-        return false, info(fmt("the actual '%s' is not %s or equal to the expected '%s'", tostring(actual),
-          direction, tostring(p.value)), di, ai)
+        return false, info(fmt("the actual '%s' is %s%s or equal to the expected '%s'", tostring(actual),
+          ctx.negative and "" or "not ", direction, tostring(p.value)), di, ai)
       end
       return true
     end, function() return info("no manifests found", -1, -1) end)
@@ -629,6 +629,10 @@ function M.prepare(type_name, params)
       if not kind_ok(want, v) then return nil, fmt("%s: %s must be %s", type_name, k, WANT_TEXT[want]) end
       p[k] = v
     end
+  end
+  if p.count ~= nil then
+    -- an integer beyond 2^53 stays boxed (hfl.value): compared as a number, shown with its digits
+    p._count_text, p.count = tostring(p.count), value.tonumber(p.count)
   end
   for _, k in ipairs(def.required) do
     if p[k] == nil then return nil, fmt("%s: %s is required", type_name, k) end

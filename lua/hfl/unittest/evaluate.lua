@@ -111,7 +111,7 @@ local function select_docs(a, index, selector, by_template, names)
   if index ~= nil and index ~= -1 then
     for _, name in ipairs(names) do
       local docs = by_template[name] or {}
-      if index >= #docs or index < 0 then return nil, fmt("document index %d is out of range", index) end
+      if index >= #docs or index < 0 then return nil, fmt("document index %s is out of range", tostring(index)) end
       picked[name] = { docs[index + 1] }
     end
     return picked

@@ -101,8 +101,9 @@ end
 
 -- The render job of a test (everything hfl.unittest.render needs).
 local function job_of(work, s, t)
-  local selected, partials = render.select(work.chart_dir, work.chart_name, s.templates, s.exclude)
+  local selected, partials, accepts = render.select(work.chart_dir, work.chart_name, s.templates, s.exclude)
   return { chart_dir = work.chart_dir, chart_name = work.chart_name, selected = selected, partials = partials,
+    accepts = accepts,
     values = t.values, set = t.set, release_name = t.release.name, namespace = t.release.namespace,
     upgrade = t.release.upgrade, capabilities = t.capabilities, version = t.chart.version,
     app_version = t.chart.app_version, verbose = work.verbose }

@@ -84,9 +84,17 @@ end
 ---@param b string
 ---@return string
 function M.diff(a, b)
+  -- go-difflib's SplitLines: each line keeps its "\n", and what follows the last one (often
+  -- "") is a line too — it counts in the hunk ranges
   local function lines_of(s)
-    local out = {}
-    for l in s:gmatch("[^\n]*\n?") do if l ~= "" then out[#out + 1] = l end end
+    local out, pos = {}, 1
+    while true do
+      local nl = s:find("\n", pos, true)
+      if not nl then break end
+      out[#out + 1] = s:sub(pos, nl)
+      pos = nl + 1
+    end
+    out[#out + 1] = s:sub(pos)
     return out
   end
   local x, y = lines_of(a), lines_of(b)
@@ -137,7 +145,7 @@ function M.diff(a, b)
       out[#out + 1] = fmt("@@ -%s +%s @@\n", range(a1, alen), range(b1, blen))
       for q = s, e do
         local l = ops[q][2]
-        out[#out + 1] = ops[q][1] .. l .. (l:sub(-1) == "\n" and "" or "\n")
+        out[#out + 1] = ops[q][1] .. l
       end
       k = e + 1
     else

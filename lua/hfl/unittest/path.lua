@@ -2,7 +2,8 @@
 ---
 --- Assertion paths (`path: spec.template.spec.containers[0].image`) are the subset of
 --- yaml-jsonpath that suites use: dotted names, `["key.with.dots"]` / `['key']`, `[N]` (negative
---- from the end), `[*]` / `.*`, and filters `[?(@.a.b == "v")]` / `!=`. A path selects zero or
+--- from the end), `[*]` / `.*`, and filters `[?(@.a.b == "v")]` / `!=` (on a list: its elements;
+--- on a map: the map itself, as helm-unittest's yaml-jsonpath does). A path selects zero or
 --- more values; none is not an error (the assertion reports "unknown path").
 ---
 --- Set paths (the keys of `set:`) are `--set` style: `a.b[0].c`, `a.[some.key]` for a key with dots.
@@ -123,7 +124,9 @@ local function walk(v, steps, from, to)
       elseif step.kind == "all" then
         for _, c in ipairs(children(x)) do nxt[#nxt + 1] = c end
       elseif step.kind == "filter" then
-        for _, c in ipairs(children(x)) do
+        -- on a list the filter picks elements; on a map (`$[?(@.kind == "Pod")]`) the map itself
+        local candidates = kind == "map" and { x } or children(x)
+        for _, c in ipairs(candidates) do
           local found = walk(c, step.steps, 1, #step.steps)
           local hit = false
           for _, f in ipairs(found) do

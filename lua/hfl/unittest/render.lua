@@ -4,10 +4,11 @@
 --- template's output as the engine produced it (document order within a file untouched) and
 --- names the release RELEASE-NAME in namespace NAMESPACE. With helm template that becomes:
 ---   * a copy of the chart per distinct (templates, excludeTemplates, chart version/appVersion)
----     whose templates/ holds only the selected files and the partials (`_*`);
----   * a generated template in that copy that `include`s every selected file and writes its
----     raw output as a JSON string (helm would otherwise re-order documents by kind), shown
----     alone with --show-only;
+---     whose templates (its own and its directory subcharts') are only the selected files and
+---     the partials (`_*`);
+---   * a generated template in that copy that `include`s every selected file of the chart and
+---     writes its raw output as a JSON string (helm would otherwise re-order documents by
+---     kind); a subchart's templates come from helm's own output (`# Source:`);
 ---   * a placeholder release name (RELEASE-NAME is not a valid helm release name) replaced in
 ---     the output.
 --- Renders are memoised per distinct input, so tests that share values render once.
@@ -54,32 +55,57 @@ local function files_under(dir, prefix, out)
   return out
 end
 
---- The template files (relative to the chart, "templates/…") a suite renders: those matching
---- `templates` (all when empty) minus `excludeTemplates`, partials (`_*`) always.
+-- Whether a file of the chart (a path relative to it) is a template of the chart or of one of
+-- its subcharts kept as directories ("templates/…", "charts/sub/templates/…").
+local function is_template(f)
+  local rest = f
+  while rest:sub(1, 7) == "charts/" do
+    local after = rest:match("^charts/[^/]+/(.*)$")
+    if not after then return false end
+    rest = after
+  end
+  return rest:sub(1, 10) == "templates/"
+end
+M.is_template = is_template
+
+-- The template files under dir, relative to the top chart (rel is dir's own relative path).
+local function templates_under(dir, rel, out)
+  for _, f in ipairs(files_under(dir, rel, {})) do
+    if is_template(f) then out[#out + 1] = f end
+  end
+  return out
+end
+
+--- The template files (relative to the chart: "templates/…", "charts/sub/templates/…") a
+--- suite renders: those matching `templates` (all when empty) minus `excludeTemplates`,
+--- partials (`_*`) always; and the test of the same choice for a rendered file's full name
+--- ("chart/charts/sub/templates/x.yaml": subcharts kept as archives render whole).
 ---@param chart_dir string
 ---@param chart_name string
 ---@param templates string[]
 ---@param exclude string[]
----@return string[] selected, string[] partials
+---@return string[] selected, string[] partials, fun(full: string): boolean accepts
 function M.select(chart_dir, chart_name, templates, exclude)
-  local all = files_under(chart_dir .. "/templates", "templates/", {})
+  local all = templates_under(chart_dir, "", {})
   local want = {}
   for _, t in ipairs(#templates > 0 and templates or { "**" }) do want[#want + 1] = pattern_of(chart_name, t) end
   local skip = {}
   for _, t in ipairs(exclude) do skip[#skip + 1] = pattern_of(chart_name, t) end
+  local function accepts(full)
+    local hit = false
+    for _, re in ipairs(want) do if re:exec(full) then hit = true break end end
+    for _, re in ipairs(skip) do if hit and re:exec(full) then hit = false end end
+    return hit
+  end
   local selected, partials = {}, {}
   for _, f in ipairs(all) do
-    local base = fs.basename(f)
-    if base:sub(1, 1) == "_" then
+    if fs.basename(f):sub(1, 1) == "_" then
       partials[#partials + 1] = f
-    else
-      local full, hit = chart_name .. "/" .. f, false
-      for _, re in ipairs(want) do if re:exec(full) then hit = true break end end
-      for _, re in ipairs(skip) do if hit and re:exec(full) then hit = false end end
-      if hit then selected[#selected + 1] = f end
+    elseif accepts(chart_name .. "/" .. f) then
+      selected[#selected + 1] = f
     end
   end
-  return selected, partials
+  return selected, partials, accepts
 end
 
 local function copy_file(from, to)
@@ -90,9 +116,13 @@ local function copy_file(from, to)
   return fs.write_atomic(to, data, { durable = false })
 end
 
+-- The generated template: the raw output of each selected template of the chart itself (a
+-- subchart's templates need their own .Values, so helm renders those as usual).
 local function wrapper_text(chart_name, selected)
   local names = {}
-  for i, f in ipairs(selected) do names[i] = fmt("%q", chart_name .. "/" .. f) end
+  for _, f in ipairs(selected) do
+    if f:sub(1, 10) == "templates/" then names[#names + 1] = fmt("%q", chart_name .. "/" .. f) end
+  end
   return "hflUnittest: true\n{{- range $name := list " .. table.concat(names, " ") .. " }}\n---\n"
     .. "hflUnittestFile: {{ $name | toJson }}\nhflUnittestOutput: {{ include $name $ | toJson }}\n{{- end }}\n"
 end
@@ -112,7 +142,7 @@ local function chart_copy(session, job)
     for _, f in ipairs(job.selected) do keep[f] = true end
     for _, f in ipairs(job.partials) do keep[f] = true end
     for _, f in ipairs(files_under(job.chart_dir, "", {})) do
-      if f:sub(1, 10) ~= "templates/" or keep[f] then
+      if keep[f] or not is_template(f) then
         local ok, cerr = copy_file(job.chart_dir .. "/" .. f, dst .. "/" .. f)
         if not ok then return nil, cerr end
       end
@@ -149,11 +179,40 @@ function M.values_text(job)
   end
   for _, e in ipairs(job.set) do layers[#layers + 1] = path.build_set(e.cursors, e.value) end
   if #layers == 0 then return "{}\n" end
-  return yaml.encode(yaml.merge_all(layers, { nulls = "set" }))
+  -- helm-unittest merges as chartutil.MergeTables: maps key by key, lists and nulls replace
+  return yaml.encode(yaml.merge_all(layers, { nulls = "set", lists = "replace" }))
 end
 
 local function restore_name(s)
   return (s:gsub(M.PLACEHOLDER, M.RELEASE_NAME):gsub(M.PLACEHOLDER:upper(), M.RELEASE_NAME))
+end
+
+-- A file's output as helm's engine leaves it: the placeholder name restored and "<no value>"
+-- (a missing value printed) removed — helm removes it from each file, but the generated
+-- template's toJson escaped the file's copy beyond its reach.
+local function file_output(s)
+  return (restore_name(s):gsub("<no value>", ""))
+end
+
+-- helm's default Kubernetes version ("1", "32"), asked once per helm binary by rendering a
+-- one-template chart: a suite may set only one of majorVersion / minorVersion.
+local function default_kube_version(session, binary)
+  return session:once("unittest.kube_version", binary, function()
+    local tmp, err = session:tempdir()
+    if not tmp then return nil, err end
+    local dir = tmp .. "/unittest-kube-version"
+    local ok, werr = fs.mkdir_p(dir .. "/templates")
+    if not ok then return nil, werr end
+    fs.write_atomic(dir .. "/Chart.yaml", "apiVersion: v2\nname: kube-version\nversion: 0.0.0\n", { durable = false })
+    fs.write_atomic(dir .. "/templates/v.yaml",
+      "major: {{ .Capabilities.KubeVersion.Major | quote }}\nminor: {{ .Capabilities.KubeVersion.Minor | quote }}\n",
+      { durable = false })
+    local res, rerr = helm.run(session, { binary, "template", "kube-version", dir })
+    if not res then return nil, rerr end
+    local doc = yaml.decode(res.stdout or "")
+    if value.kind(doc) ~= "map" then return nil, "cannot tell helm's default Kubernetes version" end
+    return { major = tostring(doc.major), minor = tostring(doc.minor) }
+  end)
 end
 
 --- Splits a helm render error into the template it names and helm-unittest's message
@@ -176,14 +235,17 @@ local function run_helm(session, job, copy, values_file)
   if not h then return nil, err end
   local name = job.release_name or M.PLACEHOLDER
   local argv = { h.binary, "template", name, copy, "--namespace", job.namespace or M.NAMESPACE,
-    "--values", values_file, "--show-only", M.WRAPPER }
+    "--values", values_file }
   local caps = job.capabilities
   if caps.major or caps.minor then
-    if not (caps.major and caps.minor) then
-      return nil, "capabilities: set both majorVersion and minorVersion (hfl passes them to helm as --kube-version)"
+    local major, minor = caps.major, caps.minor
+    if not (major and minor) then
+      local default, derr = default_kube_version(session, h.binary)
+      if not default then return nil, derr end
+      major, minor = major or default.major, minor or default.minor
     end
     argv[#argv + 1] = "--kube-version"
-    argv[#argv + 1] = fmt("v%s.%s.0", caps.major, caps.minor)
+    argv[#argv + 1] = fmt("v%s.%s.0", major, minor)
   end
   for _, a in ipairs(caps.api_versions) do
     argv[#argv + 1] = "--api-versions"
@@ -195,6 +257,42 @@ local function run_helm(session, job, copy, values_file)
   if res then return { stdout = res.stdout or "" } end
   if failed and failed.code and failed.code ~= 0 then return { failed = failed.stderr or report } end
   return nil, report
+end
+
+-- helm template's output as {source, text} per document, in order.
+local function documents_by_source(out)
+  local docs, text = {}, "\n" .. out
+  local head = #"\n---\n# Source: "
+  local pos = text:find("\n%-%-%-\n# Source: ")
+  while pos do
+    local src_end = text:find("\n", pos + head, true) or #text + 1
+    local source = text:sub(pos + head, src_end - 1)
+    local nxt = text:find("\n%-%-%-\n# Source: ", src_end)
+    docs[#docs + 1] = { source = source, text = text:sub(src_end + 1, nxt and nxt or #text) }
+    pos = nxt
+  end
+  return docs
+end
+
+-- The raw output of each rendered template: the chart's own from the generated template, a
+-- subchart's from helm's documents of that source (joined as one file's documents).
+local function outputs_of(stdout, job)
+  local files, wrapper = {}, job.chart_name .. "/" .. M.WRAPPER
+  local sub_prefix = job.chart_name .. "/charts/"
+  for _, d in ipairs(documents_by_source(stdout)) do
+    if d.source == wrapper then
+      local doc, err = yaml.decode(d.text, { filename = "helm template output" })
+      if doc == nil then return nil, err end
+      if value.kind(doc) == "map" and doc.hflUnittestFile then
+        files[doc.hflUnittestFile] = file_output(tostring(doc.hflUnittestOutput or ""))
+      end
+    elseif d.source:sub(1, #sub_prefix) == sub_prefix and job.accepts(d.source) then
+      local prev = files[d.source]
+      local text = restore_name(d.text)
+      files[d.source] = prev and (prev .. "---\n" .. text) or text
+    end
+  end
+  return files
 end
 
 --- The key of a render: everything that changes helm's output.
@@ -228,14 +326,9 @@ function M.render(session, job)
       local msg, file, short = M.parse_error(restore_name(res.failed))
       return { error = msg, error_file = file, error_message = short }
     end
-    local docs, derr = yaml.decode_all(res.stdout, { filename = "helm template output" })
-    if not docs then return nil, derr end
-    local files = {}
-    for _, d in ipairs(docs) do
-      if value.kind(d) == "map" and d.hflUnittestFile then
-        files[d.hflUnittestFile] = restore_name(tostring(d.hflUnittestOutput or ""))
-      end
-    end
+    local files
+    files, err = outputs_of(res.stdout, job)
+    if not files then return nil, err end
     return { files = files }
   end)
 end

@@ -95,6 +95,11 @@ local function either(a, b)
   return b
 end
 
+local function index_of(v)
+  v = present(v)
+  return v ~= nil and value.tonumber(v) or nil
+end
+
 local function selector_of(s)
   s = present(s)
   if not s then return nil end
@@ -157,17 +162,20 @@ local function assertion_of(file, list, i, a)
   local params, err = assertions.prepare(type_name, a[type_name])
   if not params then return nil, fmt("%s: asserts[%d]: %s", where(file, a, type_name), i - 1, err) end
   return { index = i - 1, type = type_name, negate = a["not"] == true, params = params,
-    template = present(a.template), document_index = present(a.documentIndex),
+    template = present(a.template), document_index = index_of(a.documentIndex),
     selector = selector_of(a.documentSelector), line = value.line(list, i),
     def = assertions.TYPES[type_name] }
 end
 
+-- api_versions is nil when the key is absent; `apiVersions:` left null is `cleared` (a test
+-- that writes it does not inherit the suite's, as in helm-unittest).
 local function capabilities_of(c)
   c = present(c) or {}
   local api = present(c.apiVersions)
   return { major = present(c.majorVersion) and tostring(c.majorVersion) or nil,
     minor = present(c.minorVersion) and tostring(c.minorVersion) or nil,
-    api_versions = api and strings(api) or nil }
+    api_versions = api and strings(api) or nil,
+    cleared = c.apiVersions ~= nil and value.is_null(c.apiVersions) }
 end
 
 local function test_of(file, dir, suite, tests, i, t)
@@ -196,7 +204,9 @@ local function test_of(file, dir, suite, tests, i, t)
   test.capabilities = { major = either(caps.major, sc.major), minor = either(caps.minor, sc.minor),
     api_versions = {} }
   for _, v in ipairs(caps.api_versions or {}) do test.capabilities.api_versions[#test.capabilities.api_versions + 1] = v end
-  for _, v in ipairs(sc.api_versions or {}) do test.capabilities.api_versions[#test.capabilities.api_versions + 1] = v end
+  if not caps.cleared then
+    for _, v in ipairs(sc.api_versions or {}) do test.capabilities.api_versions[#test.capabilities.api_versions + 1] = v end
+  end
   local chart = present(t.chart) or {}
   test.chart = { version = either(present(chart.version), suite.chart.version),
     app_version = either(present(chart.appVersion), suite.chart.app_version) }
@@ -213,7 +223,7 @@ local function test_of(file, dir, suite, tests, i, t)
   for _, e in ipairs(set) do test.set[#test.set + 1] = e end
   test.template = present(t.template)
   test.templates = present(t.templates) and strings(t.templates) or nil
-  test.document_index = present(t.documentIndex)
+  test.document_index = index_of(t.documentIndex)
   test.selector = selector_of(t.documentSelector)
   return test
 end
