@@ -36,8 +36,10 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.matches("\n PASS  other templates\tcharts/demo/tests/other_test.yaml\n\t- SKIPPED 'is skipped'\n",
         out, 1, true)
       assert.matches("\n PASS  snapshots\tcharts/demo/tests/snapshot_test.yaml\n", out, 1, true)
-      assert.matches("\nCharts:      1 passed, 1 total\nTest Suites: 3 passed, 3 total\n"
-        .. "Tests:       11 passed, 1 skipped, 12 total\nSnapshot:    5 passed, 5 total\nTime:        ", out, 1, true)
+      -- a subchart template whose required value is unset fails only the suites that select it
+      assert.matches("\n PASS  subchart\tcharts/demo/tests/subchart_test.yaml\n", out, 1, true)
+      assert.matches("\nCharts:      1 passed, 1 total\nTest Suites: 4 passed, 4 total\n"
+        .. "Tests:       13 passed, 1 skipped, 14 total\nSnapshot:    5 passed, 5 total\nTime:        ", out, 1, true)
       assert.same({}, left)
     end)
 
@@ -146,8 +148,8 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.equal(0, code, err)
       local n = 0
       for _ in err:gmatch("unittest: [^\n]* template ") do n = n + 1 end
-      -- 11 tests run; the tests of a suite without set/release/capabilities/chart share a render
-      assert.equal(7, n)
+      -- 13 tests run; the tests of a suite without set/release/capabilities/chart share a render
+      assert.equal(9, n)
     end)
 
     it("colours the labels with --color and warns that --args has no plugin to go to", function()
@@ -199,7 +201,7 @@ describe("st:unittest #integration", function()
   it("passes the passing suites and skips the skipped test", function()
     local res = assert(load("suite=pass"):unittest { set = { "replicas=3" } })
     assert.is_true(res.passed)
-    assert.same({ passed = 11, failed = 0, skipped = 1, errored = 0 }, res.counts.tests)
+    assert.same({ passed = 13, failed = 0, skipped = 1, errored = 0 }, res.counts.tests)
   end)
 
   it("is nil and the file:line for a suite it cannot run", function()

@@ -105,7 +105,7 @@ local function select_by_selector(sel, by_template, names)
   return picked
 end
 
-local function select_docs(a, index, selector, by_template, names)
+local function select_docs(index, selector, by_template, names)
   if selector then return select_by_selector(selector, by_template, names) end
   local picked = {}
   if index ~= nil and index ~= -1 then
@@ -129,7 +129,7 @@ local function run_assertion(a, t, env)
   for _, n in ipairs(names) do by_template[n] = env.docs[n] end
   local index = t.document_index
   if index == nil then index = a.document_index end
-  local picked, err = select_docs(a, index, a.selector or t.selector, by_template, names)
+  local picked, err = select_docs(index, a.selector or t.selector, by_template, names)
   if not picked then
     res.passed, res.info = false, { "Error:", err }
     return res
