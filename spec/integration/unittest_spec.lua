@@ -160,6 +160,13 @@ for _, bin in ipairs { "helm3", "helm4" } do
       assert.matches("--args is not used by unittest", err, 1, true)
     end)
 
+    it("renders an umbrella chart that has no templates of its own", function()
+      local code, out, err = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=umbrella" }
+      assert.equal(0, code, err)
+      assert.matches("\n PASS  an umbrella chart without templates of its own\t", out, 1, true)
+      assert.matches("\nTests:       1 passed, 1 total\n", out, 1, true)
+    end)
+
     it("passes --set to every test's values", function()
       local code, out = hfl { "-b", BIN .. bin, "unittest", "-l", "suite=pass", "--set", "image=busybox" }
       assert.equal(1, code)

@@ -155,8 +155,12 @@ local function chart_copy(session, job)
       local ok, werr = fs.write_atomic(dst .. "/Chart.yaml", yaml.encode(meta), { durable = false })
       if not ok then return nil, werr end
     end
-    local ok, werr = fs.write_atomic(dst .. "/" .. M.WRAPPER, wrapper_text(job.chart_name, job.selected),
-      { durable = false })
+    -- a chart may have no templates/ of its own (an umbrella of subcharts)
+    local ok, werr = fs.mkdir_p(dst .. "/templates")
+    if ok then
+      ok, werr = fs.write_atomic(dst .. "/" .. M.WRAPPER, wrapper_text(job.chart_name, job.selected),
+        { durable = false })
+    end
     if not ok then return nil, werr end
     return dst
   end)
