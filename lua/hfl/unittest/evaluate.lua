@@ -5,19 +5,12 @@ local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local assertions = require "hfl.unittest.assertions"
 local path = require "hfl.unittest.path"
+local template_file = require("hfl.unittest.render").template_file
 
 local M = {}
 
 local fmt = string.format
 local RAW = assertions.RAW
-
--- "templates/x.yaml" for "x.yaml" (helm-unittest's getTemplateFileName).
-local function template_file(name)
-  for _, p in ipairs { "templates", "charts", "crds", "**" } do
-    if name:sub(1, #p) == p then return name end
-  end
-  return "templates/" .. name
-end
 
 -- The documents of one template's output: YAML documents (empty ones dropped), or the text
 -- itself for a .txt file.

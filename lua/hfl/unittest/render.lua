@@ -31,13 +31,17 @@ M.NAMESPACE = "NAMESPACE"
 -- this one renders last and a failing template reports its own file.
 M.WRAPPER = "templates/!hfl-unittest.yaml"
 
--- "templates/x.yaml" for "x.yaml" (helm-unittest's getTemplateFileName).
+--- "templates/x.yaml" for "x.yaml": a suite's template name relative to the chart
+--- (helm-unittest's getTemplateFileName).
+---@param name string
+---@return string
 local function template_file(name)
   for _, p in ipairs { "templates", "charts", "crds", "**" } do
     if name:sub(1, #p) == p then return name end
   end
   return "templates/" .. name
 end
+M.template_file = template_file
 
 -- helm-unittest's wildcard → regex (unanchored, as its regexp.MatchString).
 local function pattern_of(chart_name, name)
