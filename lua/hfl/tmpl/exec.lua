@@ -22,6 +22,7 @@ local null, map_mt, list_mt, float_mt, int_mt = value.null, value.map_mt, value.
 local quote, sprint = fmt.quote, fmt.sprint
 local truth, node_string = builtins.truth, parser.node_string
 local MISSING, BREAK, CONTINUE = runtime.MISSING, runtime.BREAK, runtime.CONTINUE
+local BOUND = runtime.BOUND
 local exec_error, printable, last_at = runtime.exec_error, runtime.printable, runtime.last_at
 local chain_walker, compile_call = runtime.chain_walker, calls.compile_call
 M.MISSING, M.exec_error, M.printable, M.last_at = MISSING, exec_error, printable, last_at
@@ -104,6 +105,24 @@ function compile_arg(cc, node)
   error("tmpl: unknown argument node " .. tostring(t))
 end
 
+-- A Go method reached by a field chain (runtime.BOUND) called with the command's
+-- arguments, then the piped value.
+local function bound_caller(cc, cmd, first)
+  local tree, nargs, margs = cc.tree, #cmd.args, {}
+  for i = 2, nargs do margs[i - 1] = compile_arg(cc, cmd.args[i]) end
+  return function(st, dot, final, v)
+    local args = { n = #margs }
+    for i, a in ipairs(margs) do args[i] = a(st, dot) end
+    if final ~= MISSING then args.n = args.n + 1; args[args.n] = final end
+    local ok, res = pcall(runtime.call_bound, v, args)
+    if not ok then
+      if type(res) == "table" and res.tmpl_exec then error(res, 0) end
+      exec_error(st, tree, first, sfmt("error calling %s: %s", v.name, tostring(res)))
+    end
+    return res
+  end
+end
+
 local function compile_command(cc, cmd, pipe, prev)
   local tree = cc.tree
   local first = cmd.args[1]
@@ -114,8 +133,11 @@ local function compile_command(cc, cmd, pipe, prev)
   elseif t == "field" then
     local walk = chain_walker(tree, first, first.ident, 1, false)
     local has_args = nargs > 1
+    local call = bound_caller(cc, cmd, first)
     return function(st, dot, final)
-      return walk(st, dot, has_args or final ~= MISSING, st.dot_iface)
+      local v = walk(st, dot, has_args or final ~= MISSING, st.dot_iface)
+      if type(v) == "table" and getmetatable(v) == BOUND then return call(st, dot, final, v) end
+      return v
     end
   elseif t == "chain" then
     local base = compile_arg(cc, first.node)
@@ -126,17 +148,23 @@ local function compile_command(cc, cmd, pipe, prev)
         exec_error(st, tree, first, "indirection through explicit nil in " .. node_string(first))
       end
     end
+    local call = bound_caller(cc, cmd, first)
     return function(st, dot, final)
       local r = base(st, dot)
       if r == null then r = nil end
-      return walk(st, r, has_args or final ~= MISSING)
+      local v = walk(st, r, has_args or final ~= MISSING)
+      if type(v) == "table" and getmetatable(v) == BOUND then return call(st, dot, final, v) end
+      return v
     end
   elseif t == "variable" and #first.ident > 1 then
     local slot = lookup_var(cc, first.ident[1])
     local walk = chain_walker(tree, first, first.ident, 2, cc.iface_slots[slot])
     local has_args = nargs > 1
+    local call = bound_caller(cc, cmd, first)
     return function(st, dot, final)
-      return walk(st, st.vars[slot], has_args or final ~= MISSING)
+      local v = walk(st, st.vars[slot], has_args or final ~= MISSING)
+      if type(v) == "table" and getmetatable(v) == BOUND then return call(st, dot, final, v) end
+      return v
     end
   elseif t == "pipe" then
     local p = compile_pipe(cc, first)

@@ -14,6 +14,9 @@ local kind_of, type_name, quote, sprint = value.kind, fmt.type_name, fmt.quote, 
 local node_string = parser.node_string
 
 local MISSING = setmetatable({}, { __tostring = function() return "<missing>" end })
+-- A method of a Go value awaiting its arguments: { recv =, fn =, name = }.
+local BOUND = {}
+M.BOUND = BOUND
 local BREAK, CONTINUE = {}, {}
 M.MISSING, M.BREAK, M.CONTINUE = MISSING, BREAK, CONTINUE
 
@@ -65,6 +68,12 @@ local function eval_field(st, tree, node, recv, name, has_args, iface)
     local gotype = mt and mt ~= map_mt and mt.__gotype
     if gotype then
       -- a Go struct (see M.struct): fields, never map keys; missingkey does not apply
+      local method = mt.__gomethods and mt.__gomethods[name]
+      if method then
+        -- with arguments the command calls it (see M.bound); without, Go calls it here
+        if has_args then return setmetatable({ recv = recv, fn = method, name = name }, BOUND) end
+        return method(recv)
+      end
       local v = recv[name]
       if v ~= nil then return v end
       -- a declared field left unset: the zero value of Helmfile's string fields
@@ -158,8 +167,21 @@ M.eval_field = eval_field
 ---@param gotype string Go's type name, e.g. "environment.Environment"
 ---@param fields string[] field names in declaration order
 ---@return table t
-function M.struct(t, gotype, fields)
-  return setmetatable(t, { __gotype = gotype, __gofields = fields })
+--- methods (name → function(recv, ...)) are called as Go calls methods: `.Files.Get "x"`,
+--- `.Capabilities.APIVersions.Has "v1"`, or without arguments inside a chain.
+---@param methods table|nil
+function M.struct(t, gotype, fields, methods)
+  return setmetatable(t, { __gotype = gotype, __gofields = fields, __gomethods = methods })
+end
+
+--- Calls a bound method with the command's arguments (and the piped value, if any).
+function M.call_bound(b, args)
+  local ok, res = pcall(b.fn, b.recv, unpack(args, 1, args.n))
+  if not ok then
+    if type(res) == "table" and res.tmpl_exec then error(res, 0) end
+    error(res, 0)
+  end
+  return res
 end
 M.chain_walker = chain_walker
 

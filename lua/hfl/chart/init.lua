@@ -1,0 +1,223 @@
+--- hfl.chart: renders a Helm chart in process, byte for byte as `helm template` prints it.
+---
+---   local chart = require "hfl.chart"
+---   local opts, why = chart.parse_argv({ "helm", "template", "web", "./chart", "--namespace", "prod",
+---     "--values", "v.yaml" }, "3")
+---   local text, err, reason = chart.template(opts)
+---
+--- What Helm does that this renderer does not reproduce exactly is never approximated:
+--- template() returns nil, message, reason and the caller runs helm instead (hfl.helm's
+--- driver does, logging the reason under --debug). Errors are always left to helm, so
+--- their text is helm's own.
+local fs = require "hfl.fs"
+local value = require "hfl.value"
+local load = require "hfl.chart.load"
+local hyaml = require "hfl.chart.yaml"
+local cvalues = require "hfl.chart.values"
+local objects = require "hfl.chart.objects"
+local render = require "hfl.chart.render"
+local output = require "hfl.chart.output"
+
+local M = {}
+
+local fmt = string.format
+
+-- Flags of `helm template` taking a value, and the option each sets.
+local VALUE_FLAGS = {
+  ["--namespace"] = "namespace", ["-n"] = "namespace",
+  ["--values"] = "values", ["-f"] = "values",
+  ["--kube-version"] = "kube_version",
+  ["--api-versions"] = "api_versions", ["-a"] = "api_versions",
+  ["--show-only"] = "show_only", ["-s"] = "show_only",
+  -- client-side commands never use the cluster these name
+  ["--kube-context"] = "ignored", ["--kubeconfig"] = "ignored",
+}
+local BOOL_FLAGS = {
+  ["--include-crds"] = "include_crds", ["--no-hooks"] = "no_hooks", ["--skip-tests"] = "skip_tests",
+  ["--is-upgrade"] = "is_upgrade", ["--skip-schema-validation"] = "skip_schema_validation",
+  ["--debug"] = "ignored",
+}
+local LISTS = { values = true, api_versions = true, show_only = true }
+
+--- Reads a `helm template NAME CHART …` argv (argv[1] the helm binary). Returns the render
+--- options, or nil and the reason it is left to helm (a flag not handled natively).
+---@param argv string[]
+---@param helm string major version "3" or "4"
+---@return table|nil opts, string|nil reason
+function M.parse_argv(argv, helm)
+  local o = { helm = helm, values = {}, api_versions = {}, show_only = {} }
+  local pos = {}
+  local i = 2
+  while i <= #argv do
+    local a = argv[i]
+    local flag, inline = a:match("^(%-%-?[%w-]+)=(.*)$")
+    flag = flag or a
+    if VALUE_FLAGS[flag] then
+      local v = inline
+      if v == nil then
+        i = i + 1
+        v = argv[i]
+        if v == nil then return nil, "flag " .. flag .. " without a value" end
+      end
+      local key = VALUE_FLAGS[flag]
+      if LISTS[key] then
+        for part in (v .. ","):gmatch("([^,]*),") do
+          if key ~= "values" or part ~= "" then o[key][#o[key] + 1] = part end
+        end
+        if key == "values" then
+          -- helm splits --values on commas as a string slice does
+        end
+      elseif key ~= "ignored" then
+        o[key] = v
+      end
+    elseif BOOL_FLAGS[flag] then
+      if inline ~= nil and inline ~= "true" then return nil, "flag " .. a end
+      if BOOL_FLAGS[flag] ~= "ignored" then o[BOOL_FLAGS[flag]] = true end
+    elseif a:sub(1, 1) == "-" then
+      return nil, "flag " .. flag .. " is not handled by the native renderer"
+    else
+      pos[#pos + 1] = a
+    end
+    i = i + 1
+  end
+  if pos[1] ~= "template" or #pos ~= 3 then return nil, "not a `helm template NAME CHART` command" end
+  o.name, o.chart = pos[2], pos[3]
+  return o
+end
+
+local function unsupported(reason) return nil, reason, reason end
+
+-- values.Options.MergeValues: each --values file over the previous ones.
+local function merge_maps(a, b)
+  local out = value.map()
+  for _, k in ipairs(value.keys(a)) do out[k] = a[k] end
+  for _, k in ipairs(value.keys(b)) do
+    local v = b[k]
+    if value.kind(v) == "map" and value.kind(out[k]) == "map" then
+      out[k] = merge_maps(out[k], v)
+    else
+      out[k] = v
+    end
+  end
+  return out
+end
+
+local function user_values(files)
+  local vals = value.map()
+  for _, f in ipairs(files) do
+    if f == "-" or f:match("^%a[%w+.-]*://") then return nil, "values from stdin or a URL" end
+    local text, err = fs.read(f)
+    if not text then return nil, err end
+    local v, derr = hyaml.decode(text)
+    if derr then return nil, "values file " .. f .. " is not valid YAML" end
+    if v == nil or v == value.null then v = value.map() end
+    if value.kind(v) ~= "map" then return nil, "values file " .. f .. " is not a map" end
+    vals = merge_maps(vals, v)
+  end
+  return vals
+end
+
+local function has_schema(c)
+  if c.schema then return true end
+  for _, d in ipairs(c.dependencies) do
+    if has_schema(d) then return true end
+  end
+  return false
+end
+
+-- action.CheckDependencies: every dependency of Chart.yaml present in charts/.
+local function missing_dependency(c)
+  for _, req in ipairs(c.metadata.dependencies or {}) do
+    local found = false
+    for _, d in ipairs(c.dependencies) do
+      if d.metadata.name == req.name then found = true end
+    end
+    if not found then return req.name end
+  end
+  return nil
+end
+
+local function valid_release_name(name)
+  if #name == 0 or #name > 53 then return false end
+  for part in (name .. "."):gmatch("([^.]*)%.") do
+    if not part:match("^[a-z0-9]$") and not part:match("^[a-z0-9][-a-z0-9]*[a-z0-9]$") then return false end
+  end
+  return true
+end
+
+local function kubeconfig_present()
+  local kc = os.getenv("KUBECONFIG")
+  if kc and kc ~= "" then
+    for p in kc:gmatch("[^:]+") do
+      if fs.exists(p) then return true end
+    end
+    return false
+  end
+  local home = os.getenv("HOME")
+  return home ~= nil and fs.exists(home .. "/.kube/config")
+end
+
+--- Renders as `helm template` does; see parse_argv for opts.
+---@param opts table
+---@return string|nil text, string|nil err, string|nil reason  reason: why helm must render it
+function M.template(opts)
+  local helm = opts.helm == "4" and "4" or "3"
+  if not valid_release_name(opts.name) then return unsupported("release name " .. opts.name .. " is invalid") end
+  local namespace = opts.namespace
+  if namespace == nil or namespace == "" then
+    namespace = os.getenv("HELM_NAMESPACE")
+    if namespace == nil or namespace == "" then
+      if kubeconfig_present() then return unsupported("the namespace would come from the kubeconfig") end
+      namespace = "default"
+    end
+  end
+  local c, err, code = load.load(opts.chart)
+  if not c then
+    if code == "unsupported" then return unsupported(err) end
+    return unsupported("loading the chart: " .. tostring(err))
+  end
+  if c.metadata.type ~= nil and c.metadata.type ~= "" and c.metadata.type ~= "application" then
+    return unsupported("chart type " .. c.metadata.type)
+  end
+  if not opts.skip_schema_validation and has_schema(c) then
+    return unsupported("values.schema.json validation")
+  end
+  local miss = missing_dependency(c)
+  if miss then return unsupported("dependency " .. miss .. " missing in charts/") end
+  local vals, verr = user_values(opts.values or {})
+  if not vals then return unsupported(verr) end
+  local ok, perr = cvalues.process_dependencies(c, vals, helm)
+  if not ok then return unsupported(perr) end
+  local caps, cerr = objects.capabilities(helm, opts.kube_version, opts.api_versions)
+  if not caps then return unsupported(cerr) end
+  local final, fverr = cvalues.coalesce(c, vals, false, helm)
+  if not final then return unsupported(fverr) end
+  local top = value.map {
+    Values = final,
+    Release = value.map { Name = opts.name, Namespace = namespace, IsUpgrade = opts.is_upgrade == true,
+      IsInstall = opts.is_upgrade ~= true, Revision = 1, Service = "Helm" },
+    Capabilities = caps,
+  }
+  local files, rerr, reason = render.render(c, top, { helm = helm })
+  if not files then return unsupported(reason or rerr) end
+  -- NOTES.txt is rendered, then set aside
+  for name in pairs(files) do
+    if name:match("NOTES%.txt$") then files[name] = nil end
+  end
+  local manifests, hooks = output.sort(files)
+  if not manifests then return unsupported(hooks) end
+  local text, ferr = output.format(c, manifests, hooks, opts)
+  if not text then return unsupported(ferr) end
+  return text
+end
+
+--- Renders a `helm template` argv natively: stdout text, or nil, reason (left to helm).
+function M.template_argv(argv, helm)
+  local opts, why = M.parse_argv(argv, helm)
+  if not opts then return nil, why end
+  local text, _, reason = M.template(opts)
+  if not text then return nil, reason end
+  return text
+end
+
+return M

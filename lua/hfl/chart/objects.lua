@@ -1,0 +1,236 @@
+--- The objects a chart's templates see besides .Values, shaped as Helm's Go types:
+--- .Chart (chart.Metadata plus IsRoot), .Capabilities (KubeVersion, APIVersions with Has,
+--- HelmVersion), .Files (Get, GetBytes, Glob, Lines, AsConfig, AsSecrets).
+local value = require "hfl.value"
+local runtime = require "hfl.tmpl.runtime"
+local hyaml = require "hfl.chart.yaml"
+local capdata = require "hfl.chart.capabilities"
+
+local M = {}
+
+local struct = runtime.struct
+
+local METADATA_FIELDS = { "Name", "Home", "Sources", "Version", "Description", "Keywords", "Maintainers",
+  "Icon", "APIVersion", "Condition", "Tags", "AppVersion", "Deprecated", "Annotations", "KubeVersion",
+  "Dependencies", "Type", "IsRoot" }
+
+local YAML_NAMES = { Name = "name", Home = "home", Sources = "sources", Version = "version",
+  Description = "description", Keywords = "keywords", Maintainers = "maintainers", Icon = "icon",
+  APIVersion = "apiVersion", Condition = "condition", Tags = "tags", AppVersion = "appVersion",
+  Deprecated = "deprecated", Annotations = "annotations", KubeVersion = "kubeVersion",
+  Dependencies = "dependencies", Type = "type" }
+
+local STRINGS = { Name = true, Home = true, Version = true, Description = true, Icon = true,
+  APIVersion = true, Condition = true, Tags = true, AppVersion = true, KubeVersion = true, Type = true }
+
+--- .Chart for a chart record.
+function M.chart(c, is_root)
+  local t = {}
+  for field, key in pairs(YAML_NAMES) do
+    local v = c.metadata[key]
+    if v == value.null then v = nil end
+    if v == nil and STRINGS[field] then v = "" end
+    if v == nil and field == "Deprecated" then v = false end
+    t[field] = v
+  end
+  t.IsRoot = is_root
+  return struct(t, "struct { *chart.Metadata; IsRoot bool }", METADATA_FIELDS)
+end
+
+--- .Capabilities for a helm major version, --kube-version and --api-versions.
+---@param helm string "3"|"4"
+---@param kube_version string|nil  "v1.30.0" or "1.30"
+---@param api_versions string[]|nil
+---@return table|nil caps, string|nil err
+function M.capabilities(helm, kube_version, api_versions)
+  local d = capdata[helm]
+  local version = d.kube_version
+  if kube_version and kube_version ~= "" then
+    local v = require("hfl.semver").parse(kube_version)
+    if not v then return nil, "invalid kube version " .. kube_version end
+    version = string.format("v%d.%d.%d", v.Major, v.Minor, v.Patch)
+  end
+  local major, minor = version:match("^v(%d+)%.(%d+)")
+  local kv = struct({ Version = version, Major = major, Minor = minor, GitVersion = version },
+    "*common.KubeVersion", { "Version", "Major", "Minor" })
+  getmetatable(kv).__gostring = function(self) return self.Version end
+  local list = {}
+  for i, a in ipairs(d.api_versions) do list[i] = a end
+  for _, a in ipairs(api_versions or {}) do list[#list + 1] = a end
+  local set = {}
+  for _, a in ipairs(list) do set[a] = true end
+  local apis = setmetatable(list, { __gotype = "common.VersionSet", __gomethods = {
+    Has = function(_, name) return set[name] == true end,
+  } })
+  local hv = struct({ Version = d.helm_version, GitCommit = d.git_commit, GitTreeState = "clean",
+    GoVersion = d.go_version }, "common.BuildInfo", { "Version", "GitCommit", "GitTreeState", "GoVersion" })
+  return struct({ KubeVersion = kv, APIVersions = apis, HelmVersion = hv }, "*common.Capabilities",
+    { "APIVersions", "KubeVersion", "HelmVersion" })
+end
+
+-- gobwas/glob with '/' as separator: `*` and `?` stay within a path segment, `**` crosses
+-- them, `[…]` classes, `{a,b}` alternatives, `\` escapes. A matcher function or nil.
+local function compile_glob(pattern)
+  local pos = 1
+  local function parse_seq(stop)
+    local items = {}
+    while pos <= #pattern do
+      local c = pattern:sub(pos, pos)
+      if stop and stop:find(c, 1, true) then break end
+      if c == "*" then
+        if pattern:sub(pos + 1, pos + 1) == "*" then
+          items[#items + 1] = { t = "any" }
+          pos = pos + 2
+        else
+          items[#items + 1] = { t = "star" }
+          pos = pos + 1
+        end
+      elseif c == "?" then
+        items[#items + 1] = { t = "one" }
+        pos = pos + 1
+      elseif c == "[" then
+        local j = pattern:find("]", pos + 1, true)
+        if not j then return nil end
+        local body = pattern:sub(pos + 1, j - 1)
+        local neg = body:sub(1, 1) == "!"
+        if neg then body = body:sub(2) end
+        items[#items + 1] = { t = "class", neg = neg, body = body }
+        pos = j + 1
+      elseif c == "{" then
+        pos = pos + 1
+        local alts = {}
+        while true do
+          local seq = parse_seq(",}")
+          if not seq then return nil end
+          alts[#alts + 1] = seq
+          local d = pattern:sub(pos, pos)
+          pos = pos + 1
+          if d == "}" then break end
+          if d ~= "," then return nil end
+        end
+        items[#items + 1] = { t = "alt", alts = alts }
+      else
+        if c == "\\" then
+          pos = pos + 1
+          c = pattern:sub(pos, pos)
+        end
+        items[#items + 1] = { t = "lit", c = c }
+        pos = pos + 1
+      end
+    end
+    return items
+  end
+  local seq = parse_seq(nil)
+  if not seq then return nil end
+
+  local function class_match(item, ch)
+    local body, i, found = item.body, 1, false
+    while i <= #body do
+      local a = body:sub(i, i)
+      if body:sub(i + 1, i + 1) == "-" and i + 2 <= #body then
+        if ch >= a and ch <= body:sub(i + 2, i + 2) then found = true end
+        i = i + 3
+      else
+        if ch == a then found = true end
+        i = i + 1
+      end
+    end
+    return found ~= item.neg
+  end
+
+  local match_seq
+  -- whether items[k..] followed by rest (a continuation) match s from i
+  function match_seq(items, k, s, i, cont)
+    if k > #items then return cont(i) end
+    local it = items[k]
+    if it.t == "lit" then
+      if s:sub(i, i) ~= it.c then return false end
+      return match_seq(items, k + 1, s, i + 1, cont)
+    elseif it.t == "one" then
+      local ch = s:sub(i, i)
+      if ch == "" or ch == "/" then return false end
+      return match_seq(items, k + 1, s, i + 1, cont)
+    elseif it.t == "class" then
+      local ch = s:sub(i, i)
+      if ch == "" or ch == "/" or not class_match(it, ch) then return false end
+      return match_seq(items, k + 1, s, i + 1, cont)
+    elseif it.t == "star" or it.t == "any" then
+      local j = i
+      while true do
+        if match_seq(items, k + 1, s, j, cont) then return true end
+        local ch = s:sub(j, j)
+        if ch == "" or (it.t == "star" and ch == "/") then return false end
+        j = j + 1
+      end
+    elseif it.t == "alt" then
+      for _, alt in ipairs(it.alts) do
+        if match_seq(alt, 1, s, i, function(ni) return match_seq(items, k + 1, s, ni, cont) end) then
+          return true
+        end
+      end
+      return false
+    end
+    return false
+  end
+  return function(s)
+    return match_seq(seq, 1, s, 1, function(i) return i == #s + 1 end)
+  end
+end
+M.compile_glob = compile_glob
+
+local files_methods = {}
+local FILES_MT = { __gotype = "engine.files", __gomethods = files_methods }
+
+local function new_files(list)
+  return setmetatable({ list = list }, FILES_MT)
+end
+
+local function find(f, name)
+  for _, e in ipairs(f.list) do
+    if e.name == name then return e.data end
+  end
+  return nil
+end
+
+function files_methods.Get(f, name) return find(f, name) or "" end
+function files_methods.GetBytes(f, name)
+  error({ unsupported = ".Files.GetBytes (a Go byte slice)" }, 0)
+end
+function files_methods.Glob(f, pattern)
+  local m = compile_glob(pattern) or compile_glob("**")
+  local out = {}
+  for _, e in ipairs(f.list) do
+    if m(e.name) then out[#out + 1] = e end
+  end
+  return new_files(out)
+end
+function files_methods.Lines(f, path)
+  local s = find(f, path)
+  local out = setmetatable({}, value.list_mt)
+  if s == nil or s == "" then
+    if s == "" then error({ unsupported = ".Files.Lines of an empty file" }, 0) end
+    return out
+  end
+  if s:sub(-1) == "\n" then s = s:sub(1, -2) end
+  for line in (s .. "\n"):gmatch("([^\n]*)\n") do out[#out + 1] = line end
+  return out
+end
+
+local function by_base(f, transform)
+  local m = setmetatable({}, value.map_mt)
+  for _, e in ipairs(f.list) do m[e.name:match("([^/]*)$")] = transform(e.data) end
+  return hyaml.encode(m)
+end
+
+function files_methods.AsConfig(f)
+  return by_base(f, function(d) return d end)
+end
+function files_methods.AsSecrets(f)
+  local b64 = require("hfl.stdlib.encoding").b64encode
+  return by_base(f, function(d) return b64(d) end)
+end
+
+--- .Files of a chart record.
+function M.files(c) return new_files(c.files) end
+
+return M

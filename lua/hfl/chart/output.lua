@@ -1,0 +1,212 @@
+--- Rendered templates to `helm template`'s stdout (pkg/releaseutil manifest_sorter.go,
+--- kind_sorter.go and cmd/helm/template.go): files in path order split into documents,
+--- hooks told apart by their annotation, both sorted by Helm's install order of kinds,
+--- each printed as "---\n# Source: path\n" and the document.
+local hyaml = require "hfl.chart.yaml"
+local value = require "hfl.value"
+
+local M = {}
+
+local fmt = string.format
+
+--- Helm's InstallOrder.
+M.INSTALL_ORDER = { "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
+  "PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap",
+  "StorageClass", "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
+  "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding",
+  "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
+  "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+  "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" }
+
+local ORDER = {}
+for i, k in ipairs(M.INSTALL_ORDER) do ORDER[k] = i end
+
+local HOOK_EVENTS = { ["pre-install"] = true, ["post-install"] = true, ["pre-delete"] = true,
+  ["post-delete"] = true, ["pre-upgrade"] = true, ["post-upgrade"] = true, ["pre-rollback"] = true,
+  ["post-rollback"] = true, ["test"] = true, ["test-success"] = true }
+
+local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+
+local function is_space(c) return c == " " or c == "\t" or c == "\n" or c == "\r" or c == "\v" or c == "\f" end
+
+--- SplitManifests: documents separated by `(?:^|\s*\n)---\s*`, each trimmed, empty ones
+--- dropped.
+function M.split(text)
+  text = trim(text)
+  local docs, start, i, n = {}, 1, 1, #text
+  local function push(piece)
+    if piece ~= "" then docs[#docs + 1] = trim(piece) end
+  end
+  -- a separator at the very start
+  if text:sub(1, 3) == "---" then
+    local j = 4
+    while j <= n and is_space(text:sub(j, j)) do j = j + 1 end
+    push("")
+    start, i = j, j
+  end
+  while i <= n do
+    local nl = text:find("\n", i, true)
+    if not nl then break end
+    if text:sub(nl + 1, nl + 3) == "---" then
+      -- the separator swallows the whitespace before the newline
+      local b = nl
+      while b > start and is_space(text:sub(b - 1, b - 1)) do b = b - 1 end
+      push(text:sub(start, b - 1))
+      local j = nl + 4
+      while j <= n and is_space(text:sub(j, j)) do j = j + 1 end
+      start, i = j, j
+    else
+      i = nl + 1
+    end
+  end
+  push(text:sub(start))
+  return docs
+end
+
+-- The kind and hook annotations of a document (SimpleHead), or nil, reason when Helm's YAML
+-- reading of it is not reproduced here.
+local function head(doc, path)
+  local v, err = hyaml.decode(doc)
+  if err then return nil, fmt("YAML parse error on %s", path) end
+  if v == nil or v == value.null then return { kind = "" } end
+  if value.kind(v) ~= "map" then return nil, fmt("YAML parse error on %s (not a map)", path) end
+  local kind = v.kind
+  if kind ~= nil and kind ~= value.null and type(kind) ~= "string" then
+    return nil, fmt("YAML parse error on %s (kind is not a string)", path)
+  end
+  local h = { kind = type(kind) == "string" and kind or "" }
+  local md = v.metadata
+  if md ~= nil and md ~= value.null then
+    if value.kind(md) ~= "map" then return nil, fmt("YAML parse error on %s (metadata)", path) end
+    local ann = md.annotations
+    if ann ~= nil and ann ~= value.null then
+      if value.kind(ann) ~= "map" then return nil, fmt("YAML parse error on %s (annotations)", path) end
+      for _, k in ipairs(value.keys(ann)) do
+        local a = ann[k]
+        if a ~= value.null and type(a) ~= "string" then
+          return nil, fmt("YAML parse error on %s (annotation %s is not a string)", path, k)
+        end
+      end
+      local hook = ann["helm.sh/hook"]
+      if type(hook) == "string" then h.hook = hook end
+    end
+  end
+  return h
+end
+
+local function is_space_only(s) return s:find("^%s*$") ~= nil end
+
+local function less_by_kind(a, b)
+  local oa, ob = ORDER[a.kind], ORDER[b.kind]
+  if not oa and not ob then
+    if a.kind ~= b.kind then return a.kind < b.kind end
+    return false
+  end
+  if not oa then return false end
+  if not ob then return true end
+  return oa < ob
+end
+
+local function stable_sort(list, less)
+  for i, e in ipairs(list) do e._i = i end
+  table.sort(list, function(a, b)
+    if less(a, b) then return true end
+    if less(b, a) then return false end
+    return a._i < b._i
+  end)
+end
+
+--- SortManifests: manifests and hooks of the rendered files, or nil, reason.
+---@param files table name → text
+---@return table|nil manifests, table|nil hooks_or_reason
+function M.sort(files)
+  local paths = {}
+  for p in pairs(files) do paths[#paths + 1] = p end
+  table.sort(paths)
+  local manifests, hooks = {}, {}
+  for _, path in ipairs(paths) do
+    local content = files[path]
+    if not is_space_only(content) then
+      for _, doc in ipairs(M.split(content)) do
+        local h, reason = head(doc, path)
+        if not h then return nil, reason end
+        local entry = { path = path, content = doc, kind = h.kind }
+        if not h.hook then
+          manifests[#manifests + 1] = entry
+        else
+          local unknown, tests = false, false
+          for ev in (h.hook .. ","):gmatch("([^,]*),") do
+            ev = trim(ev):lower()
+            if not HOOK_EVENTS[ev] then unknown = true break end
+            if ev == "test" or ev == "test-success" then tests = true end
+          end
+          -- a document with an unknown hook event is neither hook nor manifest
+          if not unknown then
+            entry.test = tests
+            hooks[#hooks + 1] = entry
+          end
+        end
+      end
+    end
+  end
+  stable_sort(manifests, less_by_kind)
+  stable_sort(hooks, less_by_kind)
+  return manifests, hooks
+end
+
+--- Go's filepath.Match of a --show-only pattern against a template path.
+local function path_match(pattern, name)
+  local p = require("hfl.chart.load").glob_to_pattern(pattern)
+  return p and name:match(p) ~= nil
+end
+
+--- helm template's stdout, or nil, err for an unknown --show-only template.
+---@param c table  the root chart (CRDs of it and its subcharts)
+---@param manifests table[]
+---@param hooks table[]
+---@param opts {include_crds?: boolean, no_hooks?: boolean, skip_tests?: boolean, show_only?: string[]}
+function M.format(c, manifests, hooks, opts)
+  local b = {}
+  if opts.include_crds then
+    local function crds(ch, prefix)
+      for _, f in ipairs(ch.crds) do
+        b[#b + 1] = fmt("---\n# Source: %s/%s\n%s\n", prefix, f.name, f.data)
+      end
+      for _, d in ipairs(ch.dependencies) do crds(d, prefix .. "/charts/" .. d.metadata.name) end
+    end
+    crds(c, c.metadata.name)
+  end
+  for _, m in ipairs(manifests) do
+    b[#b + 1] = fmt("---\n# Source: %s\n%s\n", m.path, m.content)
+  end
+  local out = { trim(table.concat(b)), "\n" }
+  if not opts.no_hooks then
+    for _, h in ipairs(hooks) do
+      if not (opts.skip_tests and h.test) then
+        out[#out + 1] = fmt("---\n# Source: %s\n%s\n", h.path, h.content)
+      end
+    end
+  end
+  local text = table.concat(out)
+  if opts.show_only and #opts.show_only > 0 then
+    local docs = M.split(text)
+    local chosen = {}
+    for _, f in ipairs(opts.show_only) do
+      local missing = true
+      for _, doc in ipairs(docs) do
+        local name = doc:match("^# Source: [^/\n]+/([^\n]+)")
+        if name and path_match(f, name) then
+          chosen[#chosen + 1] = doc
+          missing = false
+        end
+      end
+      if missing then return nil, fmt("could not find template %s in chart", f) end
+    end
+    local o = {}
+    for _, d in ipairs(chosen) do o[#o + 1] = fmt("---\n%s\n", d) end
+    return table.concat(o)
+  end
+  return text
+end
+
+return M

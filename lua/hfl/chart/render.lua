@@ -1,0 +1,215 @@
+--- Renders a loaded chart's templates as Helm's engine does (pkg/engine): every template of
+--- the chart and its enabled subcharts in one set, parsed deepest path first, executed
+--- with missingkey=zero, "<no value>" removed from the output; include, tpl, required,
+--- fail, toYaml & co. and lookup as Helm defines them.
+---
+---   local files, err, reason = render.render(chart, top, { helm = "3" })
+--- files: { [template name] = text } for every non-partial template. On failure err is the
+--- engine's message; reason is set when the failure is one this renderer does not reproduce
+--- word for word (the caller then asks helm).
+local tmpl = require "hfl.tmpl"
+local value = require "hfl.value"
+local hyaml = require "hfl.chart.yaml"
+local objects = require "hfl.chart.objects"
+local cvalues = require "hfl.chart.values"
+
+local M = {}
+
+local fmt = string.format
+
+-- A chart's path as templates name it: "parent/charts/child".
+local function full_path(c)
+  if c.parent_path then return c.parent_path .. "/charts/" .. c.metadata.name end
+  return c.metadata.name
+end
+
+local function is_partial(name) return (name:match("([^/]*)$")):sub(1, 1) == "_" end
+
+-- recAllTpls: each chart's data (.Values scoped to it) and its templates.
+local function collect(c, parent_top, is_root, out)
+  local subcharts = value.map()
+  local vals
+  if is_root then
+    vals = parent_top.Values
+  else
+    vals = cvalues.sub_values(parent_top.Values, c.metadata.name)
+  end
+  local top = value.map {
+    Chart = objects.chart(c, is_root),
+    Files = objects.files(c),
+    Release = parent_top.Release,
+    Capabilities = parent_top.Capabilities,
+    Values = vals,
+    Subcharts = subcharts,
+  }
+  local path = full_path(c)
+  for _, child in ipairs(c.dependencies) do
+    child.parent_path = path
+    subcharts[child.metadata.name] = collect(child, top, false, out)
+  end
+  local library = c.metadata.type == "library"
+  for _, t in ipairs(c.templates) do
+    if not library or is_partial(t.name) then
+      out[path .. "/" .. t.name] = { text = t.data, top = top, base = path .. "/templates" }
+    end
+  end
+  return top
+end
+
+-- sortTemplates: more path segments first; equal depth in reverse byte order.
+local function parse_order(tpls)
+  local names = {}
+  for k in pairs(tpls) do names[#names + 1] = k end
+  local function depth(s)
+    local _, n = s:gsub("/", "")
+    return n
+  end
+  table.sort(names, function(a, b)
+    local da, db = depth(a), depth(b)
+    if da ~= db then return da > db end
+    return a > b
+  end)
+  return names
+end
+
+local function unsupported(reason) error({ unsupported = reason }, 0) end
+
+local json = require "hfl.stdlib.json"
+
+-- Functions Helm's function map has and Helmfile's does not define the same way.
+local function helm_funcs(set, helm)
+  local F = {}
+  F.toYaml = function(v) return hyaml.encode(v) end
+  F.mustToYaml = function(v) return hyaml.encode(v) end
+  F.toYamlPretty = function() unsupported("toYamlPretty") end
+  F.fromYaml = function(s)
+    if type(s) ~= "string" then unsupported("fromYaml of a non-string") end
+    local v, err = hyaml.decode(s)
+    if err then unsupported("fromYaml of invalid YAML") end
+    if v == nil or v == value.null then return value.map() end
+    if value.kind(v) ~= "map" then unsupported("fromYaml of a non-map") end
+    return v
+  end
+  F.fromYamlArray = function(s)
+    if type(s) ~= "string" then unsupported("fromYamlArray of a non-string") end
+    local v, err = hyaml.decode(s)
+    if err then unsupported("fromYamlArray of invalid YAML") end
+    if v == nil or v == value.null then return setmetatable({}, value.list_mt) end
+    if value.kind(v) ~= "list" then unsupported("fromYamlArray of a non-list") end
+    return v
+  end
+  F.toJson = function(v)
+    local ok, s = pcall(json.encode, v)
+    if not ok then unsupported("toJson of a value JSON cannot hold") end
+    return s
+  end
+  F.mustToJson = F.toJson
+  F.fromJson = function(s)
+    local v, err = json.decode(s)
+    if err or (v ~= nil and value.kind(v) ~= "map") then unsupported("fromJson of invalid JSON or a non-object") end
+    return v or value.map()
+  end
+  F.fromJsonArray = function(s)
+    local v, err = json.decode(s)
+    if err or (v ~= nil and value.kind(v) ~= "list") then unsupported("fromJsonArray of invalid JSON or a non-array") end
+    return v or setmetatable({}, value.list_mt)
+  end
+  F.toToml = function() unsupported("toToml") end
+  F.fromToml = function() unsupported("fromToml") end
+  F.lookup = function() return value.map() end
+  F.required = function(msg, v)
+    if v == nil or v == value.null or v == "" then unsupported("required: " .. tostring(msg)) end
+    return v
+  end
+  F.fail = function(msg) unsupported("fail: " .. tostring(msg)) end
+  F.getHostByName = function() unsupported("getHostByName") end
+  -- Helm deletes env and expandenv from Sprig, and has none of Helmfile's own functions
+  for _, name in ipairs { "env", "expandenv", "exec", "envExec", "readFile", "readDir", "readDirEntries",
+    "isFile", "isDir", "get", "getOrNil", "setValueAtPath", "requiredEnv", "fetchSecretValue",
+    "expandSecretRefs" } do
+    F[name] = function() unsupported(fmt("%s is not a Helm function", name)) end
+  end
+  F.tpl = function(text, data)
+    if type(text) ~= "string" then unsupported("tpl of a non-string") end
+    local copy = tmpl.new { name = "gotpl", funcs = set.funcs, missingkey = "zero" }
+    for k, v in pairs(set.trees) do copy.trees[k] = v end
+    local ok, err = copy:parse(text, "gotpl")
+    if not ok then unsupported("tpl: " .. err) end
+    local out, xerr = copy:execute("gotpl", data, { missingkey = "zero" })
+    if not out then
+      if type(xerr) == "table" and xerr.unsupported then error(xerr, 0) end
+      unsupported("tpl: " .. tostring(xerr))
+    end
+    return (out:gsub("<no value>", ""))
+  end
+  return F
+end
+
+-- The first { unsupported = reason } raised inside a function, which the engine reports
+-- as text ("error calling tpl: …"): found again by its marker.
+local MARK = "\1hfl-unsupported\1"
+
+local function marked(F)
+  local out = {}
+  for name, fn in pairs(F) do
+    out[name] = function(...)
+      local ok, res = pcall(fn, ...)
+      if ok then return res end
+      if type(res) == "table" and res.unsupported then error(MARK .. res.unsupported .. MARK, 0) end
+      if type(res) == "string" and res:find(MARK, 1, true) then error(res, 0) end
+      error(res, 0)
+    end
+  end
+  return out
+end
+
+local function reason_of(err)
+  if type(err) == "table" and err.unsupported then return err.unsupported end
+  if type(err) == "string" then
+    local r = err:match(MARK .. "(.-)" .. MARK)
+    if r then return r end
+  end
+  return nil
+end
+
+--- Renders every template of chart c (dependencies processed) with the top-level data
+--- (Values, Release, Capabilities). Returns files (name → text), or nil, err, reason.
+---@param c table
+---@param top table
+---@param opts {helm: string}
+---@return table|nil files, string|nil err, string|nil reason
+function M.render(c, top, opts)
+  local tpls = {}
+  collect(c, top, true, tpls)
+  local funcs = {}
+  local set = tmpl.new { name = "gotpl", funcs = funcs, missingkey = "zero" }
+  for k, v in pairs(marked(helm_funcs(set, opts.helm))) do funcs[k] = v end
+  local order = parse_order(tpls)
+  for _, name in ipairs(order) do
+    local ok, err = set:parse(tpls[name].text, name)
+    if not ok then return nil, err, "parse error: " .. tostring(err) end
+  end
+  local files = {}
+  for _, name in ipairs(order) do
+    if not is_partial(name) then
+      local r = tpls[name]
+      r.top.Template = value.map { Name = name, BasePath = r.base }
+      local ok, out, err = pcall(set.execute, set, name, r.top, { missingkey = "zero" })
+      if not ok then
+        local reason = reason_of(out)
+        if reason then return nil, reason, reason end
+        error(out, 0)
+      end
+      if not out then
+        local reason = reason_of(err) or ("render error: " .. tostring(err))
+        return nil, err, reason
+      end
+      files[name] = out:gsub("<no value>", "")
+    end
+  end
+  return files
+end
+
+M._parse_order = parse_order
+
+return M
