@@ -204,7 +204,7 @@ function M.template(opts)
   for name in pairs(files) do
     if name:match("NOTES%.txt$") then files[name] = nil end
   end
-  local manifests, hooks = output.sort(files)
+  local manifests, hooks = output.sort(files, helm)
   if not manifests then return unsupported(hooks) end
   local text, ferr = output.format(c, manifests, hooks, opts)
   if not text then return unsupported(ferr) end

@@ -18,8 +18,13 @@ M.INSTALL_ORDER = { "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuot
   "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
   "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" }
 
-local ORDER = {}
-for i, k in ipairs(M.INSTALL_ORDER) do ORDER[k] = i end
+-- Helm 3.17's list ends at APIService; Helm 4 adds the two webhook configurations.
+local ORDERS = { ["3"] = {}, ["4"] = {} }
+for i, k in ipairs(M.INSTALL_ORDER) do
+  ORDERS["4"][k] = i
+  if i <= 36 then ORDERS["3"][k] = i end
+end
+local ORDER = ORDERS["4"]
 
 local HOOK_EVENTS = { ["pre-install"] = true, ["post-install"] = true, ["pre-delete"] = true,
   ["post-delete"] = true, ["pre-upgrade"] = true, ["post-upgrade"] = true, ["pre-rollback"] = true,
@@ -96,8 +101,8 @@ end
 
 local function is_space_only(s) return s:find("^%s*$") ~= nil end
 
-local function less_by_kind(a, b)
-  local oa, ob = ORDER[a.kind], ORDER[b.kind]
+local function less_by_kind(a, b, order)
+  local oa, ob = order[a.kind], order[b.kind]
   if not oa and not ob then
     if a.kind ~= b.kind then return a.kind < b.kind end
     return false
@@ -107,19 +112,21 @@ local function less_by_kind(a, b)
   return oa < ob
 end
 
-local function stable_sort(list, less)
+local function stable_sort(list, less, order)
   for i, e in ipairs(list) do e._i = i end
   table.sort(list, function(a, b)
-    if less(a, b) then return true end
-    if less(b, a) then return false end
+    if less(a, b, order) then return true end
+    if less(b, a, order) then return false end
     return a._i < b._i
   end)
 end
 
 --- SortManifests: manifests and hooks of the rendered files, or nil, reason.
 ---@param files table name → text
+---@param helm string "3" or "4"
 ---@return table|nil manifests, table|nil hooks_or_reason
-function M.sort(files)
+function M.sort(files, helm)
+  local order = ORDERS[helm] or ORDER
   local paths = {}
   for p in pairs(files) do paths[#paths + 1] = p end
   table.sort(paths)
@@ -149,8 +156,8 @@ function M.sort(files)
       end
     end
   end
-  stable_sort(manifests, less_by_kind)
-  stable_sort(hooks, less_by_kind)
+  stable_sort(manifests, less_by_kind, order)
+  stable_sort(hooks, less_by_kind, order)
   return manifests, hooks
 end
 

@@ -562,7 +562,9 @@ function M.encode(v)
   end
   emit_node(e, v, 0, false, 0)
   local text = concat(e.out)
-  -- a top-level scalar: the emitter writes the document the same way
+  -- Go's text ends the document with a line break (none is added after a literal that
+  -- ended with one); Helm trims one
+  if text:sub(-1) == "\n" then text = text:sub(1, -2) end
   return text
 end
 

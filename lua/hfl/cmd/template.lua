@@ -22,6 +22,8 @@ function M.add_to_parser(set)
   set:bool("validate", "validate manifests against the cluster")
   set:string("kube-version", "Kubernetes version for Capabilities.KubeVersion", { arg = "VERSION" })
   set:list("show-only", "only this template of the chart", { arg = "PATH" })
+  set:string("renderer", "native: render charts in process (falls back to helm where it cannot "
+    .. "match helm byte for byte), helm: run helm template (default; also $HFL_RENDERER)", { arg = "NAME" })
   groups.args(set)
 end
 
@@ -34,7 +36,7 @@ function M.run(inv)
   for _, k in ipairs { "output_dir", "output_dir_template", "include_crds", "skip_tests", "no_hooks",
     "skip_cleanup", "validate", "kube_version", "show_only", "post_renderer", "post_renderer_args",
     "skip_schema_validation", "template_args", "skip_needs", "include_needs",
-    "include_transitive_needs" } do
+    "include_transitive_needs", "renderer" } do
     opts[k] = o[k]
   end
   local selected = st:select()

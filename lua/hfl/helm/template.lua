@@ -85,14 +85,39 @@ local function each(st, rels, work)
   return done
 end
 
+--- The renderer `template` uses: opts.renderer, else $HFL_RENDERER, else "helm".
+---@return string|nil renderer, string|nil err
+function M.renderer(opts)
+  local r = opts and opts.renderer
+  if r == nil or r == "" then r = os.getenv("HFL_RENDERER") end
+  if r == nil or r == "" then return "helm" end
+  if r ~= "helm" and r ~= "native" then
+    return nil, fmt('unknown renderer "%s": use --renderer native or --renderer helm', r)
+  end
+  return r
+end
+
+-- `helm template` rendered in process by hfl.chart when it reproduces helm byte for byte;
+-- nil (with a --debug line naming the reason) when helm has to run.
+local function render_native(session, r, prep, list)
+  local text, why = require("hfl.chart").template_argv(list, prep.helm.major)
+  if text then
+    session.log.debug('release "%s": rendered by the native renderer', r.name)
+    return { stdout = text, stderr = "", code = 0 }
+  end
+  session.log.debug('release "%s": the native renderer falls back to helm: %s', r.name, why)
+  return nil
+end
+
 -- prepare → argv → run → cleanup for one release; the prep's files go whatever happens.
-local function with_prep(session, r, opts, build, keep)
+local function with_prep(session, r, opts, build, keep, native)
   local prep, err = helm.prepare(session, r, opts)
   if not prep then return nil, err end
   local list
   list, err = build(prep, opts)
   local res, report
-  if list then res, report = helm.run(session, list, { release = r }) end
+  if list and native then res = render_native(session, r, prep, list) end
+  if list and not res then res, report = helm.run(session, list, { release = r }) end
   if not keep then prep:cleanup() end
   if not list then return nil, fmt('release "%s": %s', r.name, err) end
   return res, report, prep
@@ -123,6 +148,8 @@ end
 ---@return table[]|nil rendered, string|nil err, table[]|nil partial
 function M.template(st, opts)
   opts = opts or {}
+  local renderer, rerr = M.renderer(opts)
+  if not renderer then return nil, rerr end
   local rels, err = planned(st, opts)
   if not rels then return nil, err end
   local session = st.session
@@ -136,7 +163,8 @@ function M.template(st, opts)
       if not dir then return nil, derr end
       ropts = setmetatable({ output_dir = dir }, { __index = opts })
     end
-    local res, report, prep = with_prep(session, r, ropts, helm.argv.template, opts.skip_cleanup)
+    local res, report, prep = with_prep(session, r, ropts, helm.argv.template, opts.skip_cleanup,
+      renderer == "native")
     if not res then
       return nil, report:find('^release "') and report or fmt('release "%s": %s', r.name, report)
     end

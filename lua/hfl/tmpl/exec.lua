@@ -193,8 +193,17 @@ end
 -- A pipeline: commands chained through `final`, then variable declarations.
 function compile_pipe(cc, pipe)
   local cmds = {}
-  -- Go's parser declares the variables before the commands are parsed.
+  -- Go's parser declares the variables before the commands are parsed, but at run time a
+  -- variable is pushed only after its pipeline ran: `$x := append $x 1` reads the $x declared
+  -- before. A redeclaration therefore compiles its commands against the earlier slots.
   local slots = {}
+  local redeclares = not pipe.is_assign and #pipe.decl > 0
+  for _, d in ipairs(pipe.decl) do
+    if not lookup_var(cc, d.ident[1]) then redeclares = false end
+  end
+  if redeclares then
+    for i, c in ipairs(pipe.cmds) do cmds[i] = compile_command(cc, c, pipe, pipe.cmds[i - 1]) end
+  end
   for i, d in ipairs(pipe.decl) do
     if pipe.is_assign then
       slots[i] = lookup_var(cc, d.ident[1])
@@ -202,7 +211,9 @@ function compile_pipe(cc, pipe)
       slots[i] = declare_var(cc, d.ident[1])
     end
   end
-  for i, c in ipairs(pipe.cmds) do cmds[i] = compile_command(cc, c, pipe, pipe.cmds[i - 1]) end
+  if not redeclares then
+    for i, c in ipairs(pipe.cmds) do cmds[i] = compile_command(cc, c, pipe, pipe.cmds[i - 1]) end
+  end
   local ncmds = #cmds
   local c1, c2 = cmds[1], cmds[2]
   local run

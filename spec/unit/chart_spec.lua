@@ -1,0 +1,95 @@
+-- hfl.chart: the native renderer against the real helm binaries, byte for byte, on the
+-- committed fixture chart (spec/fixtures/charts/webapp, written for hfl: helpers, include,
+-- toYaml | nindent, range, with, tpl, .Files, a subchart used twice through an alias, a
+-- condition, tags, import-values, globals, a null deleting a default, hooks, tests, CRDs).
+local chart = require "hfl.chart"
+local proc = require "hfl.proc"
+local hyaml = require "hfl.chart.yaml"
+local value = require "hfl.value"
+
+local FIX = "spec/fixtures/charts/webapp"
+local HELMS = { ["3"] = ".deps/bin/helm3", ["4"] = ".deps/bin/helm4" }
+
+local function helm_template(v, args)
+  local argv = { HELMS[v], "template", "web", FIX, "--namespace", "apps", env = { KUBECONFIG = "/dev/null/none" } }
+  for _, a in ipairs(args) do argv[#argv + 1] = a end
+  local res = assert(proc.run(argv))
+  assert.are.equal(0, res.code, res.stderr)
+  return res.stdout
+end
+
+local function native(v, args)
+  local argv = { "helm", "template", "web", FIX, "--namespace", "apps" }
+  for _, a in ipairs(args) do argv[#argv + 1] = a end
+  return chart.template_argv(argv, v)
+end
+
+describe("hfl.chart #unit", function()
+  local cases = {
+    {},
+    { "--values", FIX .. "/ci/prod-values.yaml" },
+    { "--include-crds", "--skip-tests" },
+    { "--no-hooks", "--values", FIX .. "/ci/prod-values.yaml" },
+    { "--show-only", "templates/service.yaml", "--show-only", "templates/configmap.yaml" },
+    { "--kube-version", "1.29.3", "--api-versions", "example.com/v1", "--is-upgrade" },
+  }
+  for _, v in ipairs { "3", "4" } do
+    describe("template_argv() against helm " .. v, function()
+      for _, args in ipairs(cases) do
+        it("prints what helm template prints with " .. (#args > 0 and table.concat(args, " ") or "default values"), function()
+          local want = helm_template(v, args)
+          local got, why = native(v, args)
+          assert.is_nil(why)
+          assert.are.equal(want, got)
+        end)
+      end
+    end)
+  end
+
+  describe("falls back to helm", function()
+    it("for a flag it does not handle, naming it", function()
+      local got, why = native("3", { "--post-renderer", "./kustomize.sh" })
+      assert.is_nil(got)
+      assert.matches("--post%-renderer", why)
+    end)
+
+    it("for a template that fails, so the error is helm's own", function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("cp -r " .. FIX .. " " .. dir) == 0)
+      local f = assert(io.open(dir .. "/templates/must.yaml", "w"))
+      f:write('x: {{ required "set .Values.token" .Values.token }}\n')
+      f:close()
+      local got, why = chart.template_argv({ "helm", "template", "web", dir, "-n", "apps" }, "3")
+      os.execute("rm -rf " .. dir)
+      assert.is_nil(got)
+      assert.matches("required: set .Values.token", why, 1, true)
+    end)
+
+    it("for a chart with a values schema", function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("cp -r " .. FIX .. " " .. dir) == 0)
+      local f = assert(io.open(dir .. "/values.schema.json", "w"))
+      f:write('{"type": "object"}')
+      f:close()
+      local got, why = chart.template_argv({ "helm", "template", "web", dir, "-n", "apps" }, "4")
+      os.execute("rm -rf " .. dir)
+      assert.is_nil(got)
+      assert.are.equal("values.schema.json validation", why)
+    end)
+  end)
+
+  describe("Helm's YAML", function()
+    it("writes toYaml as go-yaml v2 does: lists under their key, v2 key order, quoted 1.1 booleans", function()
+      local v = hyaml.decode("b10: 1\nb9: 2\nlist:\n- a\n- k: 'yes'\n  z: 1.5\nmsg: \"a\\nb\\n\"\n")
+      assert.are.equal('b9: 2\nb10: 1\nlist:\n- a\n- k: "yes"\n  z: 1.5\nmsg: |\n  a\n  b', hyaml.encode(v))
+    end)
+
+    it("reads every number as a float64, as Helm's values are", function()
+      local v = hyaml.decode("count: 1000000\ny: on\n")
+      assert.are.equal("float", value.kind(v.count))
+      assert.are.equal(true, v["true"], "a YAML 1.1 key y reads as true, as sigs.k8s.io/yaml reads it")
+    end)
+  end)
+end)
