@@ -10,6 +10,7 @@ local proc = require "hfl.proc"
 local chart = require "hfl.chart"
 local clock = proc.now
 
+local cache = {}
 local N = tonumber(arg[1]) or 100
 local H = tonumber(arg[2]) or 10
 local V = arg[3] or "4"
@@ -37,7 +38,7 @@ collectgarbage()
 local mem0 = collectgarbage("count")
 t0 = clock()
 for i = 1, N do
-  local text, why = chart.template_argv(argv_for(i), V)
+  local text, why = chart.template_argv(argv_for(i), V, cache)
   assert(text, why)
   if helm_out[i] and text ~= helm_out[i] then error("native output differs from helm's for release " .. i) end
 end

@@ -24,6 +24,18 @@ local function native(v, args)
   return chart.template_argv(argv, v)
 end
 
+local function with_schema(text, fn)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("cp -r " .. FIX .. " " .. dir) == 0)
+  local f = assert(io.open(dir .. "/values.schema.json", "w"))
+  f:write(text)
+  f:close()
+  local ok, err = pcall(fn, dir)
+  os.execute("rm -rf " .. dir)
+  assert(ok, err)
+end
+
 describe("hfl.chart #unit", function()
   local cases = {
     {},
@@ -66,17 +78,40 @@ describe("hfl.chart #unit", function()
       assert.matches("required: set .Values.token", why, 1, true)
     end)
 
-    it("for a chart with a values schema", function()
-      local dir = os.tmpname()
-      os.remove(dir)
-      assert(os.execute("cp -r " .. FIX .. " " .. dir) == 0)
-      local f = assert(io.open(dir .. "/values.schema.json", "w"))
-      f:write('{"type": "object"}')
-      f:close()
-      local got, why = chart.template_argv({ "helm", "template", "web", dir, "-n", "apps" }, "4")
-      os.execute("rm -rf " .. dir)
-      assert.is_nil(got)
-      assert.are.equal("values.schema.json validation", why)
+    it("for values that do not meet values.schema.json, so helm reports it", function()
+      with_schema('{"type": "object", "required": ["token"]}', function(dir)
+        local got, why = chart.template_argv({ "helm", "template", "web", dir, "-n", "apps" }, "4")
+        assert.is_nil(got)
+        assert.are.equal("webapp/values.schema.json: values do not match values.schema.json", why)
+      end)
+    end)
+
+    it("for a schema keyword it does not check", function()
+      with_schema('{"properties": {"replicaCount": {"multipleOf": 2}}}', function(dir)
+        local got, why = chart.template_argv({ "helm", "template", "web", dir, "-n", "apps" }, "3")
+        assert.is_nil(got)
+        assert.matches("schema keyword multipleOf", why, 1, true)
+      end)
+    end)
+  end)
+
+  describe("values.schema.json", function()
+    it("renders natively when the values meet the schema, as helm does", function()
+      local schema = [[{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+        "required": ["image"], "properties": {"replicaCount": {"type": "integer", "minimum": 1},
+        "image": {"type": "object", "properties": {"pullPolicy": {"enum": ["Always", "IfNotPresent"]}}},
+        "ports": {"type": "array", "items": {"$ref": "#/definitions/port"}}},
+        "definitions": {"port": {"type": "object", "properties": {"port": {"type": "integer"}}}}}]]
+      with_schema(schema, function(dir)
+        for _, v in ipairs { "3", "4" } do
+          local res = assert(proc.run { HELMS[v], "template", "web", dir, "-n", "apps",
+            env = { KUBECONFIG = "/dev/null/none" } })
+          assert.are.equal(0, res.code, res.stderr)
+          local got, why = chart.template_argv({ "helm", "template", "web", dir, "-n", "apps" }, v)
+          assert.is_nil(why)
+          assert.are.equal(res.stdout, got)
+        end
+      end)
     end)
   end)
 

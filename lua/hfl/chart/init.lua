@@ -17,6 +17,7 @@ local cvalues = require "hfl.chart.values"
 local objects = require "hfl.chart.objects"
 local render = require "hfl.chart.render"
 local output = require "hfl.chart.output"
+local schema = require "hfl.chart.schema"
 
 local M = {}
 
@@ -85,7 +86,12 @@ function M.parse_argv(argv, helm)
   return o
 end
 
-local function unsupported(reason) return nil, reason, reason end
+-- A reason is one short line (a render error can quote a whole file).
+local function unsupported(reason)
+  reason = tostring(reason):match("^[^\n]*")
+  if #reason > 240 then reason = reason:sub(1, 240) .. "…" end
+  return nil, reason, reason
+end
 
 -- values.Options.MergeValues: each --values file over the previous ones.
 local function merge_maps(a, b)
@@ -117,12 +123,22 @@ local function user_values(files)
   return vals
 end
 
-local function has_schema(c)
-  if c.schema then return true end
-  for _, d in ipairs(c.dependencies) do
-    if has_schema(d) then return true end
+-- ValidateAgainstSchema: each chart's values.schema.json against its part of the
+-- coalesced values. nil when every schema is met; else why helm has to decide.
+local function schema_problem(c, vals)
+  if c.schema then
+    local verdict, why = schema.check(c.schema, vals)
+    if verdict ~= "valid" then return fmt("%s/values.schema.json: %s", c.metadata.name, why) end
   end
-  return false
+  for _, d in ipairs(c.dependencies) do
+    local sub = vals[d.metadata.name]
+    if sub ~= nil and sub ~= value.null then
+      if value.kind(sub) ~= "map" then return d.metadata.name .. ": values are not a map" end
+      local p = schema_problem(d, sub)
+      if p then return p end
+    end
+  end
+  return nil
 end
 
 -- action.CheckDependencies: every dependency of Chart.yaml present in charts/.
@@ -157,7 +173,8 @@ local function kubeconfig_present()
   return home ~= nil and fs.exists(home .. "/.kube/config")
 end
 
---- Renders as `helm template` does; see parse_argv for opts.
+--- Renders as `helm template` does; see parse_argv for opts. opts.cache (a table the
+--- caller keeps, e.g. per session) keeps parsed templates between renders of one chart.
 ---@param opts table
 ---@return string|nil text, string|nil err, string|nil reason  reason: why helm must render it
 function M.template(opts)
@@ -179,9 +196,6 @@ function M.template(opts)
   if c.metadata.type ~= nil and c.metadata.type ~= "" and c.metadata.type ~= "application" then
     return unsupported("chart type " .. c.metadata.type)
   end
-  if not opts.skip_schema_validation and has_schema(c) then
-    return unsupported("values.schema.json validation")
-  end
   local miss = missing_dependency(c)
   if miss then return unsupported("dependency " .. miss .. " missing in charts/") end
   local vals, verr = user_values(opts.values or {})
@@ -192,13 +206,17 @@ function M.template(opts)
   if not caps then return unsupported(cerr) end
   local final, fverr = cvalues.coalesce(c, vals, false, helm)
   if not final then return unsupported(fverr) end
+  if not opts.skip_schema_validation then
+    local problem = schema_problem(c, final)
+    if problem then return unsupported(problem) end
+  end
   local top = value.map {
     Values = final,
     Release = value.map { Name = opts.name, Namespace = namespace, IsUpgrade = opts.is_upgrade == true,
       IsInstall = opts.is_upgrade ~= true, Revision = 1, Service = "Helm" },
     Capabilities = caps,
   }
-  local files, rerr, reason = render.render(c, top, { helm = helm })
+  local files, rerr, reason = render.render(c, top, { helm = helm, cache = opts.cache })
   if not files then return unsupported(reason or rerr) end
   -- NOTES.txt is rendered, then set aside
   for name in pairs(files) do
@@ -212,9 +230,13 @@ function M.template(opts)
 end
 
 --- Renders a `helm template` argv natively: stdout text, or nil, reason (left to helm).
-function M.template_argv(argv, helm)
+---@param argv string[]
+---@param helm string "3" or "4"
+---@param cache table|nil  see M.template
+function M.template_argv(argv, helm, cache)
   local opts, why = M.parse_argv(argv, helm)
   if not opts then return nil, why end
+  opts.cache = cache
   local text, _, reason = M.template(opts)
   if not text then return nil, reason end
   return text

@@ -59,7 +59,7 @@ function M.capabilities(helm, kube_version, api_versions)
   for _, a in ipairs(api_versions or {}) do list[#list + 1] = a end
   local set = {}
   for _, a in ipairs(list) do set[a] = true end
-  local apis = setmetatable(list, { __gotype = "common.VersionSet", __gomethods = {
+  local apis = setmetatable(list, { __gotype = "common.VersionSet", __gorange = "list", __gomethods = {
     Has = function(_, name) return set[name] == true end,
   } })
   local hv = struct({ Version = d.helm_version, GitCommit = d.git_commit, GitTreeState = "clean",
@@ -179,38 +179,39 @@ end
 M.compile_glob = compile_glob
 
 local files_methods = {}
-local FILES_MT = { __gotype = "engine.files", __gomethods = files_methods }
+-- engine.files is a Go map[string][]byte with methods: `range` walks it by name.
+local FILES_MT = { __gotype = "engine.files", __gomethods = files_methods, __gorange = "map" }
 
-local function new_files(list)
-  return setmetatable({ list = list }, FILES_MT)
+local function new_files(entries)
+  local f = setmetatable({}, FILES_MT)
+  for _, e in ipairs(entries) do rawset(f, e.name, e.data) end
+  return f
 end
 
-local function find(f, name)
-  for _, e in ipairs(f.list) do
-    if e.name == name then return e.data end
-  end
-  return nil
+local function sorted_names(f)
+  local names = {}
+  for k in pairs(f) do names[#names + 1] = k end
+  table.sort(names)
+  return names
 end
 
-function files_methods.Get(f, name) return find(f, name) or "" end
-function files_methods.GetBytes(f, name)
+function files_methods.Get(f, name) return rawget(f, name) or "" end
+function files_methods.GetBytes()
   error({ unsupported = ".Files.GetBytes (a Go byte slice)" }, 0)
 end
 function files_methods.Glob(f, pattern)
   local m = compile_glob(pattern) or compile_glob("**")
   local out = {}
-  for _, e in ipairs(f.list) do
-    if m(e.name) then out[#out + 1] = e end
+  for _, name in ipairs(sorted_names(f)) do
+    if m(name) then out[#out + 1] = { name = name, data = f[name] } end
   end
   return new_files(out)
 end
 function files_methods.Lines(f, path)
-  local s = find(f, path)
+  local s = rawget(f, path)
   local out = setmetatable({}, value.list_mt)
-  if s == nil or s == "" then
-    if s == "" then error({ unsupported = ".Files.Lines of an empty file" }, 0) end
-    return out
-  end
+  if s == nil then return out end
+  if s == "" then error({ unsupported = ".Files.Lines of an empty file" }, 0) end
   if s:sub(-1) == "\n" then s = s:sub(1, -2) end
   for line in (s .. "\n"):gmatch("([^\n]*)\n") do out[#out + 1] = line end
   return out
@@ -218,7 +219,7 @@ end
 
 local function by_base(f, transform)
   local m = setmetatable({}, value.map_mt)
-  for _, e in ipairs(f.list) do m[e.name:match("([^/]*)$")] = transform(e.data) end
+  for _, name in ipairs(sorted_names(f)) do m[name:match("([^/]*)$")] = transform(f[name]) end
   return hyaml.encode(m)
 end
 

@@ -30,7 +30,19 @@ local HOOK_EVENTS = { ["pre-install"] = true, ["post-install"] = true, ["pre-del
   ["post-delete"] = true, ["pre-upgrade"] = true, ["post-upgrade"] = true, ["pre-rollback"] = true,
   ["post-rollback"] = true, ["test"] = true, ["test-success"] = true }
 
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+-- strings.TrimSpace (ASCII white space), without a pattern scan of the whole text.
+local byte = string.byte
+local function trim(s)
+  local i = s:find("%S")
+  if not i then return "" end
+  local j = #s
+  while true do
+    local c = byte(s, j)
+    if c ~= 32 and (c < 9 or c > 13) then break end
+    j = j - 1
+  end
+  return s:sub(i, j)
+end
 
 local function is_space(c) return c == " " or c == "\t" or c == "\n" or c == "\r" or c == "\v" or c == "\f" end
 

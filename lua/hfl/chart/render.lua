@@ -12,6 +12,7 @@ local value = require "hfl.value"
 local hyaml = require "hfl.chart.yaml"
 local objects = require "hfl.chart.objects"
 local cvalues = require "hfl.chart.values"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -129,12 +130,19 @@ local function helm_funcs(set, helm)
     "expandSecretRefs" } do
     F[name] = function() unsupported(fmt("%s is not a Helm function", name)) end
   end
+  -- tpl parses its text into a copy of the chart's set (defines stay reachable); the copy
+  -- is kept per text, as charts call tpl with the same few texts again and again
+  local copies = {}
   F.tpl = function(text, data)
     if type(text) ~= "string" then unsupported("tpl of a non-string") end
-    local copy = tmpl.new { name = "gotpl", funcs = set.funcs, missingkey = "zero" }
-    for k, v in pairs(set.trees) do copy.trees[k] = v end
-    local ok, err = copy:parse(text, "gotpl")
-    if not ok then unsupported("tpl: " .. err) end
+    local copy = copies[text]
+    if not copy then
+      copy = tmpl.new { name = "gotpl", funcs = set.funcs, missingkey = "zero" }
+      for k, v in pairs(set.trees) do copy.trees[k] = v end
+      local ok, err = copy:parse(text, "gotpl")
+      if not ok then unsupported("tpl: " .. err) end
+      copies[text] = copy
+    end
     local out, xerr = copy:execute("gotpl", data, { missingkey = "zero" })
     if not out then
       if type(xerr) == "table" and xerr.unsupported then error(xerr, 0) end
@@ -176,19 +184,33 @@ end
 --- (Values, Release, Capabilities). Returns files (name → text), or nil, err, reason.
 ---@param c table
 ---@param top table
----@param opts {helm: string}
+---@param opts {helm: string, cache?: table}  cache: kept by the caller across renders
 ---@return table|nil files, string|nil err, string|nil reason
-function M.render(c, top, opts)
-  local tpls = {}
-  collect(c, top, true, tpls)
+-- The parsed set of every template, from opts.cache when the same templates were parsed
+-- before (a set is never changed by executing it).
+local function template_set(tpls, order, opts)
+  local parts = {}
+  for i, name in ipairs(order) do parts[i] = name .. "\0" .. tpls[name].text end
+  local key = opts.cache and (opts.helm .. "\0" .. fs.sha256_hex(table.concat(parts, "\0")))
+  local hit = key and opts.cache[key]
+  if hit then return hit end
   local funcs = {}
   local set = tmpl.new { name = "gotpl", funcs = funcs, missingkey = "zero" }
   for k, v in pairs(marked(helm_funcs(set, opts.helm))) do funcs[k] = v end
-  local order = parse_order(tpls)
   for _, name in ipairs(order) do
     local ok, err = set:parse(tpls[name].text, name)
-    if not ok then return nil, err, "parse error: " .. tostring(err) end
+    if not ok then return nil, err end
   end
+  if key then opts.cache[key] = set end
+  return set
+end
+
+function M.render(c, top, opts)
+  local tpls = {}
+  collect(c, top, true, tpls)
+  local order = parse_order(tpls)
+  local set, perr = template_set(tpls, order, opts)
+  if not set then return nil, perr, "parse error: " .. tostring(perr) end
   local files = {}
   for _, name in ipairs(order) do
     if not is_partial(name) then

@@ -175,7 +175,11 @@ local function is_blankz_at(s, i)
 end
 
 -- libyaml's yaml_emitter_analyze_scalar: which styles can hold the string.
+local SIMPLE = { flow_plain = true, block_plain = true, single = true, block = true, multiline = false }
+
 local function analyze(s)
+  -- the common case: a word, a path, a version, a name
+  if s:find("^[%w][%w%./_-]*$") then return SIMPLE end
   local a = {}
   if s == "" then
     a.flow_plain, a.block_plain, a.single, a.block = false, true, true, false

@@ -100,7 +100,9 @@ end
 -- `helm template` rendered in process by hfl.chart when it reproduces helm byte for byte;
 -- nil (with a --debug line naming the reason) when helm has to run.
 local function render_native(session, r, prep, list)
-  local text, why = require("hfl.chart").template_argv(list, prep.helm.major)
+  -- parsed templates are kept for the session: releases of one chart parse it once
+  session.native_templates = session.native_templates or {}
+  local text, why = require("hfl.chart").template_argv(list, prep.helm.major, session.native_templates)
   if text then
     session.log.debug('release "%s": rendered by the native renderer', r.name)
     return { stdout = text, stderr = "", code = 0 }

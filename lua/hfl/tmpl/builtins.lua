@@ -35,9 +35,10 @@ M.truth = truth
 
 -- basicKind: "bool", "int", "float", "string", or nil for anything else.
 -- A table marked as a Go struct (hfl.tmpl.struct) is neither map nor list.
+-- A Go struct; a map or slice type with methods (__gorange) is still a map or a slice.
 local function is_struct(v)
   local mt = getmetatable(v)
-  return mt ~= nil and mt.__gotype ~= nil
+  return mt ~= nil and mt.__gotype ~= nil and mt.__gorange == nil
 end
 
 local function basic_kind(v)

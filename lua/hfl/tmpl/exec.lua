@@ -284,7 +284,8 @@ local function compile_range(cc, node)
     local t = type(v)
     if t == "table" then
       local mt = getmetatable(v)
-      local k = (mt == list_mt and "list") or (mt == map_mt and "map")
+      -- __gorange: a Go map or slice type with methods (runtime.struct) ranges as one
+      local k = (mt == list_mt and "list") or (mt == map_mt and "map") or (mt and mt.__gorange)
         or ((mt == int_mt or mt == float_mt or (mt and mt.__gotype)) and "scalar") or value.kind(v)
       if k == "list" then
         local n = #v
