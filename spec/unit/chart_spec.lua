@@ -116,6 +116,17 @@ describe("hfl.chart #unit", function()
   end)
 
   describe("Helm's YAML", function()
+    for _, v in ipairs { "3", "4" } do
+      it("writes toYaml and toJson of quirky strings, numbers and keys as helm " .. v .. " does", function()
+        local dir = "spec/fixtures/charts/yamlquirks"
+        local res = assert(proc.run { HELMS[v], "template", "q", dir, env = { KUBECONFIG = "/dev/null/none" } })
+        assert.are.equal(0, res.code, res.stderr)
+        local got, why = chart.template_argv({ "helm", "template", "q", dir, "--namespace", "default" }, v)
+        assert.is_nil(why)
+        assert.are.equal(res.stdout, got)
+      end)
+    end
+
     it("writes toYaml as go-yaml v2 does: lists under their key, v2 key order, quoted 1.1 booleans", function()
       local v = hyaml.decode("b10: 1\nb9: 2\nlist:\n- a\n- k: 'yes'\n  z: 1.5\nmsg: \"a\\nb\\n\"\n")
       assert.are.equal('b9: 2\nb10: 1\nlist:\n- a\n- k: "yes"\n  z: 1.5\nmsg: |\n  a\n  b', hyaml.encode(v))

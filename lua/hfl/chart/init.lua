@@ -89,7 +89,7 @@ end
 -- A reason is one short line (a render error can quote a whole file).
 local function unsupported(reason)
   reason = tostring(reason):match("^[^\n]*")
-  if #reason > 240 then reason = reason:sub(1, 240) .. "…" end
+  if #reason > 240 and not os.getenv("HFL_CHART_FULL") then reason = reason:sub(1, 240) .. "…" end
   return nil, reason, reason
 end
 

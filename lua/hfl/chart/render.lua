@@ -125,8 +125,10 @@ local function helm_funcs(set, helm)
   F.fail = function(msg) unsupported("fail: " .. tostring(msg)) end
   F.getHostByName = function() unsupported("getHostByName") end
   -- Helm deletes env and expandenv from Sprig, and has none of Helmfile's own functions
+  -- Sprig's get (a map's key or ""), which Helmfile replaces with its own
+  F.get = require("hfl.stdlib.collections").funcs.sprigGet
   for _, name in ipairs { "env", "expandenv", "exec", "envExec", "readFile", "readDir", "readDirEntries",
-    "isFile", "isDir", "get", "getOrNil", "setValueAtPath", "requiredEnv", "fetchSecretValue",
+    "isFile", "isDir", "sprigGet", "getOrNil", "setValueAtPath", "requiredEnv", "fetchSecretValue",
     "expandSecretRefs" } do
     F[name] = function() unsupported(fmt("%s is not a Helm function", name)) end
   end

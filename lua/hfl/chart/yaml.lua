@@ -91,7 +91,7 @@ M.key_less = key_less
 -- Strings go-yaml v2 would read back as something else (resolve() not giving !!str).
 local RESOLVE_MAP = {}
 for w in ([[y Y yes Yes YES on On ON n N no No NO off Off OFF true True TRUE false False FALSE
-  null Null NULL ~ .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF <<]]):gmatch("%S+") do
+  null Null NULL ~ .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF]]):gmatch("%S+") do
   RESOLVE_MAP[w] = true
 end
 
