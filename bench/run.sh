@@ -12,6 +12,7 @@ luajit bench/state.lua || status=1
 luajit bench/charts.lua || status=1
 luajit bench/sched.lua || status=1
 luajit bench/template.lua || status=1
+luajit bench/chart_render.lua || status=1
 luajit bench/records.lua || status=1
 luajit bench/deploy.lua || status=1
 exit $status

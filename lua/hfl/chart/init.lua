@@ -173,6 +173,31 @@ local function kubeconfig_present()
   return home ~= nil and fs.exists(home .. "/.kube/config")
 end
 
+-- A copy of a loaded chart's records, for one render to change (dependencies, metadata and
+-- values are replaced, never changed in place, by hfl.chart.values).
+local function fresh(c, parent)
+  local out = {}
+  for k, v in pairs(c) do out[k] = v end
+  out.parent, out.parent_path = parent, nil
+  out.dependencies = {}
+  for i, d in ipairs(c.dependencies) do out.dependencies[i] = fresh(d, out) end
+  return out
+end
+
+-- The chart at path, loaded once per cache (a run does not change the charts it renders).
+local function loaded(path, cache)
+  if not cache then return load.load(path) end
+  local key = "chart\0" .. path
+  local hit = cache[key]
+  if not hit then
+    local c, err, code = load.load(path)
+    hit = { c = c, err = err, code = code }
+    cache[key] = hit
+  end
+  if not hit.c then return nil, hit.err, hit.code end
+  return fresh(hit.c, nil)
+end
+
 --- Renders as `helm template` does; see parse_argv for opts. opts.cache (a table the
 --- caller keeps, e.g. per session) keeps parsed templates between renders of one chart.
 ---@param opts table
@@ -188,7 +213,7 @@ function M.template(opts)
       namespace = "default"
     end
   end
-  local c, err, code = load.load(opts.chart)
+  local c, err, code = loaded(opts.chart, opts.cache)
   if not c then
     if code == "unsupported" then return unsupported(err) end
     return unsupported("loading the chart: " .. tostring(err))

@@ -2,7 +2,7 @@
 --- kind_sorter.go and cmd/helm/template.go): files in path order split into documents,
 --- hooks told apart by their annotation, both sorted by Helm's install order of kinds,
 --- each printed as "---\n# Source: path\n" and the document.
-local hyaml = require "hfl.chart.yaml"
+local yaml = require "hfl.yaml"
 local value = require "hfl.value"
 
 local M = {}
@@ -83,7 +83,8 @@ end
 -- The kind and hook annotations of a document (SimpleHead), or nil, reason when Helm's YAML
 -- reading of it is not reproduced here.
 local function head(doc, path)
-  local v, err = hyaml.decode(doc)
+  -- only kind and annotations are read: YAML 1.1 as Helm reads it, without the float64 model
+  local v, err = yaml.decode(doc, { v2 = true })
   if err then return nil, fmt("YAML parse error on %s", path) end
   if v == nil or v == value.null then return { kind = "" } end
   if value.kind(v) ~= "map" then return nil, fmt("YAML parse error on %s (not a map)", path) end
