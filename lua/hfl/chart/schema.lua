@@ -99,12 +99,20 @@ function check(s, v, root, depth)
   if s == false then return false end
   if kind(s) ~= "map" then error({ unsupported = "a schema that is not an object" }, 0) end
   if s["$ref"] ~= nil then
-    for k in pairs(s) do
-      if k ~= "$ref" and not ANNOTATIONS[k] then error({ unsupported = "$ref beside " .. k }, 0) end
-    end
     local target = type(s["$ref"]) == "string" and pointer(root, s["$ref"])
     if target == nil then error({ unsupported = "$ref " .. tostring(s["$ref"]) }, 0) end
-    return check(target, v, root, depth + 1)
+    local siblings
+    for k, x in pairs(s) do
+      if k ~= "$ref" and not ANNOTATIONS[k] then
+        siblings = siblings or setmetatable({}, value.map_mt)
+        siblings[k] = x
+      end
+    end
+    if not siblings then return check(target, v, root, depth + 1) end
+    -- draft-07 validators ignore a $ref's siblings, newer drafts apply them: values meeting
+    -- both are valid either way; anything else is for helm to judge
+    if check(target, v, root, depth + 1) and check(siblings, v, root, depth + 1) then return true end
+    error({ unsupported = "values where a $ref has sibling keywords" }, 0)
   end
   local ok = true
   for key, kv in pairs(s) do
