@@ -156,7 +156,8 @@ cluster-down:
 	@bash spec/support/cluster/down.sh
 
 # The fuzzers `make test` runs for a few seconds, for longer: chart archives (libFuzzer, ASan,
-# UBSan; needs clang) and helmfile.lua results (spec/unit/luafile_fuzz_spec.lua).
+# UBSan; needs clang), helmfile.lua results (spec/unit/luafile_fuzz_spec.lua) and the native
+# chart renderer against helm on random values (spec/unit/chart_fuzz_spec.lua).
 FUZZ_SECONDS ?= 300
 fuzz: all
 	@OUT=$(BUILD)/fuzz bash spec/support/fuzz/build.sh >/dev/null
@@ -164,6 +165,7 @@ fuzz: all
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/fuzz/archive_fuzz -max_total_time=$(FUZZ_SECONDS) \
 	  -max_len=256 -timeout=30 -artifact_prefix=$(BUILD)/fuzz/artifacts/ $(BUILD)/fuzz/archive-corpus
 	HFL_FUZZ_SECONDS=$(FUZZ_SECONDS) bash spec/support/run-specs.sh spec/unit/luafile_fuzz_spec.lua
+	HFL_FUZZ_SECONDS=$(FUZZ_SECONDS) bash spec/support/run-specs.sh spec/unit/chart_fuzz_spec.lua
 
 oracle:
 	@bash spec/support/yamlref/build.sh
