@@ -65,6 +65,7 @@ return {
   },
   ["4"] = {
     kube_version = "v1.35.0", helm_version = "v4.1.4", git_commit = "05fa37973dc9e42b76e1d2883494c87174b6074f", go_version = "go1.25.9",
+    kube_client_version = "v1.35",
     api_versions = {
       "v1",
       "admissionregistration.k8s.io/v1",

@@ -62,11 +62,14 @@ function M.parse_argv(argv, helm)
       end
       local key = VALUE_FLAGS[flag]
       if LISTS[key] then
-        for part in (v .. ","):gmatch("([^,]*),") do
-          if key ~= "values" or part ~= "" then o[key][#o[key] + 1] = part end
-        end
-        if key == "values" then
-          -- helm splits --values on commas as a string slice does
+        if key == "show_only" then
+          -- a string array: no comma splitting
+          o[key][#o[key] + 1] = v
+        else
+          -- --values and --api-versions are string slices: helm splits them on commas
+          for part in (v .. ","):gmatch("([^,]*),") do
+            if key ~= "values" or part ~= "" then o[key][#o[key] + 1] = part end
+          end
         end
       elseif key ~= "ignored" then
         o[key] = v

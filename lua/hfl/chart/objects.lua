@@ -34,7 +34,10 @@ function M.chart(c, is_root)
     t[field] = v
   end
   t.IsRoot = is_root
-  return struct(t, "struct { *chart.Metadata; IsRoot bool }", METADATA_FIELDS)
+  local c = struct(t, "struct { *chart.Metadata; IsRoot bool }", METADATA_FIELDS)
+  -- printed whole, Helm 3 shows a struct with pointers and Helm 4 a map: left to helm
+  getmetatable(c).__gostring = function() error({ unsupported = "printing .Chart as a whole" }, 0) end
+  return c
 end
 
 --- .Capabilities for a helm major version, --kube-version and --api-versions.
@@ -46,14 +49,25 @@ function M.capabilities(helm, kube_version, api_versions)
   local d = capdata[helm]
   local version = d.kube_version
   if kube_version and kube_version ~= "" then
+    -- ParseKubeVersion: Helm 3 prints Masterminds' canonical form, Helm 4 keeps the input
     local v = require("hfl.semver").parse(kube_version)
-    if not v then return nil, "invalid kube version " .. kube_version end
-    version = string.format("v%d.%d.%d", v.Major, v.Minor, v.Patch)
+    if not v or not kube_version:match("^v?%d+%.%d+[%.%d]*[-+]?") then
+      return nil, "kube version " .. kube_version .. " is read by helm"
+    end
+    if helm == "4" then
+      version = kube_version:sub(1, 1) == "v" and kube_version or "v" .. kube_version
+    else
+      version = string.format("v%d.%d.%d", v.Major, v.Minor, v.Patch)
+      if v.Prerelease ~= "" then version = version .. "-" .. v.Prerelease end
+      if v.Metadata ~= "" then version = version .. "+" .. v.Metadata end
+    end
   end
   local major, minor = version:match("^v(%d+)%.(%d+)")
   local kv = struct({ Version = version, Major = major, Minor = minor, GitVersion = version },
     "*common.KubeVersion", { "Version", "Major", "Minor" })
-  getmetatable(kv).__gostring = function(self) return self.Version end
+  -- String(): Helm 4 prints the numeric part only (k8s ParseGeneric), Helm 3 the Version
+  local shown = helm == "4" and "v" .. version:match("^v?([%d.]+)"):gsub("%.$", "") or version
+  getmetatable(kv).__gostring = function() return shown end
   local list = {}
   for i, a in ipairs(d.api_versions) do list[i] = a end
   for _, a in ipairs(api_versions or {}) do list[#list + 1] = a end
@@ -62,8 +76,10 @@ function M.capabilities(helm, kube_version, api_versions)
   local apis = setmetatable(list, { __gotype = "common.VersionSet", __gorange = "list", __gomethods = {
     Has = function(_, name) return set[name] == true end,
   } })
+  local hv_fields = { "Version", "GitCommit", "GitTreeState", "GoVersion" }
+  if d.kube_client_version then hv_fields[#hv_fields + 1] = "KubeClientVersion" end
   local hv = struct({ Version = d.helm_version, GitCommit = d.git_commit, GitTreeState = "clean",
-    GoVersion = d.go_version }, "common.BuildInfo", { "Version", "GitCommit", "GitTreeState", "GoVersion" })
+    GoVersion = d.go_version, KubeClientVersion = d.kube_client_version }, "common.BuildInfo", hv_fields)
   return struct({ KubeVersion = kv, APIVersions = apis, HelmVersion = hv }, "*common.Capabilities",
     { "APIVersions", "KubeVersion", "HelmVersion" })
 end

@@ -77,6 +77,17 @@ local function unsupported(reason) error({ unsupported = reason }, 0) end
 
 local json = require "hfl.stdlib.json"
 
+-- Whether v holds a value modelled on a Go type (a struct with JSON tags of its own).
+local function holds_go_object(v, depth)
+  if type(v) ~= "table" or depth > 100 then return false end
+  local mt = getmetatable(v)
+  if mt and mt.__gotype then return true end
+  for _, x in pairs(v) do
+    if holds_go_object(x, depth + 1) then return true end
+  end
+  return false
+end
+
 -- Functions Helm's function map has and Helmfile's does not define the same way.
 local function helm_funcs(set, helm)
   local F = {}
@@ -100,6 +111,7 @@ local function helm_funcs(set, helm)
     return v
   end
   F.toJson = function(v)
+    if holds_go_object(v, 0) then unsupported("toJson of a Go object (.Chart, .Capabilities, .Files…)") end
     local ok, s = pcall(json.encode, v)
     if not ok then unsupported("toJson of a value JSON cannot hold") end
     return s
