@@ -114,8 +114,8 @@ local function walk(dir, rules)
           if data:sub(1, 3) == "\239\187\191" then data = data:sub(4) end
           files[#files + 1] = { name = r, data = data }
         end
-      elseif k == "link" or k == nil then
-        return nil, "symbolic link or unreadable file " .. p
+      else
+        return nil, "a broken link or unreadable file: " .. p
       end
     end
     return true
