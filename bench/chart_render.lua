@@ -74,3 +74,32 @@ print(("chart render (helm %s, %s): native %d releases: %.2f ms/release CPU, %.2
   .. " | helm template, %d calls: %.1f ms/release CPU, %.1f ms wall | native %.1fx less CPU, %.1fx less wall")
   :format(V, arg[4] and FIX:match("[^/]+$") or "webapp fixture", N, cpu_native, per_native, mem1 - mem0,
     H, cpu_helm, per_helm, cpu_helm / cpu_native, per_helm / per_native))
+
+-- End to end: `hfl template` of N releases of the chart, --renderer native vs helm (at
+-- --concurrency 8), same run, same output.
+if arg[4] then return end
+local fs = require "hfl.fs"
+local HFL = os.getenv("HFL_BIN") or root .. "/hfl"
+local dir = assert(fs.mkdtemp(fs.tmpdir() .. "/hfl-bench-chart-XXXXXX"))
+local lines = { "releases:" }
+for i = 1, N do
+  lines[#lines + 1] = ("  - name: rel-%03d\n    namespace: ns-%d\n    chart: %s\n    values:\n      - %s")
+    :format(i, i % 7, FIX, VALUES)
+end
+assert(fs.write_atomic(dir .. "/helmfile.yaml", table.concat(lines, "\n") .. "\n"))
+local function hfl_template(renderer)
+  local c0 = children_cpu()
+  local t = clock()
+  local res = assert(proc.run { HFL, "-f", dir .. "/helmfile.yaml", "-b", HELM, "--concurrency", "8",
+    "template", "--renderer", renderer, env = { KUBECONFIG = "/dev/null/none" } })
+  assert(res.code == 0, res.stderr)
+  return clock() - t, children_cpu() - c0, res.stdout
+end
+local hw, hc, hout = hfl_template("helm")
+local nw, nc, nout = hfl_template("native")
+fs.rm_r(dir, dir)
+assert(hout == nout, "hfl template --renderer native differs from --renderer helm")
+print(("hfl template, %d releases, --concurrency 8 (helm %s): --renderer native %.0f ms wall, %.0f ms CPU"
+  .. " | --renderer helm %.0f ms wall, %.0f ms CPU (hfl and its helm processes) | native %.1fx less wall,"
+  .. " %.1fx less CPU; outputs identical (%d bytes)")
+  :format(N, V, nw * 1000, nc * 1000, hw * 1000, hc * 1000, hw / nw, hc / nc, #nout))
