@@ -101,6 +101,8 @@ describe("hfl.chart #unit", function()
         "required": ["image"], "properties": {"replicaCount": {"type": "integer", "minimum": 1},
         "image": {"type": "object", "properties": {"pullPolicy": {"enum": ["Always", "IfNotPresent"]}}},
         "ports": {"type": "array", "items": {"$ref": "#/definitions/port"}}},
+        "if": {"properties": {"ingress": {"properties": {"enabled": {"const": true}}}}},
+        "then": {"required": ["nothing-such"]}, "else": {"required": ["ports"]},
         "definitions": {"port": {"type": "object", "properties": {"port": {"type": "integer"}}}}}]]
       with_schema(schema, function(dir)
         for _, v in ipairs { "3", "4" } do

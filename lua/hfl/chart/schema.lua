@@ -210,6 +210,13 @@ function check(s, v, root, depth)
       if (key == "allOf" and n < #kv) or (key == "anyOf" and n == 0) or (key == "oneOf" and n ~= 1) then
         ok = false
       end
+    elseif key == "if" then
+      -- draft-07 conditionals; a validator of an older draft ignores them, so values meeting
+      -- them meet that reading too
+      local branch = check(kv, v, root, depth + 1) and s["then"] or s["else"]
+      if branch ~= nil and not check(branch, v, root, depth + 1) then ok = false end
+    elseif key == "then" or key == "else" then
+      -- read with "if"; alone they assert nothing
     elseif key == "not" then
       if check(kv, v, root, depth + 1) then ok = false end
     else
