@@ -117,6 +117,29 @@ describe("hfl.chart #unit", function()
     end)
   end)
 
+  describe("nulls", function()
+    local dir = "spec/fixtures/charts/nulls"
+    for _, v in ipairs { "3", "4" } do
+      for _, files in ipairs { {}, { "user" }, { "disabled" }, { "disabled", "user" } } do
+        it("coalesce as helm " .. v .. " coalesces them with " .. (#files > 0 and table.concat(files, ", ") or "defaults"), function()
+          local args = {}
+          for _, f in ipairs(files) do
+            args[#args + 1] = "--values"
+            args[#args + 1] = dir .. "/ci/" .. f .. "-values.yaml"
+          end
+          local h = { HELMS[v], "template", "n", dir, "-n", "default", env = { KUBECONFIG = "/dev/null/none" } }
+          local n = { "helm", "template", "n", dir, "-n", "default" }
+          for _, a in ipairs(args) do h[#h + 1] = a; n[#n + 1] = a end
+          local res = assert(proc.run(h))
+          assert.are.equal(0, res.code, res.stderr)
+          local got, why = chart.template_argv(n, v)
+          assert.is_nil(why)
+          assert.are.equal(res.stdout, got)
+        end)
+      end
+    end
+  end)
+
   describe("Helm's YAML", function()
     for _, v in ipairs { "3", "4" } do
       it("writes toYaml and toJson of quirky strings, numbers and keys as helm " .. v .. " does", function()

@@ -258,7 +258,9 @@ local function process_enabled(c, v, path, helm)
   end
   local md = {}
   for k, x in pairs(c.metadata) do md[k] = x end
-  md.dependencies = kept_md
+  -- Go appends the kept requirements to a nil slice: none kept leaves no list at all, and
+  -- import-values then leaves the chart's values alone
+  md.dependencies = #kept_md > 0 and kept_md or nil
   c.metadata = md
   c.dependencies = kept
   return true
