@@ -147,6 +147,29 @@ local function metadata(text, where)
   if md.apiVersion ~= "v1" and md.apiVersion ~= "v2" then
     return unsupported(fmt("%s: apiVersion %s", where, tostring(md.apiVersion)))
   end
+  -- what Metadata.Validate refuses, and what its sanitizing would change (control
+  -- characters, line breaks): left to helm
+  for _, f in ipairs(STRING_FIELDS) do
+    if md[f] and md[f]:find("%c") then return unsupported(fmt("%s: %s holds control characters", where, f)) end
+  end
+  if md.name:find("/", 1, true) then return unsupported(where .. ": chart name with a slash") end
+  if not require("hfl.semver").parse(md.version) then
+    return unsupported(fmt("%s: version %s is not semantic", where, md.version))
+  end
+  if md.type and md.type ~= "" and md.type ~= "application" and md.type ~= "library" then
+    return unsupported(where .. ": chart type " .. md.type)
+  end
+  for _, list in ipairs { "maintainers", "sources", "keywords" } do
+    local l = md[list]
+    if l ~= nil and l ~= value.null then
+      if value.kind(l) ~= "list" then return unsupported(fmt("%s: %s is not a list", where, list)) end
+      for _, m in ipairs(l) do
+        local want = list == "maintainers" and "map" or "string"
+        if value.kind(m) ~= want then return unsupported(fmt("%s: an entry of %s", where, list)) end
+        if want == "string" and m:find("%c") then return unsupported(fmt("%s: %s holds control characters", where, list)) end
+      end
+    end
+  end
   return md
 end
 
@@ -154,8 +177,15 @@ local function dependencies_of(doc, where)
   local deps = doc and doc.dependencies
   if deps == nil or deps == value.null then return nil end
   if value.kind(deps) ~= "list" then return unsupported(where .. ": dependencies is not a list") end
+  local seen = {}
   for _, d in ipairs(deps) do
     if value.kind(d) ~= "map" then return unsupported(where .. ": a dependency is not a map") end
+    local key = (type(d.alias) == "string" and d.alias ~= "") and d.alias or d.name
+    if type(d.alias) == "string" and d.alias ~= "" and not d.alias:match("^[%w_-]+$") then
+      return unsupported(where .. ": a dependency alias with disallowed characters")
+    end
+    if seen[tostring(key)] then return unsupported(where .. ": two dependencies named " .. tostring(key)) end
+    seen[tostring(key)] = true
     for _, f in ipairs { "name", "version", "repository", "condition", "alias" } do
       if d[f] == value.null then d[f] = nil end
       if d[f] ~= nil and type(d[f]) ~= "string" then
