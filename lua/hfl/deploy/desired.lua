@@ -96,9 +96,15 @@ function M.render(ctx, item)
   end
   local argv, err = helm.argv.template(item.prep, ctx:options(changes))
   if not argv then return nil, err end
-  local res
-  res, err = helm.run(ctx.session, argv, { release = item.release })
-  if not res then return nil, err end
+  -- the native renderer when chosen (opts.renderer, $HFL_RENDERER): the same bytes or helm
+  local template = require "hfl.helm.template"
+  local renderer, rerr = template.renderer(ctx.opts)
+  if not renderer then return nil, rerr end
+  local res = renderer == "native" and template.render_native(ctx.session, item.release, item.prep, argv)
+  if not res then
+    res, err = helm.run(ctx.session, argv, { release = item.release })
+    if not res then return nil, err end
+  end
   return res.stdout or ""
 end
 

@@ -97,9 +97,11 @@ function M.renderer(opts)
   return r
 end
 
--- `helm template` rendered in process by hfl.chart when it reproduces helm byte for byte;
--- nil (with a --debug line naming the reason) when helm has to run.
-local function render_native(session, r, prep, list)
+--- `helm template` rendered in process by hfl.chart when it reproduces helm byte for byte
+--- (a result shaped as hfl.helm.run's); nil (with a --debug line naming the reason) when helm
+--- has to run. The deploy layer's desired manifests use it too.
+---@return table|nil res
+function M.render_native(session, r, prep, list)
   -- parsed templates are kept for the session: releases of one chart parse it once
   session.native_templates = session.native_templates or {}
   local text, why = require("hfl.chart").template_argv(list, prep.helm.major, session.native_templates)
@@ -118,7 +120,7 @@ local function with_prep(session, r, opts, build, keep, native)
   local list
   list, err = build(prep, opts)
   local res, report
-  if list and native then res = render_native(session, r, prep, list) end
+  if list and native then res = M.render_native(session, r, prep, list) end
   if list and not res then res, report = helm.run(session, list, { release = r }) end
   if not keep then prep:cleanup() end
   if not list then return nil, fmt('release "%s": %s', r.name, err) end
