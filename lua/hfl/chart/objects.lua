@@ -10,6 +10,13 @@ local M = {}
 
 local struct = runtime.struct
 
+--- The marker around a reason for leaving a render to helm, raised as a string so that it
+--- survives the engine turning errors into text ("error calling dict: …").
+M.MARK = "\1hfl-unsupported\1"
+
+--- Stops the render: helm has to render this chart (reason says why).
+function M.unsupported(reason) error(M.MARK .. reason .. M.MARK, 0) end
+
 local METADATA_FIELDS = { "Name", "Home", "Sources", "Version", "Description", "Keywords", "Maintainers",
   "Icon", "APIVersion", "Condition", "Tags", "AppVersion", "Deprecated", "Annotations", "KubeVersion",
   "Dependencies", "Type", "IsRoot" }
@@ -36,7 +43,7 @@ function M.chart(c, is_root)
   t.IsRoot = is_root
   local c = struct(t, "struct { *chart.Metadata; IsRoot bool }", METADATA_FIELDS)
   -- printed whole, Helm 3 shows a struct with pointers and Helm 4 a map: left to helm
-  getmetatable(c).__gostring = function() error({ unsupported = "printing .Chart as a whole" }, 0) end
+  getmetatable(c).__gostring = function() M.unsupported("printing .Chart as a whole") end
   return c
 end
 

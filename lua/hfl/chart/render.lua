@@ -169,7 +169,7 @@ end
 
 -- The first { unsupported = reason } raised inside a function, which the engine reports
 -- as text ("error calling tpl: …"): found again by its marker.
-local MARK = "\1hfl-unsupported\1"
+local MARK = objects.MARK
 
 local function marked(F)
   local out = {}
@@ -188,8 +188,11 @@ end
 local function reason_of(err)
   if type(err) == "table" and err.unsupported then return err.unsupported end
   if type(err) == "string" then
-    local r = err:match(MARK .. "(.-)" .. MARK)
-    if r then return r end
+    local a, b = err:find(MARK, 1, true)
+    if a then
+      local c = err:find(MARK, b + 1, true)
+      if c then return err:sub(b + 1, c - 1) end
+    end
   end
   return nil
 end
