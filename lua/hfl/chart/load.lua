@@ -130,6 +130,16 @@ local STRING_FIELDS = { "name", "home", "version", "description", "icon", "apiVe
 
 local function unsupported(msg) return nil, msg, "unsupported" end
 
+-- Helm's sanitizeString: unicode.IsSpace → " ", !unicode.IsPrint → dropped. Non-ASCII white
+-- space and invisible format characters are not modelled: nil, why for them.
+local function sanitize(str)
+  if str:find("\194[\133\160]") or str:find("\225\154\128") or str:find("\226\128[\128-\143\168-\175]")
+    or str:find("\226\129[\159-\175]") or str:find("\227\128\128") or str:find("\239\187\191") then
+    return nil, "holds unicode white space or format characters"
+  end
+  return (str:gsub("[\t\n\v\f\r]", " "):gsub("[%c]", ""))
+end
+
 -- Chart.yaml as chart.Metadata: only the shapes Helm reads without error.
 local function metadata(text, where)
   local md, err = hyaml.decode(text, { filename = where })
@@ -147,11 +157,15 @@ local function metadata(text, where)
   if md.apiVersion ~= "v1" and md.apiVersion ~= "v2" then
     return unsupported(fmt("%s: apiVersion %s", where, tostring(md.apiVersion)))
   end
-  -- what Metadata.Validate refuses, and what its sanitizing would change (control
-  -- characters, line breaks): left to helm
-  for _, f in ipairs(STRING_FIELDS) do
-    if md[f] and md[f]:find("%c") then return unsupported(fmt("%s: %s holds control characters", where, f)) end
+  -- Metadata.Validate's sanitizeString: white space becomes " ", other control characters go
+  for _, f in ipairs { "name", "description", "home", "icon", "condition", "tags", "appVersion", "kubeVersion" } do
+    if md[f] then
+      local clean, why = sanitize(md[f])
+      if not clean then return unsupported(fmt("%s: %s %s", where, f, why)) end
+      md[f] = clean
+    end
   end
+  if md.version:find("%c") then return unsupported(where .. ": a control character in the version") end
   if md.name:find("/", 1, true) then return unsupported(where .. ": chart name with a slash") end
   if not require("hfl.semver").parse(md.version) then
     return unsupported(fmt("%s: version %s is not semantic", where, md.version))
@@ -166,7 +180,7 @@ local function metadata(text, where)
       for _, m in ipairs(l) do
         local want = list == "maintainers" and "map" or "string"
         if value.kind(m) ~= want then return unsupported(fmt("%s: an entry of %s", where, list)) end
-        if want == "string" and m:find("%c") then return unsupported(fmt("%s: %s holds control characters", where, list)) end
+        if want == "string" and not sanitize(m) then return unsupported(fmt("%s: an entry of %s", where, list)) end
       end
     end
   end
