@@ -117,6 +117,31 @@ describe("hfl.chart #unit", function()
     end)
   end)
 
+  describe("globs", function()
+    local load = require "hfl.chart.load"
+    local objects = require "hfl.chart.objects"
+    local function match(g, path)
+      local p = load.glob_to_pattern(g)
+      return p ~= nil and path:match(p) ~= nil
+    end
+
+    it("match --show-only and .helmignore patterns as Go's filepath.Match does", function()
+      assert.is_true(match("templates/*.yaml", "templates/a.yaml"))
+      assert.is_false(match("templates/*.yaml", "templates/x/a.yaml"))
+      assert.is_true(match("*.sw[^op]", "a.swx"))
+      assert.is_false(match("*.sw[^op]", "a.swp"))
+      assert.is_true(match("100%.txt", "100%.txt"))
+    end)
+
+    it("match .Files.Glob patterns as gobwas/glob does: ** crosses directories, {a,b} picks", function()
+      assert.is_true(objects.compile_glob("files/*")("files/a.conf"))
+      assert.is_false(objects.compile_glob("files/*")("files/x/a.conf"))
+      assert.is_true(objects.compile_glob("files/**")("files/x/a.conf"))
+      assert.is_true(objects.compile_glob("{a,b}/*.txt")("b/x.txt"))
+      assert.is_false(objects.compile_glob("{a,b}/*.txt")("c/x.txt"))
+    end)
+  end)
+
   describe("nulls", function()
     local dir = "spec/fixtures/charts/nulls"
     for _, v in ipairs { "3", "4" } do

@@ -26,9 +26,8 @@ local function glob_to_pattern(glob)
     elseif c == "[" then
       local j = glob:find("]", i + 1, true)
       if not j then return nil end
-      local class = glob:sub(i + 1, j - 1):gsub("^%^", "!")
-      if class:sub(1, 1) == "!" then class = "^" .. class:sub(2) end
-      class = class:gsub("%%", "%%%%")
+      -- Go negates a class with "^" only; "%" is Lua's escape
+      local class = glob:sub(i + 1, j - 1):gsub("%%", "%%%%")
       out[#out + 1] = "[" .. class .. "]"
       i = j
     elseif c == "\\" and i < n then
