@@ -55,6 +55,12 @@ for _, major in ipairs { 3, 4 } do
       code, out, err = hfl({ "diff", "--detailed-exitcode", "--state-values-set", "x=1" }, { HFL_RENDERER = "native" })
       assert.equal(0, code, err)
       assert.matches("0 releases changed, 2 unchanged", out, 1, true)
+      fc:clear_calls()
+      code, out, err = hfl { "--debug", "diff", "--renderer", "native", "--full-diff" }
+      assert.equal(0, code, err)
+      assert.matches("0 releases changed, 2 unchanged", out, 1, true)
+      assert.matches('release "api": rendered by the native renderer', err, 1, true)
+      assert.equal(0, template_calls(fc))
     end)
   end)
 end

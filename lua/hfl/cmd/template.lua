@@ -22,8 +22,6 @@ function M.add_to_parser(set)
   set:bool("validate", "validate manifests against the cluster")
   set:string("kube-version", "Kubernetes version for Capabilities.KubeVersion", { arg = "VERSION" })
   set:list("show-only", "only this template of the chart", { arg = "PATH" })
-  set:string("renderer", "native: render charts in process (falls back to helm where it cannot "
-    .. "match helm byte for byte), helm: run helm template (default; also $HFL_RENDERER)", { arg = "NAME" })
   groups.args(set)
 end
 
