@@ -104,7 +104,13 @@ end
 function M.render_native(session, r, prep, list)
   -- parsed templates are kept for the session: releases of one chart parse it once
   session.native_templates = session.native_templates or {}
-  local text, why = require("hfl.chart").template_argv(list, prep.helm.major, session.native_templates)
+  -- an error inside the renderer is a bug of hfl's: a warning asks for a report, helm renders
+  local ok, text, why = pcall(require("hfl.chart").template_argv, list, prep.helm.major, session.native_templates)
+  if not ok then
+    session.log.warn('release "%s": the native renderer failed, helm renders it instead (a bug in hfl, '
+      .. 'please report it): %s', r.name, tostring(text))
+    return nil
+  end
   if text then
     session.log.debug('release "%s": rendered by the native renderer', r.name)
     return { stdout = text, stderr = "", code = 0 }
