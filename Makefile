@@ -171,7 +171,8 @@ oracle:
 	@bash spec/support/yamlref/build.sh
 	@bash spec/support/tmplref/build.sh
 
-asan: asan-build
+# The specs load hfl from the build tree (./hfl.lua), so the normal build comes first.
+asan: all asan-build
 	@HFL_ASAN=1 bash spec/support/cluster/session.sh bash spec/support/run-specs.sh
 
 # hfl-asan, build-asan/hfl/core.so and build-asan/hfl/core/<mod>.so, without running specs.
