@@ -188,6 +188,36 @@ releases:
     assert_no_secret(out .. err, "the output")
   end)
 
+  it("does not follow a redirect: the diff is sent to the configured URL only", function()
+    local elsewhere = llm.url:gsub("127%.0%.0%.1", "localhost"):gsub("/v1$", "/elsewhere/v1")
+      .. "/chat/completions"
+    llm:behave { redirect = elsewhere }
+    local code, out, err = hfl(flags())
+    assert.equal(0, code, err)
+    local reqs = llm:requests()
+    assert.equal(1, #reqs)
+    assert.equal("/v1/chat/completions", reqs[1].path)
+    assert.matches("the server redirects (HTTP 307) to " .. elsewhere .. "; hfl does not follow it",
+      out, 1, true)
+  end)
+
+  it("prints no terminal escape sequence the model or the server sends", function()
+    local esc = "\27]0;owned\7\27[2J\194\15531m"
+    llm:behave { content = json.encode { summary = "Adds api." .. esc,
+      risks = { { level = "low", category = "c" .. esc, description = "d" .. esc,
+        suggestion = "s" .. esc } }, affected_resources = { "Secret/api" .. esc } } }
+    local code, out, err = hfl(flags())
+    assert.equal(0, code, err)
+    assert.matches("Adds api.]0;owned[2J31m", out, 1, true)
+    assert.matches("### 🟢 [LOW] c]0;owned[2J31m", out, 1, true)
+    assert.is_nil(out:find("[\27\7]") or out:find("\194\155", 1, true), out)
+    llm:behave { status = 500, error = "busy" .. esc }
+    code, out, err = hfl(flags())
+    assert.equal(0, code, err)
+    assert.matches("busy]0;owned[2J31m", out, 1, true)
+    assert.is_nil((out .. err):find("[\27\7]") or (out .. err):find("\194\155", 1, true), out .. err)
+  end)
+
   it("says the server cannot be reached when nothing listens there", function()
     local port = servers.free_port()
     local code, out, err = hfl { "doctor", "--llm-base-url", ("http://127.0.0.1:%d/v1"):format(port),

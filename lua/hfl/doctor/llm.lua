@@ -12,6 +12,19 @@ local M = {}
 --- Bytes of diff sent at most (the rest is cut, and the prompt says so).
 M.MAX_DIFF_BYTES = 32 * 1024
 
+--- Bytes of answer read at most: a review of max_tokens tokens is a few KiB; a bigger body
+--- is an error, not something to hold in memory and print.
+M.MAX_ANSWER_BYTES = 4 * 1024 * 1024
+
+--- The text without terminal control characters (C0 but tab and newline, DEL, and C1 as
+--- UTF-8): the model's and the server's words are printed to a terminal, where ESC or CSI
+--- would start an escape sequence (retitle, clear, OSC 52 clipboard writes, hidden text).
+---@param s string
+---@return string
+function M.printable(s)
+  return (s:gsub("[%z\1-\8\11-\31\127]", ""):gsub("\194[\128-\159]", ""))
+end
+
 local SYSTEM = [[
 You review the changes a Helm deployment is about to make. The user message holds the output of
 `hfl diff` (a Helmfile-compatible tool): for each release, the Kubernetes objects that would be
@@ -138,7 +151,7 @@ end
 local RANK = { high = 0, medium = 1, low = 2 }
 
 local function str(v)
-  if type(v) == "string" then return v end
+  if type(v) == "string" then return M.printable(v) end
   if v == nil or v == value.null then return "" end
   return tostring(v)
 end
@@ -155,7 +168,7 @@ function M.parse_answer(content)
       :format(err or "got " .. value.kind(doc), text:sub(1, 300))
   end
   if type(doc.error) == "string" and doc.error ~= "" then
-    return nil, "llm: the model reported an error: " .. doc.error
+    return nil, "llm: the model reported an error: " .. M.printable(doc.error)
   end
   local risks = {}
   if value.kind(doc.risks) == "list" then
@@ -179,9 +192,11 @@ function M.parse_answer(content)
   return { summary = str(doc.summary), risks = risks, affected_resources = affected }
 end
 
+-- No redirects: following one would send the diff to wherever the server points (curl keeps
+-- the POST body on a 307/308, to any host).
 local function post(cfg, url, body)
-  return http.request { method = "POST", url = url, body = body, retries = 0,
-    timeout = cfg.timeout, auth = { bearer = cfg.api_key },
+  return http.request { method = "POST", url = url, body = body, retries = 0, follow = false,
+    max_size = M.MAX_ANSWER_BYTES, timeout = cfg.timeout, auth = { bearer = cfg.api_key },
     headers = { ["Content-Type"] = "application/json", Accept = "application/json" } }
 end
 
@@ -197,16 +212,22 @@ function M.analyze(cfg, diff, extras)
   if res and res.status == 400 and mentions_response_format(api_message(res)) then
     res, err = post(cfg, url, M.request_body(cfg, system, user, false))
   end
-  if not res then return nil, "llm: chat completion failed: " .. err end
+  if not res then return nil, "llm: chat completion failed: " .. M.printable(err) end
+  if res.status >= 300 and res.status < 400 then
+    local to = res.headers and res.headers.location or "?"
+    return nil, M.printable(("llm: POST %s: the server redirects (HTTP %d) to %s; hfl does not "
+      .. "follow it: set the LLM base URL to the final address"):format(http.redact(url),
+      res.status, http.redact(to)))
+  end
   if res.status >= 300 then
     local msg = api_message(res)
-    return nil, ("llm: chat completion failed: %s%s"):format(http.status_error("POST", url, res),
-      msg ~= "" and (": " .. msg) or "")
+    return nil, M.printable(("llm: chat completion failed: %s%s"):format(
+      http.status_error("POST", url, res), msg ~= "" and (": " .. msg) or ""))
   end
   local doc = json.decode(res.body or "")
   if value.kind(doc) ~= "map" then
-    return nil, ("llm: POST %s: the answer is not JSON: %q"):format(http.redact(url),
-      (res.body or ""):sub(1, 200))
+    return nil, M.printable(("llm: POST %s: the answer is not JSON: %q"):format(http.redact(url),
+      (res.body or ""):sub(1, 200)))
   end
   local choices = doc.choices
   local first = value.kind(choices) == "list" and choices[1]

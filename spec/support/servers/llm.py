@@ -7,6 +7,7 @@ POST /v1/chat/completions answers as DIR/behaviour.json says (read on every requ
   {"reject_response_format": true, "content": ...} 400 naming response_format when the request
                                                    asks for it, else as "content"
   {"no_choices": true}                             200 with an empty choices list
+  {"redirect": "<url>"}                            307 to that URL (a POST keeps its body)
 Every request is appended to DIR/requests.jsonl as {"path", "headers", "body"} (body as sent).
 usage: llm.py DIR          (writes the port to DIR/port)
 """
@@ -45,9 +46,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(os.path.join(DIR, "requests.jsonl"), "a") as log:
             log.write(json.dumps({"path": self.path, "headers": dict(self.headers.items()),
                                   "body": body}) + "\n")
-        if self.path != "/v1/chat/completions":
+        if self.path not in ("/v1/chat/completions", "/elsewhere/v1/chat/completions"):
             return self.reply(404, {"error": {"message": "no route " + self.path, "type": "invalid_request_error"}})
         b = behaviour()
+        if b.get("redirect"):
+            self.send_response(307)
+            self.send_header("Location", b["redirect"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         try:
             req = json.loads(body)
         except ValueError:
