@@ -314,12 +314,23 @@ static int l_isatty(lua_State *L)
     return 1;
 }
 
+// path | nil, err = fs.realpath(path)  -- realpath(3): absolute, every symlink resolved
+static int l_realpath(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    char buf[PATH_MAX];
+    if (!realpath(path, buf))
+        return fail(L, "cannot resolve", path, errno);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
 static const luaL_Reg funcs[] = {
     {"lock", l_lock}, {"mkdtemp", l_mkdtemp}, {"rename", l_rename}, {"fsync", l_fsync},
     {"sha256", l_sha256}, {"rm_r", l_rm_r}, {"mkdir_p", l_mkdir_p}, {"du", l_du},
     {"list", l_list}, {"stat", l_stat}, {"pid", l_pid}, {"read", l_read},
     {"write_atomic", l_write_atomic}, {"glob", l_glob}, {"cwd", l_cwd}, {"isatty", l_isatty},
-    {"executable", l_executable},
+    {"executable", l_executable}, {"realpath", l_realpath},
     {NULL, NULL},
 };
 

@@ -74,6 +74,11 @@ function fs.glob(pattern) end
 ---@return string|nil dir, string? err
 function fs.cwd() end
 
+--- realpath(3): the absolute path with every symlink resolved.
+---@param path string
+---@return string|nil path, string|nil err
+function fs.realpath(path) end
+
 ---@param fd integer
 ---@return boolean
 function fs.isatty(fd) end

@@ -94,6 +94,11 @@ function M.cwd()
   return core.cwd() or os.getenv("PWD") or "."
 end
 
+--- The path with every symlink resolved (realpath(3)), or nil, err when it does not exist.
+---@param path string
+---@return string|nil path, string|nil err
+function M.realpath(path) return core.realpath(path) end
+
 --- p made absolute against base (default: the current directory; a relative base is taken
 --- against it too), cleaned. Like Go's filepath.Abs, it does not resolve symlinks.
 ---@param p string

@@ -54,6 +54,62 @@ release "patched" {
     end)
   end)
 
+  describe("symlinks in a manifests directory or a chart", function()
+    local dir, outside, s
+    before_each(function()
+      dir = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
+      outside = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
+      write(outside .. "/config", "apiVersion: v1\nkind: Config\nmetadata:\n  name: kc\n"
+        .. "users:\n- name: u\n  user:\n    token: TOP-SECRET\n")
+      write(dir .. "/manifests/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n")
+      write(dir .. "/common/shared.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n")
+      write(dir .. "/charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n")
+      write(dir .. "/charts/app/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+      write(dir .. "/helmfile.lua", [[
+release "raw" { namespace = "apps", chart = "./manifests" }
+release "app" { chart = "./charts/app", forceNamespace = "x" }
+]])
+      s = require("hfl.session").new { helm_binary = BIN .. "helm4", kubectl_binary = BIN .. "kubectl" }
+    end)
+    after_each(function()
+      s:close()
+      fs.rm_r(dir, fs.dirname(dir))
+      fs.rm_r(outside, fs.dirname(outside))
+    end)
+
+    local function template(name)
+      local st = assert(hfl.load { file = dir .. "/helmfile.lua", session = s })
+      local rendered, err = st:template { selectors = { "name=" .. name } }
+      if not rendered then return nil, err end
+      return rendered[1].manifest
+    end
+
+    it("follows a link inside the project", function()
+      assert(os.execute(("ln -s ../common/shared.yaml %q"):format(dir .. "/manifests/shared.yaml")))
+      local out = assert(template("raw"))
+      assert.matches("name: shared", out, 1, true)
+    end)
+
+    it("refuses a link to a file outside the project, naming it", function()
+      assert(os.execute(("ln -s %q %q"):format(outside .. "/config", dir .. "/manifests/kc.yaml")))
+      assert(os.execute(("ln -s %q %q"):format(outside .. "/config", dir .. "/charts/app/templates/kc.yaml")))
+      for _, name in ipairs { "raw", "app" } do
+        local out, err = template(name)
+        assert.is_nil(out)
+        assert.matches("kc.yaml is a symlink to " .. fs.realpath(outside) .. "/config, outside the chart and the project",
+          err, 1, true)
+        assert.is_nil(err:find("TOP-SECRET", 1, true))
+      end
+    end)
+
+    it("refuses a link that loops back to a directory being walked", function()
+      assert(os.execute(("ln -s . %q"):format(dir .. "/manifests/self")))
+      local out, err = template("raw")
+      assert.is_nil(out)
+      assert.matches("manifests/self is a symlink to " .. fs.realpath(dir) .. "/manifests, a directory it is in (a loop)", err, 1, true)
+    end)
+  end)
+
   describe("needed()", function()
     it("is true for a directory without Chart.yaml and for releases with chartify fields", function()
       local d = assert(fs.mkdtemp("hfl-spec-XXXXXX"))

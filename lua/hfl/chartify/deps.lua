@@ -40,7 +40,7 @@ local function source_of(session, r, d, i)
   if not chart:match("^%a[%w+.-]*://") and fs.is_dir(path) then
     local name = fs.basename(path)
     return { name = name, repository = "file://" .. path, fetch = function(dir)
-      return tree.copy(path, dir .. "/charts/" .. name)
+      return tree.copy(path, dir .. "/charts/" .. name, { roots = tree.roots(path, basedir) })
     end }
   end
   local oci_ref, spec, name

@@ -84,7 +84,9 @@ local MANIFEST_EXT = { [".yaml"] = true, [".yml"] = true, [".json"] = true }
 -- sub-directories too (chartify's walk), `*.yaml.gotmpl` rendered with the release's data first.
 local function manifest_objects(r, src, chart_name)
   local out = {}
-  for _, rel in ipairs(tree.files(src)) do
+  local files, ferr = tree.files(src, { roots = tree.roots(src, r.state and r.state.dir) })
+  if not files then return nil, fmt('release "%s": %s', r.name, ferr) end
+  for _, rel in ipairs(files) do
     local path = src .. "/" .. rel
     local name, text, err = rel, nil, nil
     if rel:match("%.gotmpl$") and MANIFEST_EXT[fs.ext(rel:sub(1, -8))] then
@@ -173,7 +175,8 @@ function M.prepare(prep, opts)
   local dir = work .. "/" .. chart_name
   local objects, ok
   if kind == "chart" then
-    ok, err = tree.copy(src, dir)
+    ok, err = tree.copy(src, dir, { roots = tree.roots(src, r.state and r.state.dir) })
+    if not ok then err = fmt('release "%s": %s', r.name, err) end
     if ok then ok, err = deps.add(session, r, dir) end
     if not ok then return nil, err, work end
     if not M.object_changes(r) then return dir, nil, work end

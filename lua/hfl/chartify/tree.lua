@@ -6,38 +6,109 @@ local M = {}
 -- The largest file a chart copy reads (a chart archive in charts/ can be large).
 local MAX_FILE = 512 * 1024 * 1024
 
---- Every regular file under dir (symlinks followed), as sorted relative paths; directories
---- named in `skip` (relative paths) are left out.
----@param dir string
----@param skip? table<string, boolean>
+-- Whether the real path p is root or under it.
+local function inside(p, root)
+  return p == root or root == "/" or p:sub(1, #root + 1) == root .. "/"
+end
+
+-- The git work tree holding the real directory dir (the nearest ancestor with a .git), or nil.
+local function repository(dir)
+  local d = dir
+  while true do
+    if fs.lstat(d .. "/.git") then return d end
+    if d == "/" then return nil end
+    d = fs.dirname(d)
+  end
+end
+
+--- The directories a symlink in a chart or manifests directory may resolve into: the directory
+--- itself, the state file's directory and the git repository holding it (real paths).
+---@param src string  the directory copied or walked
+---@param basedir? string  the state file's directory
 ---@return string[]
-function M.files(dir, skip)
+function M.roots(src, basedir)
   local out = {}
-  local function walk(d, prefix)
+  for _, d in ipairs { src, basedir } do
+    local real = fs.realpath(d)
+    if real then
+      out[#out + 1] = real
+      local repo = repository(real)
+      if repo and d == basedir then out[#out + 1] = repo end
+    end
+  end
+  return out
+end
+
+-- The real path of a symlink at path, or nil, err when it leaves the roots.
+local function confined(path, roots)
+  local real, err = fs.realpath(path)
+  if not real then return nil, err end
+  for _, root in ipairs(roots) do
+    if inside(real, root) then return real end
+  end
+  return nil, ("%s is a symlink to %s, outside the chart and the project (%s): copy the "
+    .. "file in instead"):format(path, real, table.concat(roots, ", "))
+end
+
+--- Every regular file under dir, as sorted relative paths; directories named in `opts.skip`
+--- (relative paths) are left out. Symlinks are followed when they resolve inside `opts.roots`
+--- (real paths; default: dir itself, see M.roots) — a link to /etc/passwd or ~/.kube/config
+--- in a hostile repository is an error, not part of a chart — and a link back to a directory
+--- being walked (a loop) is an error too.
+---@param dir string
+---@param opts? {skip?: table<string, boolean>, roots?: string[]}
+---@return string[]|nil files, string|nil err
+function M.files(dir, opts)
+  opts = opts or {}
+  local skip, roots = opts.skip, opts.roots or M.roots(dir)
+  local out = {}
+  local walking = {}
+  local function walk(d, prefix, real)
+    walking[real] = true
     for _, name in ipairs(fs.list(d) or {}) do
       local rel = prefix .. name
       local path = d .. "/" .. name
+      local target = real .. "/" .. name
+      local lst = fs.lstat(path)
+      if lst and lst.type == "link" then
+        local err
+        target, err = confined(path, roots)
+        if not target then return nil, err end
+      end
       local kind = fs.kind(path)
-      if kind == "dir" then
-        if not (skip and skip[rel]) then walk(path, rel .. "/") end
+      if kind == "dir" and not (skip and skip[rel]) then
+        if walking[target] then
+          return nil, ("%s is a symlink to %s, a directory it is in (a loop)"):format(path, target)
+        end
+        local ok, err = walk(path, rel .. "/", target)
+        if not ok then return nil, err end
       elseif kind == "file" then
         out[#out + 1] = rel
       end
     end
+    walking[real] = nil
+    return true
   end
-  walk(dir, "")
+  local real, err = fs.realpath(dir)
+  if not real then return nil, err end
+  local ok
+  ok, err = walk(dir, "", real)
+  if not ok then return nil, err end
   return out
 end
 
---- Copies the files under src to dst (created), skipping the directories in `skip`.
+--- Copies the files under src to dst (created); opts as M.files'.
 ---@param src string
 ---@param dst string
----@param skip? table<string, boolean>
+---@param opts? {skip?: table<string, boolean>, roots?: string[]}
 ---@return true|nil ok, string|nil err
-function M.copy(src, dst, skip)
-  local ok, err = fs.mkdir_p(dst)
+function M.copy(src, dst, opts)
+  local files, err = M.files(src, opts)
+  if not files then return nil, err end
+  local ok
+  ok, err = fs.mkdir_p(dst)
   if not ok then return nil, err end
-  for _, rel in ipairs(M.files(src, skip)) do
+  for _, rel in ipairs(files) do
     local data
     data, err = fs.read(src .. "/" .. rel, { max = MAX_FILE })
     if not data then return nil, err end
