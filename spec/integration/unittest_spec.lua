@@ -224,3 +224,31 @@ describe("st:unittest #integration", function()
     assert.equal(1, #res.releases[1].suites[1].tests[1].asserts)
   end)
 end)
+
+describe("hfl unittest snapshots behind a symlink #integration", function()
+  it("writes no snapshot where a symlinked __snapshot__ or suite directory points", function()
+    local dir = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
+    local outside = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
+    assert(os.execute(("cp -r %q/. %q"):format(FIX, dir)) == 0)
+    local tests = dir .. "/charts/demo/tests"
+    assert(fs.rm_r(tests .. "/__snapshot__", tests))
+    assert(os.execute(("ln -s %q %q"):format(outside, tests .. "/__snapshot__")) == 0)
+    local code, out, err = hflrun.run({ "-b", BIN .. "helm4", "unittest", "-l", "suite=pass" },
+      { cwd = dir, env = { TMPDIR = dir } })
+    assert.equal(1, code, out)
+    assert.matches("charts/demo/tests/__snapshot__/snapshot_test.yaml.snap: " .. tests
+      .. "/__snapshot__ resolves to " .. fs.realpath(outside) .. ", outside the chart", err, 1, true)
+    assert.same({}, fs.list(outside))
+    -- the suites' directory a link out of the chart: not even __snapshot__ is made there
+    assert(fs.remove(tests .. "/__snapshot__"))
+    assert(os.execute(("mv %q %q && ln -s %q %q"):format(tests, outside .. "/tests",
+      outside .. "/tests", tests)) == 0)
+    code, out, err = hflrun.run({ "-b", BIN .. "helm4", "unittest", "-l", "suite=pass" },
+      { cwd = dir, env = { TMPDIR = dir } })
+    assert.equal(1, code, out)
+    assert.matches("resolves to " .. fs.realpath(outside) .. "/tests, outside the chart", err, 1, true)
+    assert.is_nil(fs.lstat(outside .. "/tests/__snapshot__"))
+    fs.rm_r(dir, fs.dirname(dir))
+    fs.rm_r(outside, fs.dirname(outside))
+  end)
+end)

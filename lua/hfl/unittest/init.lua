@@ -187,7 +187,7 @@ local function run_release(session, work, opts)
       if not sr.passed and opts.fail_fast then stop = true break end
     end
     if snaps then
-      local written, werr = snaps:store(work.snapshots_writable)
+      local written, werr = snaps:store(work.snapshots_writable, work.chart_dir)
       if written == nil then return nil, fmt('release "%s": %s', work.release.name, werr) end
       sr.snapshots = snaps:counts()
       local c = res.counts.snapshots

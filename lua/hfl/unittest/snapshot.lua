@@ -126,13 +126,37 @@ local function encode(current)
   return (text:gsub('\n  "(%d+)":', "\n  %1:"))
 end
 
---- Writes the file when snapshots were recorded or vanished (not in a read-only place).
+-- Whether the directory dir, symlinks resolved, is inside root (symlinks resolved).
+local function inside(dir, root)
+  local rdir, rroot = fs.realpath(dir), fs.realpath(root)
+  if not (rdir and rroot) then return false, rdir or dir end
+  return rdir == rroot or rdir:sub(1, #rroot + 1) == rroot .. "/", rdir
+end
+
+--- Writes the file when snapshots were recorded or vanished (not in a read-only place). With
+--- `root`, the file's directory must resolve inside it: a chart whose `__snapshot__` (or suite
+--- directory) is a symlink to somewhere else gets an error, and nothing is written there.
 ---@param writable boolean
+---@param root? string  the chart directory
 ---@return boolean|nil written, string|nil err
-function Cache:store(writable)
+function Cache:store(writable, root)
   if self.inserted == 0 and self:vanished() == 0 then return false end
   if not writable then return false end
-  local ok, err = fs.mkdir_p(fs.dirname(self.file))
+  local dir = fs.dirname(self.file)
+  local ok, err, real
+  -- the suite's directory first, so no __snapshot__ is made outside either
+  for _, d in ipairs(root and { fs.dirname(dir), dir } or {}) do
+    if d == dir then
+      ok, err = fs.mkdir_p(dir)
+      if not ok then return nil, fmt("%s: %s", self.shown, err) end
+    end
+    ok, real = inside(d, root)
+    if not ok then
+      return nil, fmt("%s: %s resolves to %s, outside the chart %s (a symlink?): not written",
+        self.shown, d, real, root)
+    end
+  end
+  ok, err = fs.mkdir_p(dir)
   if not ok then return nil, fmt("%s: %s", self.shown, err) end
   ok, err = fs.write_atomic(self.file, encode(self.current))
   if not ok then return nil, fmt("%s: %s", self.shown, err) end
