@@ -40,6 +40,34 @@ describe("hfl.doctor #unit", function()
     end)
   end)
 
+  describe("redact.text() on credential names inside longer keys", function()
+    it("redacts DB_PASSWORD-like keys, env values named so and block scalars, not references", function()
+      local out, n = redact.text(table.concat({
+        "+   DB_PASSWORD: hunter2",
+        "+   adminPassword: \"hunter3\"",
+        "+   aws_secret_access_key: AKIA-example",
+        "+   secretName: my-secret",
+        "          env:",
+        "            - name: POSTGRES_PASSWORD",
+        "-             value: old-pw",
+        "+             value: new-pw",
+        "            - name: HOST",
+        "              value: db",
+        "+   password: |",
+        "+     block-pw",
+        "+   next: 1",
+      }, "\n") .. "\n")
+      for _, s in ipairs { "hunter2", "hunter3", "AKIA-example", "old-pw", "new-pw", "block-pw" } do
+        assert.is_nil(out:find(s, 1, true), s .. " in:\n" .. out)
+      end
+      assert.equal(6, n)
+      assert.matches("+   DB_PASSWORD: <REDACTED>\n", out, 1, true)
+      assert.matches("+   secretName: my-secret\n", out, 1, true)
+      assert.matches("            - name: HOST\n              value: db\n", out, 1, true)
+      assert.matches("+   password: <REDACTED>\n+   next: 1\n", out, 1, true)
+    end)
+  end)
+
   describe("config", function()
     it("reads Go durations", function()
       assert.equal(90, config.parse_duration("90s"))

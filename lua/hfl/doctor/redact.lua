@@ -4,7 +4,9 @@
 --- defence in depth Helmfile's doctor has for what gets through anyway (a Secret shown as a
 --- ConfigMap's text, a post-renderer, a token in an annotation):
 ---   * the values under `data:` / `stringData:` of every `kind: Secret` object,
----   * lines whose key names a credential (password, token, apiKey, client_secret, …),
+---   * lines whose key names a credential anywhere in it (password, DB_PASSWORD, adminPassword,
+---     token, apiKey, aws_secret_access_key, …; not secretName, passwordFile, …), a block
+---     scalar's lines with them, and the `value:` after `- name: DB_PASSWORD` (env lists),
 ---   * JWT-shaped tokens and runs of 40 or more base64 characters.
 ---
 ---   local text, n = require("hfl.doctor.redact").text(diff_text)
@@ -87,22 +89,77 @@ function M.secret_blocks(lines)
   return count
 end
 
-local SENSITIVE = "(?i)^([+-]?\\s+(?:[^:]*\\.)?(?:password|passwd|pwd|secret|secrets|token|tokens|"
-  .. "apikey|api[_-]?key|private[_-]?key|client[_-]?secret|access[_-]?token|refresh[_-]?token|"
-  .. "bearer|credential|credentials|auth[_-]?token|session[_-]?token)(?:\\.[A-Za-z_]+)?)(:\\s*)(.+)$"
+-- A key that names a credential: the word anywhere in it (DB_PASSWORD, adminPassword,
+-- aws_secret_access_key, x.api-key), and the value after it. A key that only refers to one
+-- (secretName, tokenSecretRef, passwordFile) is left alone by M.refers().
+local SENSITIVE = "(?i)^([+-]?[\\s-]+)([\\w.-]*?(?:password|passwd|pwd|secret|token|apikey|api[_-]?key|"
+  .. "private[_-]?key|credential|bearer)[\\w.-]*)(:\\s*)(.*)$"
+-- "- name: DB_PASSWORD" of an env list (or of any name/value pair list): its `value:` follows.
+local NAMED = "(?i)^[+-]?[\\s-]+name:\\s*[\"']?([\\w.-]*?(?:password|passwd|pwd|secret|token|apikey|"
+  .. "api[_-]?key|private[_-]?key|credential|bearer)[\\w.-]*)[\"']?\\s*$"
+local VALUE = "^([+-]?%s+value:%s*)(.*)$"
 
---- Lines whose (last) key names a credential: their value.
+--- Whether a credential-named key only refers to a credential (its name, a reference, a file).
+---@param key string
+---@return boolean
+function M.refers(key)
+  key = key:lower():gsub("[_.-]", "")
+  for _, suffix in ipairs { "name", "names", "ref", "refs", "keyref", "path", "file", "namespace",
+    "ttl", "type", "enabled", "length" } do
+    if key:sub(-#suffix) == suffix then return true end
+  end
+  return false
+end
+
+local function indent_of(line)
+  return #(unsigned(line):match("^(%s*)"))
+end
+
+-- Redacts the value text v (a scalar, or a block scalar whose lines follow line i): returns
+-- the replacement of line i's value and the index of the last line consumed.
+local function redact_scalar(lines, i, prefix, v)
+  local trimmed = v:match("^%s*(.-)%s*$")
+  if trimmed == "" or already_masked(trimmed) then return nil, i end
+  local last = i
+  if trimmed:match("^[|>][-+]?%d*$") then
+    -- a block scalar: its lines are the ones indented deeper than the key's
+    local base = indent_of(lines[i])
+    while lines[last + 1] and (unsigned(lines[last + 1]):match("^%s*$")
+      or indent_of(lines[last + 1]) > base) do
+      last = last + 1
+    end
+    if last == i then return nil, i end
+    for k = last, i + 1, -1 do table.remove(lines, k) end
+  end
+  lines[i] = prefix .. M.PLACEHOLDER
+  return true, i
+end
+
+--- Lines whose key names a credential, and the `value:` of a `name:` that names one: their
+--- value (a block scalar's lines too).
 ---@param lines string[]  changed in place
 ---@return integer count
 function M.sensitive_keys(lines)
-  local re = assert(regex.compile(SENSITIVE))
-  local count = 0
-  for i, line in ipairs(lines) do
+  local re, named = assert(regex.compile(SENSITIVE)), assert(regex.compile(NAMED))
+  local count, pending = 0, false
+  local i = 1
+  while lines[i] do
+    local line = lines[i]
     local m = re:exec(line, 0)
-    if m and not already_masked(line:sub(m[7] + 1, m[8]):match("^%s*(.-)%s*$")) then
-      lines[i] = line:sub(1, m[6]) .. M.PLACEHOLDER
-      count = count + 1
+    local pre, v = line:match(VALUE)
+    if pending and pre then
+      local done = redact_scalar(lines, i, pre, v)
+      if done then count = count + 1 end
+    elseif named:exec(line, 0) then
+      pending = true
+    else
+      pending = false
+      if m and not M.refers(line:sub(m[5] + 1, m[6])) then
+        local done = redact_scalar(lines, i, line:sub(1, m[8]), line:sub(m[9] + 1, m[10]))
+        if done then count = count + 1 end
+      end
     end
+    i = i + 1
   end
   return count
 end
