@@ -239,8 +239,22 @@ describe("hfl unittest snapshots behind a symlink #integration", function()
     assert.matches("charts/demo/tests/__snapshot__/snapshot_test.yaml.snap: " .. tests
       .. "/__snapshot__ resolves to " .. fs.realpath(outside) .. ", outside the chart", err, 1, true)
     assert.same({}, fs.list(outside))
-    -- the suites' directory a link out of the chart: not even __snapshot__ is made there
+    -- a snapshot file linked to a file outside: not read (a failed comparison would show it)
     assert(fs.remove(tests .. "/__snapshot__"))
+    assert(fs.mkdir_p(tests .. "/__snapshot__"))
+    assert(fs.write_atomic(outside .. "/private", "test: {\"1\": \"TOP-SECRET\"}\n"))
+    assert(os.execute(("ln -s %q %q"):format(outside .. "/private",
+      tests .. "/__snapshot__/snapshot_test.yaml.snap")) == 0)
+    code, out, err = hflrun.run({ "-b", BIN .. "helm4", "unittest", "-l", "suite=pass" },
+      { cwd = dir, env = { TMPDIR = dir } })
+    assert.equal(1, code, out)
+    assert.matches("snapshot_test.yaml.snap resolves to " .. fs.realpath(outside) .. "/private, outside the chart",
+      err, 1, true)
+    assert.is_nil((out .. err):find("TOP-SECRET", 1, true))
+    assert(fs.remove(tests .. "/__snapshot__/snapshot_test.yaml.snap"))
+    assert(fs.remove(outside .. "/private"))
+    assert(fs.rm_r(tests .. "/__snapshot__", tests))
+    -- the suites' directory a link out of the chart: not even __snapshot__ is made there
     assert(os.execute(("mv %q %q && ln -s %q %q"):format(tests, outside .. "/tests",
       outside .. "/tests", tests)) == 0)
     code, out, err = hflrun.run({ "-b", BIN .. "helm4", "unittest", "-l", "suite=pass" },

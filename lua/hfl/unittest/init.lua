@@ -125,13 +125,13 @@ local function counts()
     snapshots = { passed = 0, failed = 0, skipped = 0, errored = 0, suites_failed = 0 } }
 end
 
--- The snapshot file of a suite that has matchSnapshot assertions (nil without).
-local function snapshots_of(s)
+-- The snapshot file of a suite that has matchSnapshot assertions (nil without); root: the chart.
+local function snapshots_of(s, root)
   for _, t in ipairs(s.tests) do
     for _, a in ipairs(t.asserts) do
       if a.type == "matchSnapshot" or a.type == "matchSnapshotRaw" then
         local file = snapshot.file_of(s.file)
-        return snapshot.open(s.file, fs.dirname(s.shown) .. "/__snapshot__/" .. fs.basename(file))
+        return snapshot.open(s.file, fs.dirname(s.shown) .. "/__snapshot__/" .. fs.basename(file), root)
       end
     end
   end
@@ -164,7 +164,7 @@ local function run_release(session, work, opts)
   for _, s in ipairs(work.suites) do
     if stop then break end
     local sr = { name = s.name, file = s.shown, tests = {}, passed = true, skipped = s.all_skipped }
-    local snaps, serr = snapshots_of(s)
+    local snaps, serr = snapshots_of(s, work.chart_dir)
     if serr then return nil, fmt('release "%s": %s', work.release.name, serr) end
     for _, t in ipairs(s.tests) do
       local tr

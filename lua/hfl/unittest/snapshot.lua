@@ -24,15 +24,33 @@ function M.file_of(suite_file)
   return fs.dirname(suite_file) .. "/__snapshot__/" .. fs.basename(suite_file) .. ".snap"
 end
 
+--- Whether the path, symlinks resolved, is inside root (symlinks resolved), and its real path.
+---@param path string
+---@param root string
+---@return boolean inside, string real
+function M.inside(path, root)
+  local rdir, rroot = fs.realpath(path), fs.realpath(root)
+  if not (rdir and rroot) then return false, rdir or path end
+  return rdir == rroot or rdir:sub(1, #rroot + 1) == rroot .. "/", rdir
+end
+
 --- Opens the snapshots of a suite file (none yet when the file does not exist).
 ---@param suite_file string  absolute path
 ---@param shown string  the snapshot file as messages name it
+---@param root? string  the chart directory: a snapshot file resolving outside it is an error
 ---@return table|nil cache, string|nil err
-function M.open(suite_file, shown)
+function M.open(suite_file, shown, root)
   local file = M.file_of(suite_file)
   local cache = setmetatable({ file = file, shown = shown, cached = {}, current = {},
     inserted = 0, updated = 0, total = 0 }, Cache)
   if not fs.exists(file) then return cache end
+  if root then
+    -- a symlink to ~/.kube/config would be read, and shown in a failed comparison's diff
+    local ok, real = M.inside(file, root)
+    if not ok then
+      return nil, fmt("%s resolves to %s, outside the chart %s (a symlink?): not read", shown, real, root)
+    end
+  end
   local doc, err = yaml.load_file(file)
   if doc == nil or err then return nil, err end
   if value.is_null(doc) then return cache end
@@ -126,13 +144,6 @@ local function encode(current)
   return (text:gsub('\n  "(%d+)":', "\n  %1:"))
 end
 
--- Whether the directory dir, symlinks resolved, is inside root (symlinks resolved).
-local function inside(dir, root)
-  local rdir, rroot = fs.realpath(dir), fs.realpath(root)
-  if not (rdir and rroot) then return false, rdir or dir end
-  return rdir == rroot or rdir:sub(1, #rroot + 1) == rroot .. "/", rdir
-end
-
 --- Writes the file when snapshots were recorded or vanished (not in a read-only place). With
 --- `root`, the file's directory must resolve inside it: a chart whose `__snapshot__` (or suite
 --- directory) is a symlink to somewhere else gets an error, and nothing is written there.
@@ -150,7 +161,7 @@ function Cache:store(writable, root)
       ok, err = fs.mkdir_p(dir)
       if not ok then return nil, fmt("%s: %s", self.shown, err) end
     end
-    ok, real = inside(d, root)
+    ok, real = M.inside(d, root)
     if not ok then
       return nil, fmt("%s: %s resolves to %s, outside the chart %s (a symlink?): not written",
         self.shown, d, real, root)
