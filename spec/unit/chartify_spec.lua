@@ -102,6 +102,22 @@ release "app" { chart = "./charts/app", forceNamespace = "x" }
       end
     end)
 
+    it("refuses fetched content (in hfl's cache) that is itself a link out of the cache", function()
+      local cache = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
+      assert(fs.mkdir_p(cache .. "/getter/abc"))
+      write(outside .. "/secret/kc.yaml", assert(fs.read(outside .. "/config")))
+      assert(os.execute(("ln -s %q %q"):format(outside .. "/secret", cache .. "/getter/abc/manifests")))
+      write(dir .. "/helmfile.lua", ('release "raw" { namespace = "apps", chart = %q }'):format(
+        cache .. "/getter/abc/manifests"))
+      s:close()
+      s = require("hfl.session").new { helm_binary = BIN .. "helm4", kubectl_binary = BIN .. "kubectl",
+        cache_root = cache }
+      local out, err = template("raw")
+      fs.rm_r(cache, fs.dirname(cache))
+      assert.is_nil(out)
+      assert.matches("getter/abc/manifests is a symlink to " .. fs.realpath(outside) .. "/secret, outside", err, 1, true)
+    end)
+
     it("refuses a link that loops back to a directory being walked", function()
       assert(os.execute(("ln -s . %q"):format(dir .. "/manifests/self")))
       local out, err = template("raw")

@@ -82,9 +82,9 @@ local MANIFEST_EXT = { [".yaml"] = true, [".yml"] = true, [".json"] = true }
 
 -- The objects of a plain manifests directory: every *.yaml, *.yml and *.json file, in
 -- sub-directories too (chartify's walk), `*.yaml.gotmpl` rendered with the release's data first.
-local function manifest_objects(r, src, chart_name)
+local function manifest_objects(r, src, chart_name, roots)
   local out = {}
-  local files, ferr = tree.files(src, { roots = tree.roots(src, r.state and r.state.dir) })
+  local files, ferr = tree.files(src, { roots = roots })
   if not files then return nil, fmt('release "%s": %s', r.name, ferr) end
   for _, rel in ipairs(files) do
     local path = src .. "/" .. rel
@@ -159,6 +159,13 @@ local function change_objects(prep, objects, kind, work)
   return transform.apply_release(r, objects, ctx)
 end
 
+-- Whether the directory is content hfl fetched (a go-getter source in its cache), not a path
+-- the state file names in your project.
+local function fetched(session, dir)
+  local root = fs.abs(session.cache_root or require("hfl.charts.cache").root()):gsub("/+$", "")
+  return fs.abs(dir):sub(1, #root + 1) == root .. "/"
+end
+
 --- Builds the release's temporary chart.
 ---@param prep table  hfl.helm.Prep: release, session, helm, chart (the source directory),
 ---   values, values_file
@@ -171,11 +178,12 @@ function M.prepare(prep, opts)
   local work, err = workdir(session, r)
   if not work then return nil, fmt('release "%s": %s', r.name, err) end
   local kind = M.source_kind(src)
+  local roots = tree.roots(src, r.state and r.state.dir, fetched(session, src))
   local chart_name = fs.basename(fs.clean(src))
   local dir = work .. "/" .. chart_name
   local objects, ok
   if kind == "chart" then
-    ok, err = tree.copy(src, dir, { roots = tree.roots(src, r.state and r.state.dir) })
+    ok, err = tree.copy(src, dir, { roots = roots })
     if not ok then err = fmt('release "%s": %s', r.name, err) end
     if ok then ok, err = deps.add(session, r, dir) end
     if not ok then return nil, err, work end
@@ -186,7 +194,7 @@ function M.prepare(prep, opts)
       objects, err = kustomize.build(prep, src, work, chart_name)
       if not objects then err = fmt('release "%s": %s', r.name, err) end
     else
-      objects, err = manifest_objects(r, src, chart_name)
+      objects, err = manifest_objects(r, src, chart_name, roots)
     end
     if objects then
       ok, err = tree.write(dir, "Chart.yaml", package.chart_yaml(chart_name, r.version))

@@ -22,19 +22,26 @@ local function repository(dir)
 end
 
 --- The directories a symlink in a chart or manifests directory may resolve into: the directory
---- itself, the state file's directory and the git repository holding it (real paths).
+--- itself, the state file's directory and the git repository holding it (real paths). For a
+--- fetched directory (a go-getter source in hfl's cache) the directory's own last component is
+--- not resolved: fetched content that is itself a link out of the cache gets no root.
 ---@param src string  the directory copied or walked
 ---@param basedir? string  the state file's directory
+---@param fetched? boolean
 ---@return string[]
-function M.roots(src, basedir)
+function M.roots(src, basedir, fetched)
   local out = {}
-  for _, d in ipairs { src, basedir } do
-    local real = fs.realpath(d)
-    if real then
-      out[#out + 1] = real
-      local repo = repository(real)
-      if repo and d == basedir then out[#out + 1] = repo end
-    end
+  local own = fs.realpath(src)
+  if fetched then
+    local parent = fs.realpath(fs.dirname(fs.clean(src)))
+    own = parent and (parent == "/" and "" or parent) .. "/" .. fs.basename(fs.clean(src))
+  end
+  out[#out + 1] = own
+  local real = basedir and fs.realpath(basedir)
+  if real then
+    out[#out + 1] = real
+    local repo = repository(real)
+    if repo then out[#out + 1] = repo end
   end
   return out
 end
@@ -91,6 +98,11 @@ function M.files(dir, opts)
   end
   local real, err = fs.realpath(dir)
   if not real then return nil, err end
+  if real ~= fs.clean(fs.abs(dir)) then
+    -- the directory itself is (or is under) a link: its target must be allowed too
+    real, err = confined(dir, roots)
+    if not real then return nil, err end
+  end
   local ok
   ok, err = walk(dir, "", real)
   if not ok then return nil, err end
