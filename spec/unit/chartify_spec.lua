@@ -126,6 +126,24 @@ release "app" { chart = "./charts/app", forceNamespace = "x" }
     end)
   end)
 
+  describe("a manifest's file name", function()
+    it("stays a file name in the packaged chart's template, never template code", function()
+      local dir = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
+      write(dir .. '/manifests/a" }}{{ print "INJECTED" }}{{ "b.yaml',
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: q\n")
+      write(dir .. "/helmfile.lua", 'release "raw" { namespace = "apps", chart = "./manifests" }\n')
+      local s = require("hfl.session").new { helm_binary = BIN .. "helm4", kubectl_binary = BIN .. "kubectl" }
+      local st = assert(hfl.load { file = dir .. "/helmfile.lua", session = s })
+      local rendered, err = st:template {}
+      s:close()
+      fs.rm_r(dir, fs.dirname(dir))
+      assert.is_nil(err)
+      assert.equal('---\n# Source: manifests/templates/a" }}{{ print "INJECTED" }}{{ "b.yaml\napiVersion: v1\n'
+        .. "kind: ConfigMap\nmetadata:\n  name: q\n  namespace: apps\n", rendered[1].manifest)
+      assert.equal('"files/a\\"\\x09\\\\b"', package.go_quote('files/a"\t\\b'))
+    end)
+  end)
+
   describe("needed()", function()
     it("is true for a directory without Chart.yaml and for releases with chartify fields", function()
       local d = assert(fs.mkdtemp("hfl-spec-XXXXXX"))

@@ -51,6 +51,18 @@ local function strip_rendered(dir)
   return true
 end
 
+--- A Go string literal of s ("…" with \\, \" and control characters escaped), for a path in
+--- a template action: a file named `a" }}{{ lookup … }}{{ ".yaml` must stay a file name, not
+--- become template code run at install.
+---@param s string
+---@return string
+function M.go_quote(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    if c == '"' or c == "\\" then return "\\" .. c end
+    return ("\\x%02x"):format(c:byte())
+  end) .. '"'
+end
+
 --- Writes the objects into dir (a chart directory: Chart.yaml there already). With
 --- `rendered`, the chart's own templates, subcharts and CRDs are removed first.
 ---@param dir string
@@ -72,7 +84,7 @@ function M.write(dir, objects, rendered)
       ok, err = tree.write(dir, rel, text)
     else
       ok, err = tree.write(dir, "files/" .. rel, text)
-      if ok then ok, err = tree.write(dir, rel, fmt('{{ .Files.Get "files/%s" }}', rel)) end
+      if ok then ok, err = tree.write(dir, rel, fmt("{{ .Files.Get %s }}", M.go_quote("files/" .. rel))) end
     end
     if not ok then return nil, err end
   end
