@@ -407,6 +407,11 @@ releases:
     assert.equal(0, r.code, r.stderr)
     assert.equal(1, srv:counts()["/dep-1.0.0.tgz"])
     assert.equal("", leftovers())
+    -- the native renderer unpacks the archived dependencies to read them, and removes them
+    local native = hfl({ "template" }, { HFL_RENDERER = "native" })
+    assert.equal(0, native.code, native.stderr)
+    assert.equal(r.stdout, native.stdout)
+    assert.equal("", leftovers())
   end)
 
   it("leaves no temporary directory after a failure, naming the release and the patch", function()

@@ -211,12 +211,18 @@ end
 
 local load_files
 
+-- fs.rm_r removes only what lies strictly inside its root: the root is the temp dir's parent.
+local function remove_tmp(tmp)
+  local ok, err = fs.rm_r(tmp, fs.dirname(tmp))
+  if not ok then error(("cannot remove %s: %s"):format(tmp, tostring(err)), 2) end
+end
+
 local function extract_archive(path)
   local tmp, err = fs.mkdtemp((fs.tmpdir()) .. "/hfl-chart-XXXXXX")
   if not tmp then return nil, err end
   local ok, xerr = require("hfl.archive").extract(path, tmp)
   if not ok then
-    fs.rm_r(tmp, tmp)
+    remove_tmp(tmp)
     return nil, xerr
   end
   local names = fs.list(tmp) or {}
@@ -224,18 +230,18 @@ local function extract_archive(path)
   for _, n in ipairs(names) do
     if fs.kind(tmp .. "/" .. n) == "dir" then
       if top then
-        fs.rm_r(tmp, tmp)
+        remove_tmp(tmp)
         return unsupported(path .. ": archive holds more than one directory")
       end
       top = n
     end
   end
   if not top then
-    fs.rm_r(tmp, tmp)
+    remove_tmp(tmp)
     return unsupported(path .. ": archive holds no chart directory")
   end
   local files, werr = walk(tmp .. "/" .. top, nil)
-  fs.rm_r(tmp, tmp)
+  remove_tmp(tmp)
   if not files then return nil, werr end
   return files
 end
@@ -317,11 +323,11 @@ function load_files(files, where)
       local p = tmp .. "/" .. cname
       local ok, werr = fs.write_atomic(p, list[1].data)
       if not ok then
-        fs.rm_r(tmp, tmp)
+        remove_tmp(tmp)
         return nil, werr
       end
       local sfiles, xerr, xcode = extract_archive(p)
-      fs.rm_r(tmp, tmp)
+      remove_tmp(tmp)
       if not sfiles then return nil, xerr, xcode end
       sub, serr, scode = load_files(sfiles, fmt("%s/charts/%s", where, cname))
     else
