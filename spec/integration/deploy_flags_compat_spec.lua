@@ -22,7 +22,8 @@ end
 
 describe("Helmfile's deploy flags #integration", function()
   local fc, dir
-  local function hfl(args) return fc:hfl(args, { cwd = dir }) end
+  -- helm's renderer: these specs count its template processes and need its --validate
+  local function hfl(args) return fc:hfl(args, { cwd = dir, env = { HFL_RENDERER = "helm" } }) end
 
   before_each(function()
     fc = fakecluster.new { helm = 4 }

@@ -118,7 +118,8 @@ describe("a no-op hfl apply on the fake cluster #integration", function()
     local at = assert(text:find("greeting: hi-", text:find("name: " .. changed, 1, true), true))
     write(dir .. "/sub/helmfile.yaml", text:sub(1, at - 1) .. "greeting: new-" .. text:sub(at + #"greeting: hi-"))
     fc:clear_calls()
-    local code, _, err = fc:hfl({ "apply" }, { cwd = dir })
+    -- helm's renderer, so the render shows as a helm template process
+    local code, _, err = fc:hfl({ "apply" }, { cwd = dir, env = { HFL_RENDERER = "helm" } })
     assert.equal(0, code, err)
     local upgraded = {}
     for _, c in ipairs(fc:calls("helm")) do

@@ -42,7 +42,7 @@ for _, major in ipairs { 3, 4 } do
     end)
 
     it("prints the helm renderer's diff without a helm template process", function()
-      local hcode, hout = hfl { "diff" }
+      local hcode, hout = hfl({ "diff" }, { HFL_RENDERER = "helm" })
       assert.equal(0, hcode)
       assert.is_true(template_calls(fc) > 0)
       fc:clear_calls()

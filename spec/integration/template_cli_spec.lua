@@ -130,7 +130,7 @@ describe("hfl template #integration", function()
       f:close()
       os.execute("chmod +x " .. slow)
       local tmp = tmpdir()
-      local h = hflrun.spawn({ "-b", slow, "template" }, { cwd = FIX, env = { TMPDIR = tmp } })
+      local h = hflrun.spawn({ "-b", slow, "template", "--renderer", "helm" }, { cwd = FIX, env = { TMPDIR = tmp } })
       local deadline = proc.now() + 30
       while not fs.exists(dir .. "/started") and proc.now() < deadline do proc.sleep(0.05) end
       assert.is_true(fs.exists(dir .. "/started"))

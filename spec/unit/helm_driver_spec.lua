@@ -191,7 +191,7 @@ for _, bin in ipairs { "helm3", "helm4" } do
         local path, log, dir = logging_helm(BIN .. bin, 0.3)
         local s = require("hfl.session").new { helm_binary = path, concurrency = 2 }
         local st = load("order/helmfile.yaml", s)
-        assert(st:template {})
+        assert(st:template { renderer = "helm" })
         local most, starts = peak(log)
         assert.equal(4, starts)
         assert.equal(2, most)

@@ -29,8 +29,8 @@ function M.render(set)
   set:list("post-renderer-args", "argument for the post-renderer", { arg = "ARG" })
   set:bool("skip-schema-validation", "don't validate values against the chart's schema")
   set:string("template-args", "extra arguments for helm template", { arg = "ARGS" })
-  set:string("renderer", "native: render charts in process (falls back to helm where it cannot "
-    .. "match helm byte for byte), helm: run helm template (default; also $HFL_RENDERER)", { arg = "NAME" })
+  set:string("renderer", "native: render charts in process, falling back to helm where it cannot "
+    .. "match helm byte for byte (default); helm: run helm template (also $HFL_RENDERER)", { arg = "NAME" })
 end
 
 --- D: how diffs are computed and shown.

@@ -85,12 +85,13 @@ local function each(st, rels, work)
   return done
 end
 
---- The renderer `template` uses: opts.renderer, else $HFL_RENDERER, else "helm".
+--- The renderer `template` uses: opts.renderer, else $HFL_RENDERER, else "native" (which
+--- leaves to helm what it does not reproduce byte for byte).
 ---@return string|nil renderer, string|nil err
 function M.renderer(opts)
   local r = opts and opts.renderer
   if r == nil or r == "" then r = os.getenv("HFL_RENDERER") end
-  if r == nil or r == "" then return "helm" end
+  if r == nil or r == "" then return "native" end
   if r ~= "helm" and r ~= "native" then
     return nil, fmt('unknown renderer "%s": use --renderer native or --renderer helm', r)
   end
