@@ -9,9 +9,11 @@ local ROOT = hflrun.root()
 local FIX = ROOT .. "/spec/fixtures/unittest"
 local BIN = ROOT .. "/.deps/bin/"
 
-local function hfl(args)
+local function hfl(args, env)
   local tmp = assert(fs.mkdtemp("hfl-spec-XXXXXX"))
-  local code, out, err = hflrun.run(args, { cwd = FIX, env = { TMPDIR = tmp } })
+  local vars = { TMPDIR = tmp }
+  for k, v in pairs(env or {}) do vars[k] = v end
+  local code, out, err = hflrun.run(args, { cwd = FIX, env = vars })
   local left = fs.list(tmp)
   fs.rm_r(tmp, fs.dirname(tmp))
   return code, out, err, left
@@ -150,6 +152,20 @@ for _, bin in ipairs { "helm3", "helm4" } do
       for _ in err:gmatch("unittest: [^\n]* template ") do n = n + 1 end
       -- 13 tests run; the tests of a suite without set/release/capabilities/chart share a render
       assert.equal(9, n)
+    end)
+
+    it("renders natively by default, with the results helm's renders give", function()
+      local code, out, err = hfl { "-b", BIN .. bin, "--debug", "unittest", "-l", "suite=pass" }
+      assert.equal(0, code, err)
+      local native = 0
+      for _ in err:gmatch("rendered by the native renderer") do native = native + 1 end
+      assert.is_true(native > 0, err)
+      local hcode, hout, herr = hfl({ "-b", BIN .. bin, "--debug", "unittest", "-l", "suite=pass" },
+        { HFL_RENDERER = "helm" })
+      assert.equal(0, hcode, herr)
+      assert.not_matches("rendered by the native renderer", herr, 1, true)
+      local function summary(text) return (text:gsub("\nTime: [^\n]*", "")) end
+      assert.equal(summary(hout), summary(out))
     end)
 
     it("colours the labels with --color and warns that --args has no plugin to go to", function()

@@ -1,4 +1,5 @@
---- hfl.unittest.render: renders a chart the way helm-unittest does, with `helm template`.
+--- hfl.unittest.render: renders a chart the way helm-unittest does, with `helm template` (or
+--- hfl's native renderer, which prints the same bytes).
 ---
 --- helm-unittest renders only the templates a suite selects (plus partials), keeps each
 --- template's output as the engine produced it (document order within a file untouched) and
@@ -14,6 +15,7 @@
 --- Renders are memoised per distinct input, so tests that share values render once.
 local fs = require "hfl.fs"
 local helm = require "hfl.helm"
+local template = require "hfl.helm.template"
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
 local regex = require "hfl.regex"
@@ -238,6 +240,15 @@ function M.parse_error(stderr)
   return msg, file, short
 end
 
+-- hfl's own renderer where it reproduces helm byte for byte (the default, as for `template`;
+-- HFL_RENDERER=helm turns it off). What it leaves — every failing render among them, so
+-- failedTemplate reads helm's own message — goes to helm.
+local function render_native(session, h, argv)
+  if template.renderer(nil) ~= "native" then return nil end
+  local res = template.render_native(session, { name = "unittest " .. argv[3] }, { helm = h }, argv)
+  return res and res.stdout
+end
+
 local function run_helm(session, job, copy, values_file)
   local h, err = session:helm()
   if not h then return nil, err end
@@ -261,6 +272,8 @@ local function run_helm(session, job, copy, values_file)
   end
   if job.upgrade then argv[#argv + 1] = "--is-upgrade" end
   if job.verbose then session.log.info("unittest: %s", table.concat(argv, " ")) end
+  local native = render_native(session, h, argv)
+  if native then return { stdout = native } end
   local res, report, failed = helm.run(session, argv)
   if res then return { stdout = res.stdout or "" } end
   if failed and failed.code and failed.code ~= 0 then return { failed = failed.stderr or report } end
