@@ -106,7 +106,9 @@ function M.render_native(session, r, prep, list)
   -- parsed templates are kept for the session: releases of one chart parse it once
   session.native_templates = session.native_templates or {}
   -- an error inside the renderer is a bug of hfl's: a warning asks for a report, helm renders
-  local ok, text, why = pcall(require("hfl.chart").template_argv, list, prep.helm.major, session.native_templates)
+  -- loaded here, not at the top: most commands render nothing (a load failure still raises)
+  local chart = require "hfl.chart"
+  local ok, text, why = pcall(chart.template_argv, list, prep.helm.major, session.native_templates)
   if not ok then
     session.log.warn('release "%s": the native renderer failed, helm renders it instead (a bug in hfl, '
       .. 'please report it): %s', r.name, tostring(text))
