@@ -4,6 +4,7 @@
 local documents = require "hfl.diff.documents"
 local value = require "hfl.value"
 local yaml = require "hfl.yaml"
+local group = require "hfl.group"
 
 local M = {}
 
@@ -75,21 +76,12 @@ function M.set_namespace(objects, ns)
   return objects
 end
 
---- Objects grouped by source, in the order each source first appears: `{ {source=, objects={…}}, … }`.
+--- Objects grouped by source, in the order each source first appears:
+--- `{ {key = source, items = {…}}, … }` (hfl.group).
 ---@param objects table[]
 ---@return table[]
 function M.by_source(objects)
-  local groups, index = {}, {}
-  for _, o in ipairs(objects) do
-    local g = index[o.source]
-    if not g then
-      g = { source = o.source, objects = {} }
-      index[o.source] = g
-      groups[#groups + 1] = g
-    end
-    g.objects[#g.objects + 1] = o
-  end
-  return groups
+  return group.by(objects, function(o) return o.source end)
 end
 
 --- The YAML text of some objects: documents separated by `---`, keys in their order.

@@ -76,9 +76,9 @@ function M.write(dir, objects, rendered)
   end
   fs.mkdir_p(dir .. "/templates")
   for _, g in ipairs(objects_mod.by_source(objects)) do
-    local text, err = objects_mod.encode(g.objects)
-    if not text then return nil, fmt("%s: %s", g.source, err) end
-    local rel, crd = M.place(g.source)
+    local text, err = objects_mod.encode(g.items)
+    if not text then return nil, fmt("%s: %s", g.key, err) end
+    local rel, crd = M.place(g.key)
     local ok
     if crd then
       ok, err = tree.write(dir, rel, text)

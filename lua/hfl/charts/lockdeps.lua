@@ -5,6 +5,7 @@
 local localchart = require "hfl.charts.localchart"
 local lockmod = require "hfl.charts.lock"
 local resolve = require "hfl.charts.resolve"
+local group = require "hfl.group"
 
 local M = {}
 
@@ -67,16 +68,6 @@ local function build_local_charts(releases, session)
   return true
 end
 
-local function by_state(releases)
-  local groups, order = {}, {}
-  for _, r in ipairs(releases) do
-    local st = r.state
-    if not groups[st] then groups[st] = {}; order[#order + 1] = st end
-    table.insert(groups[st], r)
-  end
-  return groups, order
-end
-
 -- Resolves the requirements of one state and writes its lock file (nothing when it has none).
 local function lock_state(s, rels, session, version, sel)
   local reqs = lockmod.requirements(rels, function() return s end)
@@ -110,10 +101,11 @@ function M.update(st, opts)
   local session = st.session
   local ok, berr = build_local_charts(releases, session)
   if not ok then return nil, berr end
-  local groups, order = by_state(releases)
+  local groups = group.by(releases, function(r) return r.state end)
   local written = {}
-  for _, s in ipairs(order) do
-    local path, lerr = lock_state(s, groups[s], session, require("hfl").version, { prerelease = opts and opts.prerelease })
+  for _, g in ipairs(groups) do
+    local s = g.key
+    local path, lerr = lock_state(s, g.items, session, require("hfl").version, { prerelease = opts and opts.prerelease })
     if path == nil then return nil, lerr end
     if path then written[#written + 1] = { state = s, path = path } end
   end

@@ -11,6 +11,7 @@
 --- none) changes it.
 local value = require "hfl.value"
 local proc = require "hfl.proc"
+local group = require "hfl.group"
 
 local M = {}
 
@@ -343,21 +344,6 @@ function M.around(session, s, command, body, before)
   return res
 end
 
--- The releases grouped by their state file, in the order the states first appear.
-local function by_state(releases)
-  local groups, seen = {}, {}
-  for _, r in ipairs(releases) do
-    local g = seen[r.state]
-    if not g then
-      g = { state = r.state, releases = {} }
-      seen[r.state] = g
-      groups[#groups + 1] = g
-    end
-    g.releases[#g.releases + 1] = r
-  end
-  return groups
-end
-
 --- body() between the global `prepare`/`cleanup` hooks of several state files at once (a
 --- deploy over one graph of every state file): each state's global prepare and its releases'
 --- prepare hooks in state order, then body(), then each state's global cleanup (seeing body's
@@ -368,19 +354,19 @@ end
 ---@param body fun(): any, any
 ---@return any result, string|nil err
 function M.around_states(session, releases, command, body)
-  local groups = by_state(releases)
+  local groups = group.by(releases, function(r) return r.state end)
   for _, g in ipairs(groups) do
-    local s = g.state
+    local s = g.key
     local ok, err = M.run(session, { event = "prepare", state = s, command = command })
-    if ok then ok, err = M.prepare(session, s, g.releases, command) end
+    if ok then ok, err = M.prepare(session, s, g.items, command) end
     if not ok then return nil, ("in %s: %s"):format(s.name or s.path or "?", err) end
   end
   local res, berr = body()
   local errors = {}
   for _, g in ipairs(groups) do
-    local ok, err = M.run(session, { event = "cleanup", state = g.state, command = command,
+    local ok, err = M.run(session, { event = "cleanup", state = g.key, command = command,
       error = res == nil and berr or nil })
-    if not ok then errors[#errors + 1] = ("in %s: %s"):format(g.state.name or g.state.path or "?", err) end
+    if not ok then errors[#errors + 1] = ("in %s: %s"):format(g.key.name or g.key.path or "?", err) end
   end
   if res == nil then
     if #errors > 0 then return nil, tostring(berr) .. "\n" .. table.concat(errors, "\n") end

@@ -347,18 +347,13 @@ end
 V.greaterOrEqual = ordered("greater")
 V.lessOrEqual = ordered("less")
 
--- equalRaw / matchRegexRaw: the text of a text template (NOTES.txt).
-function V.equalRaw(p, ctx)
-  local expected = to_yaml(p.value)
-  local function fail(actual)
-    if ctx.negative then return split_info(fail_format(true, false, false, false, " to equal"), -1, -1, expected) end
-    local a = to_yaml(actual)
-    return split_info(fail_format(false, false, true, true, " to equal"), -1, -1, expected, a, M.diff(expected, a))
-  end
+-- equalRaw / matchRegexRaw: the text of a text template (NOTES.txt). Each selected
+-- document's text (through normalise) must satisfy holds; fail(text) describes a miss.
+local function check_raw(ctx, normalise, holds, fail)
   local ok_all, info = false, {}
   for di, doc in ipairs(ctx.selected) do
-    local actual = uniform(tostring(doc[M.RAW] or ""))
-    if (p.value == actual) == ctx.negative then
+    local actual = normalise(tostring(doc[M.RAW] or ""))
+    if holds(actual) == ctx.negative then
       ok_all = false
       append(info, fail(actual))
       if ctx.fail_fast then break end
@@ -373,26 +368,22 @@ function V.equalRaw(p, ctx)
   return ok_all, info
 end
 
+function V.equalRaw(p, ctx)
+  local expected = to_yaml(p.value)
+  local function fail(actual)
+    if ctx.negative then return split_info(fail_format(true, false, false, false, " to equal"), -1, -1, expected) end
+    local a = to_yaml(actual)
+    return split_info(fail_format(false, false, true, true, " to equal"), -1, -1, expected, a, M.diff(expected, a))
+  end
+  return check_raw(ctx, uniform, function(actual) return p.value == actual end, fail)
+end
+
 function V.matchRegexRaw(p, ctx)
-  local ok_all, info = false, {}
   local function fail(actual)
     return split_info(fail_format(ctx.negative, false, true, false, " to match"), -1, -1, p.pattern, actual)
   end
-  for di, doc in ipairs(ctx.selected) do
-    local actual = tostring(doc[M.RAW] or "")
-    if (p._regex:exec(actual) ~= nil) == ctx.negative then
-      ok_all = false
-      append(info, fail(actual))
-      if ctx.fail_fast then break end
-    else
-      ok_all = fold(di, ok_all, true)
-    end
-  end
-  if #ctx.selected == 0 then
-    if ctx.negative then return true, info end
-    append(info, fail("no manifest found"))
-  end
-  return ok_all, info
+  local function same(text) return text end
+  return check_raw(ctx, same, function(actual) return p._regex:exec(actual) ~= nil end, fail)
 end
 
 function V.containsDocument(p, ctx)
