@@ -180,6 +180,13 @@ function Decoder:literal(word, v)
   return v
 end
 
+-- Whether decimal digits (with an optional "-") name an int64.
+local function fits_int64(text)
+  local digits = text:gsub("^%-", "")
+  if #digits ~= 19 then return #digits < 19 end
+  return digits <= (text:sub(1, 1) == "-" and "9223372036854775808" or "9223372036854775807")
+end
+
 function Decoder:number()
   local s, i = self.s, self.i
   local start = i
@@ -209,6 +216,11 @@ function Decoder:number()
   local n = tonumber(text)
   if n == math.huge or n == -math.huge then
     self.overflow = self.overflow or text
+  end
+  if self.ints and not text:find("[.eE]") and fits_int64(text) then
+    -- an int64, as client-go holds it: boxed (value.int_mt) and marked, so that typeOf,
+    -- kindOf and %T say int64 and DeepEqual-style comparisons with an int fail as in Go
+    return setmetatable({ n == 0 and "0" or text, go_int64 = true }, value.int_mt)
   end
   return value.float(n)
 end
@@ -346,9 +358,13 @@ function Decoder:value(context)
   self:char_error("looking for beginning of value")
 end
 
---- json.Unmarshal into interface{}: value (nil for a top-level null), or nil, err.
-function M.decode(s)
-  local d = setmetatable({ s = s, i = 1, depth = 0 }, Decoder)
+--- json.Unmarshal into interface{}: value (nil for a top-level null), or nil, err. With
+--- opts.ints, numbers are read as Kubernetes reads objects (unstructured JSON): an integer
+--- literal that fits int64 is an int, every other number a float64.
+---@param s string
+---@param opts? {ints?: boolean}
+function M.decode(s, opts)
+  local d = setmetatable({ s = s, i = 1, depth = 0, ints = opts and opts.ints }, Decoder)
   local ok, res = pcall(function()
     local v = d:value()
     d:skip()

@@ -56,6 +56,7 @@ function M.float(n) return value.float(n) end
 function M.go_type(v)
   local st = type(v) == "table" and M.types[getmetatable(v)]
   if st then return st.go_type end
+  if type(v) == "table" and getmetatable(v) == int_mt and v.go_int64 then return "int64" end
   if go_types[v] then return go_types[v] end
   local k = kind(v)
   if k == "string" then return "string"
@@ -76,6 +77,7 @@ end
 function M.go_kind(v)
   local st = type(v) == "table" and M.types[getmetatable(v)]
   if st then return st.go_kind end
+  if type(v) == "table" and getmetatable(v) == int_mt and v.go_int64 then return "int64" end
   local k = kind(v)
   if k == "float" then return "float64"
   elseif k == "null" then return "invalid"

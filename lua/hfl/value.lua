@@ -236,6 +236,10 @@ function M.equal(a, b)
     end
     return true
   elseif ka == "float" or ka == "int" then
+    -- an int64 (a looked-up object's, see hfl.stdlib.json) is never DeepEqual to an int
+    if ka == "int" and (type(a) == "table" and a.go_int64 or false) ~= (type(b) == "table" and b.go_int64 or false) then
+      return false
+    end
     local x, y = num(a), num(b)
     if x ~= x and y ~= y then return true end
     if ka == "int" and type(a) == "table" and type(b) == "table" then return a[1] == b[1] end

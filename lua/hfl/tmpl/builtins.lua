@@ -26,7 +26,7 @@ local function truth(v)
   if t == "table" then
     local mt = getmetatable(v)
     if mt == float_mt then return v[1] ~= 0 end
-    if mt == int_mt then return true end
+    if mt == int_mt then return v[1] ~= "0" end
     return next(v) ~= nil
   end
   return true

@@ -29,6 +29,7 @@ local function type_name(v)
   if type(v) == "table" then
     local mt = getmetatable(v)
     if mt and mt.__gotype then return mt.__gotype end
+    if mt == int_mt and v.go_int64 then return "int64" end
   end
   local k = kind_of(v)
   if k == "null" then return "<nil>" end
