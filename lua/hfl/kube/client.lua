@@ -269,15 +269,18 @@ end
 
 --- GET path (with query, "k=v&…"): the decoded JSON, or nil, err, status (err names the
 --- server, the HTTP status and the API's Status message).
+--- With opts.ints, numbers are read as client-go's unstructured objects hold them (int64 for
+--- integer literals, else float64); otherwise all are float64, as encoding/json reads them.
 ---@param path string  "/api/v1/namespaces/x/secrets/y"
 ---@param query? string
+---@param opts? {ints?: boolean}
 ---@return table|nil doc, string|nil err, integer|nil status
-function Client:get(path, query)
+function Client:get(path, query, opts)
   if type(path) ~= "string" or path:sub(1, 1) ~= "/" then error("kube client: path must start with /", 2) end
   local res, err = self:request("GET", path, query)
   if not res then return nil, err end
   if res.status >= 400 then return nil, self:_status_error("GET", path, res), res.status end
-  local doc, jerr = json.decode(res.body or "")
+  local doc, jerr = json.decode(res.body or "", opts)
   if value.kind(doc) ~= "map" then
     return nil, ("GET %s%s (kube context %q): the response is not a JSON object: %s"):format(
       http.redact(self.server), path, self.context, jerr or "?"), res.status
@@ -407,27 +410,40 @@ function Client:_group_versions()
   return out
 end
 
---- The resources of one group version ("v1", "apps/v1"): { { name =, kind =, namespaced = } … }
---- without subresources, or nil, err.
-function Client:resources(group_version)
+-- Discovery of one group version, read once per client: { resources = { { name =, kind =,
+-- namespaced = } … } without subresources, kinds = every resource's and subresource's Kind }.
+function Client:_discover(group_version)
   local memo = self._memo.resources or {}
   self._memo.resources = memo
   if memo[group_version] then return memo[group_version] end
   local path = group_version:find("/", 1, true) and ("/apis/" .. group_version) or ("/api/" .. group_version)
   local doc, err = self:get(path)
   if not doc then return nil, err end
-  local out = {}
+  local out, kinds = {}, {}
   for _, r in ipairs(value.kind(doc.resources) == "list" and doc.resources or {}) do
-    if type(r.name) == "string" and not r.name:find("/", 1, true) and type(r.kind) == "string" then
-      out[#out + 1] = { name = r.name, kind = r.kind, namespaced = r.namespaced == true }
+    if type(r.name) == "string" and type(r.kind) == "string" then
+      kinds[#kinds + 1] = r.kind
+      if not r.name:find("/", 1, true) then
+        out[#out + 1] = { name = r.name, kind = r.kind, namespaced = r.namespaced == true }
+      end
     end
   end
-  memo[group_version] = out
-  return out
+  memo[group_version] = { resources = out, kinds = kinds }
+  return memo[group_version]
 end
 
---- What helm's Capabilities.APIVersions holds: every group version and every
---- "group/version/Kind", sorted; read once per client (discovery runs concurrently).
+--- The resources of one group version ("v1", "apps/v1"): { { name =, kind =, namespaced = } … }
+--- without subresources, or nil, err.
+function Client:resources(group_version)
+  local d, err = self:_discover(group_version)
+  if not d then return nil, err end
+  return d.resources
+end
+
+--- What helm's Capabilities.APIVersions holds (action.GetVersionSet): every group version and
+--- every "group/version/Kind" of its resources and subresources (pods/eviction adds
+--- "v1/Eviction"), sorted (helm's own order is a Go map's, random); read once per client
+--- (discovery runs concurrently).
 ---@return string[]|nil versions, string|nil err
 function Client:api_versions()
   if self._memo.api_versions then return self._memo.api_versions end
@@ -436,16 +452,16 @@ function Client:api_versions()
   local proc = require "hfl.proc"
   local failed
   local lists = proc.map(gvs, 8, function(g)
-    local rs, rerr = self:resources(g.gv)
-    if not rs then failed = failed or rerr; return {} end
-    return rs
+    local d, derr = self:_discover(g.gv)
+    if not d then failed = failed or derr; return {} end
+    return d.kinds
   end)
   if failed then return nil, failed end
   local seen, out = {}, {}
   local function add(s) if not seen[s] then seen[s] = true; out[#out + 1] = s end end
   for i, g in ipairs(gvs) do
     add(g.gv)
-    for _, r in ipairs(lists[i]) do add(g.gv .. "/" .. r.kind) end
+    for _, kind in ipairs(lists[i]) do add(g.gv .. "/" .. kind) end
   end
   table.sort(out)
   self._memo.api_versions = out
