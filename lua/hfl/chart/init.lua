@@ -203,6 +203,10 @@ end
 
 --- Renders as `helm template` does; see parse_argv for opts. opts.cache (a table the
 --- caller keeps, e.g. per session) keeps parsed templates between renders of one chart.
+--- As `helm upgrade` renders against a cluster: opts.lookup (see hfl.chart.render),
+--- opts.revision (.Release.Revision) and opts.server_capabilities ({ git_version =, major =,
+--- minor =, api_versions = } as the server reports them, instead of --kube-version and
+--- --api-versions over helm's defaults).
 ---@param opts table
 ---@return string|nil text, string|nil err, string|nil reason  reason: why helm must render it
 function M.template(opts)
@@ -230,7 +234,13 @@ function M.template(opts)
   if not vals then return unsupported(verr) end
   local ok, perr = cvalues.process_dependencies(c, vals, helm)
   if not ok then return unsupported(perr) end
-  local caps, cerr = objects.capabilities(helm, opts.kube_version, opts.api_versions)
+  local sc = opts.server_capabilities
+  local caps, cerr
+  if sc then
+    caps, cerr = objects.capabilities(helm, sc.git_version, sc.api_versions, sc)
+  else
+    caps, cerr = objects.capabilities(helm, opts.kube_version, opts.api_versions)
+  end
   if not caps then return unsupported(cerr) end
   local final, fverr = cvalues.coalesce(c, vals, false, helm)
   if not final then return unsupported(fverr) end
@@ -241,10 +251,10 @@ function M.template(opts)
   local top = value.map {
     Values = final,
     Release = value.map { Name = opts.name, Namespace = namespace, IsUpgrade = opts.is_upgrade == true,
-      IsInstall = opts.is_upgrade ~= true, Revision = 1, Service = "Helm" },
+      IsInstall = opts.is_upgrade ~= true, Revision = opts.revision or 1, Service = "Helm" },
     Capabilities = caps,
   }
-  local files, rerr, reason = render.render(c, top, { helm = helm, cache = opts.cache })
+  local files, rerr, reason = render.render(c, top, { helm = helm, cache = opts.cache, lookup = opts.lookup })
   if not files then return unsupported(reason or rerr) end
   -- NOTES.txt is rendered, then set aside
   for name in pairs(files) do
@@ -261,10 +271,14 @@ end
 ---@param argv string[]
 ---@param helm string "3" or "4"
 ---@param cache table|nil  see M.template
-function M.template_argv(argv, helm, cache)
+---@param live table|nil  { lookup =, revision =, server_capabilities = }: see M.template
+function M.template_argv(argv, helm, cache, live)
   local opts, why = M.parse_argv(argv, helm)
   if not opts then return nil, why end
   opts.cache = cache
+  if live then
+    opts.lookup, opts.revision, opts.server_capabilities = live.lookup, live.revision, live.server_capabilities
+  end
   local text, _, reason = M.template(opts)
   if not text then return nil, reason end
   return text

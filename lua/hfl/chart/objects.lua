@@ -51,10 +51,16 @@ end
 ---@param helm string "3"|"4"
 ---@param kube_version string|nil  "v1.30.0" or "1.30"
 ---@param api_versions string[]|nil
+---@param server table|nil  { major =, minor = } as the API server reports them: the
+---  Capabilities of a server-side render (getCapabilities), kube_version its gitVersion as
+---  is and api_versions its whole set (no defaults)
 ---@return table|nil caps, string|nil err
-function M.capabilities(helm, kube_version, api_versions)
+function M.capabilities(helm, kube_version, api_versions, server)
   local d = capdata[helm]
   local version = d.kube_version
+  if server then
+    return M._server_capabilities(helm, kube_version, api_versions, server)
+  end
   if kube_version and kube_version ~= "" then
     -- ParseKubeVersion: Helm 3 prints Masterminds' canonical form, Helm 4 keeps the input
     local v = require("hfl.semver").parse(kube_version)
@@ -70,14 +76,34 @@ function M.capabilities(helm, kube_version, api_versions)
     end
   end
   local major, minor = version:match("^v(%d+)%.(%d+)")
-  local kv = struct({ Version = version, Major = major, Minor = minor, GitVersion = version },
-    "*common.KubeVersion", { "Version", "Major", "Minor" })
   -- String(): Helm 4 prints the numeric part only (k8s ParseGeneric), Helm 3 the Version
   local shown = helm == "4" and "v" .. version:match("^v?([%d.]+)"):gsub("%.$", "") or version
-  getmetatable(kv).__gostring = function() return shown end
   local list = {}
   for i, a in ipairs(d.api_versions) do list[i] = a end
   for _, a in ipairs(api_versions or {}) do list[#list + 1] = a end
+  return M._capabilities_of(d, { version = version, major = major, minor = minor, shown = shown }, list)
+end
+
+-- The server's own: KubeVersion straight from /version, APIVersions only what discovery
+-- lists. Printed whole, a server's KubeVersion is Go's struct syntax (helm 4's has an empty
+-- normalised version in it): left to helm.
+function M._server_capabilities(helm, git_version, api_versions, server)
+  if type(git_version) ~= "string" or git_version == "" then return nil, "the server reports no version" end
+  local list = {}
+  for i, a in ipairs(api_versions or {}) do list[i] = a end
+  -- GetVersionSet falls back to helm's defaults when discovery lists nothing
+  if #list == 0 then return nil, "the server lists no API versions" end
+  return M._capabilities_of(capdata[helm], { version = git_version, major = tostring(server.major),
+    minor = tostring(server.minor) }, list)
+end
+
+function M._capabilities_of(d, k, list)
+  local kv = struct({ Version = k.version, Major = k.major, Minor = k.minor, GitVersion = k.version },
+    "*common.KubeVersion", { "Version", "Major", "Minor" })
+  getmetatable(kv).__gostring = function()
+    if not k.shown then M.unsupported("printing .Capabilities.KubeVersion as a whole") end
+    return k.shown
+  end
   local set = {}
   for _, a in ipairs(list) do set[a] = true end
   local apis = setmetatable(list, { __gotype = "common.VersionSet", __gorange = "list", __gomethods = {

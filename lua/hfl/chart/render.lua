@@ -89,7 +89,7 @@ local function holds_go_object(v, depth)
 end
 
 -- Functions Helm's function map has and Helmfile's does not define the same way.
-local function helm_funcs(set, helm)
+local function helm_funcs(set, helm, lookup)
   local F = {}
   F.toYaml = function(v) return hyaml.encode(v) end
   F.mustToYaml = function(v) return hyaml.encode(v) end
@@ -129,7 +129,17 @@ local function helm_funcs(set, helm)
   end
   F.toToml = function() unsupported("toToml") end
   F.fromToml = function() unsupported("fromToml") end
-  F.lookup = function() return value.map() end
+  -- lookup: empty without a cluster (helm template); else the hook's answer. A failed
+  -- lookup fails helm's render, with helm's message: helm is asked instead
+  F.lookup = function(api_version, kind, namespace, name)
+    if not lookup then return value.map() end
+    for _, a in ipairs { api_version, kind, namespace, name } do
+      if type(a) ~= "string" then unsupported("lookup with an argument that is not a string") end
+    end
+    local v, err = lookup(api_version, kind, namespace, name)
+    if v == nil then unsupported("lookup: " .. tostring(err)) end
+    return v
+  end
   F.required = function(msg, v)
     if v == nil or v == value.null or v == "" then unsupported("required: " .. tostring(msg)) end
     return v
@@ -201,19 +211,23 @@ end
 --- (Values, Release, Capabilities). Returns files (name → text), or nil, err, reason.
 ---@param c table
 ---@param top table
----@param opts {helm: string, cache?: table}  cache: kept by the caller across renders
+---@param opts {helm: string, cache?: table, lookup?: function}  cache: kept by the caller
+---  across renders; lookup(apiVersion, kind, namespace, name): what `lookup` returns (the
+---  object, a List or an empty map), or nil, err (the render is left to helm)
 ---@return table|nil files, string|nil err, string|nil reason
 -- The parsed set of every template, from opts.cache when the same templates were parsed
 -- before (a set is never changed by executing it).
 local function template_set(tpls, order, opts)
   local parts = {}
   for i, name in ipairs(order) do parts[i] = name .. "\0" .. tpls[name].text end
-  local key = opts.cache and (opts.helm .. "\0" .. fs.sha256_hex(table.concat(parts, "\0")))
+  -- the set's functions hold the lookup hook: one set per hook (a session keeps one per cluster)
+  local key = opts.cache and (opts.helm .. "\0" .. (opts.lookup and tostring(opts.lookup) or "")
+    .. "\0" .. fs.sha256_hex(table.concat(parts, "\0")))
   local hit = key and opts.cache[key]
   if hit then return hit end
   local funcs = {}
   local set = tmpl.new { name = "gotpl", funcs = funcs, missingkey = "zero" }
-  for k, v in pairs(marked(helm_funcs(set, opts.helm))) do funcs[k] = v end
+  for k, v in pairs(marked(helm_funcs(set, opts.helm, opts.lookup))) do funcs[k] = v end
   for _, name in ipairs(order) do
     local ok, err = set:parse(tpls[name].text, name)
     if not ok then return nil, err end

@@ -100,15 +100,18 @@ end
 
 --- `helm template` rendered in process by hfl.chart when it reproduces helm byte for byte
 --- (a result shaped as hfl.helm.run's); nil (with a --debug line naming the reason) when helm
---- has to run. The deploy layer's desired manifests use it too.
+--- has to run. The deploy layer's desired manifests use it too, with `live` for a render as
+--- `helm upgrade` does against a cluster (lookup, revision, server_capabilities: see
+--- hfl.chart.template).
+---@param live? table
 ---@return table|nil res
-function M.render_native(session, r, prep, list)
+function M.render_native(session, r, prep, list, live)
   -- parsed templates are kept for the session: releases of one chart parse it once
   session.native_templates = session.native_templates or {}
   -- an error inside the renderer is a bug of hfl's: a warning asks for a report, helm renders
   -- loaded here, not at the top: most commands render nothing (a load failure still raises)
   local chart = require "hfl.chart"
-  local ok, text, why = pcall(chart.template_argv, list, prep.helm.major, session.native_templates)
+  local ok, text, why = pcall(chart.template_argv, list, prep.helm.major, session.native_templates, live)
   if not ok then
     session.log.warn('release "%s": the native renderer failed, helm renders it instead (a bug in hfl, '
       .. 'please report it): %s', r.name, tostring(text))
