@@ -68,6 +68,12 @@ data:
   json: {{ toJson $svc.spec.ports | quote }}
 {{- end }}
 ]],
+  -- a lookup the server cannot answer (no such API group): helm's render fails there
+  ["templates/bogus.yaml"] = [[
+{{- if .Values.bogus }}
+{{- $x := lookup "nope.hfl.test/v1" "Thing" "" "" }}
+{{- end }}
+]],
   -- what changes with every upgrade (the revision; helm 4 labels the namespace after its
   -- render): only where a values file asks for it
   ["templates/volatile.yaml"] = [[
@@ -168,6 +174,7 @@ releases:
     chart: ./charts/lk
     values:
       - suffix: {{ .Values | get "suffix" "a" }}
+        bogus: {{ .Values | get "bogus" false }}
 ]]):format(ns.name))
       for _, args in ipairs {
         { "create", "configmap", "fixed-a", "--from-literal=k=1" },
@@ -234,6 +241,15 @@ releases:
       assert.equal(h.stdout, r.stdout)
       assert.matches("lk-caps-b", r.stdout, 1, true)
       assert.matches("apps/v1/Scale", r.stdout, 1, true)
+    end)
+
+    it("leaves a lookup that fails to helm, which fails with its own error", function()
+      helm_calls()
+      local r = hfl { "--debug", "diff", "--full-diff", "--state-values-set", "bogus=true" }
+      assert.not_equal(0, r.code)
+      assert.matches('release "lk": the native renderer falls back to helm: lookup: ', r.stderr, 1, true)
+      assert.matches("unable to get apiresource from unstructured", r.stderr, 1, true)
+      assert.equal(1, count(helm_calls(), " upgrade %-%-install .*%-%-dry%-run=server"))
     end)
 
     it("leaves lookups empty in hfl template", function()
