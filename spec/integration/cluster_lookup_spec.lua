@@ -9,6 +9,7 @@ local files = require "spec.support.files"
 local kube = require "hfl.kube"
 local chart = require "hfl.chart"
 local session_mod = require "hfl.session"
+local cjson = require "cjson"
 
 -- "lk": a Secret that keeps its password once it exists (the classic pattern), a list lookup,
 -- a cluster-scoped lookup (the Namespace, printed whole), lookups of nothing, the ints of a
@@ -104,6 +105,29 @@ data:
 ]],
 }
 
+-- "caps": no lookup, the Capabilities only, in helm's order and sorted.
+local CAPS = {
+  ["Chart.yaml"] = "apiVersion: v2\nname: caps\nversion: 1.0.0\n",
+  ["templates/caps.yaml"] = [[
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}
+data:
+  kube: {{ printf "%s %s %s" .Capabilities.KubeVersion.Version .Capabilities.KubeVersion.Major .Capabilities.KubeVersion.Minor | quote }}
+  has: {{ printf "%t %t %t" (.Capabilities.APIVersions.Has "apps/v1/Scale") (.Capabilities.APIVersions.Has "v1/Eviction") (.Capabilities.APIVersions.Has "v1/pods/log") | quote }}
+  count: {{ len .Capabilities.APIVersions | quote }}
+  apis: |
+    {{- range .Capabilities.APIVersions }}
+    {{ . }}
+    {{- end }}
+  sorted: |
+    {{- range sortAlpha .Capabilities.APIVersions }}
+    {{ . }}
+    {{- end }}
+]],
+}
+
 -- The MANIFEST section of `helm upgrade --dry-run=server`'s output: the release's manifest,
 -- which helm prints with Println (one more newline) and, maybe, NOTES after it.
 local function manifest_section(out)
@@ -163,6 +187,7 @@ for _, major in ipairs { 4, 3 } do
       work = servers.tmpdir()
       calls_log = work .. "/helm-calls.log"
       files.tree(work .. "/charts/lk", LK)
+      files.tree(work .. "/charts/caps", CAPS)
       files.write(work .. "/volatile.yaml", "volatile: true\n")
       files.write(work .. "/bin/helm", ("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%s'\nexec '%s' \"$@\"\n")
         :format(calls_log, hflrun.root() .. "/.deps/bin/helm" .. major))
@@ -175,7 +200,11 @@ releases:
     values:
       - suffix: {{ .Values | get "suffix" "a" }}
         bogus: {{ .Values | get "bogus" false }}
-]]):format(ns.name))
+  - name: caps
+    namespace: %s
+    chart: ./charts/caps
+    installed: {{ .Values | get "caps" false }}
+]]):format(ns.name, ns.name))
       for _, args in ipairs {
         { "create", "configmap", "fixed-a", "--from-literal=k=1" },
         { "create", "configmap", "fixed-b", "--from-literal=k=2" },
@@ -241,6 +270,21 @@ releases:
       assert.equal(h.stdout, r.stdout)
       assert.matches("lk-caps-b", r.stdout, 1, true)
       assert.matches("apps/v1/Scale", r.stdout, 1, true)
+    end)
+
+    it("prints the server's Capabilities in diff natively as with --renderer helm", function()
+      local args = { "--debug", "diff", "-l", "name=caps", "--state-values-set", "caps=true" }
+      local r = hfl(args)
+      assert.equal(0, r.code, r.stderr)
+      assert.matches('release "caps": rendered by the native renderer', r.stderr, 1, true)
+      args[#args + 1] = "--renderer"
+      args[#args + 1] = "helm"
+      local h = hfl(args)
+      assert.equal(0, h.code, h.stderr)
+      assert.equal(h.stdout, r.stdout)
+      local v = cjson.decode(ns:kubectl({ "get", "--raw", "/version" }).stdout)
+      assert.matches(("kube: %s %s %s\n"):format(v.gitVersion, v.major, v.minor), r.stdout, 1, true)
+      assert.matches("has: true true false\n", r.stdout, 1, true)
     end)
 
     it("leaves a lookup that fails to helm, which fails with its own error", function()
