@@ -34,6 +34,7 @@ data:
   ["templates/seen.yaml"] = [[
 {{- $cms := lookup "v1" "ConfigMap" .Release.Namespace "" }}
 {{- $ns := lookup "v1" "Namespace" "" .Release.Namespace }}
+{{- $nsIn := lookup "v1" "Namespace" .Release.Namespace .Release.Namespace }}
 {{- $none := lookup "v1" "ConfigMap" .Release.Namespace "absent" }}
 {{- $empty := lookup "v1" "Secret" "hfl-no-such-namespace" "" }}
 apiVersion: v1
@@ -47,7 +48,7 @@ data:
   none: {{ $none | toJson | quote }}
   emptyList: {{ printf "%s %s %s" (keys $empty | sortAlpha | join ",") $empty.kind (toJson $empty.items) | quote }}
   {{- if $ns }}
-  namespace: {{ printf "%s %s %s" $ns.kind $ns.metadata.name $ns.status.phase | quote }}
+  namespace: {{ printf "%s %s %s %s" $ns.kind $ns.metadata.name $ns.status.phase $nsIn.metadata.uid | quote }}
   finalizers: |
 {{ toYaml $ns.spec | indent 4 }}
   {{- end }}
@@ -255,6 +256,8 @@ releases:
       assert.matches("fixed: ConfigMap/v1/fixed-a=1,ConfigMap/v1/fixed-b=2,", text, 1, true)
       assert.matches('kinds: "int64 80 80 int64 int64 false"', text, 1, true)
       assert.matches("kind: Namespace", text, 1, true)
+      local uid = ns:get_json({ "namespace", ns.name }).metadata.uid
+      assert.matches(("namespace: \"Namespace %s Active %s\""):format(ns.name, uid), text, 1, true)
       assert.matches('release: "' .. (rel.revision + 1) .. ' true false"', text, 1, true)
       assert.matches('has: "true true true false"', text, 1, true)
     end)
@@ -294,6 +297,14 @@ releases:
       assert.matches('release "lk": the native renderer falls back to helm: lookup: ', r.stderr, 1, true)
       assert.matches("unable to get apiresource from unstructured", r.stderr, 1, true)
       assert.equal(1, count(helm_calls(), " upgrade %-%-install .*%-%-dry%-run=server"))
+    end)
+
+    it("leaves a release with --reuse-values to helm upgrade --dry-run=server", function()
+      helm_calls()
+      local r = hfl { "--debug", "diff", "--full-diff", "--reuse-values" }
+      assert.equal(0, r.code, r.stderr)
+      assert.matches('release "lk": lookup with --reuse-values: rendered by the server', r.stderr, 1, true)
+      assert.equal(1, count(helm_calls(), " upgrade %-%-install .*%-%-reuse%-values.*%-%-dry%-run=server"))
     end)
 
     it("leaves lookups empty in hfl template", function()
