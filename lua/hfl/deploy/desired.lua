@@ -90,6 +90,7 @@ end
 -- native renderer declines (the --debug log says why) or the upgrade could not be matched.
 local function render_live(ctx, item)
   local log = ctx.session.log
+  if not item.next_revision then return nil end
   local up = helm.argv.upgrade(item.prep, ctx:options { dry_run_server = true })
   for _, a in ipairs(up or {}) do
     -- the upgrade merges the previous revision's values: only helm has them
