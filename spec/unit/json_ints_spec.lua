@@ -33,4 +33,28 @@ describe("json.decode with ints #unit", function()
         .. '{{ eq .p 80 }} {{ has 80 (list .p) }} {{ deepEqual .p 80 }} {{ deepEqual .p (first .ports).port }}|'
         .. '{{ list .p }}|{{ toYaml (first .ports) }}', v))
   end)
+
+  it("makes int64s behave as ints everywhere but where Go tells the types apart", function()
+    local ints = assert(json.decode('{"p":80,"s":3,"z":0}', { ints = true }))
+    local plain = value.map { p = 80, s = 3, z = 0 }
+    -- reflect.DeepEqual (has, uniq, without, deepEqual) and the type tests differ in Go too
+    local differs = { ['uniq (list .p .p 80)'] = true, ['without (list .p 80) 80'] = true,
+      ['has .p (list 80)'] = true, ['kindIs "int64" .p'] = true, ['typeIs "int64" .p'] = true,
+      ['kindIs "int" .p'] = true }
+    for _, e in ipairs {
+      "until .p | len", "seq 1 .s", 'repeat .s "ab"', 'trunc .s "abcdefgh"', 'substr 1 .s "abcdefgh"',
+      "add1 .p", "sub .p 1", "mod .p 7", "min .p 3", "max .p 3", "round .p 0", "ceil .p", "floor .p",
+      'printf "%05d|%x|%o|%b|%c|%q|%e|%f|%g|%v" .p .p .p .p .p .p .p .p .p .p',
+      "index (list 1 2 3 4) .s", "slice (list 1 2 3 4) .s", 'abbrev .s "abcdefghij"', 'indent .s "x"',
+      "ternary .p 1 true", "default 5 .p", "default 5 .z", "coalesce .z .p", "empty .z", "toString .p",
+      "int64 .p", "float64 .p", "toJson (list .p .z)", 'toYaml (dict "a" .p)', "quote .p", "cat .p .z",
+      "div .p 3", "mul .p 1.5", "add .p 0.5", 'join "," (list .p .z)', "ge .p 80", "ne .p 81",
+      "gt .p .z", "and .p .z", "or .z .p", "not .z", "eq .z 0", "print .p .z", "toString (list .p)",
+      'dig "a" 1 (dict "a" .p)', "deepCopy .p", 'uniq (list .p .p 80)', 'without (list .p 80) 80',
+      'has .p (list 80)', 'kindIs "int64" .p', 'typeIs "int64" .p', 'kindIs "int" .p',
+    } do
+      local a, b = render("{{ " .. e .. " }}", ints), render("{{ " .. e .. " }}", plain)
+      if differs[e] then assert.not_equal(b, a, e) else assert.equal(b, a, e) end
+    end
+  end)
 end)
