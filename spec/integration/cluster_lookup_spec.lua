@@ -10,6 +10,7 @@ local kube = require "hfl.kube"
 local chart = require "hfl.chart"
 local session_mod = require "hfl.session"
 local cjson = require "cjson"
+local hfl_api = require "hfl"
 
 -- "lk": a Secret that keeps its password once it exists (the classic pattern), a list lookup,
 -- a cluster-scoped lookup (the Namespace, printed whole), lookups of nothing, the ints of a
@@ -201,6 +202,7 @@ releases:
     values:
       - suffix: {{ .Values | get "suffix" "a" }}
         bogus: {{ .Values | get "bogus" false }}
+        volatile: {{ .Values | get "volatile" false }}
   - name: caps
     namespace: %s
     chart: ./charts/caps
@@ -260,6 +262,25 @@ releases:
       assert.matches(("namespace: \"Namespace %s Active %s\""):format(ns.name, uid), text, 1, true)
       assert.matches('release: "' .. (rel.revision + 1) .. ' true false"', text, 1, true)
       assert.matches('has: "true true true false"', text, 1, true)
+    end)
+
+    it("gives hfl's desired manifest exactly as helm upgrade --dry-run=server prints it", function()
+      local session = session_mod.new { kubeconfig = ns.kubeconfig, helm_binary = work .. "/bin/helm" }
+      local st = assert(hfl_api.load { file = work .. "/helmfile.yaml.gotmpl", session = session,
+        selectors = "name=lk", state_values = hfl_api.value.map { volatile = true } })
+      local r = st:releases()[1]
+      local ctx = require("hfl.deploy.context").new(st, "diff", {})
+      local item = assert(require("hfl.deploy.decide").base(ctx, { id = r.name, release = r, state = r.state }, true))
+      helm_calls()
+      local manifest = assert(require("hfl.deploy.desired").render(ctx, item))
+      local calls = helm_calls()
+      session:close()
+      assert.equal(0, count(calls, "dry%-run"), table.concat(calls, "\n"))
+      local h = ns:helm(major, { "upgrade", "lk", work .. "/charts/lk", "--dry-run=server",
+        "--values", work .. "/volatile.yaml" })
+      assert.equal(0, h.code, h.stderr)
+      assert.equal(manifest_section(h.stdout), manifest)
+      assert.matches('release: "' .. (ns:release("lk").revision + 1) .. ' true false"', manifest, 1, true)
     end)
 
     it("prints the same diff natively as with --renderer helm, Capabilities included", function()
