@@ -14,7 +14,8 @@ local hfl_api = require "hfl"
 
 -- "lk": a Secret that keeps its password once it exists (the classic pattern), a list lookup,
 -- a cluster-scoped lookup (the Namespace, printed whole), lookups of nothing, the ints of a
--- looked-up Service (int64 in Go) and the server's Capabilities.
+-- looked-up Service (int64 in Go) and the server's Capabilities. The API versions printed are
+-- the built-in groups' only: other spec files add CRDs to the shared server meanwhile.
 local LK = {
   ["Chart.yaml"] = "apiVersion: v2\nname: lk\nversion: 1.0.0\n",
   ["values.yaml"] = "suffix: a\n",
@@ -99,10 +100,11 @@ metadata:
 data:
   kube: {{ printf "%s %s %s" .Capabilities.KubeVersion.Version .Capabilities.KubeVersion.Major .Capabilities.KubeVersion.Minor | quote }}
   has: {{ printf "%t %t %t %t" (.Capabilities.APIVersions.Has "apps/v1/Scale") (.Capabilities.APIVersions.Has "v1/Eviction") (.Capabilities.APIVersions.Has "apps/v1") (.Capabilities.APIVersions.Has "v1/pods/log") | quote }}
-  count: {{ len .Capabilities.APIVersions | quote }}
   apis: |
     {{- range sortAlpha .Capabilities.APIVersions }}
+    {{- if or (not (contains "." .)) (contains "k8s.io/" .) }}
     {{ . }}
+    {{- end }}
     {{- end }}
 ]],
 }
@@ -118,14 +120,17 @@ metadata:
 data:
   kube: {{ printf "%s %s %s" .Capabilities.KubeVersion.Version .Capabilities.KubeVersion.Major .Capabilities.KubeVersion.Minor | quote }}
   has: {{ printf "%t %t %t" (.Capabilities.APIVersions.Has "apps/v1/Scale") (.Capabilities.APIVersions.Has "v1/Eviction") (.Capabilities.APIVersions.Has "v1/pods/log") | quote }}
-  count: {{ len .Capabilities.APIVersions | quote }}
   apis: |
     {{- range .Capabilities.APIVersions }}
+    {{- if or (not (contains "." .)) (contains "k8s.io/" .) }}
     {{ . }}
+    {{- end }}
     {{- end }}
   sorted: |
     {{- range sortAlpha .Capabilities.APIVersions }}
+    {{- if or (not (contains "." .)) (contains "k8s.io/" .) }}
     {{ . }}
+    {{- end }}
     {{- end }}
 ]],
 }

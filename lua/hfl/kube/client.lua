@@ -443,20 +443,18 @@ end
 --- What helm's Capabilities.APIVersions holds (action.GetVersionSet): every group version and
 --- every "group/version/Kind" of its resources and subresources (pods/eviction adds
 --- "v1/Eviction"), sorted (helm's own order is a Go map's, random); read once per client
---- (discovery runs concurrently).
+--- (discovery runs concurrently). A group version whose resources cannot be read (an API
+--- service down, a CRD going away) adds no kinds, as client-go's partial discovery leaves it.
 ---@return string[]|nil versions, string|nil err
 function Client:api_versions()
   if self._memo.api_versions then return self._memo.api_versions end
   local gvs, err = self:_group_versions()
   if not gvs then return nil, err end
   local proc = require "hfl.proc"
-  local failed
   local lists = proc.map(gvs, 8, function(g)
-    local d, derr = self:_discover(g.gv)
-    if not d then failed = failed or derr; return {} end
-    return d.kinds
+    local d = self:_discover(g.gv)
+    return d and d.kinds or {}
   end)
-  if failed then return nil, failed end
   local seen, out = {}, {}
   local function add(s) if not seen[s] then seen[s] = true; out[#out + 1] = s end end
   for i, g in ipairs(gvs) do
