@@ -19,6 +19,12 @@ local render = require "hfl.chart.render"
 local output = require "hfl.chart.output"
 local schema = require "hfl.chart.schema"
 
+-- The renderer (template engine, Helm's function map, the YAML writer) needs more traces than
+-- LuaJIT's defaults (1000 traces, 512 KiB of machine code): at those the trace cache filled up
+-- every few releases, was flushed and compiled again, and compiling took 60% of the CPU.
+-- The limits are the process's; raising them only lets more compiled code stay.
+if jit and jit.opt then jit.opt.start("maxtrace=8000", "maxmcode=16384") end
+
 local M = {}
 
 local fmt = string.format
