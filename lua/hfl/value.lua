@@ -19,6 +19,13 @@ M.null, M.map_mt, M.list_mt, M.float_mt, M.int_mt = null, map_mt, list_mt, float
 
 local type, getmetatable, setmetatable, rawset, floor = type, getmetatable, setmetatable, rawset, math.floor
 local huge = math.huge
+local tostring, next = tostring, next
+
+-- Keys sort by their text (maps hold string keys, mostly: then the text is the key).
+local function key_text_less(a, b)
+  if type(a) == "string" and type(b) == "string" then return a < b end
+  return tostring(a) < tostring(b)
+end
 
 local function is_integral(n)
   return n == floor(n) and n ~= huge and n ~= -huge
@@ -86,7 +93,7 @@ function M.map(t)
   if getmetatable(t) == map_mt then return t end
   local keys = {}
   for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  table.sort(keys, key_text_less)
   order[t] = keys
   return setmetatable(t, map_mt)
 end
@@ -138,8 +145,32 @@ function M.is_list(v) return M.kind(v) == "list" end
 --- sorted).
 ---@param m table
 ---@return string[]
+-- Whether the recorded order lists every key of m once and nothing else (the common case,
+-- checked without allocating for small maps).
+local function order_is_exact(m, recorded)
+  local n = #recorded
+  if n > 16 then return false end
+  local count = 0
+  for _ in next, m do count = count + 1 end
+  if count ~= n then return false end
+  for i = 1, n do
+    local k = recorded[i]
+    if m[k] == nil then return false end
+    for j = 1, i - 1 do
+      if recorded[j] == k then return false end
+    end
+  end
+  return true
+end
+
 function M.keys(m)
-  local recorded, keys, seen = order[m], {}, {}
+  local recorded = order[m]
+  if recorded and order_is_exact(m, recorded) then
+    local keys = {}
+    for i = 1, #recorded do keys[i] = recorded[i] end
+    return keys
+  end
+  local keys, seen = {}, {}
   if recorded then
     for _, k in ipairs(recorded) do
       if m[k] ~= nil and not seen[k] then
@@ -152,7 +183,7 @@ function M.keys(m)
     if not seen[k] then extra[#extra + 1] = k end
   end
   if #extra > 0 then
-    table.sort(extra, function(a, b) return tostring(a) < tostring(b) end)
+    table.sort(extra, key_text_less)
     for _, k in ipairs(extra) do keys[#keys + 1] = k end
   end
   return keys
@@ -162,7 +193,7 @@ end
 function M.sorted_keys(m)
   local keys = {}
   for k in pairs(m) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  table.sort(keys, key_text_less)
   return keys
 end
 
@@ -212,9 +243,14 @@ function M.copy(v)
     for i = 1, #v do out[i] = M.copy(v[i]) end
     return setmetatable(out, list_mt)
   end
-  local out = setmetatable({}, map_mt)
-  for _, k in ipairs(M.keys(v)) do out[k] = M.copy(v[k]) end
-  return out
+  -- the copy's key order is recorded at once rather than key by key through __newindex
+  local keys, out = M.keys(v), {}
+  for i = 1, #keys do
+    local k = keys[i]
+    out[k] = M.copy(v[k])
+  end
+  order[out] = keys
+  return setmetatable(out, map_mt)
 end
 
 --- Deep equality of two values (kinds must match; an int never equals a float).
