@@ -8,7 +8,8 @@ local strconv = require "hfl.tmpl.strconv"
 
 local M = {}
 
-local type, getmetatable, floor, concat, byte, sub = type, getmetatable, math.floor, table.concat, string.byte, string.sub
+local type, getmetatable, floor, concat, byte, sub, find = type, getmetatable, math.floor, table.concat,
+  string.byte, string.sub, string.find
 local kind, null, map_mt, list_mt = value.kind, value.null, value.map_mt, value.list_mt
 
 local BEST_WIDTH, INDENT = 80, 2
@@ -87,6 +88,34 @@ local function key_less(a, b)
   return #ar < #br
 end
 M.key_less = key_less
+
+-- key_less for keys of ASCII only (runes are bytes), without the rune lists.
+local function ascii_key_less(a, b)
+  local na, nb = #a, #b
+  for i = 1, na < nb and na or nb do
+    local x, y = byte(a, i), byte(b, i)
+    if x ~= y then
+      local al, bl = is_letter(x), is_letter(y)
+      if al and bl then return x < y end
+      if al or bl then return bl end
+      local an, bn = 0, 0
+      if x == 48 or y == 48 then
+        local j = i - 1
+        while j >= 1 and is_digit(byte(a, j)) do
+          if byte(a, j) ~= 48 then an, bn = 1, 1 break end
+          j = j - 1
+        end
+      end
+      local ai, bi = i, i
+      while ai <= na and is_digit(byte(a, ai)) do an = an * 10 + byte(a, ai) - 48; ai = ai + 1 end
+      while bi <= nb and is_digit(byte(b, bi)) do bn = bn * 10 + byte(b, bi) - 48; bi = bi + 1 end
+      if an ~= bn then return an < bn end
+      if ai ~= bi then return ai < bi end
+      return x < y
+    end
+  end
+  return na < nb
+end
 
 -- Strings go-yaml v2 would read back as something else (resolve() not giving !!str).
 local RESOLVE_MAP = {}
@@ -275,9 +304,13 @@ function Emitter:newline_indent(indent)
   self.whitespace, self.indention = true, true
 end
 
+-- Text of ASCII only goes out a run of characters at a time (one character a byte).
+local function is_ascii(s) return not find(s, "[\128-\255]") end
+
 local function write_plain(e, s, indent, allow_breaks)
   if not e.whitespace and s ~= "" then e:put(" ") end
   local spaces = false
+  local ascii = is_ascii(s)
   local i, n = 1, #s
   while i <= n do
     local c, w = char_at(s, i)
@@ -288,6 +321,10 @@ local function write_plain(e, s, indent, allow_breaks)
         e:put(" ")
       end
       spaces = true
+    elseif ascii then
+      local j = find(s, " ", i, true) or n + 1
+      e:put(sub(s, i, j - 1))
+      spaces, w = false, j - i
     else
       e:put(sub(s, i, i + w - 1), 1)
       spaces = false
@@ -301,6 +338,7 @@ local function write_single(e, s, indent, allow_breaks)
   if not e.whitespace then e:put(" ") end
   e:put("'")
   local spaces, breaks = false, false
+  local ascii = is_ascii(s)
   local i, n = 1, #s
   while i <= n do
     local c, w = char_at(s, i)
@@ -316,6 +354,11 @@ local function write_single(e, s, indent, allow_breaks)
       -- not reached: strings with breaks are written as literals or double-quoted
       e:put(sub(s, i, i + w - 1), 1)
       breaks = true
+    elseif ascii and c ~= 0x27 then
+      if breaks then e:newline_indent(indent) end
+      local j = find(s, "[ '\r\n]", i) or n + 1
+      e:put(sub(s, i, j - 1))
+      spaces, breaks, w = false, false, j - i
     else
       if breaks then e:newline_indent(indent) end
       if c == 0x27 then e:put("'") end
@@ -332,15 +375,26 @@ local ESCAPES = { [0] = "0", [7] = "a", [8] = "b", [9] = "t", [10] = "n", [11] =
   [13] = "r", [27] = "e", [34] = '"', [92] = "\\", [0x85] = "N", [0xA0] = "_", [0x2028] = "L",
   [0x2029] = "P" }
 
+-- Whether the character at i must be escaped inside double quotes.
+local function needs_escape(s, i, c)
+  local is_bom = byte(s, i) == 0xEF and byte(s, i + 1) == 0xBB and byte(s, i + 2) == 0xBF
+  return not is_printable(s, i) or is_bom or is_break_at(s, i) or c == 0x22 or c == 0x5C
+end
+
 local function write_double(e, s, indent, allow_breaks)
   if not e.whitespace then e:put(" ") end
   e:put('"')
   local spaces = false
+  local ascii = is_ascii(s)
   local i, n = 1, #s
   while i <= n do
     local c, w = char_at(s, i)
-    local is_bom = byte(s, i) == 0xEF and byte(s, i + 1) == 0xBB and byte(s, i + 2) == 0xBF
-    if not is_printable(s, i) or is_bom or is_break_at(s, i) or c == 0x22 or c == 0x5C then
+    if ascii and c > 0x20 and c < 0x7F and c ~= 0x22 and c ~= 0x5C then
+      -- a run of printable characters that need no escape
+      local j = find(s, "[%z\1-\32\"\\\127]", i) or n + 1
+      e:put(sub(s, i, j - 1))
+      spaces, w = false, j - i
+    elseif needs_escape(s, i, c) then
       local esc = ESCAPES[c]
       if esc then
         e:put("\\" .. esc)
@@ -387,6 +441,7 @@ local function write_literal(e, s, indent)
   e.out[#e.out + 1] = "\n"
   e.column = 0
   local breaks = true
+  local ascii = is_ascii(s)
   local i, n = 1, #s
   while i <= n do
     local _, w = char_at(s, i)
@@ -400,7 +455,14 @@ local function write_literal(e, s, indent)
         e.column = indent
         breaks = false
       end
-      e:put(sub(s, i, i + w - 1), 1)
+      if ascii then
+        -- the rest of the line
+        local j = find(s, "[\r\n]", i) or n + 1
+        e:put(sub(s, i, j - 1))
+        w = j - i
+      else
+        e:put(sub(s, i, i + w - 1), 1)
+      end
     end
     i = i + w
   end
@@ -447,9 +509,13 @@ end
 local emit_node
 
 local function sorted_map_keys(m)
-  local keys = {}
-  for k in pairs(m) do keys[#keys + 1] = tostring(k) end
-  table.sort(keys, key_less)
+  local keys, ascii = {}, true
+  for k in pairs(m) do
+    k = tostring(k)
+    keys[#keys + 1] = k
+    if ascii and find(k, "[\128-\255]") then ascii = false end
+  end
+  table.sort(keys, ascii and ascii_key_less or key_less)
   return keys
 end
 
