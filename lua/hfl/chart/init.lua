@@ -238,7 +238,12 @@ function M.template(opts)
   if miss then return unsupported("dependency " .. miss .. " missing in charts/") end
   local vals, verr = user_values(opts.values or {})
   if not vals then return unsupported(verr) end
-  local ok, perr = cvalues.process_dependencies(c, vals, helm)
+  local memo
+  if opts.cache then
+    memo = opts.cache["dependency version checks"] or {}
+    opts.cache["dependency version checks"] = memo
+  end
+  local ok, perr = cvalues.process_dependencies(c, vals, helm, memo)
   if not ok then return unsupported(perr) end
   local sc = opts.server_capabilities
   local caps, cerr

@@ -12,11 +12,10 @@ local value = require "hfl.value"
 local hyaml = require "hfl.chart.yaml"
 local objects = require "hfl.chart.objects"
 local cvalues = require "hfl.chart.values"
-local fs = require "hfl.fs"
 
 local M = {}
 
-local fmt = string.format
+local fmt, byte, find = string.format, string.byte, string.find
 
 -- A chart's path as templates name it: "parent/charts/child".
 local function full_path(c)
@@ -24,7 +23,12 @@ local function full_path(c)
   return c.metadata.name
 end
 
-local function is_partial(name) return (name:match("([^/]*)$")):sub(1, 1) == "_" end
+-- Whether the template's file name (after the last "/") starts with "_".
+local function is_partial(name)
+  local i = #name
+  while i > 0 and byte(name, i) ~= 47 do i = i - 1 end
+  return byte(name, i + 1) == 95
+end
 
 -- recAllTpls: each chart's data (.Values scoped to it) and its templates.
 local function collect(c, parent_top, is_root, out)
@@ -59,14 +63,14 @@ end
 
 -- sortTemplates: more path segments first; equal depth in reverse byte order.
 local function parse_order(tpls)
-  local names = {}
-  for k in pairs(tpls) do names[#names + 1] = k end
-  local function depth(s)
-    local _, n = s:gsub("/", "")
-    return n
+  local names, depth = {}, {}
+  for k in pairs(tpls) do
+    names[#names + 1] = k
+    local _, n = k:gsub("/", "")
+    depth[k] = n
   end
   table.sort(names, function(a, b)
-    local da, db = depth(a), depth(b)
+    local da, db = depth[a], depth[b]
     if da ~= db then return da > db end
     return a > b
   end)
@@ -215,14 +219,33 @@ end
 ---  across renders; lookup(apiVersion, kind, namespace, name): what `lookup` returns (the
 ---  object, a List or an empty map), or nil, err (the render is left to helm)
 ---@return table|nil files, string|nil err, string|nil reason
+-- The key of a set of templates in opts.cache: their names and texts, each text by a number
+-- the cache gives it (texts are the loaded chart's strings, the same from render to render).
+local function template_set_key(tpls, order, opts)
+  local ids = opts.cache["template text ids"]
+  if not ids then
+    ids = { n = 0, of = {} }
+    opts.cache["template text ids"] = ids
+  end
+  -- the set's functions hold the lookup hook: one set per hook (a session keeps one per cluster)
+  local parts = { opts.helm, opts.lookup and tostring(opts.lookup) or "" }
+  for i, name in ipairs(order) do
+    local text = tpls[name].text
+    local id = ids.of[text]
+    if not id then
+      ids.n = ids.n + 1
+      id = ids.n
+      ids.of[text] = id
+    end
+    parts[i + 2] = name .. "\0" .. id
+  end
+  return "templates\0" .. table.concat(parts, "\0")
+end
+
 -- The parsed set of every template, from opts.cache when the same templates were parsed
 -- before (a set is never changed by executing it).
 local function template_set(tpls, order, opts)
-  local parts = {}
-  for i, name in ipairs(order) do parts[i] = name .. "\0" .. tpls[name].text end
-  -- the set's functions hold the lookup hook: one set per hook (a session keeps one per cluster)
-  local key = opts.cache and (opts.helm .. "\0" .. (opts.lookup and tostring(opts.lookup) or "")
-    .. "\0" .. fs.sha256_hex(table.concat(parts, "\0")))
+  local key = opts.cache and template_set_key(tpls, order, opts)
   local hit = key and opts.cache[key]
   if hit then return hit end
   local funcs = {}
@@ -257,7 +280,8 @@ function M.render(c, top, opts)
         local reason = reason_of(err) or ("render error: " .. tostring(err))
         return nil, err, reason
       end
-      files[name] = out:gsub("<no value>", "")
+      if find(out, "<no value>", 1, true) then out = out:gsub("<no value>", "") end
+      files[name] = out
     end
   end
   return files

@@ -159,12 +159,27 @@ local function path_value(vals, path)
   return v
 end
 
-local function compatible(constraint, version, helm)
+local function check_version(constraint, version, helm)
   local v = semver.parse(version or "")
   if not v then return false end
   local c = semver.constraint(constraint or "", { prerelease = semver.rule_for_helm(helm) })
   if not c then return false end
   return c:check(v)
+end
+
+-- Whether a subchart's version meets its requirement; the verdicts on strings are kept in
+-- memo (if given: the same charts are rendered again and again).
+local function compatible(constraint, version, helm, memo)
+  if not memo or type(constraint) ~= "string" or type(version) ~= "string" then
+    return check_version(constraint, version, helm)
+  end
+  local key = helm .. "\0" .. constraint .. "\0" .. version
+  local known = memo[key]
+  if known == nil then
+    known = check_version(constraint, version, helm)
+    memo[key] = known
+  end
+  return known
 end
 
 -- A copy of the chart record with another name (getAliasDependency).
@@ -180,7 +195,7 @@ local function aliased(sub, alias)
   return out
 end
 
-local function process_enabled(c, v, path, helm)
+local function process_enabled(c, v, path, helm, memo)
   local reqs = c.metadata.dependencies
   if reqs == nil then return true end
   -- the chart's own copy of its requirement list, modified as Helm modifies it
@@ -194,7 +209,7 @@ local function process_enabled(c, v, path, helm)
   for _, existing in ipairs(c.dependencies) do
     local listed = false
     for _, req in ipairs(list) do
-      if existing.metadata.name == req.name and compatible(req.version, existing.metadata.version, helm) then
+      if existing.metadata.name == req.name and compatible(req.version, existing.metadata.version, helm, memo) then
         listed = true
         break
       end
@@ -203,7 +218,7 @@ local function process_enabled(c, v, path, helm)
   end
   for _, req in ipairs(list) do
     for _, existing in ipairs(c.dependencies) do
-      if existing.metadata.name == req.name and compatible(req.version, existing.metadata.version, helm) then
+      if existing.metadata.name == req.name and compatible(req.version, existing.metadata.version, helm, memo) then
         deps[#deps + 1] = aliased(existing, req.alias)
         break
       end
@@ -253,7 +268,7 @@ local function process_enabled(c, v, path, helm)
     if not rm[r.name] then kept_md[#kept_md + 1] = r end
   end
   for _, t in ipairs(kept) do
-    local ok, perr = process_enabled(t, cvals, path .. t.metadata.name .. ".", helm)
+    local ok, perr = process_enabled(t, cvals, path .. t.metadata.name .. ".", helm, memo)
     if not ok then return nil, perr end
   end
   local md = {}
@@ -339,10 +354,11 @@ local function process_imports_rec(c, merge, helm)
 end
 
 --- ProcessDependenciesWithMerge (what install and template run): drops disabled
---- subcharts, applies aliases, then import-values. Changes the chart in place.
+--- subcharts, applies aliases, then import-values. Changes the chart in place. memo: an
+--- optional table kept across renders (the verdicts of subchart version checks).
 ---@return true|nil ok, string|nil err, string|nil code
-function M.process_dependencies(c, vals, helm)
-  local ok, err = process_enabled(c, vals, "", helm)
+function M.process_dependencies(c, vals, helm, memo)
+  local ok, err = process_enabled(c, vals, "", helm, memo)
   if not ok then return nil, err end
   return process_imports_rec(c, true, helm)
 end
