@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -179,8 +180,8 @@ static int l_list(lua_State *L)
     return 1;
 }
 
-// st | nil, err, code = fs.stat(path [, follow])  -- {type="file"|"dir"|"link"|"other", size=, mtime=}
-// (lstat unless follow)
+// st | nil, err, code = fs.stat(path [, follow])  -- {type="file"|"dir"|"link"|"other", size=, mtime=,
+// identity=} (lstat unless follow)
 static int l_stat(lua_State *L)
 {
     const char *p = luaL_checkstring(L, 1);
@@ -195,6 +196,14 @@ static int l_stat(lua_State *L)
     lua_setfield(L, -2, "size");
     lua_pushnumber(L, (lua_Number)st.st_mtime);
     lua_setfield(L, -2, "mtime");
+    /* changes whenever the file is written, replaced, renamed over or touched: ctime cannot
+     * be set back from user space */
+    char id[128];
+    snprintf(id, sizeof id, "%llu:%llu:%lld:%lld.%09ld:%lld.%09ld", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+             st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+    lua_pushstring(L, id);
+    lua_setfield(L, -2, "identity");
     return 1;
 }
 

@@ -112,7 +112,8 @@ function M.abs(p, base)
 end
 
 --- stat(2) (following symlinks; `lstat` does not): {type = "file"|"dir"|"link"|"other",
---- size =, mtime =}, or nil, err, code.
+--- size =, mtime =, identity =}, or nil, err, code. identity is a string that changes whenever
+--- the file is written, replaced or touched (device, inode, size, mtime and ctime in ns).
 ---@param path string
 ---@return table|nil st, string|nil err, string|nil code
 function M.stat(path) return core.stat(path, true) end
@@ -171,6 +172,18 @@ function M.read(path, opts)
       :format(path, size_text(max))
   end
   return text, err, code
+end
+
+--- The first n bytes of a file (fewer when it is shorter), or nil, err.
+---@param path string
+---@param n integer
+---@return string|nil bytes, string|nil err
+function M.read_prefix(path, n)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local bytes = f:read(n) or ""
+  f:close()
+  return bytes
 end
 
 --- The reason in an error from `read` as strerror(3) words it ("No such file or directory"),

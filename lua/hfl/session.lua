@@ -200,22 +200,29 @@ function Session:limited(fn, ...)
   return self._sem:with(fn, ...)
 end
 
---- The helm binary and its major version ("3" or "4"), found by running `helm version` once.
+--- The helm binary and its major version ("3" or "4"), found by running `helm version` once
+--- (its answer is kept in the cache directory for the next runs: hfl.helm.versioncache).
 ---@return table|nil helm {binary=, version=, major=}, string|nil err
 function Session:helm()
   return self:once("helm", self.helm_binary, function()
-    local res, err = proc.run { self.helm_binary, "version", "--short" }
-    if not res then
-      err = tostring(err)
-      if not err:find("cannot run", 1, true) then err = ("cannot run %q: %s"):format(self.helm_binary, err) end
-      return nil, err .. ": install Helm 3 or 4 (https://helm.sh/docs/intro/install/) or name "
-        .. "the binary with --helm-binary or HELMFILE_HELM_BINARY"
+    local versions = require "hfl.helm.versioncache"
+    local out, key = versions.lookup(self.helm_binary)
+    if not out then
+      local res, err = proc.run { self.helm_binary, "version", "--short" }
+      if not res then
+        err = tostring(err)
+        if not err:find("cannot run", 1, true) then err = ("cannot run %q: %s"):format(self.helm_binary, err) end
+        return nil, err .. ": install Helm 3 or 4 (https://helm.sh/docs/intro/install/) or name "
+          .. "the binary with --helm-binary or HELMFILE_HELM_BINARY"
+      end
+      if res.code ~= 0 or not (res.stdout or ""):match("v(%d+%.%d+%.%d+)") then
+        return nil, ("%s version --short failed: %s"):format(self.helm_binary,
+          trim.right((res.stderr or "") .. (res.stdout or "")))
+      end
+      out = res.stdout
+      if key then versions.store(key, out) end
     end
-    local v = (res.stdout or ""):match("v(%d+%.%d+%.%d+)")
-    if res.code ~= 0 or not v then
-      return nil, ("%s version --short failed: %s"):format(self.helm_binary,
-        trim.right((res.stderr or "") .. (res.stdout or "")))
-    end
+    local v = out:match("v(%d+%.%d+%.%d+)")
     return { binary = self.helm_binary, version = v, major = v:match("^(%d+)") }
   end)
 end
