@@ -157,7 +157,10 @@ int hfl_yaml_push_root(lua_State *L, const yv *root, int record_order, int recor
         lua_pushliteral(L, "value too deeply nested for the Lua stack");
         return 2;
     }
-    lua_replace(L, base + 1);
+    /* [side tables…, value]: the value goes where the first side table is (with none
+     * recorded it is there already) */
+    if (lua_gettop(L) > base + 1)
+        lua_replace(L, base + 1);
     lua_settop(L, base + 1);
     return 1;
 }
