@@ -80,11 +80,14 @@ function M.split(text)
   return docs
 end
 
+local HEAD_DECODE = { v2 = true, order = false }
+
 -- The kind and hook annotations of a document (SimpleHead), or nil, reason when Helm's YAML
 -- reading of it is not reproduced here.
 local function head(doc, path)
   -- only kind and annotations are read: YAML 1.1 as Helm reads it, without the float64 model
-  local v, err = yaml.decode(doc, { v2 = true })
+  -- (nor the key order, which nothing here needs)
+  local v, err = yaml.decode(doc, HEAD_DECODE)
   if err then return nil, fmt("YAML parse error on %s", path) end
   if v == nil or v == value.null then return { kind = "" } end
   if value.kind(v) ~= "map" then return nil, fmt("YAML parse error on %s (not a map)", path) end
