@@ -11,7 +11,8 @@ local value = require "hfl.value"
 local M = {}
 
 local type, tostring, tonumber, getmetatable = type, tostring, tonumber, getmetatable
-local sfmt, srep, ssub, sbyte, concat = string.format, string.rep, string.sub, string.byte, table.concat
+local sfmt, srep, ssub, sbyte, sfind, concat = string.format, string.rep, string.sub, string.byte, string.find,
+  table.concat
 local floor, abs, huge = math.floor, math.abs, math.huge
 local null, float_mt, int_mt = value.null, value.float_mt, value.int_mt
 local kind_of = value.kind
@@ -338,12 +339,33 @@ function M.sprintln_args(args, n)
   return concat(out, " ") .. "\n"
 end
 
+-- The common case ("%s-%s" of names): only %s verbs, each given a string. nil otherwise.
+local function sprintf_strings(format, args, n)
+  if sfind(format, "%%[^s]") or sfind(format, "%%$") then return nil end
+  local out, i, argi = {}, 1, 0
+  while true do
+    local j = sfind(format, "%", i, true)
+    if not j then break end
+    argi = argi + 1
+    local a = args[argi]
+    if argi > n or type(a) ~= "string" then return nil end
+    out[#out + 1] = ssub(format, i, j - 1)
+    out[#out + 1] = a
+    i = j + 2
+  end
+  if argi ~= n then return nil end
+  out[#out + 1] = ssub(format, i)
+  return concat(out)
+end
+
 --- fmt.Sprintf(format, args...) with args given as a table and count (nil allowed).
 ---@param format string
 ---@param args any[]
 ---@param n integer
 ---@return string
 function M.sprintf_args(format, args, n)
+  local quick = sprintf_strings(format, args, n)
+  if quick then return quick end
   local out, i, argi, len = {}, 1, 1, #format
   local reordered = false
   while i <= len do
