@@ -235,9 +235,10 @@ function M.glob(pattern) return core.glob(pattern) end
 --- Lowercase hex sha256 of a string.
 ---@param s string
 ---@return string
+local HEX32 = ("%02x"):rep(32)
 function M.sha256_hex(s)
   local raw = require("hfl.core").crypto.digest("sha256", s)
-  return (raw:gsub(".", function(c) return ("%02x"):format(c:byte()) end))
+  return HEX32:format(raw:byte(1, 32))
 end
 
 --- Lowercase hex sha256 of a file's bytes (read in chunks: any size).

@@ -102,6 +102,23 @@ for _, bin in ipairs { "helm3", "helm4" } do
         s:close()  -- idempotent
       end)
 
+      it("with defer_values_file writes the values file only when asked (a native render reads the text)", function()
+        local s = session(bin)
+        local st = load("helmfile.yaml", s)
+        local eager = assert(helm.prepare(s, by_name(st).db, { set = { "cli=yes" } }))
+        local prep = assert(helm.prepare(s, by_name(st).db, { set = { "cli=yes" }, defer_values_file = true }))
+        assert.equal(eager.digest, prep.digest)
+        assert.is_false(fs.exists(prep.values_file))
+        assert.equal(assert(fs.read(eager.values_file)), prep.values_text)
+        prep:cleanup()
+        assert(prep:write_values_file())
+        assert.equal("600", mode(prep.values_file))
+        assert.equal(assert(fs.read(eager.values_file)), assert(fs.read(prep.values_file)))
+        prep:cleanup()
+        assert.is_false(fs.exists(prep.values_file))
+        s:close()
+      end)
+
       it("gives a digest that is the same in another process and changes with values and chart", function()
         local s = session(bin)
         local st = load("helmfile.yaml", s)

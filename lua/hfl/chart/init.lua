@@ -117,11 +117,12 @@ local function merge_maps(a, b)
   return out
 end
 
-local function user_values(files)
+local function user_values(files, texts)
   local vals = value.map()
   for _, f in ipairs(files) do
     if f == "-" or f:match("^%a[%w+.-]*://") then return nil, "values from stdin or a URL" end
-    local text, err = fs.read(f)
+    local text, err = texts and texts[f]
+    if not text then text, err = fs.read(f) end
     if not text then return nil, err end
     local v, derr = hyaml.decode(text)
     if derr then return nil, "values file " .. f .. " is not valid YAML" end
@@ -208,7 +209,8 @@ local function loaded(path, cache)
 end
 
 --- Renders as `helm template` does; see parse_argv for opts. opts.cache (a table the
---- caller keeps, e.g. per session) keeps parsed templates between renders of one chart.
+--- caller keeps, e.g. per session) keeps parsed templates between renders of one chart;
+--- opts.values_texts (path → text) gives --values files not written to disk.
 --- As `helm upgrade` renders against a cluster: opts.lookup (see hfl.chart.render),
 --- opts.revision (.Release.Revision) and opts.server_capabilities ({ git_version =, major =,
 --- minor =, api_versions = } as the server reports them, instead of --kube-version and
@@ -236,7 +238,7 @@ function M.template(opts)
   end
   local miss = missing_dependency(c)
   if miss then return unsupported("dependency " .. miss .. " missing in charts/") end
-  local vals, verr = user_values(opts.values or {})
+  local vals, verr = user_values(opts.values or {}, opts.values_texts)
   if not vals then return unsupported(verr) end
   local memo
   if opts.cache then
@@ -283,10 +285,11 @@ end
 ---@param helm string "3" or "4"
 ---@param cache table|nil  see M.template
 ---@param live table|nil  { lookup =, revision =, server_capabilities = }: see M.template
-function M.template_argv(argv, helm, cache, live)
+---@param values_texts table|nil  see M.template
+function M.template_argv(argv, helm, cache, live, values_texts)
   local opts, why = M.parse_argv(argv, helm)
   if not opts then return nil, why end
-  opts.cache = cache
+  opts.cache, opts.values_texts = cache, values_texts
   if live then
     opts.lookup, opts.revision, opts.server_capabilities = live.lookup, live.revision, live.server_capabilities
   end

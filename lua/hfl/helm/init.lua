@@ -31,14 +31,28 @@ M.STRIP = "*** STRIP ***"
 ---@field chart_version string|nil
 ---@field values table        the merged values
 ---@field values_file string  those values, in a 0600 file under session:tempdir()
+---@field values_text string|nil  the file's text while it is not written yet (opts.defer_values_file)
 ---@field digest string       hex sha256 of chart content + merged values + manifest flags
 ---@field chartify_dir string|nil  the directory of its temporary chart (hfl.chartify), removed by cleanup
 local Prep = {}
 Prep.__index = Prep
 
+--- Writes the values file that prepare{defer_values_file = true} left unwritten (a native
+--- render reads values_text instead); nothing when it is written already.
+---@return true|nil ok, string|nil err
+function Prep:write_values_file()
+  local text = self.values_text
+  if not text then return true end
+  -- a temp file helm reads during this run and hfl removes: no fsync (~1 ms per release)
+  local ok, err = fs.write_atomic(self.values_file, text, { mode = tonumber("600", 8), durable = false })
+  if not ok then return nil, fmt('release "%s": %s', self.release.name, err) end
+  self.values_text = nil
+  return true
+end
+
 --- Removes the prepared release's files (idempotent).
 function Prep:cleanup()
-  if self.values_file then fs.remove(self.values_file) end
+  if self.values_file and not self.values_text then fs.remove(self.values_file) end
   local work = self.chartify_dir
   if work then
     self.chartify_dir = nil
@@ -94,7 +108,9 @@ end
 
 --- Prepares a release for helm: resolves its chart through the cache (archives unpacked),
 --- writes its merged values (release:values() with the CLI's --values and --set) once to a
---- 0600 file under session:tempdir(), and computes its digest.
+--- 0600 file under session:tempdir(), and computes its digest. With opts.defer_values_file
+--- the file is written only by prep:write_values_file() (before helm runs: a native render
+--- reads prep.values_text), unless chartify needs it now.
 ---@param session hfl.Session
 ---@param r table  a Release
 ---@param opts? table  the cluster commands' options (see hfl.helm.argv)
@@ -117,24 +133,29 @@ function M.prepare(session, r, opts)
   local text = yaml.encode(values)
   local version = res.version
   if version == nil or version == "" then
-    local meta = require("hfl.charts.localchart").chart_yaml(chart)
-    version = meta and meta.version and tostring(meta.version) or nil
+    -- read once a run: the releases of one chart share it
+    version = session:once("chart version", chart, function()
+      local meta = require("hfl.charts.localchart").chart_yaml(chart)
+      return meta and meta.version and tostring(meta.version) or nil
+    end)
   end
   local prep = setmetatable({ release = r, session = session, helm = helm, major = helm.major,
     chart = chart, chart_version = version, values = values }, Prep)
   local path
   path, err = values_path(session, r)
   if not path then return nil, err end
-  local ok
-  -- a temp file helm reads during this run and hfl removes: no fsync (~1 ms per release)
-  ok, err = fs.write_atomic(path, text, { mode = tonumber("600", 8), durable = false })
-  if not ok then return nil, fmt('release "%s": %s', r.name, err) end
-  prep.values_file = path
+  prep.values_file, prep.values_text = path, text
+  local chartify = require "hfl.chartify"
+  local chartified = chartify.needed(r, chart)
+  if not opts.defer_values_file or chartified then
+    local ok
+    ok, err = prep:write_values_file()
+    if not ok then return nil, err end
+  end
   local chart_sum
   -- chartify (manifests, kustomizations, dependencies, patches): the temporary chart replaces
   -- the release's for every later helm call, and the digest covers it
-  local chartify = require "hfl.chartify"
-  if chartify.needed(r, chart) then
+  if chartified then
     local dir, cerr, work = chartify.prepare(prep, opts)
     prep.chartify_dir = work
     if not dir then

@@ -111,7 +111,8 @@ function M.render_native(session, r, prep, list, live)
   -- an error inside the renderer is a bug of hfl's: a warning asks for a report, helm renders
   -- loaded here, not at the top: most commands render nothing (a load failure still raises)
   local chart = require "hfl.chart"
-  local ok, text, why = pcall(chart.template_argv, list, prep.helm.major, session.native_templates, live)
+  local texts = prep.values_text and { [prep.values_file] = prep.values_text }
+  local ok, text, why = pcall(chart.template_argv, list, prep.helm.major, session.native_templates, live, texts)
   if not ok then
     session.log.warn('release "%s": the native renderer failed, helm renders it instead (a bug in hfl, '
       .. 'please report it): %s', r.name, tostring(text))
@@ -125,15 +126,26 @@ function M.render_native(session, r, prep, list, live)
   return nil
 end
 
--- prepare → argv → run → cleanup for one release; the prep's files go whatever happens.
+-- prepare → argv → run → cleanup for one release; the prep's files go whatever happens. A
+-- release rendered natively has its values file written only if helm is to read it (or the
+-- files are kept).
 local function with_prep(session, r, opts, build, keep, native)
-  local prep, err = helm.prepare(session, r, opts)
+  local popts = opts
+  if native and not keep then popts = setmetatable({ defer_values_file = true }, { __index = opts }) end
+  local prep, err = helm.prepare(session, r, popts)
   if not prep then return nil, err end
   local list
   list, err = build(prep, opts)
   local res, report
   if list and native then res = M.render_native(session, r, prep, list) end
-  if list and not res then res, report = helm.run(session, list, { release = r }) end
+  if list and not res then
+    local ok, werr = prep:write_values_file()
+    if not ok then
+      if not keep then prep:cleanup() end
+      return nil, werr
+    end
+    res, report = helm.run(session, list, { release = r })
+  end
   if not keep then prep:cleanup() end
   if not list then return nil, fmt('release "%s": %s', r.name, err) end
   return res, report, prep
