@@ -141,10 +141,6 @@ function M.is_null(v) return v == nil or v == null end
 function M.is_map(v) return M.kind(v) == "map" end
 function M.is_list(v) return M.kind(v) == "list" end
 
---- The keys of a map in insertion order (keys added behind the model's back come last,
---- sorted).
----@param m table
----@return string[]
 -- Whether the recorded order lists every key of m once and nothing else (the common case,
 -- checked without allocating for small maps).
 local function order_is_exact(m, recorded)
@@ -163,6 +159,10 @@ local function order_is_exact(m, recorded)
   return true
 end
 
+--- The keys of a map in insertion order (keys added behind the model's back come last,
+--- sorted).
+---@param m table
+---@return string[]
 function M.keys(m)
   local recorded = order[m]
   if recorded and order_is_exact(m, recorded) then

@@ -211,14 +211,6 @@ local function reason_of(err)
   return nil
 end
 
---- Renders every template of chart c (dependencies processed) with the top-level data
---- (Values, Release, Capabilities). Returns files (name → text), or nil, err, reason.
----@param c table
----@param top table
----@param opts {helm: string, cache?: table, lookup?: function}  cache: kept by the caller
----  across renders; lookup(apiVersion, kind, namespace, name): what `lookup` returns (the
----  object, a List or an empty map), or nil, err (the render is left to helm)
----@return table|nil files, string|nil err, string|nil reason
 -- The key of a set of templates in opts.cache: their names and texts, each text by a number
 -- the cache gives it (texts are the loaded chart's strings, the same from render to render).
 local function template_set_key(tpls, order, opts)
@@ -259,6 +251,14 @@ local function template_set(tpls, order, opts)
   return set
 end
 
+--- Renders every template of chart c (dependencies processed) with the top-level data
+--- (Values, Release, Capabilities). Returns files (name → text), or nil, err, reason.
+---@param c table
+---@param top table
+---@param opts {helm: string, cache?: table, lookup?: function}  cache: kept by the caller
+---  across renders; lookup(apiVersion, kind, namespace, name): what `lookup` returns (the
+---  object, a List or an empty map), or nil, err (the render is left to helm)
+---@return table|nil files, string|nil err, string|nil reason
 function M.render(c, top, opts)
   local tpls = {}
   collect(c, top, true, tpls)
