@@ -212,6 +212,73 @@ static int hfl_yaml_merge_all(lua_State *L)
     return r;
 }
 
+/* Whether v is absent or null, the two a Go struct field reads as its zero value. */
+static int is_unset(const yv *v)
+{
+    return v == NULL || v->kind == YV_NULL;
+}
+
+/* SimpleHead's fields of a decoded document, pushed as kind, hook; or a reason (returned, with
+ * nothing pushed) when a field is not of the type SimpleHead holds. */
+static const char *push_head(lua_State *L, const yv *root)
+{
+    if (is_unset(root)) {
+        lua_pushliteral(L, "");
+        lua_pushnil(L);
+        return NULL;
+    }
+    if (root->kind != YV_MAP)
+        return "not a map";
+    const yv *kind = yv_map_get(root, "kind");
+    if (!is_unset(kind) && kind->kind != YV_STR)
+        return "kind is not a string";
+    const yv *hook = NULL;
+    const yv *md = yv_map_get(root, "metadata");
+    if (!is_unset(md)) {
+        if (md->kind != YV_MAP)
+            return "metadata";
+        const yv *ann = yv_map_get(md, "annotations");
+        if (!is_unset(ann)) {
+            if (ann->kind != YV_MAP)
+                return "annotations";
+            for (size_t i = 0; i < ann->as.map.len; i++) {
+                const yv *a = ann->as.map.items[i].val;
+                if (!is_unset(a) && a->kind != YV_STR)
+                    return "an annotation is not a string";
+            }
+            hook = yv_map_get(ann, "helm.sh/hook");
+        }
+    }
+    if (is_unset(kind))
+        lua_pushliteral(L, "");
+    else
+        lua_pushlstring(L, kind->as.s.ptr, kind->as.s.len);
+    if (hook && hook->kind == YV_STR)
+        lua_pushlstring(L, hook->as.s.ptr, hook->as.s.len);
+    else
+        lua_pushnil(L);
+    return NULL;
+}
+
+// kind, hook | nil, why = yaml.head(text)  -- what Helm's SimpleHead reads of the first
+// document, YAML 1.1 scalars (go-yaml v2): its kind ("" when absent or null) and its
+// helm.sh/hook annotation (nil unless a string); why: a parse error, or a field of another type
+static int hfl_yaml_head(lua_State *L)
+{
+    char err[512];
+    yv_doc doc;
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    yv_decode_opts o = {.yaml11 = 1};
+    if (yv_decode(text, len, &o, &doc, err, sizeof err) < 0)
+        return push_error(L, err);
+    const char *why = push_head(L, doc.root);
+    yv_doc_free(&doc);
+    if (why)
+        return push_error(L, why);
+    return 2;
+}
+
 // count, err = yaml.scan(text)  -- libyaml events only: the benchmark floor
 static int hfl_yaml_scan(lua_State *L)
 {
@@ -361,6 +428,7 @@ static const luaL_Reg funcs[] = {
     {"parse", hfl_yaml_parse},
     {"tree", hfl_yaml_tree},
     {"scan", hfl_yaml_scan},
+    {"head", hfl_yaml_head},
     {"format_float", hfl_yaml_format_float},
     {NULL, NULL},
 };

@@ -99,5 +99,8 @@ yv *yv_new(yv_arena *a, yv_kind kind);
 yv *yv_new_str(yv_arena *a, const char *s, size_t len);
 int yv_map_set(yv_arena *a, yv *map, const char *key, size_t klen, yv *val, size_t *cap);
 int yv_list_push(yv_arena *a, yv *list, yv *item, size_t *cap);
+/* The value of key in a map as a Lua table built from it holds it: the last pair with that
+ * key wins. NULL when the map has no such key. */
+const yv *yv_map_get(const yv *map, const char *key);
 
 #endif

@@ -119,6 +119,17 @@ int yv_map_set(yv_arena *a, yv *map, const char *key, size_t klen, yv *val, size
     return p->key ? 0 : -1;
 }
 
+const yv *yv_map_get(const yv *map, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = map->as.map.len; i > 0; i--) {
+        const yv_pair *p = &map->as.map.items[i - 1];
+        if (p->klen == klen && memcmp(p->key, key, klen) == 0)
+            return p->val;
+    }
+    return NULL;
+}
+
 int yv_list_push(yv_arena *a, yv *list, yv *item, size_t *cap)
 {
     yv **items = grow(a, list->as.list.items, list->as.list.len, cap, sizeof(yv *));

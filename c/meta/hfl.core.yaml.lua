@@ -37,6 +37,8 @@ function yaml.parse(text, opts) end
 function yaml.tree(value) end
 ---@return number? events, string? err
 function yaml.scan(text) end
+---@return string? kind, string? hook_or_err
+function yaml.head(text) end
 ---@return string
 function yaml.format_float(n) end
 

@@ -107,6 +107,16 @@ function M.write_file(path, text)
   return fs.write_atomic(path, text)
 end
 
+--- What Helm's SimpleHead reads of the first document of text (YAML 1.1 scalars, as go-yaml
+--- v2), without building Lua tables: its kind ("" when absent or null) and its helm.sh/hook
+--- annotation (nil unless it is a string); nil, why for text that is not YAML or whose kind,
+--- metadata, annotations are not of the types SimpleHead holds.
+---@param text string
+---@return string|nil kind, string|nil hook_or_why
+function M.head(text)
+  return core.head(text)
+end
+
 --- Go's strconv.FormatFloat(n, 'g', -1, 64): how Go prints a float64.
 M.format_float = core.format_float
 

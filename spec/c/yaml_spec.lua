@@ -228,6 +228,47 @@ describe("hfl.yaml #unit", function()
     end)
   end)
 
+  describe("head()", function()
+    it("reads a document's kind and helm.sh/hook annotation as decode() with v2 does", function()
+      local function head(text)
+        local kind, hook = yaml.head(text)
+        return { kind = kind, hook = hook }
+      end
+      assert.same({ kind = "Job", hook = "pre-install,post-install" }, head(dedent [[
+        kind: Job
+        metadata:
+          name: x
+          annotations:
+            a: null
+            helm.sh/hook: pre-install,post-install
+      ]]))
+      assert.same({ kind = "" }, head(""))
+      assert.same({ kind = "" }, head("~"))
+      assert.same({ kind = "" }, head("kind: null\nmetadata: null"))
+      -- the last of duplicate keys wins, as in the decoded table; merge keys and aliases count
+      assert.same({ kind = "Pod" }, head("kind: Job\nkind: Pod"))
+      assert.same({ kind = "Job", hook = "test" },
+        head("x: &a {annotations: {helm.sh/hook: test}}\nkind: Job\nmetadata:\n  <<: *a"))
+      assert.same({ kind = "Job" }, head("kind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: ~"))
+    end)
+
+    it("says why for what SimpleHead cannot hold, and for text that is not YAML", function()
+      for text, why in pairs { ["- a"] = "not a map", ["kind: yes"] = "kind is not a string",
+        ["kind: 1"] = "kind is not a string", ["metadata: x"] = "metadata",
+        ["metadata: {annotations: []}"] = "annotations",
+        ["metadata: {annotations: {a: 1}}"] = "an annotation is not a string" } do
+        local kind, err = yaml.head(text)
+        assert.is_nil(kind)
+        assert.equal(why, err)
+        -- decode() reads the same text without complaint: the verdict is the field's type
+        assert.is_not_nil(yaml.decode(text, { v2 = true }))
+      end
+      local kind, err = yaml.head("a: [")
+      assert.is_nil(kind)
+      assert.matches("^<input>:%d+:%d+: ", err)
+    end)
+  end)
+
   describe("encode()", function()
     it("quotes strings exactly when a reader would mistake them", function()
       local cases = {

@@ -3,7 +3,6 @@
 --- hooks told apart by their annotation, both sorted by Helm's install order of kinds,
 --- each printed as "---\n# Source: path\n" and the document.
 local yaml = require "hfl.yaml"
-local value = require "hfl.value"
 
 local M = {}
 
@@ -80,39 +79,13 @@ function M.split(text)
   return docs
 end
 
-local HEAD_DECODE = { v2 = true, order = false }
-
 -- The kind and hook annotations of a document (SimpleHead), or nil, reason when Helm's YAML
--- reading of it is not reproduced here.
+-- reading of it is not reproduced here: only kind and annotations are read, YAML 1.1 as Helm
+-- reads it (hfl.yaml.head: no Lua tables are built for the document).
 local function head(doc, path)
-  -- only kind and annotations are read: YAML 1.1 as Helm reads it, without the float64 model
-  -- (nor the key order, which nothing here needs)
-  local v, err = yaml.decode(doc, HEAD_DECODE)
-  if err then return nil, fmt("YAML parse error on %s", path) end
-  if v == nil or v == value.null then return { kind = "" } end
-  if value.kind(v) ~= "map" then return nil, fmt("YAML parse error on %s (not a map)", path) end
-  local kind = v.kind
-  if kind ~= nil and kind ~= value.null and type(kind) ~= "string" then
-    return nil, fmt("YAML parse error on %s (kind is not a string)", path)
-  end
-  local h = { kind = type(kind) == "string" and kind or "" }
-  local md = v.metadata
-  if md ~= nil and md ~= value.null then
-    if value.kind(md) ~= "map" then return nil, fmt("YAML parse error on %s (metadata)", path) end
-    local ann = md.annotations
-    if ann ~= nil and ann ~= value.null then
-      if value.kind(ann) ~= "map" then return nil, fmt("YAML parse error on %s (annotations)", path) end
-      for _, k in ipairs(value.keys(ann)) do
-        local a = ann[k]
-        if a ~= value.null and type(a) ~= "string" then
-          return nil, fmt("YAML parse error on %s (annotation %s is not a string)", path, k)
-        end
-      end
-      local hook = ann["helm.sh/hook"]
-      if type(hook) == "string" then h.hook = hook end
-    end
-  end
-  return h
+  local kind, hook = yaml.head(doc)
+  if not kind then return nil, fmt("YAML parse error on %s (%s)", path, hook) end
+  return { kind = kind, hook = hook }
 end
 
 local function is_space_only(s) return s:find("^%s*$") ~= nil end
