@@ -10,6 +10,8 @@
 local tmpl = require "hfl.tmpl"
 local value = require "hfl.value"
 local hyaml = require "hfl.chart.yaml"
+local toml = require "hfl.chart.toml"
+local hfl_yaml = require "hfl.yaml"
 local objects = require "hfl.chart.objects"
 local cvalues = require "hfl.chart.values"
 
@@ -97,7 +99,13 @@ local function helm_funcs(set, helm, lookup)
   local F = {}
   F.toYaml = function(v) return hyaml.encode(v) end
   F.mustToYaml = function(v) return hyaml.encode(v) end
-  F.toYamlPretty = function() unsupported("toYamlPretty") end
+  -- go-yaml v3's Encoder with SetIndent(2): what hfl.yaml writes for Helmfile
+  F.toYamlPretty = function(v)
+    if holds_go_object(v, 0) then unsupported("toYamlPretty of a Go object (.Chart, .Capabilities, .Files…)") end
+    local text, err = hfl_yaml.encode(v)
+    if not text then unsupported("toYamlPretty: " .. tostring(err)) end
+    return (text:gsub("\n$", ""))
+  end
   F.fromYaml = function(s)
     if type(s) ~= "string" then unsupported("fromYaml of a non-string") end
     local v, err = hyaml.decode(s)
@@ -131,8 +139,16 @@ local function helm_funcs(set, helm, lookup)
     if err or (v ~= nil and value.kind(v) ~= "list") then unsupported("fromJsonArray of invalid JSON or a non-array") end
     return v or setmetatable({}, value.list_mt)
   end
-  F.toToml = function() unsupported("toToml") end
-  F.fromToml = function() unsupported("fromToml") end
+  F.toToml = function(v)
+    local text, why = toml.encode(v, helm)
+    if not text then unsupported(why) end
+    return text
+  end
+  F.fromToml = function(s)
+    local m, why = toml.decode(s)
+    if not m then unsupported(why) end
+    return m
+  end
   -- lookup: empty without a cluster (helm template); else the hook's answer. A failed
   -- lookup fails helm's render, with helm's message: helm is asked instead
   F.lookup = function(api_version, kind, namespace, name)
