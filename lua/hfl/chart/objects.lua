@@ -107,7 +107,10 @@ function M._capabilities_of(d, k, list)
   local set = {}
   for _, a in ipairs(list) do set[a] = true end
   local apis = setmetatable(list, { __gotype = "common.VersionSet", __gorange = "list", __gomethods = {
-    Has = function(_, name) return set[name] == true end,
+    Has = function(_, name)
+      if type(name) ~= "string" then M.unsupported(".Capabilities.APIVersions.Has of a non-string") end
+      return set[name] == true
+    end,
   } })
   local hv_fields = { "Version", "GitCommit", "GitTreeState", "GoVersion" }
   if d.kube_client_version then hv_fields[#hv_fields + 1] = "KubeClientVersion" end
@@ -244,11 +247,41 @@ local function sorted_names(f)
   return names
 end
 
-function files_methods.Get(f, name) return rawget(f, name) or "" end
-function files_methods.GetBytes()
-  error({ unsupported = ".Files.GetBytes (a Go byte slice)" }, 0)
+-- The methods take a Go string: anything else is a template error (left to helm).
+local function file_name(name, method)
+  if type(name) ~= "string" then M.unsupported(".Files." .. method .. " of a non-string") end
+  return name
+end
+
+--- A Go []byte holding s: a userdata (so that no function mistakes it for a map or a list)
+--- whose metatable gives its type name and bytes to the engine (hfl.tmpl.fmt prints it).
+---@param s string
+---@return userdata
+function M.bytes(s)
+  local b = newproxy(true)
+  local mt = getmetatable(b)
+  mt.__gotype = "[]uint8"
+  mt.__gobytes = function() return s end
+  return b
+end
+
+--- The bytes of a value made by M.bytes, or nil for any other value.
+---@return string|nil
+function M.bytes_of(v)
+  if type(v) ~= "userdata" then return nil end
+  local mt = getmetatable(v)
+  return mt and mt.__gobytes and mt.__gobytes()
+end
+
+function files_methods.Get(f, name) return rawget(f, file_name(name, "Get")) or "" end
+function files_methods.GetBytes(f, name)
+  local data = rawget(f, file_name(name, "GetBytes"))
+  -- an empty []byte is false to if/with/default, which the engine's truth does not know
+  if data == nil or data == "" then M.unsupported(".Files.GetBytes of an empty or missing file") end
+  return M.bytes(data)
 end
 function files_methods.Glob(f, pattern)
+  file_name(pattern, "Glob")
   local m = compile_glob(pattern) or compile_glob("**")
   local out = {}
   for _, name in ipairs(sorted_names(f)) do
@@ -257,6 +290,7 @@ function files_methods.Glob(f, pattern)
   return new_files(out)
 end
 function files_methods.Lines(f, path)
+  file_name(path, "Lines")
   local s = rawget(f, path)
   local out = setmetatable({}, value.list_mt)
   if s == nil then return out end

@@ -27,7 +27,8 @@ M.format_float, M.quote, M.runes, M.utf8_encode = strconv.format_float, strconv.
 
 -- Go's type name of a value, as %T and the %!verb(type=value) forms print it.
 local function type_name(v)
-  if type(v) == "table" then
+  local t = type(v)
+  if t == "table" or t == "userdata" then
     local mt = getmetatable(v)
     if mt and mt.__gotype then return mt.__gotype end
     if mt == int_mt and v.go_int64 then return "int64" end
@@ -222,6 +223,18 @@ local function fmt_string(f, s, verb)
   return nil
 end
 
+-- A Go []byte (a userdata whose metatable's __gobytes returns its bytes as a string): %s,
+-- %q, %x, %X as a string, %v and %d as `[104 105]`; other verbs and flags are not done here.
+local function fmt_bytes(f, s, verb)
+  if verb == "s" or verb == "q" or verb == "x" or verb == "X" then return fmt_string(f, s, verb) end
+  if (verb == "v" or verb == "d") and not (f.wid or f.prec or f.plus or f.space or f.sharp or f.sharpv or f.plusv) then
+    local out = {}
+    for i = 1, #s do out[i] = sbyte(s, i) end
+    return "[" .. concat(out, " ") .. "]"
+  end
+  error("formatting a []byte with %" .. verb .. " and flags", 0)
+end
+
 -- Formats v for one verb; depth > 0 inside maps and lists.
 -- %#v: Go syntax for maps, lists, strings and nil.
 local function go_syntax(f, v, depth)
@@ -248,6 +261,10 @@ local function go_syntax(f, v, depth)
 end
 
 function format_value(f, v, verb, depth)
+  if type(v) == "userdata" then
+    local mt = getmetatable(v)
+    if mt and mt.__gobytes and verb ~= "T" then return fmt_bytes(f, mt.__gobytes(), verb) end
+  end
   if verb == "v" and f.sharpv and (type(v) ~= "number" and type(v) ~= "boolean") then
     local mt = type(v) == "table" and getmetatable(v)
     if not (mt == float_mt or mt == int_mt) then return go_syntax(f, v, depth) end
