@@ -30,8 +30,99 @@ local YAML_NAMES = { Name = "name", Home = "home", Sources = "sources", Version 
 local STRINGS = { Name = true, Home = true, Version = true, Description = true, Icon = true,
   APIVersion = true, Condition = true, Tags = true, AppVersion = true, KubeVersion = true, Type = true }
 
---- .Chart for a chart record.
-function M.chart(c, is_root)
+--- The text standing for a value Go prints with a memory address (a pointer inside a value):
+--- helm's own output would differ from run to run. A render whose output holds it is left to
+--- helm (render.lua); used only as, say, a map key, it never shows.
+M.ADDRESS = "\1hfl-go-pointer\1"
+
+local function list_of(v)
+  local out = setmetatable({}, value.list_mt)
+  if value.kind(v) == "list" then
+    for i, x in ipairs(v) do out[i] = x end
+  end
+  return out
+end
+
+local function is_empty_list(v) return v == nil or v == value.null or #v == 0 end
+
+-- Go's %v of a []string or map[string]string field.
+local function print_strings(v)
+  local out = {}
+  for i, x in ipairs(v or {}) do out[i] = tostring(x) end
+  return "[" .. table.concat(out, " ") .. "]"
+end
+local function print_string_map(m)
+  if m == nil or m == value.null then return "map[]" end
+  local out = {}
+  for i, k in ipairs(value.sorted_keys(m)) do out[i] = k .. ":" .. tostring(m[k]) end
+  return "map[" .. table.concat(out, " ") .. "]"
+end
+
+-- A nil map[string]string: printed map[], written null by encoding/json.
+local NIL_ANNOTATIONS_MT = { __gotype = "map[string]string", __gorange = "map", __gonil = true,
+  __gostring = function() return "map[]" end }
+-- Helm 3's .Chart printed by %v: struct { chart.Metadata; IsRoot bool } — its maintainers and
+-- dependencies are pointers (addresses); %+v and %#v are left to helm.
+local function print_chart3(t, md)
+  return function(_, f, depth)
+    if f and (f.plusv or f.sharpv) then M.unsupported("printing .Chart with %+v or %#v") end
+    if not is_empty_list(md.maintainers) or not is_empty_list(md.dependencies) then return M.ADDRESS end
+    local fields = {}
+    for i, name in ipairs(METADATA_FIELDS) do
+      if name == "IsRoot" then break end
+      local v = t[name]
+      if name == "Sources" or name == "Keywords" or name == "Maintainers" or name == "Dependencies" then
+        v = print_strings(v)
+      elseif name == "Annotations" then
+        v = print_string_map(v)
+      else
+        v = tostring(v)
+      end
+      fields[i] = v
+    end
+    return "{{" .. table.concat(fields, " ") .. "} " .. tostring(t.IsRoot) .. "}"
+  end
+end
+
+-- Helm 4's .Chart: chart.Metadata turned into a map by its Go field names (structToMap).
+local DEPENDENCIES_MT = { __gotype = "[]interface {}", __gorange = "list",
+  -- each holds Enabled, the outcome of condition and tags: not modelled
+  __gostring = function() M.unsupported("printing .Chart.Dependencies") end }
+
+local function chart4(c, is_root)
+  local md = c.metadata
+  local m = value.map()
+  for field, key in pairs(YAML_NAMES) do
+    local v = md[key]
+    if v == value.null then v = nil end
+    if STRINGS[field] then m[field] = v or "" end
+  end
+  m.Deprecated = md.deprecated == true
+  m.IsRoot = is_root
+  m.Sources, m.Keywords = list_of(md.sources), list_of(md.keywords)
+  local maintainers = setmetatable({}, value.list_mt)
+  for i, x in ipairs(value.kind(md.maintainers) == "list" and md.maintainers or {}) do
+    maintainers[i] = value.map { Name = x.name or "", Email = x.email or "", URL = x.url or "" }
+  end
+  m.Maintainers = maintainers
+  if value.kind(md.annotations) == "map" then
+    local a = value.map()
+    for _, k in ipairs(value.sorted_keys(md.annotations)) do a[k] = md.annotations[k] end
+    m.Annotations = a
+  else
+    m.Annotations = setmetatable({}, NIL_ANNOTATIONS_MT)
+  end
+  m.Dependencies = setmetatable(list_of(md.dependencies), DEPENDENCIES_MT)
+  if #m.Dependencies == 0 then m.Dependencies = setmetatable({}, value.list_mt) end
+  return m
+end
+
+--- .Chart for a chart record: Helm 3's struct, Helm 4's map.
+---@param c table chart record
+---@param is_root boolean
+---@param helm string "3"|"4"
+function M.chart(c, is_root, helm)
+  if helm == "4" then return chart4(c, is_root) end
   local t = {}
   for field, key in pairs(YAML_NAMES) do
     local v = c.metadata[key]
@@ -40,11 +131,48 @@ function M.chart(c, is_root)
     if v == nil and field == "Deprecated" then v = false end
     t[field] = v
   end
+  -- nil slices and maps print as [] and map[]
+  for _, field in ipairs { "Sources", "Keywords", "Maintainers", "Dependencies" } do
+    if value.kind(t[field]) ~= "list" then t[field] = setmetatable({}, value.list_mt) end
+  end
+  if value.kind(t.Annotations) ~= "map" then t.Annotations = setmetatable({}, NIL_ANNOTATIONS_MT) end
   t.IsRoot = is_root
-  local c = struct(t, "struct { *chart.Metadata; IsRoot bool }", METADATA_FIELDS)
-  -- printed whole, Helm 3 shows a struct with pointers and Helm 4 a map: left to helm
-  getmetatable(c).__gostring = function() M.unsupported("printing .Chart as a whole") end
-  return c
+  local chart = struct(t, "struct { chart.Metadata; IsRoot bool }", METADATA_FIELDS)
+  getmetatable(chart).__gostring = print_chart3(t, c.metadata)
+  getmetatable(chart).__gojson = function() return M.chart3_json(t, c.metadata) end
+  return chart
+end
+
+local JSON_ORDER = { "Name", "Home", "Sources", "Version", "Description", "Keywords", "Maintainers", "Icon",
+  "APIVersion", "Condition", "Tags", "AppVersion", "Deprecated", "Annotations", "KubeVersion", "Dependencies",
+  "Type" }
+
+--- Helm 3's .Chart as encoding/json writes it (the embedded Metadata's fields by their json
+--- tags, empty ones omitted, then IsRoot), as an ordered list of { key, value }; nil, reason
+--- when it holds dependencies (their Enabled is not modelled).
+function M.chart3_json(t, md)
+  if not is_empty_list(md.dependencies) then return nil, "toJson of .Chart with dependencies" end
+  local out = {}
+  for _, field in ipairs(JSON_ORDER) do
+    local v = t[field]
+    local empty = v == nil or v == "" or v == false or (type(v) == "table" and next(v) == nil)
+    if not empty then
+      if field == "Maintainers" then
+        local list = setmetatable({}, value.list_mt)
+        for i, x in ipairs(v) do
+          local mm = {}
+          for _, k in ipairs { "name", "email", "url" } do
+            if x[k] ~= nil and x[k] ~= "" and x[k] ~= value.null then mm[#mm + 1] = { k, x[k] } end
+          end
+          list[i] = mm
+        end
+        v = list
+      end
+      out[#out + 1] = { YAML_NAMES[field], v }
+    end
+  end
+  out[#out + 1] = { "IsRoot", t.IsRoot }
+  return out
 end
 
 --- .Capabilities for a helm major version, --kube-version and --api-versions.
@@ -116,8 +244,14 @@ function M._capabilities_of(d, k, list)
   if d.kube_client_version then hv_fields[#hv_fields + 1] = "KubeClientVersion" end
   local hv = struct({ Version = d.helm_version, GitCommit = d.git_commit, GitTreeState = "clean",
     GoVersion = d.go_version, KubeClientVersion = d.kube_client_version }, "common.BuildInfo", hv_fields)
-  return struct({ KubeVersion = kv, APIVersions = apis, HelmVersion = hv }, "*common.Capabilities",
+  local caps = struct({ KubeVersion = kv, APIVersions = apis, HelmVersion = hv }, "*common.Capabilities",
     { "APIVersions", "KubeVersion", "HelmVersion" })
+  -- a pointer: inside a printed value Go shows its address
+  getmetatable(caps).__gostring = function(_, _, depth)
+    if depth and depth > 0 then return M.ADDRESS end
+    M.unsupported("printing .Capabilities whole")
+  end
+  return caps
 end
 
 -- gobwas/glob with '/' as separator: `*` and `?` stay within a path segment, `**` crosses
@@ -232,19 +366,31 @@ M.compile_glob = compile_glob
 
 local files_methods = {}
 -- engine.files is a Go map[string][]byte with methods: `range` walks it by name.
-local FILES_MT = { __gotype = "engine.files", __gomethods = files_methods, __gorange = "map" }
-
-local function new_files(entries)
-  local f = setmetatable({}, FILES_MT)
-  for _, e in ipairs(entries) do rawset(f, e.name, e.data) end
-  return f
-end
-
 local function sorted_names(f)
   local names = {}
   for k in pairs(f) do names[#names + 1] = k end
   table.sort(names)
   return names
+end
+
+-- Printed as Go prints a map[string][]byte: map[name:[104 105] …].
+local function print_files(f, fl)
+  if fl and (fl.plusv or fl.sharpv) then M.unsupported("printing .Files with %+v or %#v") end
+  local out = {}
+  for i, name in ipairs(sorted_names(f)) do
+    local s, bytes = f[name], {}
+    for j = 1, #s do bytes[j] = s:byte(j) end
+    out[i] = name .. ":[" .. table.concat(bytes, " ") .. "]"
+  end
+  return "map[" .. table.concat(out, " ") .. "]"
+end
+local FILES_MT = { __gotype = "engine.files", __gomethods = files_methods, __gorange = "map",
+  __gostring = print_files }
+
+local function new_files(entries)
+  local f = setmetatable({}, FILES_MT)
+  for _, e in ipairs(entries) do rawset(f, e.name, e.data) end
+  return f
 end
 
 -- The methods take a Go string: anything else is a template error (left to helm).

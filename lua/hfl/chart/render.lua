@@ -33,7 +33,7 @@ local function is_partial(name)
 end
 
 -- recAllTpls: each chart's data (.Values scoped to it) and its templates.
-local function collect(c, parent_top, is_root, out)
+local function collect(c, parent_top, is_root, out, helm)
   local subcharts = value.map()
   local vals
   if is_root then
@@ -42,7 +42,7 @@ local function collect(c, parent_top, is_root, out)
     vals = cvalues.sub_values(parent_top.Values, c.metadata.name)
   end
   local top = value.map {
-    Chart = objects.chart(c, is_root),
+    Chart = objects.chart(c, is_root, helm),
     Files = objects.files(c),
     Release = parent_top.Release,
     Capabilities = parent_top.Capabilities,
@@ -52,7 +52,7 @@ local function collect(c, parent_top, is_root, out)
   local path = full_path(c)
   for _, child in ipairs(c.dependencies) do
     child.parent_path = path
-    subcharts[child.metadata.name] = collect(child, top, false, out)
+    subcharts[child.metadata.name] = collect(child, top, false, out, helm)
   end
   local library = c.metadata.type == "library"
   for _, t in ipairs(c.templates) do
@@ -84,24 +84,96 @@ local function unsupported(reason) error({ unsupported = reason }, 0) end
 local json = require "hfl.stdlib.json"
 
 -- Whether v holds a value modelled on a Go type (a struct with JSON tags of its own).
-local function holds_go_object(v, depth)
+-- nils: whether a nil Go map (__gonil, which encoding/json writes as null) counts as one.
+local function holds_go_object(v, depth, nils)
   if type(v) ~= "table" or depth > 100 then return false end
   local mt = getmetatable(v)
-  if mt and mt.__gotype then return true end
+  if mt and mt.__gotype and (nils or not mt.__gonil) then return true end
   for _, x in pairs(v) do
-    if holds_go_object(x, depth + 1) then return true end
+    if holds_go_object(x, depth + 1, nils) then return true end
   end
   return false
+end
+
+-- v with its nil Go maps as null: what JSON makes of it.
+local function nils_as_null(v)
+  if type(v) ~= "table" then return v end
+  local mt = getmetatable(v)
+  if mt and mt.__gonil then return value.null end
+  if mt == value.list_mt then
+    local out = setmetatable({}, value.list_mt)
+    for i = 1, #v do out[i] = nils_as_null(v[i]) end
+    return out
+  end
+  if mt ~= value.map_mt then return v end
+  local out = value.map()
+  for _, k in ipairs(value.keys(v)) do out[k] = nils_as_null(v[k]) end
+  return out
+end
+
+-- The value a JSON-based encoder sees, or a fallback for one it cannot model.
+local function json_model(v, what)
+  if holds_go_object(v, 0, false) then unsupported(what .. " of a Go object (.Capabilities, .Files…)") end
+  if holds_go_object(v, 0, true) then return nils_as_null(v) end
+  return v
+end
+
+-- A Go struct that encoding/json writes by its tags (Helm 3's .Chart): its fields as an
+-- ordered list of { key, value } (a value may itself be such a list), or nil.
+local function json_fields(v)
+  local mt = type(v) == "table" and getmetatable(v)
+  if not (mt and mt.__gojson) then return nil end
+  local fields, why = mt.__gojson()
+  if not fields then unsupported(why) end
+  return fields
+end
+
+local function encode_fields(fields)
+  local out = {}
+  for i, kv in ipairs(fields) do
+    local v = kv[2]
+    local text
+    if type(v) == "table" and getmetatable(v) == value.list_mt and type(v[1]) == "table" and v[1][1] then
+      local items = {}
+      for j, x in ipairs(v) do items[j] = encode_fields(x) end
+      text = "[" .. table.concat(items, ",") .. "]"
+    else
+      text = json.encode(v)
+    end
+    out[i] = json.encode(kv[1]) .. ":" .. text
+  end
+  return "{" .. table.concat(out, ",") .. "}"
+end
+
+-- The same struct as the map sigs.k8s.io/yaml makes of its JSON.
+local function fields_map(fields)
+  local m = {}
+  for _, kv in ipairs(fields) do
+    local v = kv[2]
+    if type(v) == "table" and getmetatable(v) == value.list_mt and type(v[1]) == "table" and v[1][1] then
+      local items = setmetatable({}, value.list_mt)
+      for j, x in ipairs(v) do items[j] = fields_map(x) end
+      v = items
+    end
+    m[kv[1]] = v
+  end
+  return value.map(m)
+end
+
+local function to_yaml(v)
+  local fields = json_fields(v)
+  if fields then return hyaml.encode(fields_map(fields)) end
+  return hyaml.encode(json_model(v, "toYaml"))
 end
 
 -- Functions Helm's function map has and Helmfile's does not define the same way.
 local function helm_funcs(set, helm, lookup)
   local F = {}
-  F.toYaml = function(v) return hyaml.encode(v) end
-  F.mustToYaml = function(v) return hyaml.encode(v) end
+  F.toYaml = to_yaml
+  F.mustToYaml = to_yaml
   -- go-yaml v3's Encoder with SetIndent(2): what hfl.yaml writes for Helmfile
   F.toYamlPretty = function(v)
-    if holds_go_object(v, 0) then unsupported("toYamlPretty of a Go object (.Chart, .Capabilities, .Files…)") end
+    if holds_go_object(v, 0, true) then unsupported("toYamlPretty of a Go object (.Chart, .Capabilities, .Files…)") end
     local text, err = hfl_yaml.encode(v)
     if not text then unsupported("toYamlPretty: " .. tostring(err)) end
     return (text:gsub("\n$", ""))
@@ -123,7 +195,9 @@ local function helm_funcs(set, helm, lookup)
     return v
   end
   F.toJson = function(v)
-    if holds_go_object(v, 0) then unsupported("toJson of a Go object (.Chart, .Capabilities, .Files…)") end
+    local fields = json_fields(v)
+    if fields then return encode_fields(fields) end
+    v = json_model(v, "toJson")
     local ok, s = pcall(json.encode, v)
     if not ok then unsupported("toJson of a value JSON cannot hold") end
     return s
@@ -352,7 +426,7 @@ end
 ---@return table|nil files, string|nil err, string|nil reason
 function M.render(c, top, opts)
   local tpls = {}
-  collect(c, top, true, tpls)
+  collect(c, top, true, tpls, opts.helm)
   local order = parse_order(tpls)
   local set, perr = template_set(tpls, order, opts)
   if not set then return nil, perr, "parse error: " .. tostring(perr) end
@@ -370,6 +444,10 @@ function M.render(c, top, opts)
       if not out then
         local reason = reason_of(err) or ("render error: " .. tostring(err))
         return nil, err, reason
+      end
+      if out:find(objects.ADDRESS, 1, true) then
+        local reason = "printing a Go pointer (its address) in " .. name
+        return nil, reason, reason
       end
       if find(out, "<no value>", 1, true) then out = out:gsub("<no value>", "") end
       files[name] = out

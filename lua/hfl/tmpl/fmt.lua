@@ -295,8 +295,10 @@ function format_value(f, v, verb, depth)
       return fmt_integer(f, v, verb)
     end
     if mt and mt.__gostring and (verb == "v" or verb == "s" or verb == "q" or verb == "x" or verb == "X") then
-      -- a Go value with a String() method (time.Time, *semver.Version)
-      return fmt_string(f, mt.__gostring(v), verb)
+      -- a Go value with a String() method (time.Time, *semver.Version), or one printed its
+      -- own way (given the verb's flags and the depth: Go prints pointers inside values as
+      -- addresses)
+      return fmt_string(f, mt.__gostring(v, f, depth), verb)
     end
     local out = {}
     if mt and mt.__gofields then
