@@ -31,9 +31,10 @@ local STRINGS = { Name = true, Home = true, Version = true, Description = true, 
   APIVersion = true, Condition = true, Tags = true, AppVersion = true, KubeVersion = true, Type = true }
 
 --- The text standing for a value Go prints with a memory address (a pointer inside a value):
---- helm's own output would differ from run to run. A render whose output holds it is left to
---- helm (render.lua); used only as, say, a map key, it never shows.
-M.ADDRESS = "\1hfl-go-pointer\1"
+--- helm's own output would differ from run to run. A render whose output holds it (as it is,
+--- upper-cased, or escaped by quote or toJson: it is plain ASCII) is left to helm (render.lua);
+--- used only as, say, a map key, it never shows.
+M.ADDRESS = "0xhfl-go-pointer"
 
 local function list_of(v)
   local out = setmetatable({}, value.list_mt)

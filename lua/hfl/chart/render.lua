@@ -445,7 +445,7 @@ function M.render(c, top, opts)
         local reason = reason_of(err) or ("render error: " .. tostring(err))
         return nil, err, reason
       end
-      if out:find(objects.ADDRESS, 1, true) then
+      if out:find(objects.ADDRESS, 1, true) or out:find(objects.ADDRESS:upper(), 1, true) then
         local reason = "printing a Go pointer (its address) in " .. name
         return nil, reason, reason
       end
