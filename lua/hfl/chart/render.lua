@@ -84,16 +84,22 @@ local function unsupported(reason) error({ unsupported = reason }, 0) end
 local json = require "hfl.stdlib.json"
 
 -- Whether v holds a value modelled on a Go type (a struct with JSON tags of its own).
--- nils: whether a nil Go map (__gonil, which encoding/json writes as null) counts as one.
-local function holds_go_object(v, depth, nils)
+-- "go" for one, else "nil" when v holds nil Go maps (__gonil, which encoding/json writes as
+-- null), else false.
+local function go_objects(v, depth)
   if type(v) ~= "table" or depth > 100 then return false end
   local mt = getmetatable(v)
-  if mt and mt.__gotype and (nils or not mt.__gonil) then return true end
+  if mt and mt.__gotype then return mt.__gonil and "nil" or "go" end
+  local found = false
   for _, x in pairs(v) do
-    if holds_go_object(x, depth + 1, nils) then return true end
+    local f = go_objects(x, depth + 1)
+    if f == "go" then return f end
+    found = found or f
   end
-  return false
+  return found
 end
+
+local function holds_go_object(v, depth) return go_objects(v, depth) ~= false end
 
 -- v with its nil Go maps as null: what JSON makes of it.
 local function nils_as_null(v)
@@ -113,8 +119,9 @@ end
 
 -- The value a JSON-based encoder sees, or a fallback for one it cannot model.
 local function json_model(v, what)
-  if holds_go_object(v, 0, false) then unsupported(what .. " of a Go object (.Capabilities, .Files…)") end
-  if holds_go_object(v, 0, true) then return nils_as_null(v) end
+  local found = go_objects(v, 0)
+  if found == "go" then unsupported(what .. " of a Go object (.Capabilities, .Files…)") end
+  if found == "nil" then return nils_as_null(v) end
   return v
 end
 
@@ -173,7 +180,7 @@ local function helm_funcs(set, helm, lookup)
   F.mustToYaml = to_yaml
   -- go-yaml v3's Encoder with SetIndent(2): what hfl.yaml writes for Helmfile
   F.toYamlPretty = function(v)
-    if holds_go_object(v, 0, true) then unsupported("toYamlPretty of a Go object (.Chart, .Capabilities, .Files…)") end
+    if holds_go_object(v, 0) then unsupported("toYamlPretty of a Go object (.Chart, .Capabilities, .Files…)") end
     local text, err = hfl_yaml.encode(v)
     if not text then unsupported("toYamlPretty: " .. tostring(err)) end
     return (text:gsub("\n$", ""))
