@@ -503,11 +503,22 @@ function Parser:inline_table()
   end
 end
 
+-- Arrays and inline tables nested deeper than this are left to helm (Lua's stack is not Go's).
+local MAX_DEPTH = 200
+
+function Parser:nested(read)
+  self.depth = self.depth + 1
+  if self.depth > MAX_DEPTH then fallback("fromToml of values nested too deep") end
+  local v = read(self)
+  self.depth = self.depth - 1
+  return v
+end
+
 function Parser:value()
   local c = self:peek()
   if c == '"' or c == "'" then return self:string_value() end
-  if c == "[" then return self:array() end
-  if c == "{" then return self:inline_table() end
+  if c == "[" then return self:nested(self.array) end
+  if c == "{" then return self:nested(self.inline_table) end
   if self.s:find("^true", self.i) and not self.s:find("^true[%w_%-]", self.i) then
     self.i = self.i + 4
     return true
@@ -662,7 +673,7 @@ end
 function M.decode(s)
   if type(s) ~= "string" then return nil, "fromToml of a non-string" end
   if not valid_text(s) then return nil, "fromToml of text with control characters or invalid UTF-8" end
-  local p = setmetatable({ s = s, i = 1, root = { map = {}, kind = "header" } }, Parser)
+  local p = setmetatable({ s = s, i = 1, depth = 0, root = { map = {}, kind = "header" } }, Parser)
   local ok, err = pcall(p.document, p)
   if not ok then
     if type(err) == "table" and err[1] == FALLBACK then return nil, err[2] end
