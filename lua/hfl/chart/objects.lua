@@ -1,10 +1,12 @@
 --- The objects a chart's templates see besides .Values, shaped as Helm's Go types:
 --- .Chart (chart.Metadata plus IsRoot), .Capabilities (KubeVersion, APIVersions with Has,
---- HelmVersion), .Files (Get, GetBytes, Glob, Lines, AsConfig, AsSecrets).
+--- HelmVersion), .Files (Get, GetBytes — see hfl.chart.bytes —, Glob, Lines, AsConfig, AsSecrets),
+--- each printable whole as the helm version prints it where that text is stable.
 local value = require "hfl.value"
 local runtime = require "hfl.tmpl.runtime"
 local hyaml = require "hfl.chart.yaml"
 local capdata = require "hfl.chart.capabilities"
+local bytes = require "hfl.chart.bytes"
 
 local M = {}
 
@@ -379,9 +381,9 @@ local function print_files(f, fl)
   if fl and (fl.plusv or fl.sharpv) then M.unsupported("printing .Files with %+v or %#v") end
   local out = {}
   for i, name in ipairs(sorted_names(f)) do
-    local s, bytes = f[name], {}
-    for j = 1, #s do bytes[j] = s:byte(j) end
-    out[i] = name .. ":[" .. table.concat(bytes, " ") .. "]"
+    local s, codes = f[name], {}
+    for j = 1, #s do codes[j] = s:byte(j) end
+    out[i] = name .. ":[" .. table.concat(codes, " ") .. "]"
   end
   return "map[" .. table.concat(out, " ") .. "]"
 end
@@ -400,32 +402,12 @@ local function file_name(name, method)
   return name
 end
 
---- A Go []byte holding s: a userdata (so that no function mistakes it for a map or a list)
---- whose metatable gives its type name and bytes to the engine (hfl.tmpl.fmt prints it).
----@param s string
----@return userdata
-function M.bytes(s)
-  local b = newproxy(true)
-  local mt = getmetatable(b)
-  mt.__gotype = "[]uint8"
-  mt.__gobytes = function() return s end
-  return b
-end
-
---- The bytes of a value made by M.bytes, or nil for any other value.
----@return string|nil
-function M.bytes_of(v)
-  if type(v) ~= "userdata" then return nil end
-  local mt = getmetatable(v)
-  return mt and mt.__gobytes and mt.__gobytes()
-end
-
 function files_methods.Get(f, name) return rawget(f, file_name(name, "Get")) or "" end
 function files_methods.GetBytes(f, name)
   local data = rawget(f, file_name(name, "GetBytes"))
   -- an empty []byte is false to if/with/default, which the engine's truth does not know
   if data == nil or data == "" then M.unsupported(".Files.GetBytes of an empty or missing file") end
-  return M.bytes(data)
+  return bytes.new(data)
 end
 function files_methods.Glob(f, pattern)
   file_name(pattern, "Glob")

@@ -13,6 +13,7 @@ local hyaml = require "hfl.chart.yaml"
 local toml = require "hfl.chart.toml"
 local hfl_yaml = require "hfl.yaml"
 local objects = require "hfl.chart.objects"
+local bytes = require "hfl.chart.bytes"
 local cvalues = require "hfl.chart.values"
 
 local M = {}
@@ -278,74 +279,6 @@ local function helm_funcs(set, helm, lookup)
   return F
 end
 
--- A .Files.GetBytes value ([]byte, see objects.bytes) reaches only functions whose Go
--- behaviour with it is reproduced here: quote and toString read it as a string, cat and
--- squote print it as `[104 105]`, print/printf/println format it, len counts its bytes.
--- Any other function given one leaves the render to helm; none can put one in a list or map.
-local BYTES_AS = { quote = "string", toString = "string", len = "string", cat = "text", squote = "text",
-  print = "self", printf = "self", println = "self", tpl = "self", required = "self" }
--- Go's builtins taking interface{} arguments: { parameter count, variadic }.
-local BUILTINS_ANY = { len = { 1, false }, index = { 2, true }, slice = { 2, true }, eq = { 2, true },
-  ne = { 2, false }, lt = { 2, false }, le = { 2, false }, gt = { 2, false }, ge = { 2, false },
-  print = { 1, true }, printf = { 2, true, "string", "any" }, println = { 1, true }, html = { 1, true },
-  js = { 1, true }, urlquery = { 1, true } }
-
-local arity = require "hfl.tmpl.arity"
-local fmt_mod = require "hfl.tmpl.fmt"
-
--- Whether a value fits a parameter type of hfl.tmpl.arity (as the engine checks it).
-local function fits(v, t)
-  if t == nil or t == "any" then return true end
-  if v == nil or v == value.null then return v == nil and (t == "map" or t == "list") end
-  if t == "string" then return type(v) == "string" end
-  if t == "bool" then return type(v) == "boolean" end
-  if t == "float64" then return value.kind(v) == "float" end
-  return value.kind(v) == t
-end
-
--- The guard of one function in a chart that calls .Files.GetBytes. Such a function is a
--- user function to the engine, which then checks neither the argument count nor the types:
--- both are checked here, a mismatch leaving the render to helm (whose error it is).
-local function bytes_guard(name, fn, sig)
-  local as = BYTES_AS[name]
-  return function(...)
-    local n = select("#", ...)
-    local args = { ... }
-    if sig then
-      local want, variadic = sig[1], sig[2]
-      if (variadic and n < want - 1) or (not variadic and n ~= want) then
-        unsupported(fmt("wrong number of args for %s", name))
-      end
-      for i = 1, n do
-        local t = (variadic and i >= want) and sig[2 + want] or sig[2 + i]
-        if not fits(args[i], t) and not objects.bytes_of(args[i]) then unsupported(fmt("wrong type for %s", name)) end
-      end
-    end
-    for i = 1, n do
-      local b = objects.bytes_of(args[i])
-      if b then
-        if not as then unsupported(name .. " of a .Files.GetBytes value") end
-        if as == "string" then args[i] = b elseif as == "text" then args[i] = fmt_mod.sprint(args[i]) end
-      end
-    end
-    return fn(unpack(args, 1, n))
-  end
-end
-
--- funcs with every function that could be handed a []byte guarded (see BYTES_AS).
-local function guard_bytes(funcs)
-  local lib = require("hfl.stdlib").funcs({})
-  local guarded = {}
-  for name, fn in pairs(funcs) do guarded[name] = bytes_guard(name, fn, nil) end
-  for name, sig in pairs(arity.sprig) do
-    local any = false
-    for i = 3, #sig do any = any or sig[i] == "any" end
-    if any and not funcs[name] and lib[name] then guarded[name] = bytes_guard(name, lib[name], sig) end
-  end
-  for name, sig in pairs(BUILTINS_ANY) do guarded[name] = bytes_guard(name, tmpl.builtins[name], sig) end
-  return guarded
-end
-
 -- The first { unsupported = reason } raised inside a function, which the engine reports
 -- as text ("error calling tpl: …"): found again by its marker.
 local MARK = objects.MARK
@@ -410,7 +343,7 @@ local function template_set(tpls, order, opts)
   local F = helm_funcs(set, opts.helm, opts.lookup)
   for _, name in ipairs(order) do
     if tpls[name].text:find("GetBytes", 1, true) then
-      F = guard_bytes(F)
+      F = bytes.guard(F)
       break
     end
   end
