@@ -94,7 +94,11 @@ describe("hfl.chart functions #unit", function()
       it("reads every valid TOML document with fromToml as helm does", function()
         local tpl = '{{- range $i, $d := .Values.docs }}\n{{- $m := fromToml $d }}\n'
           .. 'v{{ $i }}: {{ printf "%v" $m | quote }}\njson{{ $i }}: {{ toJson (omit $m "i" "j" "k") | quote }}\n'
-          .. 'toml{{ $i }}: |\n{{ toToml $m | indent 2 }}\n  .\n{{- end }}\n'
+          .. 'toml{{ $i }}: |\n{{ toToml $m | indent 2 }}\n  .\n'
+          -- (arrays of tables are []map[string]interface {} in Go: not modelled)
+          .. 'types{{ $i }}: "{{ range $k, $x := $m }}{{ if not (kindIs "slice" $x) }}{{ $k }}:{{ typeOf $x }}/{{ kindOf $x }}/{{ printf "%T" $x }};{{ end }}{{ end }}"\n'
+          .. 'eq{{ $i }}: "{{ range $k, $x := $m }}{{ if kindIs "int64" $x }}{{ eq $x 0 }} {{ if $x }}t{{ end }};{{ end }}{{ end }}"\n'
+          .. '{{- end }}\n'
         with_chart({ ["values.yaml"] = "docs:\n" .. yaml_list(VALID), ["templates/t.yaml"] = tpl }, function(dir)
           local want = helm_template(v, dir)
           local got, why = native(v, dir)

@@ -194,6 +194,13 @@ local function based_digits(digits, base)
   return nil
 end
 
+-- An int64, as Go holds TOML's integers: boxed and marked as hfl.stdlib.json marks the
+-- int64s of Kubernetes objects (typeOf, kindOf and %T say int64).
+local function int64(digits)
+  if digits == "-0" then digits = "0" end
+  return setmetatable({ digits, go_int64 = true }, int_mt)
+end
+
 local function underscores_ok(s) return not (s:find("__", 1, true) or s:find("^_") or s:find("_$")) end
 
 function Parser:number_value()
@@ -215,7 +222,7 @@ function Parser:number_value()
     if not digits:find(pat) then self:fail("invalid integer") end
     local d = based_digits(digits, base)
     if not d then fallback("fromToml of a large integer") end
-    return tonumber(d)
+    return int64(d)
   end
   local sign, int, frac, exp = tok:match("^([%+%-]?)(%d[%d_]*)(%.?[%d_]*)([eE]?[%+%-]?[%d_]*)$")
   if not sign then self:fail("invalid number") end
@@ -235,7 +242,7 @@ function Parser:number_value()
       fallback("fromToml of an integer beyond int64")
     end
     if sign == "-" then d = "-" .. d end
-    return value.int(d)
+    return int64(d)
   end
   local f = tonumber(clean)
   if not f then self:fail("invalid float") end
