@@ -181,14 +181,14 @@ static int l_list(lua_State *L)
 }
 
 // st | nil, err, code = fs.stat(path [, follow])  -- {type="file"|"dir"|"link"|"other", size=, mtime=,
-// identity=} (lstat unless follow)
+// identity=, mode=} (lstat unless follow)
 static int l_stat(lua_State *L)
 {
     const char *p = luaL_checkstring(L, 1);
     struct stat st;
     if ((lua_toboolean(L, 2) ? stat(p, &st) : lstat(p, &st)) != 0)
         return fail(L, "cannot stat", p, errno);
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 5);
     lua_pushstring(L, S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "dir"
                       : S_ISLNK(st.st_mode) ? "link" : "other");
     lua_setfield(L, -2, "type");
@@ -204,6 +204,8 @@ static int l_stat(lua_State *L)
              st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
     lua_pushstring(L, id);
     lua_setfield(L, -2, "identity");
+    lua_pushinteger(L, (lua_Integer)(st.st_mode & 07777));
+    lua_setfield(L, -2, "mode");
     return 1;
 }
 

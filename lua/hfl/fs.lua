@@ -112,8 +112,9 @@ function M.abs(p, base)
 end
 
 --- stat(2) (following symlinks; `lstat` does not): {type = "file"|"dir"|"link"|"other",
---- size =, mtime =, identity =}, or nil, err, code. identity is a string that changes whenever
---- the file is written, replaced or touched (device, inode, size, mtime and ctime in ns).
+--- size =, mtime =, identity =, mode = permission bits}, or nil, err, code. identity is a string
+--- that changes whenever the file is written, replaced or touched (device, inode, size, mtime and
+--- ctime in ns).
 ---@param path string
 ---@return table|nil st, string|nil err, string|nil code
 function M.stat(path) return core.stat(path, true) end
