@@ -60,9 +60,9 @@ describe("hfl.chart #unit", function()
 
   describe("falls back to helm", function()
     it("for a flag it does not handle, naming it", function()
-      local got, why = native("3", { "--post-renderer", "./kustomize.sh" })
+      local got, why = native("3", { "--enable-dns" })
       assert.is_nil(got)
-      assert.matches("--post%-renderer", why)
+      assert.matches("--enable%-dns", why)
     end)
 
     it("for a template that fails, so the error is helm's own", function()

@@ -18,6 +18,10 @@ local objects = require "hfl.chart.objects"
 local render = require "hfl.chart.render"
 local output = require "hfl.chart.output"
 local schema = require "hfl.chart.schema"
+local strvals = require "hfl.chart.strvals"
+local outdir = require "hfl.chart.outdir"
+local postrender = require "hfl.chart.postrender"
+local int64 = require "hfl.chart.int64"
 
 -- The renderer (template engine, Helm's function map, the YAML writer) needs more traces than
 -- LuaJIT's defaults (1000 traces, 512 KiB of machine code): at those the trace cache filled up
@@ -36,15 +40,23 @@ local VALUE_FLAGS = {
   ["--kube-version"] = "kube_version",
   ["--api-versions"] = "api_versions", ["-a"] = "api_versions",
   ["--show-only"] = "show_only", ["-s"] = "show_only",
+  ["--set"] = "set", ["--set-string"] = "set_string", ["--set-file"] = "set_file",
+  ["--set-json"] = "set_json", ["--set-literal"] = "set_literal",
+  ["--output-dir"] = "output_dir",
+  ["--post-renderer"] = "post_renderer", ["--post-renderer-args"] = "post_renderer_args",
   -- client-side commands never use the cluster these name
   ["--kube-context"] = "ignored", ["--kubeconfig"] = "ignored",
 }
 local BOOL_FLAGS = {
   ["--include-crds"] = "include_crds", ["--no-hooks"] = "no_hooks", ["--skip-tests"] = "skip_tests",
   ["--is-upgrade"] = "is_upgrade", ["--skip-schema-validation"] = "skip_schema_validation",
-  ["--debug"] = "ignored",
+  ["--release-name"] = "use_release_name", ["--debug"] = "ignored",
 }
-local LISTS = { values = true, api_versions = true, show_only = true }
+local LISTS = { values = true, api_versions = true, show_only = true, set = true, set_string = true,
+  set_file = true, set_json = true, set_literal = true, post_renderer_args = true }
+-- string arrays: each flag's value whole (--values and --api-versions are string slices)
+local WHOLE = { show_only = true, set = true, set_string = true, set_file = true, set_json = true,
+  set_literal = true, post_renderer_args = true }
 
 --- Reads a `helm template NAME CHART …` argv (argv[1] the helm binary). Returns the render
 --- options, or nil and the reason it is left to helm (a flag not handled natively).
@@ -52,7 +64,8 @@ local LISTS = { values = true, api_versions = true, show_only = true }
 ---@param helm string major version "3" or "4"
 ---@return table|nil opts, string|nil reason
 function M.parse_argv(argv, helm)
-  local o = { helm = helm, values = {}, api_versions = {}, show_only = {} }
+  local o = { helm = helm }
+  for k in pairs(LISTS) do o[k] = {} end
   local pos = {}
   local i = 2
   while i <= #argv do
@@ -68,8 +81,7 @@ function M.parse_argv(argv, helm)
       end
       local key = VALUE_FLAGS[flag]
       if LISTS[key] then
-        if key == "show_only" then
-          -- a string array: no comma splitting
+        if WHOLE[key] then
           o[key][#o[key] + 1] = v
         else
           -- --values and --api-versions are string slices: helm splits them on commas
@@ -77,6 +89,9 @@ function M.parse_argv(argv, helm)
             if key ~= "values" or part ~= "" then o[key][#o[key] + 1] = part end
           end
         end
+      elseif key == "post_renderer" then
+        -- helm ignores an empty --post-renderer; the last other one counts
+        if v ~= "" then o[key] = v end
       elseif key ~= "ignored" then
         o[key] = v
       end
@@ -102,23 +117,13 @@ local function unsupported(reason)
   return nil, reason, reason
 end
 
--- values.Options.MergeValues: each --values file over the previous ones.
-local function merge_maps(a, b)
-  local out = value.map()
-  for _, k in ipairs(value.keys(a)) do out[k] = a[k] end
-  for _, k in ipairs(value.keys(b)) do
-    local v = b[k]
-    if value.kind(v) == "map" and value.kind(out[k]) == "map" then
-      out[k] = merge_maps(out[k], v)
-    else
-      out[k] = v
-    end
-  end
-  return out
-end
+-- The --set* options in the order MergeValues applies them (each flag's lines in
+-- command-line order), with the parser each uses.
+local SET_ORDER = { { "set_json", "json" }, { "set", "set" }, { "set_string", "string" },
+  { "set_file", "file" }, { "set_literal", "literal" } }
 
-local function user_values(files, texts)
-  local vals = value.map()
+local function user_values(files, opts, helm, record)
+  local vals, texts = value.map(), opts.values_texts
   for _, f in ipairs(files) do
     if f == "-" or f:match("^%a[%w+.-]*://") then return nil, "values from stdin or a URL" end
     local text, err = texts and texts[f]
@@ -128,7 +133,15 @@ local function user_values(files, texts)
     if derr then return nil, "values file " .. f .. " is not valid YAML" end
     if v == nil or v == value.null then v = value.map() end
     if value.kind(v) ~= "map" then return nil, "values file " .. f .. " is not a map" end
-    vals = merge_maps(vals, v)
+    -- values.Options.MergeValues: each --values file over the previous ones
+    vals = strvals.merge_maps(vals, v)
+  end
+  for _, s in ipairs(SET_ORDER) do
+    for _, line in ipairs(opts[s[1]] or {}) do
+      local why
+      vals, why = strvals.apply(vals, line, s[2], helm, record)
+      if not vals then return nil, why end
+    end
   end
   return vals
 end
@@ -217,6 +230,7 @@ end
 --- --api-versions over helm's defaults).
 ---@param opts table
 ---@return string|nil text, string|nil err, string|nil reason  reason: why helm must render it
+---   (nil with err: a failure helm would not do better, e.g. writing --output-dir's files)
 function M.template(opts)
   local helm = opts.helm == "4" and "4" or "3"
   if not valid_release_name(opts.name) then return unsupported("release name " .. opts.name .. " is invalid") end
@@ -238,8 +252,20 @@ function M.template(opts)
   end
   local miss = missing_dependency(c)
   if miss then return unsupported("dependency " .. miss .. " missing in charts/") end
-  local vals, verr = user_values(opts.values or {}, opts.values_texts)
+  local record = {}
+  local vals, verr = user_values(opts.values or {}, opts, helm, record)
   if not vals then return unsupported(verr) end
+  if record.ints then
+    local t = int64.sensitive_template(c)
+    if t then return unsupported("an integer from --set (int64 in helm) and " .. t .. ", which might tell it from an int") end
+  end
+  local post_render
+  if opts.post_renderer then
+    if helm == "4" then return unsupported("--post-renderer with helm 4 (a plugin)") end
+    local path, why = postrender.find(opts.post_renderer)
+    if not path then return unsupported(why) end
+    post_render = postrender.runner(path, opts.post_renderer_args or {})
+  end
   local memo
   if opts.cache then
     memo = opts.cache["dependency version checks"] or {}
@@ -275,17 +301,28 @@ function M.template(opts)
   end
   local manifests, hooks = output.sort(files, helm)
   if not manifests then return unsupported(hooks) end
-  local text, ferr = output.format(c, manifests, hooks, opts)
-  if not text then return unsupported(ferr) end
+  local fopts = setmetatable({ post_render = post_render }, { __index = opts })
+  local text, writes = output.format(c, manifests, hooks, fopts)
+  if not text then return unsupported(writes) end
+  if opts.output_dir and opts.output_dir ~= "" then
+    local plan, why = outdir.plan(writes)
+    if not plan then return unsupported(why) end
+    -- files are being replaced: a failure now is the user's to see, not helm's to repeat
+    local ok, werr = outdir.write(plan)
+    if not ok then return nil, werr end
+    return plan.stdout .. text
+  end
   return text
 end
 
---- Renders a `helm template` argv natively: stdout text, or nil, reason (left to helm).
+--- Renders a `helm template` argv natively: stdout text, or nil, reason (left to helm), or
+--- nil, err, true when it failed in a way helm would not fix (files of --output-dir).
 ---@param argv string[]
 ---@param helm string "3" or "4"
 ---@param cache table|nil  see M.template
 ---@param live table|nil  { lookup =, revision =, server_capabilities = }: see M.template
 ---@param values_texts table|nil  see M.template
+---@return string|nil text, string|nil reason, boolean|nil fatal
 function M.template_argv(argv, helm, cache, live, values_texts)
   local opts, why = M.parse_argv(argv, helm)
   if not opts then return nil, why end
@@ -293,8 +330,11 @@ function M.template_argv(argv, helm, cache, live, values_texts)
   if live then
     opts.lookup, opts.revision, opts.server_capabilities = live.lookup, live.revision, live.server_capabilities
   end
-  local text, _, reason = M.template(opts)
-  if not text then return nil, reason end
+  local text, err, reason = M.template(opts)
+  if not text then
+    if reason then return nil, reason end
+    return nil, err, true
+  end
   return text
 end
 

@@ -3,6 +3,7 @@
 --- hooks told apart by their annotation, both sorted by Helm's install order of kinds,
 --- each printed as "---\n# Source: path\n" and the document.
 local yaml = require "hfl.yaml"
+local fs = require "hfl.fs"
 
 local M = {}
 
@@ -156,30 +157,59 @@ local function path_match(pattern, name)
   return p and name:match(p) ~= nil
 end
 
---- helm template's stdout, or nil, err for an unknown --show-only template.
+--- helm template's stdout, or nil, err for an unknown --show-only template (or a failed
+--- post-renderer). With opts.output_dir nothing but the post-renderer's output goes to
+--- stdout: the documents are returned as writes, in the order helm writes them, each
+--- {dir =, name =, data =, hook = bool, append = bool} (see hfl.chart.outdir).
 ---@param c table  the root chart (CRDs of it and its subcharts)
 ---@param manifests table[]
 ---@param hooks table[]
----@param opts {include_crds?: boolean, no_hooks?: boolean, skip_tests?: boolean, show_only?: string[]}
+---@param opts {include_crds?: boolean, no_hooks?: boolean, skip_tests?: boolean, show_only?: string[],
+---   output_dir?: string, use_release_name?: boolean, name?: string,
+---   post_render?: fun(text: string): string|nil, string|nil}
+---@return string|nil text, table|string writes_or_err
 function M.format(c, manifests, hooks, opts)
-  local b = {}
+  local b, writes = {}, {}
+  local out_dir = opts.output_dir
+  if out_dir == "" then out_dir = nil end
+  -- renderResources' fileWritten: a second document of a file is appended to it
+  local written = {}
+  local function write(dir, name, data)
+    writes[#writes + 1] = { dir = dir, name = name, data = data, append = written[name] == true }
+    written[name] = true
+  end
   if opts.include_crds then
     local function crds(ch, prefix)
       for _, f in ipairs(ch.crds) do
-        b[#b + 1] = fmt("---\n# Source: %s/%s\n%s\n", prefix, f.name, f.data)
+        local name = prefix .. "/" .. f.name
+        -- CRDs go to the output directory itself, even with --release-name
+        if out_dir then write(out_dir, name, f.data) else b[#b + 1] = fmt("---\n# Source: %s\n%s\n", name, f.data) end
       end
       for _, d in ipairs(ch.dependencies) do crds(d, prefix .. "/charts/" .. d.metadata.name) end
     end
     crds(c, c.metadata.name)
   end
+  local dir = out_dir
+  if out_dir and opts.use_release_name then dir = fs.clean(out_dir .. "/" .. opts.name) end
   for _, m in ipairs(manifests) do
-    b[#b + 1] = fmt("---\n# Source: %s\n%s\n", m.path, m.content)
+    if out_dir then write(dir, m.path, m.content) else b[#b + 1] = fmt("---\n# Source: %s\n%s\n", m.path, m.content) end
   end
-  local out = { trim(table.concat(b)), "\n" }
+  local body = table.concat(b)
+  if opts.post_render then
+    local err
+    body, err = opts.post_render(body)
+    if not body then return nil, err end
+  end
+  local out = { trim(body), "\n" }
   if not opts.no_hooks then
     for _, h in ipairs(hooks) do
       if not (opts.skip_tests and h.test) then
-        out[#out + 1] = fmt("---\n# Source: %s\n%s\n", h.path, h.content)
+        if out_dir then
+          -- helm appends a hook to a file that exists on disk, whoever wrote it
+          writes[#writes + 1] = { dir = dir, name = h.path, data = h.content, hook = true }
+        else
+          out[#out + 1] = fmt("---\n# Source: %s\n%s\n", h.path, h.content)
+        end
       end
     end
   end
@@ -200,9 +230,9 @@ function M.format(c, manifests, hooks, opts)
     end
     local o = {}
     for _, d in ipairs(chosen) do o[#o + 1] = fmt("---\n%s\n", d) end
-    return table.concat(o)
+    return table.concat(o), writes
   end
-  return text
+  return text, writes
 end
 
 return M

@@ -247,7 +247,8 @@ local function helm_funcs(set, helm, lookup)
     return v
   end
   F.fail = function(msg) unsupported("fail: " .. tostring(msg)) end
-  F.getHostByName = function() unsupported("getHostByName") end
+  -- without --enable-dns (which the native renderer leaves to helm) Helm answers ""
+  F.getHostByName = function() return "" end
   -- Helm deletes env and expandenv from Sprig, and has none of Helmfile's own functions
   -- Sprig's get (a map's key or ""), which Helmfile replaces with its own
   F.get = require("hfl.stdlib.collections").funcs.sprigGet

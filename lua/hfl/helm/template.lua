@@ -100,11 +100,12 @@ end
 
 --- `helm template` rendered in process by hfl.chart when it reproduces helm byte for byte
 --- (a result shaped as hfl.helm.run's); nil (with a --debug line naming the reason) when helm
---- has to run. The deploy layer's desired manifests use it too, with `live` for a render as
---- `helm upgrade` does against a cluster (lookup, revision, server_capabilities: see
+--- has to run, or nil, err, true when the render failed in a way helm would not fix (writing
+--- --output-dir's files). The deploy layer's desired manifests use it too, with `live` for a
+--- render as `helm upgrade` does against a cluster (lookup, revision, server_capabilities: see
 --- hfl.chart.template).
 ---@param live? table
----@return table|nil res
+---@return table|nil res, string|nil err, boolean|nil fatal
 function M.render_native(session, r, prep, list, live)
   -- parsed templates are kept for the session: releases of one chart parse it once
   session.native_templates = session.native_templates or {}
@@ -112,7 +113,8 @@ function M.render_native(session, r, prep, list, live)
   -- loaded here, not at the top: most commands render nothing (a load failure still raises)
   local chart = require "hfl.chart"
   local texts = prep.values_text and { [prep.values_file] = prep.values_text }
-  local ok, text, why = pcall(chart.template_argv, list, prep.helm.major, session.native_templates, live, texts)
+  local ok, text, why, fatal = pcall(chart.template_argv, list, prep.helm.major, session.native_templates, live, texts)
+  if ok and fatal then return nil, fmt('release "%s": %s', r.name, why), true end
   if not ok then
     session.log.warn('release "%s": the native renderer failed, helm renders it instead (a bug in hfl, '
       .. 'please report it): %s', r.name, tostring(text))
@@ -136,9 +138,9 @@ local function with_prep(session, r, opts, build, keep, native)
   if not prep then return nil, err end
   local list
   list, err = build(prep, opts)
-  local res, report
-  if list and native then res = M.render_native(session, r, prep, list) end
-  if list and not res then
+  local res, report, fatal
+  if list and native then res, report, fatal = M.render_native(session, r, prep, list) end
+  if list and not res and not fatal then
     local ok, werr = prep:write_values_file()
     if not ok then
       if not keep then prep:cleanup() end
