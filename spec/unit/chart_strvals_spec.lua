@@ -158,13 +158,15 @@ describe("hfl.chart --set flags #unit", function()
     it("is left to helm where a template could tell Go's int64 from int", function()
       for _, text in ipairs { "k: {{ kindOf .Values.n }}\n", "k: {{ kindIs \"int\" .Values.n }}\n",
         "k: {{ typeOf .Values.n }}\n", "k: {{ printf \"%T\" .Values.n }}\n",
-        "k: {{ trunc .Values.n \"abcdef\" }}\n", "k: {{ \"abc\" | repeat .Values.n }}\n" } do
+        "k: {{ trunc .Values.n \"abcdef\" }}\n", "k: {{ \"abc\" | repeat .Values.n }}\n",
+        "k: {{ if or (typeIs \"int\" .Values.n) (typeIs \"float64\" .Values.n) }}number{{ end }}\n",
+        "k: {{ range until .Values.n }}x{{ end }}\n" } do
         with_template(text, function(c)
           local got, why = native("3", c, { "--set", "n=2" })
           assert.is_nil(got, text)
           assert.matches("int64", why)
           -- the same chart with a string from --set stays native (where that renders)
-          if not text:find("trunc") and not text:find("repeat") then
+          if not text:find("trunc") and not text:find("repeat") and not text:find("until") then
             assert.is_string((native("3", c, { "--set-string", "n=2" })))
           end
         end)
@@ -172,7 +174,10 @@ describe("hfl.chart --set flags #unit", function()
     end)
 
     it("keeps rendering natively where the chart only uses constant ints", function()
-      with_template('k: {{ kindIs "map" .Values }}\nt: {{ trunc 3 "abcdef" }}\nn: {{ .Values.n | quote | nindent 2 }}\n', function(c)
+      with_template('{{/* a comment with "{{" braces, until and typeOf */}}\nk: {{ kindIs "map" .Values }}\n'
+        .. 't: {{ trunc 3 "abcdef" }}\nn: {{ .Values.n | quote | nindent 2 }}\n'
+        .. 'm: {{ eq (typeOf .Values.n) "map[string]interface {}" }}\nu: {{ range until (int .Values.n) }}x{{ end }}\n'
+        .. 'l: {{ .Values.n | int | until | len }}\n', function(c)
         for _, v in ipairs { "3", "4" } do
           local want = assert(helm_template(v, c, { "--set", "n=2" }))
           assert.are.equal(want, native(v, c, { "--set", "n=2" }))

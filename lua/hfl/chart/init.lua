@@ -221,6 +221,14 @@ local function loaded(path, cache)
   return fresh(hit.c, nil)
 end
 
+-- int64.sensitive_template once per chart and cache (the answer depends on the templates only).
+local function sensitive_template(c, path, cache)
+  if not cache then return int64.sensitive_template(c) end
+  local key = "int64\0" .. path
+  if cache[key] == nil then cache[key] = int64.sensitive_template(c) or false end
+  return cache[key] or nil
+end
+
 --- Renders as `helm template` does; see parse_argv for opts. opts.cache (a table the
 --- caller keeps, e.g. per session) keeps parsed templates between renders of one chart;
 --- opts.values_texts (path → text) gives --values files not written to disk.
@@ -256,7 +264,7 @@ function M.template(opts)
   local vals, verr = user_values(opts.values or {}, opts, helm, record)
   if not vals then return unsupported(verr) end
   if record.ints then
-    local t = int64.sensitive_template(c)
+    local t = sensitive_template(c, opts.chart, opts.cache)
     if t then return unsupported("an integer from --set (int64 in helm) and " .. t .. ", which might tell it from an int") end
   end
   local post_render
