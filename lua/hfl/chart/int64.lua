@@ -1,37 +1,16 @@
---- `--set n=3` gives Helm an int64; hfl's values model has one integer kind, which the
---- template engine treats as Go's int. They print, compare, encode and compute alike; they
---- differ where a template looks at Go types (typeOf, kindIs "int", deepEqual, %T) or passes
---- the value to a parameter of type int (Go refuses an int64 there). A chart whose templates
---- might do either is left to helm when --set typed a value as an integer: this module
---- finds such templates, erring on the side of helm.
-local arity = require "hfl.tmpl.arity"
-
+--- `--set n=3` gives Helm an int64, and hfl an int64 box (value.int64): it prints, compares,
+--- encodes and computes as an int, Go's type names call it int64 (typeOf, kindIs, %T) and an
+--- int parameter refuses it, as in Go. What the box does not follow is reflect.DeepEqual,
+--- which tells int64 from int where hfl's equality does not: deepEqual, and Sprig's has,
+--- without and uniq. A chart whose templates use them with anything but a string literal to
+--- compare is left to helm when --set typed a value as an integer: this module finds such
+--- templates, erring on the side of helm.
 local M = {}
 
--- Functions whose result names the Go type of their argument: safe only as the operand of an
--- eq/ne with string literals not naming an integer type.
-local TYPE_NAMES = { typeOf = true, kindOf = true }
--- Functions taking a type name first: safe when it is a literal not naming an integer type.
-local TYPE_TESTS = { kindIs = true, typeIs = true, typeIsLike = true }
--- Functions whose result is a Go int (safe as an int argument).
-local GIVES_INT = { int = true, len = true }
-
--- name → { positions of its int parameters, parameter count, last one is int }
-local function int_params()
-  local out = {}
-  for _, set in ipairs { arity.sprig, arity.helmfile } do
-    for name, sig in pairs(set) do
-      local positions = {}
-      for i = 1, sig[1] do
-        if sig[2 + i] == "int" then positions[#positions + 1] = i end
-      end
-      if #positions > 0 then
-        out[name] = { positions = positions, n = sig[1], last = positions[#positions] == sig[1] }
-      end
-    end
-  end
-  return out
-end
+-- Sprig functions comparing with reflect.DeepEqual: false (always sensitive), 1 (has NEEDLE
+-- LIST: safe with a string literal needle), 2 (without LIST ITEM…: safe with string literals).
+local DEEP_EQUAL = { deepEqual = false, uniq = false, mustUniq = false, has = 1, mustHas = 1,
+  without = 2, mustWithout = 2 }
 
 -- An action's tokens: strings {s=}, "(", ")", "|", and words (identifiers, fields,
 -- variables, numbers, operators).
@@ -66,91 +45,31 @@ local function tokens(text)
   return out
 end
 
--- The operands of the command whose function is at toks[k]: each a token or a parenthesised
--- group {from, to}, up to a pipe or the closing parenthesis of the command's group.
-local function operands(toks, k)
-  local out, j = {}, k + 1
-  while toks[j] ~= nil and toks[j] ~= "|" and toks[j] ~= ")" do
-    if toks[j] == "(" then
-      local depth, e = 0, j
-      repeat
-        if toks[e] == "(" then depth = depth + 1 elseif toks[e] == ")" then depth = depth - 1 end
-        e = e + 1
-      until depth == 0 or toks[e] == nil
-      out[#out + 1] = { from = j, to = e - 1 }
-      j = e
-    else
-      out[#out + 1] = { from = j, to = j }
-      j = j + 1
-    end
-  end
-  return out
-end
-
--- Whether an operand surely is a Go int: a number, or a call of int/len.
-local function gives_int(toks, op)
-  if op.from == op.to then return type(toks[op.from]) == "string" and toks[op.from]:match("^[-+]?%d+$") ~= nil end
-  return GIVES_INT[toks[op.from + 1]] == true
-end
-
--- Whether a string token names an integer type (int, int64, uint8…; not "interface").
-local function names_int(tok)
-  return type(tok) == "table" and tok.s:find("%f[%w]u?int%d*%f[^%w]") ~= nil
-end
-
--- The first word of the command that feeds the pipe just before toks[k] (nil without one).
-local function piped_from(toks, k)
-  if toks[k - 1] ~= "|" then return false end
-  local j, depth = k - 2, 0
-  while j >= 1 do
-    local t = toks[j]
-    if t == ")" then depth = depth + 1
-    elseif t == "(" then
-      if depth == 0 then break end
-      depth = depth - 1
-    elseif t == "|" and depth == 0 then break end
-    j = j - 1
-  end
-  return toks[j + 1]
-end
-
--- Whether one action's text (between {{ and }}) might tell an int64 from an int.
-local function sensitive_action(text, ints)
-  if text:find("%T", 1, true) or text:find("%f[%w_]deepEqual%f[^%w_]") then return true end
+-- Whether one action's text (between {{ and }}) might compare with reflect.DeepEqual.
+local function sensitive_action(text)
   local toks = tokens(text)
   for k, t in ipairs(toks) do
-    if TYPE_NAMES[t] then
-      -- eq (typeOf X) "lit" / eq "lit" (typeOf X)
-      local cmp = toks[k - 1] == "(" and (toks[k - 2] == "eq" or toks[k - 2] == "ne"
-        or (type(toks[k - 2]) == "table" and (toks[k - 3] == "eq" or toks[k - 3] == "ne")))
-      if not cmp then return true end
-      for _, u in ipairs(toks) do
-        if names_int(u) then return true end
-      end
-    elseif TYPE_TESTS[t] then
-      local name = toks[k + 1]
-      if type(name) ~= "table" or names_int(name) then return true end
-    elseif type(t) == "string" and ints[t] then
-      local info = ints[t]
-      local ops = operands(toks, k)
-      for _, pos in ipairs(info.positions) do
-        if ops[pos] and not gives_int(toks, ops[pos]) then return true end
-      end
-      -- a pipeline's value goes to the last parameter
-      if info.last and #ops < info.n then
-        local from = piped_from(toks, k)
-        if from ~= false and not GIVES_INT[from] then return true end
+    local pos = DEEP_EQUAL[t]
+    if pos == false then return true end
+    if pos == 1 and type(toks[k + 1]) ~= "table" then return true end
+    if pos == 2 then
+      -- without LIST "a" "b": every item to leave out a string literal
+      local j = k + 2
+      if type(toks[k + 1]) ~= "string" or toks[k + 1] == "(" or type(toks[j]) ~= "table" then return true end
+      while toks[j] ~= nil and toks[j] ~= "|" and toks[j] ~= ")" do
+        if type(toks[j]) ~= "table" then return true end
+        j = j + 1
       end
     end
   end
   return false
 end
 
-local function sensitive(text, ints)
+local function sensitive(text)
   -- comments first: their text may hold braces of its own
   text = text:gsub("{{%-?%s*/%*.-%*/%s*%-?}}", "")
   for action in text:gmatch("{{(.-)}}") do
-    if sensitive_action((action:gsub("^%-", ""):gsub("%-$", "")), ints) then return true end
+    if sensitive_action(action) then return true end
   end
   return false
 end
@@ -160,10 +79,9 @@ end
 ---@param c table  a loaded chart
 ---@return string|nil name
 function M.sensitive_template(c)
-  local ints = int_params()
   local function walk(ch)
     for _, t in ipairs(ch.templates) do
-      if sensitive(t.data, ints) then return t.name end
+      if sensitive(t.data) then return t.name end
     end
     for _, d in ipairs(ch.dependencies) do
       local found = walk(d)

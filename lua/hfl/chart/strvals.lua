@@ -88,13 +88,15 @@ local function typed(s, record)
   if l == "null" then return null end
   if s == "0" then
     record.ints = true
-    return 0
+    return value.int64("0")
   end
   if s ~= "" and sub(s, 1, 1) ~= "0" then
     local digits = parse_int(s)
     if digits then
+      -- hfl's arithmetic is exact to 2^53 only (Helm's int64 math is exact to 2^63)
+      if math.abs(tonumber(digits)) >= 2 ^ 53 then fail("an integer beyond 2^53 from --set") end
       record.ints = true
-      return value.int(digits)
+      return value.int64(digits)
     end
   end
   return s

@@ -35,7 +35,7 @@ local function type_name(v)
   end
   local k = kind_of(v)
   if k == "null" then return "<nil>" end
-  if k == "int" then return "int" end
+  if k == "int" then return value.is_int64(v) and "int64" or "int" end
   if k == "float" then return "float64" end
   if k == "string" then return "string" end
   if k == "bool" then return "bool" end
@@ -75,8 +75,8 @@ local function nozero(f)
 end
 
 local function fmt_integer(f, v, verb)
-  -- v: a Lua number, or an int box (digits)
-  local neg, digits
+  -- v: a Lua number, or an int box (digits); a bad verb names the type of what was given
+  local given, neg, digits = v
   if type(v) == "table" then
     digits = v[1]
     neg = ssub(digits, 1, 1) == "-"
@@ -109,7 +109,7 @@ local function fmt_integer(f, v, verb)
       if f.sharp and v <= 0x10FFFF and is_printable(v) then s = s .. " '" .. utf8_encode(v) .. "'" end
       return pad(nozero(f), s)
     else
-      return bad_verb(f, v, verb)
+      return bad_verb(f, given, verb)
     end
   end
   local prec
