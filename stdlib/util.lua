@@ -60,7 +60,7 @@ function M.go_type(v)
   if go_types[v] then return go_types[v] end
   local k = kind(v)
   if k == "string" then return "string"
-  elseif k == "int" then return value.is_int64(v) and "int64" or "int"
+  elseif k == "int" then return "int"
   elseif k == "float" then return "float64"
   elseif k == "bool" then return "bool"
   elseif k == "null" then return "<nil>"
@@ -82,8 +82,7 @@ function M.go_kind(v)
   if k == "float" then return "float64"
   elseif k == "null" then return "invalid"
   elseif k == "list" then return "slice"
-  elseif k == "int" then return value.is_int64(v) and "int64" or "int"
-  elseif k == "string" or k == "bool" or k == "map" then return k
+  elseif k == "int" or k == "string" or k == "bool" or k == "map" then return k
   end
   local t = type(v) == "table" and M.types[getmetatable(v)]
   if t then return t.go_kind end

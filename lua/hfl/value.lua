@@ -85,15 +85,16 @@ function M.int(digits)
   return setmetatable({ digits }, int_mt)
 end
 
---- Go's int64 (how `helm --set` types an integer): an int box marked int64, so Go type names
---- say "int64" and int parameters refuse it, as Go does; an int everywhere else.
+--- Go's int64 (how `helm --set` types an integer, and client-go a JSON integer): an int box
+--- marked go_int64, so Go type names say "int64", int parameters refuse it and DeepEqual does
+--- not find it equal to an int, as Go does; an int everywhere else.
 ---@param digits string  normalised decimal digits (no "+", no leading zeros, "0" not "-0")
 ---@return table
-function M.int64(digits) return setmetatable({ digits, int64 = true }, int_mt) end
+function M.int64(digits) return setmetatable({ digits, go_int64 = true }, int_mt) end
 
---- Whether v is an int64 made by value.int64.
+--- Whether v is an int64 (value.int64, or a number hfl.stdlib.json read as one).
 ---@return boolean
-function M.is_int64(v) return type(v) == "table" and getmetatable(v) == int_mt and v.int64 == true end
+function M.is_int64(v) return type(v) == "table" and getmetatable(v) == int_mt and v.go_int64 == true end
 
 --- Marks a table as a YAML map (keeps existing keys, in sorted order, then insertion order).
 ---@param t table|nil

@@ -187,22 +187,22 @@ describe("hfl.chart --set flags #unit", function()
           assert.is_nil((helm_template("3", c, { "--set", "n=2" })))
           local got, why = native("3", c, { "--set", "n=2" })
           assert.is_nil(got, text)
-          assert.matches("int64", why)
+          assert.matches("wrong type for value; expected int; got int64", why, 1, true)
         end)
       end
     end)
 
-    it("is left to helm where reflect.DeepEqual could tell it from an int", function()
-      for _, text in ipairs { "k: {{ deepEqual .Values.n 2 }}\n", "k: {{ has 2 (list .Values.n) }}\n",
-        "k: {{ without (list .Values.n) 2 | toJson }}\n", "k: {{ uniq (list .Values.n 2) | toJson }}\n" } do
-        with_template(text, function(c)
-          local got, why = native("3", c, { "--set", "n=2" })
-          assert.is_nil(got, text)
-          assert.matches("int64", why)
-          -- the same chart with a string from --set stays native
-          assert.is_string((native("3", c, { "--set-string", "n=2" })))
-        end)
-      end
+    it("is not equal to an int for reflect.DeepEqual (deepEqual, has, without, uniq), as in helm", function()
+      with_template("k: {{ deepEqual .Values.n 2 }} {{ deepEqual .Values.n .Values.m }} {{ has 2 (list .Values.n) }}\n"
+        .. "l: {{ without (list .Values.n .Values.m) 2 | toJson }}\nu: {{ uniq (list .Values.n 2 .Values.m) | toJson }}\n"
+        .. "m: {{ has .Values.m (list .Values.n) }} {{ eq .Values.n 2 }}\n", function(c)
+        for _, v in ipairs { "3", "4" } do
+          local want = assert(helm_template(v, c, { "--set", "n=2,m=2" }))
+          local got, why = native(v, c, { "--set", "n=2,m=2" })
+          assert.is_nil(why)
+          assert.are.equal(want, got)
+        end
+      end)
     end)
 
     it("keeps rendering natively where the chart only uses constant ints", function()

@@ -21,7 +21,6 @@ local schema = require "hfl.chart.schema"
 local strvals = require "hfl.chart.strvals"
 local outdir = require "hfl.chart.outdir"
 local postrender = require "hfl.chart.postrender"
-local int64 = require "hfl.chart.int64"
 
 -- The renderer (template engine, Helm's function map, the YAML writer) needs more traces than
 -- LuaJIT's defaults (1000 traces, 512 KiB of machine code): at those the trace cache filled up
@@ -122,7 +121,7 @@ end
 local SET_ORDER = { { "set_json", "json" }, { "set", "set" }, { "set_string", "string" },
   { "set_file", "file" }, { "set_literal", "literal" } }
 
-local function user_values(files, opts, helm, record)
+local function user_values(files, opts, helm)
   local vals, texts = value.map(), opts.values_texts
   for _, f in ipairs(files) do
     if f == "-" or f:match("^%a[%w+.-]*://") then return nil, "values from stdin or a URL" end
@@ -139,7 +138,7 @@ local function user_values(files, opts, helm, record)
   for _, s in ipairs(SET_ORDER) do
     for _, line in ipairs(opts[s[1]] or {}) do
       local why
-      vals, why = strvals.apply(vals, line, s[2], helm, record)
+      vals, why = strvals.apply(vals, line, s[2], helm)
       if not vals then return nil, why end
     end
   end
@@ -221,14 +220,6 @@ local function loaded(path, cache)
   return fresh(hit.c, nil)
 end
 
--- int64.sensitive_template once per chart and cache (the answer depends on the templates only).
-local function sensitive_template(c, path, cache)
-  if not cache then return int64.sensitive_template(c) end
-  local key = "int64\0" .. path
-  if cache[key] == nil then cache[key] = int64.sensitive_template(c) or false end
-  return cache[key] or nil
-end
-
 --- Renders as `helm template` does; see parse_argv for opts. opts.cache (a table the
 --- caller keeps, e.g. per session) keeps parsed templates between renders of one chart;
 --- opts.values_texts (path → text) gives --values files not written to disk.
@@ -260,13 +251,8 @@ function M.template(opts)
   end
   local miss = missing_dependency(c)
   if miss then return unsupported("dependency " .. miss .. " missing in charts/") end
-  local record = {}
-  local vals, verr = user_values(opts.values or {}, opts, helm, record)
+  local vals, verr = user_values(opts.values or {}, opts, helm)
   if not vals then return unsupported(verr) end
-  if record.ints then
-    local t = sensitive_template(c, opts.chart, opts.cache)
-    if t then return unsupported("an integer from --set (int64 in helm) and " .. t .. ", which might tell it from an int") end
-  end
   local post_render
   if opts.post_renderer then
     if helm == "4" then return unsupported("--post-renderer with helm 4 (a plugin)") end

@@ -79,23 +79,19 @@ local function parse_int(s)
   return (sign == "-" and "-" or "") .. digits
 end
 
--- typedVal: the --set reading of a value.
-local function typed(s, record)
+-- typedVal: the --set reading of a value (integers as Go's int64: value.int64).
+local function typed(s)
   -- strings.EqualFold: only ASCII letters and U+017F (ſ, folding to s) can fold to these words
   local l = s:lower():gsub("\197\191", "s")
   if l == "true" then return true end
   if l == "false" then return false end
   if l == "null" then return null end
-  if s == "0" then
-    record.ints = true
-    return value.int64("0")
-  end
+  if s == "0" then return value.int64("0") end
   if s ~= "" and sub(s, 1, 1) ~= "0" then
     local digits = parse_int(s)
     if digits then
       -- hfl's arithmetic is exact to 2^53 only (Helm's int64 math is exact to 2^63)
       if math.abs(tonumber(digits)) >= 2 ^ 53 then fail("an integer beyond 2^53 from --set") end
-      record.ints = true
       return value.int64(digits)
     end
   end
@@ -464,11 +460,11 @@ local function file_reader(path)
   return text
 end
 
-local function parse(line, data, mode, record)
+local function parse(line, data, mode)
   if not valid_utf8(line) then fail("a --set line that is not valid UTF-8") end
   local p = { sc = scanner(line), mode = mode }
   if mode == "set" then
-    p.reader = function(rs) return typed(rs, record) end
+    p.reader = typed
   elseif mode == "string" then
     p.reader = function(rs) return rs end
   elseif mode == "file" then
@@ -499,10 +495,8 @@ M.merge_maps = merge_maps
 ---@param line string
 ---@param mode "set"|"string"|"file"|"json"|"literal"
 ---@param helm string "3" or "4"
----@param record? table  record.ints is set when --set typed a value as an int64
 ---@return table|nil vals, string|nil reason
-function M.apply(vals, line, mode, helm, record)
-  record = record or {}
+function M.apply(vals, line, mode, helm)
   local ok, err = pcall(function()
     -- Helm 4 reads a --set-json that is a JSON object as a map merged over the values
     if mode == "json" and helm == "4" then
@@ -515,7 +509,7 @@ function M.apply(vals, line, mode, helm, record)
         return
       end
     end
-    parse(line, vals, mode, record)
+    parse(line, vals, mode)
   end)
   if ok then return vals end
   if type(err) == "table" and err.strvals then

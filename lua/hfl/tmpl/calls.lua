@@ -51,7 +51,7 @@ local function check_value(st, tree, node, v, t)
   elseif t == "bool" then
     ok = type(v) == "boolean"
   elseif t == "int" then
-    -- Go refuses an int64 (a --set integer) for an int parameter
+    -- Go refuses an int64 (a --set integer, a looked-up object's) for an int parameter
     ok = kind_of(v) == "int" and not value.is_int64(v)
   elseif t == "float64" then
     ok = kind_of(v) == "float"

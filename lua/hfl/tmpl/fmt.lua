@@ -35,7 +35,7 @@ local function type_name(v)
   end
   local k = kind_of(v)
   if k == "null" then return "<nil>" end
-  if k == "int" then return value.is_int64(v) and "int64" or "int" end
+  if k == "int" then return "int" end
   if k == "float" then return "float64" end
   if k == "string" then return "string" end
   if k == "bool" then return "bool" end
