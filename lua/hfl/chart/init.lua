@@ -301,8 +301,10 @@ function M.template(opts)
   if opts.output_dir and opts.output_dir ~= "" then
     local plan, why = outdir.plan(writes)
     if not plan then return unsupported(why) end
-    -- files are being replaced: a failure now is the user's to see, not helm's to repeat
-    local ok, werr = outdir.write(plan)
+    -- before the first file helm can still fail its own way; after it, helm would append
+    -- to what this run wrote, so the failure is reported here
+    local ok, werr, written = outdir.write(plan)
+    if not ok and written == 0 then return unsupported(werr) end
     if not ok then return nil, werr end
     return plan.stdout .. text
   end

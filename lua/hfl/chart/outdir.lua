@@ -73,13 +73,13 @@ end
 
 --- Writes the files of a plan, each whole (temporary file + rename).
 ---@param plan table  from M.plan
----@return true|nil ok, string|nil err
+---@return true|nil ok, string|nil err, integer|nil written  files written before the failure
 function M.write(plan)
-  for _, f in ipairs(plan.files) do
+  for i, f in ipairs(plan.files) do
     local ok, err = fs.mkdir_p(fs.dirname(f.path))
-    if not ok then return nil, err end
+    if not ok then return nil, err, i - 1 end
     ok, err = fs.write_atomic(f.path, f.data, { mode = f.mode, durable = false })
-    if not ok then return nil, err end
+    if not ok then return nil, err, i - 1 end
   end
   return true
 end
