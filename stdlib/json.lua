@@ -217,6 +217,7 @@ function Decoder:number()
   if n == math.huge or n == -math.huge then
     self.overflow = self.overflow or text
   end
+  if self.number_hook then return self.number_hook(text) end
   if self.ints and not text:find("[.eE]") and fits_int64(text) then
     -- an int64, as client-go holds it: boxed (value.int_mt) and marked, so that typeOf,
     -- kindOf and %T say int64 and DeepEqual-style comparisons with an int fail as in Go
@@ -360,11 +361,14 @@ end
 
 --- json.Unmarshal into interface{}: value (nil for a top-level null), or nil, err. With
 --- opts.ints, numbers are read as Kubernetes reads objects (unstructured JSON): an integer
---- literal that fits int64 is an int, every other number a float64.
+--- literal that fits int64 is an int, every other number a float64. opts.number(text), when
+--- given, makes each number's value from its literal text (as a json.Decoder with UseNumber
+--- keeps json.Number).
 ---@param s string
----@param opts? {ints?: boolean}
+---@param opts? {ints?: boolean, number?: fun(text: string): any}
 function M.decode(s, opts)
-  local d = setmetatable({ s = s, i = 1, depth = 0, ints = opts and opts.ints }, Decoder)
+  local d = setmetatable({ s = s, i = 1, depth = 0, ints = opts and opts.ints,
+    number_hook = opts and opts.number }, Decoder)
   local ok, res = pcall(function()
     local v = d:value()
     d:skip()

@@ -147,16 +147,20 @@ end
 
 -- ValidateAgainstSchema: each chart's values.schema.json against its part of the
 -- coalesced values. nil when every schema is met; else why helm has to decide.
-local function schema_problem(c, vals)
+local function schema_problem(c, vals, helm)
   if c.schema then
-    local verdict, why = schema.check(c.schema, vals)
+    local verdict, why = schema.check(c.schema, vals, helm)
     if verdict ~= "valid" then return fmt("%s/values.schema.json: %s", c.metadata.name, why) end
   end
   for _, d in ipairs(c.dependencies) do
     local sub = vals[d.metadata.name]
-    if sub ~= nil and sub ~= value.null then
-      if value.kind(sub) ~= "map" then return d.metadata.name .. ": values are not a map" end
-      local p = schema_problem(d, sub)
+    if sub == nil or sub == value.null then
+      -- Helm 4 skips a subchart without values; Helm 3 panics on the type assertion
+      if helm ~= "4" then return d.metadata.name .. ": no values to check against a schema" end
+    elseif value.kind(sub) ~= "map" then
+      return d.metadata.name .. ": values are not a map"
+    else
+      local p = schema_problem(d, sub, helm)
       if p then return p end
     end
   end
@@ -278,7 +282,7 @@ function M.template(opts)
   local final, fverr = cvalues.coalesce(c, vals, false, helm)
   if not final then return unsupported(fverr) end
   if not opts.skip_schema_validation then
-    local problem = schema_problem(c, final)
+    local problem = schema_problem(c, final, helm)
     if problem then return unsupported(problem) end
   end
   local top = value.map {

@@ -1,69 +1,272 @@
---- values.schema.json checked the way Helm checks it before rendering — but only as far as
---- this module is sure to agree with Helm's validators (gojsonschema in Helm 3, santhosh-
---- tekuri/jsonschema in Helm 4): a schema using a keyword outside the supported set is
---- "unsupported", and so are values that fail it (helm then reports the failure in its own
---- words). Only "valid" lets the native renderer go on.
+--- values.schema.json checked the way each Helm version checks it before rendering: Helm 3.17
+--- with xeipuuv/gojsonschema v1.2.0, Helm 4.1 with santhosh-tekuri/jsonschema v6 — each with
+--- its own draft detection, keyword set and number semantics. What this module is not sure to
+--- judge exactly as that library does (a $id, a remote $ref, $dynamicRef, unevaluated*, most
+--- formats, a schema the library would reject) is "unsupported", and so are values that fail
+--- the schema: helm then reports the failure in its own words. Only "valid" lets the native
+--- renderer go on.
 ---
----   local verdict, why = schema.check(schema_text, values)  -- "valid" | "invalid" | "unsupported"
+---   local verdict, why = schema.check(schema_text, values, "3")  -- "valid" | "invalid" | "unsupported"
 local json = require "hfl.stdlib.json"
 local value = require "hfl.value"
 local regex = require "hfl.regex"
+local decimal = require "hfl.chart.decimal"
+local sformat = require "hfl.chart.schema_format"
 
 local M = {}
 
-local kind, null, tonum = value.kind, value.null, value.tonumber
+local kind, tonum = value.kind, value.tonumber
 
--- Keywords that only annotate (and the form hints charts add): never checked.
-local ANNOTATIONS = {}
-for k in ([[description title default examples $schema $id id $comment readOnly writeOnly deprecated
-  definitions $defs form hidden render sliderMin sliderMax sliderUnit nullable]]):gmatch("%S+") do
-  ANNOTATIONS[k] = true
+-- A number of the schema, kept as its literal text: both libraries decode schemas with
+-- UseNumber and compare json.Number as exact decimals.
+local NUM = {}
+
+local function unsupported(why) error({ unsupported = why }, 0) end
+
+local function is_lit(x) return type(x) == "table" and getmetatable(x) == NUM end
+
+-- The JSON kind of a schema or values node: every number is "number".
+local function jkind(x)
+  if is_lit(x) then return "number" end
+  local k = kind(x)
+  if k == "int" or k == "float" then return "number" end
+  return k
 end
 
-local check
-
-local function json_type_ok(t, v)
-  local k = kind(v)
-  if t == "null" then return k == "null" end
-  if t == "boolean" then return k == "bool" end
-  if t == "object" then return k == "map" end
-  if t == "array" then return k == "list" end
-  if t == "string" then return k == "string" end
-  if t == "number" then return k == "int" or k == "float" end
-  if t == "integer" then
-    if k == "int" then return true end
-    if k == "float" then
-      local n = tonum(v)
-      return n == math.floor(n)
-    end
-    return false
-  end
-  return nil
+local function num_decimal(x)
+  if is_lit(x) then return decimal.parse(x[1]) end
+  return decimal.parse(json.format_number(x))
 end
 
--- JSON equality: numbers by value whatever their kind.
-local function json_equal(a, b)
-  local ka, kb = kind(a), kind(b)
-  local na = ka == "int" or ka == "float"
-  local nb = kb == "int" or kb == "float"
-  if na and nb then return tonum(a) == tonum(b) end
-  if ka ~= kb then return false end
-  if ka == "map" then
+local function num_float(x)
+  if is_lit(x) then return tonumber(x[1]) end
+  return tonum(x)
+end
+
+-- Deep JSON equality. gojsonschema compares const, enum and uniqueItems on JSON re-encoded
+-- through float64; santhosh compares numbers as exact decimals.
+local function equal(a, b, lib)
+  local ka = jkind(a)
+  if ka ~= jkind(b) then return false end
+  if ka == "number" then
+    if lib == "gojsonschema" then return num_float(a) == num_float(b) end
+    return decimal.compare(num_decimal(a), num_decimal(b)) == 0
+  elseif ka == "map" then
+    local n = 0
     for k, x in pairs(a) do
-      if b[k] == nil or not json_equal(x, b[k]) then return false end
+      if b[k] == nil or not equal(x, b[k], lib) then return false end
+      n = n + 1
     end
-    for k in pairs(b) do
-      if a[k] == nil then return false end
-    end
-    return true
+    for _ in pairs(b) do n = n - 1 end
+    return n == 0
   elseif ka == "list" then
     if #a ~= #b then return false end
     for i = 1, #a do
-      if not json_equal(a[i], b[i]) then return false end
+      if not equal(a[i], b[i], lib) then return false end
     end
     return true
   end
   return a == b
+end
+
+local HYBRID = 8  -- gojsonschema without a known $schema: every draft's keywords, draft-4 forms too
+
+local GOJS_DRAFTS = {
+  ["http://json-schema.org/draft-04/schema"] = 4,
+  ["http://json-schema.org/draft-06/schema"] = 6,
+  ["http://json-schema.org/draft-07/schema"] = 7,
+}
+local SANTHOSH_DRAFTS = {
+  ["json-schema.org/schema"] = 2020,
+  ["json-schema.org/draft/2020-12/schema"] = 2020,
+  ["json-schema.org/draft/2019-09/schema"] = 2019,
+  ["json-schema.org/draft-07/schema"] = 7,
+  ["json-schema.org/draft-06/schema"] = 6,
+  ["json-schema.org/draft-04/schema"] = 4,
+}
+
+-- The draft lib reads the schema with: gojsonschema knows three $schema URLs and is "hybrid"
+-- otherwise; santhosh knows six (http or https) and defaults to 2020-12, and any other
+-- $schema would be fetched as a metaschema.
+local function draft_of(root, lib)
+  local s = kind(root) == "map" and root["$schema"] or nil
+  if s == nil then return lib == "gojsonschema" and HYBRID or 2020 end
+  if type(s) ~= "string" or not s:match("^[%w:/._#~?=&+-]*$") then
+    unsupported("$schema " .. tostring(s))
+  end
+  if lib == "gojsonschema" then return GOJS_DRAFTS[(s:gsub("#$", ""))] or HYBRID end
+  local url, frag = s:match("^([^#]*)#?(.*)$")
+  local d = frag == "" and SANTHOSH_DRAFTS[(url:gsub("^https?://", ""))]
+  if not d then unsupported("$schema " .. s) end
+  return d
+end
+
+local SCHEMA_MAPS, SCHEMA_ONE, SCHEMA_LISTS, COUNTS, STRINGS, BOOLS, NOT_NATIVE = {}, {}, {}, {}, {}, {}, {}
+local function set(t, words) for w in words:gmatch("%S+") do t[w] = true end end
+set(SCHEMA_MAPS, "properties patternProperties definitions $defs dependentSchemas")
+set(SCHEMA_ONE, [[additionalProperties additionalItems not if then else contains propertyNames
+  unevaluatedProperties unevaluatedItems contentSchema]])
+set(SCHEMA_LISTS, "allOf anyOf oneOf prefixItems")
+set(COUNTS, "minLength maxLength minItems maxItems minProperties maxProperties minContains maxContains")
+set(STRINGS, "title description $comment format contentEncoding contentMediaType")
+set(BOOLS, "uniqueItems readOnly writeOnly deprecated")
+set(NOT_NATIVE, "$id id $anchor $dynamicRef $dynamicAnchor $recursiveRef $recursiveAnchor $vocabulary")
+local TYPES = {}
+set(TYPES, "array boolean integer null number object string")
+
+local function compiled(ctx, pattern)
+  local re = ctx.regexes[pattern]
+  if re == nil then
+    re = regex.compile(pattern) or false
+    ctx.regexes[pattern] = re
+  end
+  if not re then unsupported("regular expression " .. pattern) end
+  return re
+end
+
+-- The schema a local $ref names: "#" or a JSON pointer through objects.
+local function resolve(ctx, ref)
+  if type(ref) ~= "string" then unsupported("$ref that is not a string") end
+  local target = ctx.targets[ref]
+  if target ~= nil then return target end
+  local path = ref == "#" and "" or ref:match("^#(/.*)$")
+  if not path or path:find("%", 1, true) then unsupported("$ref " .. ref) end
+  target = ctx.root
+  for part in path:gmatch("/([^/]*)") do
+    if part:gsub("~[01]", ""):find("~", 1, true) then unsupported("$ref " .. ref) end
+    part = part:gsub("~1", "/"):gsub("~0", "~")
+    if kind(target) ~= "map" or target[part] == nil then unsupported("$ref " .. ref) end
+    target = target[part]
+  end
+  ctx.targets[ref] = target
+  return target
+end
+
+local function string_list(x, key, allow_empty)
+  if kind(x) ~= "list" or (#x == 0 and not allow_empty) then unsupported(key .. " that is not a list of names") end
+  local seen = {}
+  for _, name in ipairs(x) do
+    if type(name) ~= "string" or seen[name] then unsupported(key .. " that is not a list of distinct names") end
+    seen[name] = true
+  end
+end
+
+local function count(s, key)
+  local x = s[key]
+  if not is_lit(x) or not x[1]:match("^%d+$") or #x[1] > 9 then unsupported(key .. " that is not a count") end
+  return tonumber(x[1])
+end
+
+local lint
+
+local function lint_keyword(s, key, x, ctx)
+  local draft = ctx.draft
+  if NOT_NATIVE[key] then
+    unsupported("schema keyword " .. key)
+  elseif key == "$schema" then
+    if s ~= ctx.root then unsupported("$schema inside a schema") end
+  elseif key == "$ref" then
+    lint(resolve(ctx, x), ctx)
+  elseif key == "type" then
+    local types = type(x) == "string" and { x } or x
+    if kind(types) ~= "list" or #types == 0 then unsupported("type that is not a name or a list of names") end
+    local seen = {}
+    for _, t in ipairs(types) do
+      if not TYPES[t] or seen[t] then unsupported("type " .. tostring(t)) end
+      seen[t] = true
+    end
+  elseif SCHEMA_MAPS[key] then
+    if kind(x) ~= "map" then unsupported(key .. " that is not an object") end
+    for name, sub in pairs(x) do
+      if key == "patternProperties" then compiled(ctx, name) end
+      lint(sub, ctx)
+    end
+  elseif SCHEMA_ONE[key] then
+    if ctx.lib == "santhosh" and draft >= 2019 and key:match("^unevaluated") then
+      unsupported("schema keyword " .. key)
+    end
+    if type(x) ~= "boolean" or not key:match("^additional") then lint(x, ctx) end
+  elseif SCHEMA_LISTS[key] or (key == "items" and kind(x) == "list") then
+    if kind(x) ~= "list" or #x == 0 then unsupported(key .. " that is not a list of schemas") end
+    if key == "items" and ctx.lib == "santhosh" and draft >= 2020 then unsupported("items as a list in draft 2020-12") end
+    for _, sub in ipairs(x) do lint(sub, ctx) end
+  elseif key == "items" then
+    lint(x, ctx)
+  elseif key == "dependencies" or key == "dependentRequired" then
+    if kind(x) ~= "map" then unsupported(key .. " that is not an object") end
+    for _, dep in pairs(x) do
+      if kind(dep) == "list" then string_list(dep, key, key == "dependentRequired")
+      elseif key == "dependencies" then lint(dep, ctx)
+      else unsupported("dependentRequired that is not lists of names") end
+    end
+  elseif key == "required" then
+    string_list(x, key, draft ~= 4)
+  elseif key == "enum" then
+    if kind(x) ~= "list" or #x == 0 then unsupported("enum that is not a list") end
+    for i = 2, #x do
+      for j = 1, i - 1 do
+        if equal(x[i], x[j], "gojsonschema") then unsupported("enum with repeated values") end
+      end
+    end
+  elseif COUNTS[key] then
+    count(s, key)
+  elseif key == "minimum" or key == "maximum" then
+    if not is_lit(x) then unsupported(key .. " that is not a number") end
+  elseif key == "multipleOf" then
+    if not is_lit(x) or num_decimal(x).sign <= 0 then unsupported("multipleOf that is not a positive number") end
+  elseif key == "exclusiveMinimum" or key == "exclusiveMaximum" then
+    -- a boolean (draft 4) needs its bound; a number is draft 6 on; gojsonschema's hybrid takes both
+    if type(x) == "boolean" then
+      if (draft ~= 4 and draft ~= HYBRID) or not is_lit(s[key == "exclusiveMinimum" and "minimum" or "maximum"]) then
+        unsupported(key .. " as a boolean")
+      end
+    elseif not is_lit(x) or draft == 4 then
+      unsupported(key .. " as a number")
+    end
+  elseif key == "pattern" then
+    if type(x) ~= "string" then unsupported("pattern that is not a string") end
+    compiled(ctx, x)
+  elseif STRINGS[key] then
+    if type(x) ~= "string" then unsupported(key .. " that is not a string") end
+  elseif BOOLS[key] then
+    if type(x) ~= "boolean" then unsupported(key .. " that is not a boolean") end
+  elseif key == "examples" then
+    if kind(x) ~= "list" then unsupported("examples that is not a list") end
+  end
+  -- default, const and keywords neither library knows (bitnami's form hints…) assert nothing
+end
+
+-- Raises { unsupported = why } where the schema is one lib would reject or read in a way this
+-- module does not reproduce. Each node is looked at once.
+function lint(s, ctx)
+  if type(s) == "boolean" then
+    if ctx.draft == 4 then unsupported("a boolean schema in draft 4") end
+    return
+  end
+  if kind(s) ~= "map" then unsupported("a schema that is not an object") end
+  if ctx.linted[s] then return end
+  ctx.linted[s] = true
+  for key, x in pairs(s) do lint_keyword(s, key, x, ctx) end
+  for _, pair in ipairs { { "minLength", "maxLength" }, { "minProperties", "maxProperties" } } do
+    -- gojsonschema refuses such a schema; santhosh accepts it
+    if s[pair[1]] ~= nil and s[pair[2]] ~= nil and count(s, pair[1]) > count(s, pair[2]) then
+      unsupported(pair[1] .. " above " .. pair[2])
+    end
+  end
+end
+
+local valid
+
+local function type_ok(t, v, k)
+  if t == "number" or t == "integer" then
+    if k ~= "number" then return false end
+    if t == "integer" then
+      local n = num_float(v)
+      return n == math.floor(n)
+    end
+    return true
+  end
+  return ({ null = "null", boolean = "bool", object = "map", array = "list", string = "string" })[t] == k
 end
 
 local function runes(s)
@@ -71,172 +274,229 @@ local function runes(s)
   return n
 end
 
-local function pointer(root, ref)
-  local path = ref:match("^#(.*)$")
-  if not path then return nil end
-  local cur = root
-  for part in path:gmatch("/([^/]*)") do
-    part = part:gsub("~1", "/"):gsub("~0", "~")
-    if kind(cur) ~= "map" then return nil end
-    cur = cur[part]
-    if cur == nil then return nil end
+local function number_ok(s, v)
+  local x = num_decimal(v)
+  local min, max, emin, emax = s.minimum, s.maximum, s.exclusiveMinimum, s.exclusiveMaximum
+  -- draft 4's booleans make the bound exclusive
+  if emin == true then min, emin = nil, min elseif emin == false then emin = nil end
+  if emax == true then max, emax = nil, max elseif emax == false then emax = nil end
+  if min ~= nil and decimal.compare(x, num_decimal(min)) < 0 then return false end
+  if max ~= nil and decimal.compare(x, num_decimal(max)) > 0 then return false end
+  if emin ~= nil and decimal.compare(x, num_decimal(emin)) <= 0 then return false end
+  if emax ~= nil and decimal.compare(x, num_decimal(emax)) >= 0 then return false end
+  if s.multipleOf ~= nil then
+    local r = decimal.multiple_of(x, num_decimal(s.multipleOf))
+    if r == nil then unsupported("multipleOf with too many digits") end
+    if not r then return false end
   end
-  return cur
+  return true
 end
 
-local function num_kw(s, name)
-  local x = s[name]
-  if x == nil then return nil end
-  local k = kind(x)
-  if k ~= "int" and k ~= "float" then error({ unsupported = name .. " that is not a number" }, 0) end
-  return tonum(x)
+local function string_ok(s, v, ctx)
+  if s.minLength ~= nil and runes(v) < count(s, "minLength") then return false end
+  if s.maxLength ~= nil and runes(v) > count(s, "maxLength") then return false end
+  if s.pattern ~= nil and not compiled(ctx, s.pattern):exec(v, 0) then return false end
+  return true
 end
 
--- Raises { unsupported = why } or returns true (valid) / false (invalid).
-function check(s, v, root, depth)
-  if depth > 100 then error({ unsupported = "schema nested deeper than 100" }, 0) end
+local function array_ok(s, v, ctx, depth)
+  local lib, draft, n = ctx.lib, ctx.draft, #v
+  if s.minItems ~= nil and n < count(s, "minItems") then return false end
+  if s.maxItems ~= nil and n > count(s, "maxItems") then return false end
+  if s.uniqueItems == true then
+    for i = 2, n do
+      for j = 1, i - 1 do
+        if equal(v[i], v[j], lib) then return false end
+      end
+    end
+  end
+  local tuple, rest = nil, nil
+  if lib == "santhosh" and draft >= 2020 then
+    tuple, rest = s.prefixItems, s.items
+  elseif kind(s.items) == "list" then
+    tuple, rest = s.items, s.additionalItems
+  else
+    rest = s.items
+  end
+  local first_rest = 1
+  if tuple ~= nil then
+    for i = 1, math.min(n, #tuple) do
+      if not valid(tuple[i], v[i], ctx, depth + 1) then return false end
+    end
+    first_rest = #tuple + 1
+  end
+  if rest ~= nil then
+    for i = first_rest, n do
+      if not valid(rest, v[i], ctx, depth + 1) then return false end
+    end
+  end
+  if s.contains ~= nil and draft >= 6 then
+    local matched = 0
+    for i = 1, n do
+      if valid(s.contains, v[i], ctx, depth + 1) then matched = matched + 1 end
+    end
+    local newer = lib == "santhosh" and draft >= 2019
+    local least = (newer and s.minContains ~= nil) and count(s, "minContains") or 1
+    if matched < least then return false end
+    if newer and s.maxContains ~= nil and matched > count(s, "maxContains") then return false end
+  end
+  return true
+end
+
+local function required_ok(names, v)
+  for _, name in ipairs(names) do
+    if v[name] == nil then return false end
+  end
+  return true
+end
+
+local function object_ok(s, v, ctx, depth)
+  local lib, draft = ctx.lib, ctx.draft
+  local n = 0
+  for _ in pairs(v) do n = n + 1 end
+  if s.minProperties ~= nil and n < count(s, "minProperties") then return false end
+  if s.maxProperties ~= nil and n > count(s, "maxProperties") then return false end
+  if s.required ~= nil and not required_ok(s.required, v) then return false end
+  if s.dependencies ~= nil then
+    for name, dep in pairs(s.dependencies) do
+      if v[name] ~= nil then
+        if kind(dep) == "list" then
+          if not required_ok(dep, v) then return false end
+        elseif not valid(dep, v, ctx, depth + 1) then
+          return false
+        end
+      end
+    end
+  end
+  local props, patterns, additional = s.properties, s.patternProperties, s.additionalProperties
+  for name, x in pairs(v) do
+    local matched = false
+    if props ~= nil and props[name] ~= nil then
+      matched = true
+      if not valid(props[name], x, ctx, depth + 1) then return false end
+    end
+    if patterns ~= nil then
+      for pattern, sub in pairs(patterns) do
+        if compiled(ctx, pattern):exec(name, 0) then
+          matched = true
+          if not valid(sub, x, ctx, depth + 1) then return false end
+        end
+      end
+    end
+    if not matched and additional ~= nil and not valid(additional, x, ctx, depth + 1) then return false end
+  end
+  if s.propertyNames ~= nil and draft >= 6 then
+    for name in pairs(v) do
+      if not valid(s.propertyNames, name, ctx, depth + 1) then return false end
+    end
+  end
+  if lib == "santhosh" and draft >= 2019 then
+    for name, sub in pairs(s.dependentSchemas or {}) do
+      if v[name] ~= nil and not valid(sub, v, ctx, depth + 1) then return false end
+    end
+    for name, names in pairs(s.dependentRequired or {}) do
+      if v[name] ~= nil and not required_ok(names, v) then return false end
+    end
+  end
+  return true
+end
+
+local function applicators_ok(s, v, ctx, depth)
+  if s.allOf ~= nil then
+    for _, sub in ipairs(s.allOf) do
+      if not valid(sub, v, ctx, depth + 1) then return false end
+    end
+  end
+  if s.anyOf ~= nil then
+    local any = false
+    for _, sub in ipairs(s.anyOf) do
+      if valid(sub, v, ctx, depth + 1) then any = true break end
+    end
+    if not any then return false end
+  end
+  if s.oneOf ~= nil then
+    local matched = 0
+    for _, sub in ipairs(s.oneOf) do
+      if valid(sub, v, ctx, depth + 1) then matched = matched + 1 end
+    end
+    if matched ~= 1 then return false end
+  end
+  if s["not"] ~= nil and valid(s["not"], v, ctx, depth + 1) then return false end
+  if s["if"] ~= nil and ctx.draft >= 7 then
+    local branch = s[valid(s["if"], v, ctx, depth + 1) and "then" or "else"]
+    if branch ~= nil and not valid(branch, v, ctx, depth + 1) then return false end
+  end
+  return true
+end
+
+-- Whether v meets schema s (already linted). Raises { unsupported = why }.
+function valid(s, v, ctx, depth)
+  if depth > 200 then unsupported("schema or values nested deeper than 200") end
   if s == true then return true end
   if s == false then return false end
-  if kind(s) ~= "map" then error({ unsupported = "a schema that is not an object" }, 0) end
+  local lib, draft = ctx.lib, ctx.draft
   if s["$ref"] ~= nil then
-    local target = type(s["$ref"]) == "string" and pointer(root, s["$ref"])
-    if target == nil then error({ unsupported = "$ref " .. tostring(s["$ref"]) }, 0) end
-    local siblings
-    for k, x in pairs(s) do
-      if k ~= "$ref" and not ANNOTATIONS[k] then
-        siblings = siblings or setmetatable({}, value.map_mt)
-        siblings[k] = x
-      end
-    end
-    if not siblings then return check(target, v, root, depth + 1) end
-    -- draft-07 validators ignore a $ref's siblings, newer drafts apply them: values meeting
-    -- both are valid either way; anything else is for helm to judge
-    if check(target, v, root, depth + 1) and check(siblings, v, root, depth + 1) then return true end
-    error({ unsupported = "values where a $ref has sibling keywords" }, 0)
+    local ok = valid(resolve(ctx, s["$ref"]), v, ctx, depth + 1)
+    -- before 2019-09 a $ref replaces its siblings (gojsonschema always reads it so)
+    if lib == "gojsonschema" or draft < 2019 then return ok end
+    if not ok then return false end
   end
-  local ok = true
-  for key, kv in pairs(s) do
-    if ANNOTATIONS[key] then
-      -- nothing to check
-    elseif key == "type" then
-      local types = kind(kv) == "list" and kv or { kv }
-      if #types == 0 then error({ unsupported = "an empty type list" }, 0) end
-      local any = false
-      for _, t in ipairs(types) do
-        local r = json_type_ok(t, v)
-        if r == nil then error({ unsupported = "type " .. tostring(t) }, 0) end
-        if r then any = true end
-      end
-      if not any then ok = false end
-    elseif key == "properties" then
-      if kind(kv) ~= "map" then error({ unsupported = "properties that is not an object" }, 0) end
-      if kind(v) == "map" then
-        for name, sub in pairs(kv) do
-          if v[name] ~= nil and not check(sub, v[name], root, depth + 1) then ok = false end
-        end
-      end
-    elseif key == "additionalProperties" then
-      if kind(v) == "map" then
-        local props = s.properties or {}
-        if s.patternProperties ~= nil then error({ unsupported = "patternProperties" }, 0) end
-        for name, x in pairs(v) do
-          if props[name] == nil and not check(kv, x, root, depth + 1) then ok = false end
-        end
-      end
-    elseif key == "required" then
-      if kind(kv) ~= "list" then error({ unsupported = "required that is not a list" }, 0) end
-      if kind(v) == "map" then
-        for _, name in ipairs(kv) do
-          if v[name] == nil then ok = false end
-        end
-      end
-    elseif key == "items" then
-      if kind(kv) == "list" then error({ unsupported = "items as a list of schemas" }, 0) end
-      if kind(v) == "list" then
-        for i = 1, #v do
-          if not check(kv, v[i], root, depth + 1) then ok = false end
-        end
-      end
-    elseif key == "enum" then
-      if kind(kv) ~= "list" then error({ unsupported = "enum that is not a list" }, 0) end
-      local found = false
-      for _, e in ipairs(kv) do
-        if json_equal(e, v) then found = true break end
-      end
-      if not found then ok = false end
-    elseif key == "const" then
-      if not json_equal(kv, v) then ok = false end
-    elseif key == "minimum" or key == "maximum" or key == "exclusiveMinimum" or key == "exclusiveMaximum" then
-      local bound = num_kw(s, key)
-      local k = kind(v)
-      if k == "int" or k == "float" then
-        local x = tonum(v)
-        if (key == "minimum" and x < bound) or (key == "maximum" and x > bound)
-          or (key == "exclusiveMinimum" and x <= bound) or (key == "exclusiveMaximum" and x >= bound) then
-          ok = false
-        end
-      end
-    elseif key == "minLength" or key == "maxLength" then
-      local bound = num_kw(s, key)
-      if type(v) == "string" then
-        local n = runes(v)
-        if (key == "minLength" and n < bound) or (key == "maxLength" and n > bound) then ok = false end
-      end
-    elseif key == "minItems" or key == "maxItems" then
-      local bound = num_kw(s, key)
-      if kind(v) == "list" then
-        if (key == "minItems" and #v < bound) or (key == "maxItems" and #v > bound) then ok = false end
-      end
-    elseif key == "minProperties" or key == "maxProperties" then
-      local bound = num_kw(s, key)
-      if kind(v) == "map" then
-        local n = 0
-        for _ in pairs(v) do n = n + 1 end
-        if (key == "minProperties" and n < bound) or (key == "maxProperties" and n > bound) then ok = false end
-      end
-    elseif key == "pattern" then
-      if type(kv) ~= "string" then error({ unsupported = "pattern that is not a string" }, 0) end
-      if type(v) == "string" then
-        local re = regex.compile(kv)
-        if not re then error({ unsupported = "pattern " .. kv }, 0) end
-        if not re:exec(v, 0) then ok = false end
-      end
-    elseif key == "allOf" or key == "anyOf" or key == "oneOf" then
-      if kind(kv) ~= "list" or #kv == 0 then error({ unsupported = key .. " that is not a list" }, 0) end
-      local n = 0
-      for _, sub in ipairs(kv) do
-        if check(sub, v, root, depth + 1) then n = n + 1 end
-      end
-      if (key == "allOf" and n < #kv) or (key == "anyOf" and n == 0) or (key == "oneOf" and n ~= 1) then
-        ok = false
-      end
-    elseif key == "if" then
-      -- draft-07 conditionals; a validator of an older draft ignores them, so values meeting
-      -- them meet that reading too
-      local branch = check(kv, v, root, depth + 1) and s["then"] or s["else"]
-      if branch ~= nil and not check(branch, v, root, depth + 1) then ok = false end
-    elseif key == "then" or key == "else" then
-      -- read with "if"; alone they assert nothing
-    elseif key == "not" then
-      if check(kv, v, root, depth + 1) then ok = false end
-    else
-      -- format, uniqueItems, multipleOf, patternProperties, dependencies, if/then/else…
-      -- and keywords no validator knows: Helm's validators differ on them, so helm decides
-      error({ unsupported = "schema keyword " .. tostring(key) }, 0)
+  local k = jkind(v)
+  if s.type ~= nil then
+    local any = false
+    for _, t in ipairs(type(s.type) == "string" and { s.type } or s.type) do
+      if type_ok(t, v, k) then any = true break end
     end
+    if not any then return false end
   end
-  return ok
+  if s.enum ~= nil then
+    local found = false
+    for _, e in ipairs(s.enum) do
+      if equal(e, v, lib) then found = true break end
+    end
+    if not found then return false end
+  end
+  if s.const ~= nil and draft >= 6 and not equal(s.const, v, lib) then return false end
+  if s.format ~= nil and (lib == "gojsonschema" or draft < 2019) then
+    if sformat.check(lib, s.format, v) == false then return false end
+  end
+  if k == "number" and not number_ok(s, v) then return false end
+  if k == "string" and not string_ok(s, v, ctx) then return false end
+  if k == "list" and not array_ok(s, v, ctx, depth) then return false end
+  if k == "map" and not object_ok(s, v, ctx, depth) then return false end
+  return applicators_ok(s, v, ctx, depth)
 end
 
---- Checks values against a values.schema.json text.
+-- Helm 3 marshals the values to JSON first: a number JSON cannot hold fails there.
+local function check_finite(v)
+  local k = kind(v)
+  if k == "float" then
+    local n = tonum(v)
+    if n ~= n or n == math.huge or n == -math.huge then unsupported("values with a non-finite number") end
+  elseif k == "map" or k == "list" then
+    for _, x in pairs(v) do check_finite(x) end
+  end
+end
+
+local function number_literal(text) return setmetatable({ text }, NUM) end
+
+--- Checks values against a values.schema.json text as helm `helm` ("3" or "4") would.
 ---@param text string
 ---@param values table
+---@param helm string|nil "3" (the default) or "4"
 ---@return string verdict "valid" | "invalid" | "unsupported", string|nil why
-function M.check(text, values)
-  local s, err = json.decode(text)
+function M.check(text, values, helm)
+  local root, err = json.decode(text, { number = number_literal })
   if err then return "unsupported", "values.schema.json is not valid JSON" end
-  if s == nil then return "unsupported", "values.schema.json is null" end
-  local ok, res = pcall(check, s, values, s, 0)
+  if root == nil then return "unsupported", "values.schema.json is null" end
+  local lib = helm == "4" and "santhosh" or "gojsonschema"
+  local ok, res = pcall(function()
+    local ctx = { lib = lib, root = root, linted = {}, regexes = {}, targets = {} }
+    ctx.draft = draft_of(root, lib)
+    lint(root, ctx)
+    check_finite(values)
+    return valid(root, values, ctx, 0)
+  end)
   if not ok then
     if type(res) == "table" and res.unsupported then return "unsupported", res.unsupported end
     error(res, 0)
