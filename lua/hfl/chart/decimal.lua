@@ -6,9 +6,6 @@
 ---   local d = decimal.parse("1.50e2")   -- { sign = 1, digits = "15", exp = 1 }
 ---   decimal.compare(a, b)                -- -1, 0, 1
 ---   decimal.multiple_of(a, b)            -- true | false | nil (too many digits to tell)
--- uint64 literals (0ULL) are LuaJIT FFI cdata
-require "ffi"
-
 local M = {}
 
 --- A decimal from JSON number text: sign (-1, 0, 1), significant digits without leading or
@@ -51,33 +48,33 @@ function M.compare(a, b)
   return r * a.sign
 end
 
-local function u64(digits)
-  local x = 0ULL
-  for i = 1, #digits do x = x * 10ULL + (digits:byte(i) - 48) end
-  return x
+-- digits (a decimal integer) mod m, exact in doubles while m ≤ 10^15
+local function mod(digits, m)
+  local r = 0
+  for i = 1, #digits do r = (r * 10 + digits:byte(i) - 48) % m end
+  return r
 end
 
---- Whether a / b is an integer (b positive). nil when the digits are too many for uint64
---- arithmetic (the caller leaves that to helm).
+--- Whether a / b is an integer (b positive). nil when the digits are too many for exact
+--- arithmetic in doubles (the caller leaves that to helm).
 ---@return boolean|nil
 function M.multiple_of(a, b)
   if a.sign == 0 then return true end
-  if #a.digits > 19 or #b.digits > 18 then return nil end
-  local A, B = u64(a.digits), u64(b.digits)
+  if #b.digits > 15 then return nil end
+  local B = tonumber(b.digits)
   local shift = a.exp - b.exp
   if shift >= 0 then
     if shift > 1000 then return nil end
-    -- A·10^shift mod B, one power of ten at a time (r < B ≤ 10^18 keeps r·10 in range)
-    local r = A % B
-    for _ = 1, shift do r = (r * 10ULL) % B end
-    return r == 0ULL
+    -- A·10^shift mod B, one power of ten at a time
+    local r = mod(a.digits, B)
+    for _ = 1, shift do r = (r * 10) % B end
+    return r == 0
   end
   local k = -shift
   -- A / (B·10^k): when that divisor has more digits than A it cannot divide A ≠ 0
   if #b.digits + k > #a.digits then return false end
-  local m = B
-  for _ = 1, k do m = m * 10ULL end
-  return A % m == 0ULL
+  if #b.digits + k > 15 then return nil end
+  return mod(a.digits, B * 10 ^ k) == 0
 end
 
 return M

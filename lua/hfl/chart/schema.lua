@@ -15,6 +15,11 @@ local sformat = require "hfl.chart.schema_format"
 
 local M = {}
 
+-- Interpreted only: compiled, the mutually recursive checks below (lint, valid, equal) crashed
+-- LuaJIT 2.1.0-beta3 now and then (a segfault in a recursive trace, about 1 run in 3 over this
+-- module's spec table; never with the JIT off). Schemas are small: the interpreter is enough.
+jit.off(debug.getinfo(1, "f").func, true)
+
 local kind, tonum = value.kind, value.tonumber
 
 -- A number of the schema, kept as its literal text: both libraries decode schemas with
@@ -24,6 +29,16 @@ local NUM = {}
 local function unsupported(why) error({ unsupported = why }, 0) end
 
 local function is_lit(x) return type(x) == "table" and getmetatable(x) == NUM end
+
+-- The kind of a schema node: decoded JSON, whose maps and lists carry their metatables (and
+-- value.kind's fallback for plain tables, a pairs() loop, is not needed here).
+local map_mt, list_mt = value.map_mt, value.list_mt
+local function skind(x)
+  if is_lit(x) then return "number" end
+  local mt = type(x) == "table" and getmetatable(x)
+  if mt == map_mt then return "map" elseif mt == list_mt then return "list" end
+  return type(x)
+end
 
 -- The JSON kind of a schema or values node: every number is "number".
 local function jkind(x)
@@ -89,7 +104,7 @@ local SANTHOSH_DRAFTS = {
 -- otherwise; santhosh knows six (http or https) and defaults to 2020-12, and any other
 -- $schema would be fetched as a metaschema.
 local function draft_of(root, lib)
-  local s = kind(root) == "map" and root["$schema"] or nil
+  local s = skind(root) == "map" and root["$schema"] or nil
   if s == nil then return lib == "gojsonschema" and HYBRID or 2020 end
   if type(s) ~= "string" or not s:match("^[%w:/._#~?=&+-]*$") then
     unsupported("$schema " .. tostring(s))
@@ -135,7 +150,7 @@ local function resolve(ctx, ref)
   for part in path:gmatch("/([^/]*)") do
     if part:gsub("~[01]", ""):find("~", 1, true) then unsupported("$ref " .. ref) end
     part = part:gsub("~1", "/"):gsub("~0", "~")
-    if kind(target) ~= "map" or target[part] == nil then unsupported("$ref " .. ref) end
+    if skind(target) ~= "map" or target[part] == nil then unsupported("$ref " .. ref) end
     target = target[part]
   end
   ctx.targets[ref] = target
@@ -143,7 +158,7 @@ local function resolve(ctx, ref)
 end
 
 local function string_list(x, key, allow_empty)
-  if kind(x) ~= "list" or (#x == 0 and not allow_empty) then unsupported(key .. " that is not a list of names") end
+  if skind(x) ~= "list" or (#x == 0 and not allow_empty) then unsupported(key .. " that is not a list of names") end
   local seen = {}
   for _, name in ipairs(x) do
     if type(name) ~= "string" or seen[name] then unsupported(key .. " that is not a list of distinct names") end
@@ -151,10 +166,16 @@ local function string_list(x, key, allow_empty)
   end
 end
 
-local function count(s, key)
+-- A non-negative integer keyword: gojsonschema parses its literal as an int64 ("2.0" is an
+-- error), santhosh takes any integral number.
+local function count(s, key, lib)
   local x = s[key]
-  if not is_lit(x) or not x[1]:match("^%d+$") or #x[1] > 9 then unsupported(key .. " that is not a count") end
-  return tonumber(x[1])
+  local d = is_lit(x) and decimal.parse(x[1])
+  local plain = d and x[1]:match("^%d+$") and #x[1] <= 9
+  if plain or (lib == "santhosh" and d and d.sign >= 0 and d.exp >= 0 and #d.digits + d.exp <= 9) then
+    return tonumber(d.digits .. ("0"):rep(d.exp)) or 0
+  end
+  unsupported(key .. " that is not a count")
 end
 
 local lint
@@ -168,15 +189,17 @@ local function lint_keyword(s, key, x, ctx)
   elseif key == "$ref" then
     lint(resolve(ctx, x), ctx)
   elseif key == "type" then
-    local types = type(x) == "string" and { x } or x
-    if kind(types) ~= "list" or #types == 0 then unsupported("type that is not a name or a list of names") end
+    -- gojsonschema takes an empty list as no type at all
+    if type(x) ~= "string" and (skind(x) ~= "list" or (#x == 0 and ctx.lib ~= "gojsonschema")) then
+      unsupported("type that is not a name or a list of names")
+    end
     local seen = {}
-    for _, t in ipairs(types) do
+    for _, t in ipairs(type(x) == "string" and { x } or x) do
       if not TYPES[t] or seen[t] then unsupported("type " .. tostring(t)) end
       seen[t] = true
     end
   elseif SCHEMA_MAPS[key] then
-    if kind(x) ~= "map" then unsupported(key .. " that is not an object") end
+    if skind(x) ~= "map" then unsupported(key .. " that is not an object") end
     for name, sub in pairs(x) do
       if key == "patternProperties" then compiled(ctx, name) end
       lint(sub, ctx)
@@ -186,30 +209,34 @@ local function lint_keyword(s, key, x, ctx)
       unsupported("schema keyword " .. key)
     end
     if type(x) ~= "boolean" or not key:match("^additional") then lint(x, ctx) end
-  elseif SCHEMA_LISTS[key] or (key == "items" and kind(x) == "list") then
-    if kind(x) ~= "list" or #x == 0 then unsupported(key .. " that is not a list of schemas") end
+  elseif SCHEMA_LISTS[key] or (key == "items" and skind(x) == "list") then
+    -- metaschemas want one schema at least; gojsonschema reads an empty list as no constraint
+    if skind(x) ~= "list" or (#x == 0 and ctx.lib ~= "gojsonschema") then
+      unsupported(key .. " that is not a list of schemas")
+    end
     if key == "items" and ctx.lib == "santhosh" and draft >= 2020 then unsupported("items as a list in draft 2020-12") end
     for _, sub in ipairs(x) do lint(sub, ctx) end
   elseif key == "items" then
     lint(x, ctx)
   elseif key == "dependencies" or key == "dependentRequired" then
-    if kind(x) ~= "map" then unsupported(key .. " that is not an object") end
+    if skind(x) ~= "map" then unsupported(key .. " that is not an object") end
     for _, dep in pairs(x) do
-      if kind(dep) == "list" then string_list(dep, key, key == "dependentRequired")
+      if skind(dep) == "list" then string_list(dep, key, key == "dependentRequired" or ctx.lib == "gojsonschema" or draft ~= 4)
       elseif key == "dependencies" then lint(dep, ctx)
       else unsupported("dependentRequired that is not lists of names") end
     end
   elseif key == "required" then
-    string_list(x, key, draft ~= 4)
+    string_list(x, key, ctx.lib == "gojsonschema" or draft ~= 4)
   elseif key == "enum" then
-    if kind(x) ~= "list" or #x == 0 then unsupported("enum that is not a list") end
-    for i = 2, #x do
+    if skind(x) ~= "list" or (#x == 0 and ctx.lib ~= "gojsonschema") then unsupported("enum that is not a list") end
+    -- gojsonschema refuses repeated values, and so do the metaschemas before 2019-09
+    for i = 2, (ctx.lib == "santhosh" and draft >= 2019) and 0 or #x do
       for j = 1, i - 1 do
         if equal(x[i], x[j], "gojsonschema") then unsupported("enum with repeated values") end
       end
     end
   elseif COUNTS[key] then
-    count(s, key)
+    count(s, key, ctx.lib)
   elseif key == "minimum" or key == "maximum" then
     if not is_lit(x) then unsupported(key .. " that is not a number") end
   elseif key == "multipleOf" then
@@ -231,7 +258,7 @@ local function lint_keyword(s, key, x, ctx)
   elseif BOOLS[key] then
     if type(x) ~= "boolean" then unsupported(key .. " that is not a boolean") end
   elseif key == "examples" then
-    if kind(x) ~= "list" then unsupported("examples that is not a list") end
+    if skind(x) ~= "list" then unsupported("examples that is not a list") end
   end
   -- default, const and keywords neither library knows (bitnami's form hints…) assert nothing
 end
@@ -243,13 +270,13 @@ function lint(s, ctx)
     if ctx.draft == 4 then unsupported("a boolean schema in draft 4") end
     return
   end
-  if kind(s) ~= "map" then unsupported("a schema that is not an object") end
+  if skind(s) ~= "map" then unsupported("a schema that is not an object") end
   if ctx.linted[s] then return end
   ctx.linted[s] = true
   for key, x in pairs(s) do lint_keyword(s, key, x, ctx) end
   for _, pair in ipairs { { "minLength", "maxLength" }, { "minProperties", "maxProperties" } } do
     -- gojsonschema refuses such a schema; santhosh accepts it
-    if s[pair[1]] ~= nil and s[pair[2]] ~= nil and count(s, pair[1]) > count(s, pair[2]) then
+    if s[pair[1]] ~= nil and s[pair[2]] ~= nil and count(s, pair[1], ctx.lib) > count(s, pair[2], ctx.lib) then
       unsupported(pair[1] .. " above " .. pair[2])
     end
   end
@@ -293,16 +320,16 @@ local function number_ok(s, v)
 end
 
 local function string_ok(s, v, ctx)
-  if s.minLength ~= nil and runes(v) < count(s, "minLength") then return false end
-  if s.maxLength ~= nil and runes(v) > count(s, "maxLength") then return false end
+  if s.minLength ~= nil and runes(v) < count(s, "minLength", ctx.lib) then return false end
+  if s.maxLength ~= nil and runes(v) > count(s, "maxLength", ctx.lib) then return false end
   if s.pattern ~= nil and not compiled(ctx, s.pattern):exec(v, 0) then return false end
   return true
 end
 
 local function array_ok(s, v, ctx, depth)
   local lib, draft, n = ctx.lib, ctx.draft, #v
-  if s.minItems ~= nil and n < count(s, "minItems") then return false end
-  if s.maxItems ~= nil and n > count(s, "maxItems") then return false end
+  if s.minItems ~= nil and n < count(s, "minItems", lib) then return false end
+  if s.maxItems ~= nil and n > count(s, "maxItems", lib) then return false end
   if s.uniqueItems == true then
     for i = 2, n do
       for j = 1, i - 1 do
@@ -313,8 +340,10 @@ local function array_ok(s, v, ctx, depth)
   local tuple, rest = nil, nil
   if lib == "santhosh" and draft >= 2020 then
     tuple, rest = s.prefixItems, s.items
-  elseif kind(s.items) == "list" then
-    tuple, rest = s.items, s.additionalItems
+  elseif skind(s.items) == "list" then
+    -- gojsonschema reads an empty list as no items keyword (and no additionalItems)
+    tuple = s.items
+    if #tuple > 0 then rest = s.additionalItems end
   else
     rest = s.items
   end
@@ -336,9 +365,9 @@ local function array_ok(s, v, ctx, depth)
       if valid(s.contains, v[i], ctx, depth + 1) then matched = matched + 1 end
     end
     local newer = lib == "santhosh" and draft >= 2019
-    local least = (newer and s.minContains ~= nil) and count(s, "minContains") or 1
+    local least = (newer and s.minContains ~= nil) and count(s, "minContains", lib) or 1
     if matched < least then return false end
-    if newer and s.maxContains ~= nil and matched > count(s, "maxContains") then return false end
+    if newer and s.maxContains ~= nil and matched > count(s, "maxContains", lib) then return false end
   end
   return true
 end
@@ -354,13 +383,13 @@ local function object_ok(s, v, ctx, depth)
   local lib, draft = ctx.lib, ctx.draft
   local n = 0
   for _ in pairs(v) do n = n + 1 end
-  if s.minProperties ~= nil and n < count(s, "minProperties") then return false end
-  if s.maxProperties ~= nil and n > count(s, "maxProperties") then return false end
+  if s.minProperties ~= nil and n < count(s, "minProperties", lib) then return false end
+  if s.maxProperties ~= nil and n > count(s, "maxProperties", lib) then return false end
   if s.required ~= nil and not required_ok(s.required, v) then return false end
   if s.dependencies ~= nil then
     for name, dep in pairs(s.dependencies) do
       if v[name] ~= nil then
-        if kind(dep) == "list" then
+        if skind(dep) == "list" then
           if not required_ok(dep, v) then return false end
         elseif not valid(dep, v, ctx, depth + 1) then
           return false
@@ -407,14 +436,15 @@ local function applicators_ok(s, v, ctx, depth)
       if not valid(sub, v, ctx, depth + 1) then return false end
     end
   end
-  if s.anyOf ~= nil then
+  -- gojsonschema reads empty lists as no constraint (santhosh refuses them: linted)
+  if s.anyOf ~= nil and #s.anyOf > 0 then
     local any = false
     for _, sub in ipairs(s.anyOf) do
       if valid(sub, v, ctx, depth + 1) then any = true break end
     end
     if not any then return false end
   end
-  if s.oneOf ~= nil then
+  if s.oneOf ~= nil and #s.oneOf > 0 then
     local matched = 0
     for _, sub in ipairs(s.oneOf) do
       if valid(sub, v, ctx, depth + 1) then matched = matched + 1 end
@@ -442,14 +472,14 @@ function valid(s, v, ctx, depth)
     if not ok then return false end
   end
   local k = jkind(v)
-  if s.type ~= nil then
+  if s.type ~= nil and (type(s.type) == "string" or #s.type > 0) then
     local any = false
     for _, t in ipairs(type(s.type) == "string" and { s.type } or s.type) do
       if type_ok(t, v, k) then any = true break end
     end
     if not any then return false end
   end
-  if s.enum ~= nil then
+  if s.enum ~= nil and #s.enum > 0 then
     local found = false
     for _, e in ipairs(s.enum) do
       if equal(e, v, lib) then found = true break end
