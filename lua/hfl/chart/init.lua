@@ -147,9 +147,9 @@ end
 
 -- ValidateAgainstSchema: each chart's values.schema.json against its part of the
 -- coalesced values. nil when every schema is met; else why helm has to decide.
-local function schema_problem(c, vals, helm)
+local function schema_problem(c, vals, helm, cache)
   if c.schema then
-    local verdict, why = schema.check(c.schema, vals, helm)
+    local verdict, why = schema.check(c.schema, vals, helm, cache)
     if verdict ~= "valid" then return fmt("%s/values.schema.json: %s", c.metadata.name, why) end
   end
   for _, d in ipairs(c.dependencies) do
@@ -160,7 +160,7 @@ local function schema_problem(c, vals, helm)
     elseif value.kind(sub) ~= "map" then
       return d.metadata.name .. ": values are not a map"
     else
-      local p = schema_problem(d, sub, helm)
+      local p = schema_problem(d, sub, helm, cache)
       if p then return p end
     end
   end
@@ -282,7 +282,7 @@ function M.template(opts)
   local final, fverr = cvalues.coalesce(c, vals, false, helm)
   if not final then return unsupported(fverr) end
   if not opts.skip_schema_validation then
-    local problem = schema_problem(c, final, helm)
+    local problem = schema_problem(c, final, helm, opts.cache)
     if problem then return unsupported(problem) end
   end
   local top = value.map {

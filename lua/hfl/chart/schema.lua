@@ -510,22 +510,42 @@ end
 
 local function number_literal(text) return setmetatable({ text }, NUM) end
 
---- Checks values against a values.schema.json text as helm `helm` ("3" or "4") would.
+-- Reads and lints a schema for lib: its context for valid(), or nil and why it is left to helm.
+local function compile(text, lib)
+  local root, err = json.decode(text, { number = number_literal })
+  if err then return nil, "values.schema.json is not valid JSON" end
+  if root == nil then return nil, "values.schema.json is null" end
+  local ctx = { lib = lib, root = root, linted = {}, regexes = {}, targets = {} }
+  local ok, res = pcall(function()
+    ctx.draft = draft_of(root, lib)
+    lint(root, ctx)
+  end)
+  if ok then return ctx end
+  if type(res) == "table" and res.unsupported then return nil, res.unsupported end
+  error(res, 0)
+end
+
+--- Checks values against a values.schema.json text as helm `helm` ("3" or "4") would. cache
+--- (a table the caller keeps, e.g. hfl.chart's per-session cache) keeps read schemas.
 ---@param text string
 ---@param values table
 ---@param helm string|nil "3" (the default) or "4"
+---@param cache table|nil
 ---@return string verdict "valid" | "invalid" | "unsupported", string|nil why
-function M.check(text, values, helm)
-  local root, err = json.decode(text, { number = number_literal })
-  if err then return "unsupported", "values.schema.json is not valid JSON" end
-  if root == nil then return "unsupported", "values.schema.json is null" end
+function M.check(text, values, helm, cache)
   local lib = helm == "4" and "santhosh" or "gojsonschema"
+  local key = "schema\0" .. lib .. "\0" .. text
+  local hit = cache and cache[key]
+  if not hit then
+    local ctx, why = compile(text, lib)
+    hit = { ctx = ctx, why = why }
+    if cache then cache[key] = hit end
+  end
+  if not hit.ctx then return "unsupported", hit.why end
+  local ctx = hit.ctx
   local ok, res = pcall(function()
-    local ctx = { lib = lib, root = root, linted = {}, regexes = {}, targets = {} }
-    ctx.draft = draft_of(root, lib)
-    lint(root, ctx)
     check_finite(values)
-    return valid(root, values, ctx, 0)
+    return valid(ctx.root, values, ctx, 0)
   end)
   if not ok then
     if type(res) == "table" and res.unsupported then return "unsupported", res.unsupported end
