@@ -34,7 +34,9 @@ local SCHEMAS = {
       "b": {"contains": {"type": "string"}, "minContains": 1, "maxContains": 2},
       "c": {"dependentRequired": {"x": ["y"]}, "dependentSchemas": {"y": {"maxProperties": 2}}},
       "d": {"$ref": "#/$defs/n", "maximum": 1},
-      "e": {"anyOf": [{"const": 0.3}, {"type": "string", "format": "uuid"}]}}}]],
+      "e": {"anyOf": [{"const": 0.3}, {"type": "string", "format": "uuid"}]}},
+    "allOf": [{"properties": {"x": {"type": "integer"}}}],
+    "unevaluatedProperties": {"not": {"type": ["null", "boolean"]}}}]],
   [[{"$schema": "http://json-schema.org/draft-04/schema#", "type": "object",
     "properties": {
       "a": {"type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 1},

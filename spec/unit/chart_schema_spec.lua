@@ -137,8 +137,31 @@ prop(nil, '{"dependencies": {"x": {"required": ["z"]}}}', { "{x: 1}", "{x: 1, z:
 prop(D2020, '{"dependentRequired": {"x": ["y"]}}', { "{x: 1}", "{x: 1, y: 1}" })
 prop(D2019, '{"dependentSchemas": {"x": {"required": ["z"]}}}', { "{x: 1}" })
 prop(D7, '{"dependentRequired": {"x": ["y"]}}', { "{x: 1}" })
-prop(D2019, '{"properties": {"x": {}}, "unevaluatedProperties": false}', { "{x: 1, y: 2}" }, H4)
-prop(nil, '{"unevaluatedItems": false}', { "[1]" }, H4)
+-- unevaluated*: santhosh from 2019-09, through in-place applicators that hold
+prop(D2019, '{"properties": {"x": {}}, "unevaluatedProperties": false}', { "{x: 1, y: 2}", "{x: 1}" })
+prop(nil, '{"unevaluatedItems": false}', { "[1]", "[]" })
+prop(D2020, '{"allOf": [{"properties": {"x": {}}}], "unevaluatedProperties": false}', { "{x: 1}", "{x: 1, y: 1}" })
+prop(D2020, '{"anyOf": [{"properties": {"x": {"type": "string"}}}, {"properties": {"y": {}}}], "unevaluatedProperties": false}',
+  { "{x: 1, y: 1}", "{x: s, y: 1}" })
+prop(D2020, '{"oneOf": [{"properties": {"x": {"type": "string"}}, "required": ["x"]}, {"required": ["z"]}], "unevaluatedProperties": {"type": "integer"}}',
+  { "{x: s, y: 1}", "{x: s, y: t}", "{z: 1, x: 5}" })
+prop(D2020, '{"if": {"properties": {"x": {"const": 1}}}, "then": {"properties": {"y": {}}}, "unevaluatedProperties": false}',
+  { "{x: 1, y: 2}", "{x: 2, y: 2}" })
+prop(D2020, '{"patternProperties": {"^p": {}}, "additionalProperties": {"type": "string"}, "unevaluatedProperties": false}', { "{p1: 1, q: s}" })
+prop(D2020, '{"dependentSchemas": {"x": {"properties": {"y": {}}}}, "properties": {"x": {}}, "unevaluatedProperties": false}',
+  { "{x: 1, y: 1}", "{y: 1}" })
+prop(D2019, '{"dependencies": {"x": {"properties": {"y": {}}}}, "properties": {"x": {}}, "unevaluatedProperties": false}', { "{x: 1, y: 1}" })
+prop(D2020, '{"properties": {"x": {"unevaluatedProperties": false}}}', { "{x: {a: 1}}", "{x: {}}" })
+prop(D2020, '{"not": {"properties": {"x": {"type": "string"}}}, "unevaluatedProperties": false}', { "{x: 1}" })
+prop(D2020, '{"prefixItems": [{}], "unevaluatedItems": false}', { "[1]", "[1, 2]" })
+prop(D2020, '{"contains": {"type": "string"}, "unevaluatedItems": {"type": "integer"}}', { "[x, 1]", "[x, 1.5]" })
+prop(D2019, '{"contains": {"type": "string"}, "unevaluatedItems": {"type": "integer"}}', { "[x, 1]", "[2, 1]" })
+prop(D2019, '{"items": [{}], "unevaluatedItems": false}', { "[1, 2]", "[1]" })
+prop(D2019, '{"items": [{}], "additionalItems": true, "unevaluatedItems": false}', { "[1, 2]" })
+prop(D2020, '{"allOf": [{"prefixItems": [{}, {}]}], "unevaluatedItems": false}', { "[1, 2]", "[1, 2, 3]" })
+root('{"$defs": {"base": {"properties": {"x": {}}}}, "properties": {"a": {"$ref": "#/$defs/base", "unevaluatedProperties": false}}}',
+  { "a: {x: 1}\n", "a: {x: 1, z: 1}\n" })
+root('{"$schema": "' .. D7 .. '", "properties": {"a": {"unevaluatedProperties": false}}}', { "a: {x: 1}\n" })
 -- applicators
 prop(nil, '{"allOf": [{"type": "integer"}, {"minimum": 2}]}', { "1", "2" })
 prop(nil, '{"anyOf": [{"type": "string"}, {"type": "integer"}]}', { "true", "x" })

@@ -1,8 +1,8 @@
 --- values.schema.json checked the way each Helm version checks it before rendering: Helm 3.17
 --- with xeipuuv/gojsonschema v1.2.0, Helm 4.1 with santhosh-tekuri/jsonschema v6 — each with
 --- its own draft detection, keyword set and number semantics. What this module is not sure to
---- judge exactly as that library does (a $id, a remote $ref, $dynamicRef, unevaluated*, most
---- formats, a schema the library would reject) is "unsupported", and so are values that fail
+--- judge exactly as that library does (a $id, a remote $ref, $dynamicRef, most formats, a
+--- schema the library would reject) is "unsupported", and so are values that fail
 --- the schema: helm then reports the failure in its own words. Only "valid" lets the native
 --- renderer go on.
 ---
@@ -205,9 +205,8 @@ local function lint_keyword(s, key, x, ctx)
       lint(sub, ctx)
     end
   elseif SCHEMA_ONE[key] then
-    if ctx.lib == "santhosh" and draft >= 2019 and key:match("^unevaluated") then
-      unsupported("schema keyword " .. key)
-    end
+    -- santhosh applies unevaluated* from 2019-09: valid() then tracks what each schema evaluates
+    if ctx.lib == "santhosh" and draft >= 2019 and key:match("^unevaluated") then ctx.track = true end
     if type(x) ~= "boolean" or not key:match("^additional") then lint(x, ctx) end
   elseif SCHEMA_LISTS[key] or (key == "items" and skind(x) == "list") then
     -- metaschemas want one schema at least; gojsonschema reads an empty list as no constraint
@@ -284,6 +283,20 @@ end
 
 local valid
 
+-- ev (what a schema evaluated of the values: { props = {name = true}, items = {i = true} }, kept
+-- only while a schema uses unevaluated*) takes in what a successful in-place subschema evaluated.
+local function merge(ev, sub)
+  if not ev or not sub then return end
+  for name in pairs(sub.props) do ev.props[name] = true end
+  for i in pairs(sub.items) do ev.items[i] = true end
+end
+
+local function mark_items(ev, from, to)
+  if ev then
+    for i = from, to do ev.items[i] = true end
+  end
+end
+
 local function type_ok(t, v, k)
   if t == "number" or t == "integer" then
     if k ~= "number" then return false end
@@ -326,7 +339,7 @@ local function string_ok(s, v, ctx)
   return true
 end
 
-local function array_ok(s, v, ctx, depth)
+local function array_ok(s, v, ctx, depth, ev)
   local lib, draft, n = ctx.lib, ctx.draft, #v
   if s.minItems ~= nil and n < count(s, "minItems", lib) then return false end
   if s.maxItems ~= nil and n > count(s, "maxItems", lib) then return false end
@@ -353,16 +366,22 @@ local function array_ok(s, v, ctx, depth)
       if not valid(tuple[i], v[i], ctx, depth + 1) then return false end
     end
     first_rest = #tuple + 1
+    mark_items(ev, 1, math.min(n, #tuple))
   end
   if rest ~= nil then
     for i = first_rest, n do
       if not valid(rest, v[i], ctx, depth + 1) then return false end
     end
+    mark_items(ev, first_rest, n)
   end
   if s.contains ~= nil and draft >= 6 then
     local matched = 0
     for i = 1, n do
-      if valid(s.contains, v[i], ctx, depth + 1) then matched = matched + 1 end
+      if valid(s.contains, v[i], ctx, depth + 1) then
+        matched = matched + 1
+        -- 2020-12's contains evaluates the items it matches
+        if draft >= 2020 then mark_items(ev, i, i) end
+      end
     end
     local newer = lib == "santhosh" and draft >= 2019
     local least = (newer and s.minContains ~= nil) and count(s, "minContains", lib) or 1
@@ -379,7 +398,7 @@ local function required_ok(names, v)
   return true
 end
 
-local function object_ok(s, v, ctx, depth)
+local function object_ok(s, v, ctx, depth, ev)
   local lib, draft = ctx.lib, ctx.draft
   local n = 0
   for _ in pairs(v) do n = n + 1 end
@@ -391,8 +410,10 @@ local function object_ok(s, v, ctx, depth)
       if v[name] ~= nil then
         if skind(dep) == "list" then
           if not required_ok(dep, v) then return false end
-        elseif not valid(dep, v, ctx, depth + 1) then
-          return false
+        else
+          local ok, sub = valid(dep, v, ctx, depth + 1)
+          if not ok then return false end
+          merge(ev, sub)
         end
       end
     end
@@ -412,7 +433,11 @@ local function object_ok(s, v, ctx, depth)
         end
       end
     end
-    if not matched and additional ~= nil and not valid(additional, x, ctx, depth + 1) then return false end
+    if not matched and additional ~= nil then
+      if not valid(additional, x, ctx, depth + 1) then return false end
+      matched = true
+    end
+    if matched and ev then ev.props[name] = true end
   end
   if s.propertyNames ~= nil and draft >= 6 then
     for name in pairs(v) do
@@ -420,8 +445,12 @@ local function object_ok(s, v, ctx, depth)
     end
   end
   if lib == "santhosh" and draft >= 2019 then
-    for name, sub in pairs(s.dependentSchemas or {}) do
-      if v[name] ~= nil and not valid(sub, v, ctx, depth + 1) then return false end
+    for name, dep in pairs(s.dependentSchemas or {}) do
+      if v[name] ~= nil then
+        local ok, sub = valid(dep, v, ctx, depth + 1)
+        if not ok then return false end
+        merge(ev, sub)
+      end
     end
     for name, names in pairs(s.dependentRequired or {}) do
       if v[name] ~= nil and not required_ok(names, v) then return false end
@@ -430,46 +459,86 @@ local function object_ok(s, v, ctx, depth)
   return true
 end
 
-local function applicators_ok(s, v, ctx, depth)
+local function applicators_ok(s, v, ctx, depth, ev)
   if s.allOf ~= nil then
-    for _, sub in ipairs(s.allOf) do
-      if not valid(sub, v, ctx, depth + 1) then return false end
+    for _, one in ipairs(s.allOf) do
+      local ok, sub = valid(one, v, ctx, depth + 1)
+      if not ok then return false end
+      merge(ev, sub)
     end
   end
   -- gojsonschema reads empty lists as no constraint (santhosh refuses them: linted)
   if s.anyOf ~= nil and #s.anyOf > 0 then
     local any = false
-    for _, sub in ipairs(s.anyOf) do
-      if valid(sub, v, ctx, depth + 1) then any = true break end
+    for _, one in ipairs(s.anyOf) do
+      local ok, sub = valid(one, v, ctx, depth + 1)
+      if ok then
+        any = true
+        -- every branch that holds counts as evaluated, so go on when tracking
+        if not ev then break end
+        merge(ev, sub)
+      end
     end
     if not any then return false end
   end
   if s.oneOf ~= nil and #s.oneOf > 0 then
-    local matched = 0
-    for _, sub in ipairs(s.oneOf) do
-      if valid(sub, v, ctx, depth + 1) then matched = matched + 1 end
+    local matched, evaluated = 0, nil
+    for _, one in ipairs(s.oneOf) do
+      local ok, sub = valid(one, v, ctx, depth + 1)
+      if ok then matched, evaluated = matched + 1, sub end
     end
     if matched ~= 1 then return false end
+    merge(ev, evaluated)
   end
   if s["not"] ~= nil and valid(s["not"], v, ctx, depth + 1) then return false end
   if s["if"] ~= nil and ctx.draft >= 7 then
-    local branch = s[valid(s["if"], v, ctx, depth + 1) and "then" or "else"]
-    if branch ~= nil and not valid(branch, v, ctx, depth + 1) then return false end
+    local held, sub = valid(s["if"], v, ctx, depth + 1)
+    if held then merge(ev, sub) end
+    local branch = s[held and "then" or "else"]
+    if branch ~= nil then
+      local ok, bsub = valid(branch, v, ctx, depth + 1)
+      if not ok then return false end
+      merge(ev, bsub)
+    end
   end
   return true
 end
 
--- Whether v meets schema s (already linted). Raises { unsupported = why }.
+-- unevaluatedProperties / unevaluatedItems: what nothing else evaluated meets them, and then
+-- counts as evaluated.
+local function unevaluated_ok(s, v, k, ctx, depth, ev)
+  if k == "map" and s.unevaluatedProperties ~= nil then
+    for name, x in pairs(v) do
+      if not ev.props[name] then
+        if not valid(s.unevaluatedProperties, x, ctx, depth + 1) then return false end
+        ev.props[name] = true
+      end
+    end
+  elseif k == "list" and s.unevaluatedItems ~= nil then
+    for i = 1, #v do
+      if not ev.items[i] then
+        if not valid(s.unevaluatedItems, v[i], ctx, depth + 1) then return false end
+        ev.items[i] = true
+      end
+    end
+  end
+  return true
+end
+
+-- Whether v meets schema s (already linted), and (when ctx.track) what of v it evaluated.
+-- Raises { unsupported = why }.
 function valid(s, v, ctx, depth)
   if depth > 200 then unsupported("schema or values nested deeper than 200") end
-  if s == true then return true end
+  if s == true then return true, nil end
   if s == false then return false end
   local lib, draft = ctx.lib, ctx.draft
+  local ev = ctx.track and { props = {}, items = {} } or nil
   if s["$ref"] ~= nil then
-    local ok = valid(resolve(ctx, s["$ref"]), v, ctx, depth + 1)
+    local ok, sub = valid(resolve(ctx, s["$ref"]), v, ctx, depth + 1)
     -- before 2019-09 a $ref replaces its siblings (gojsonschema always reads it so)
-    if lib == "gojsonschema" or draft < 2019 then return ok end
+    if lib == "gojsonschema" or draft < 2019 then return ok, sub end
     if not ok then return false end
+    merge(ev, sub)
   end
   local k = jkind(v)
   if s.type ~= nil and (type(s.type) == "string" or #s.type > 0) then
@@ -492,9 +561,11 @@ function valid(s, v, ctx, depth)
   end
   if k == "number" and not number_ok(s, v) then return false end
   if k == "string" and not string_ok(s, v, ctx) then return false end
-  if k == "list" and not array_ok(s, v, ctx, depth) then return false end
-  if k == "map" and not object_ok(s, v, ctx, depth) then return false end
-  return applicators_ok(s, v, ctx, depth)
+  if k == "list" and not array_ok(s, v, ctx, depth, ev) then return false end
+  if k == "map" and not object_ok(s, v, ctx, depth, ev) then return false end
+  if not applicators_ok(s, v, ctx, depth, ev) then return false end
+  if ev and not unevaluated_ok(s, v, k, ctx, depth, ev) then return false end
+  return true, ev
 end
 
 -- Helm 3 marshals the values to JSON first: a number JSON cannot hold fails there.
