@@ -46,14 +46,58 @@ local SCHEMAS = {
       "e": {"format": "json-pointer", "minLength": 1}}}]],
 }
 
+-- Random schemas too: fragments (some a draft refuses) under random drafts, referenced through
+-- definitions and $defs, so what a library reads, ignores or refuses is fuzzed as well.
+local DRAFTS = { false, "http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-06/schema#",
+  "http://json-schema.org/draft-07/schema#", "https://json-schema.org/draft/2019-09/schema",
+  "https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/schema#" }
+local FRAGMENTS = {
+  '"type": "integer"', '"type": ["string", "null"]', '"type": "number"', '"type": "object"', '"type": "array"',
+  '"minimum": 1', '"maximum": 3, "exclusiveMaximum": true', '"minimum": 0, "exclusiveMinimum": false',
+  '"exclusiveMaximum": 2.5', '"multipleOf": 0.5', '"minLength": 1', '"maxLength": 2', '"minLength": 1.0',
+  '"pattern": "^[a-z]+$"', '"enum": [1, "a", null, [1]]', '"const": 1', '"items": {"type": "integer"}',
+  '"items": [{"type": "string"}]', '"additionalItems": false', '"prefixItems": [{"type": "string"}]',
+  '"contains": {"const": 1}', '"minContains": 2', '"maxContains": 1', '"uniqueItems": true', '"required": ["x"]',
+  '"properties": {"x": {"type": "integer"}}', '"additionalProperties": false', '"additionalProperties": {"type": "string"}',
+  '"patternProperties": {"^y": {"type": "boolean"}}', '"propertyNames": {"maxLength": 1}', '"dependencies": {"x": ["y"]}',
+  '"dependencies": {"x": {"required": ["z"]}}', '"dependentRequired": {"x": ["y"]}',
+  '"dependentSchemas": {"y": {"required": ["x"]}}', '"unevaluatedProperties": false',
+  '"unevaluatedItems": {"type": "integer"}', '"allOf": [{"minimum": 0}]', '"anyOf": [{"type": "string"}, {"properties": {"z": {}}}]',
+  '"oneOf": [{"type": "integer"}, {"type": "number"}]', '"not": {"type": "null"}', '"not": true',
+  '"if": {"type": "integer"}, "then": {"minimum": 2}, "else": {"type": "object"}', '"format": "ipv4"', '"format": "date"',
+  '"format": "uuid"', '"$ref": "#/definitions/d"', '"$ref": "#/$defs/e"', '"minProperties": 1', '"maxItems": 2',
+  '"description": "d", "default": 1', '"title": 1', '"enum": []',
+}
+
+local function pick(t) return t[math.random(#t)] end
+
+-- A random subschema of one to three fragments ($refs only where they cannot loop).
+local function fragment_schema(refs)
+  local parts, seen = {}, {}
+  for _ = 1, math.random(1, 3) do
+    local f = pick(FRAGMENTS)
+    local k = f:match('^"([^"]+)"')
+    if not seen[k] and (refs or k ~= "$ref") then
+      seen[k] = true
+      parts[#parts + 1] = f
+    end
+  end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+local function random_schema()
+  local draft = pick(DRAFTS)
+  return "{" .. (draft and ('"$schema": "' .. draft .. '", ') or "")
+    .. '"definitions": {"d": ' .. fragment_schema(false) .. '}, "$defs": {"e": ' .. fragment_schema(false) .. "}, "
+    .. '"properties": {"a": ' .. fragment_schema(true) .. ', "b": ' .. fragment_schema(true) .. "}}"
+end
+
 local STRINGS = { "", "abc", "ABC", "x", "xy", "10.0.0.1", "10.0.0.256", "2024-02-29", "2023-02-29",
   "example.com", "-bad.com", "abcdefab-1234-1234-1234-123456789012", "ABCDEFAB-1234-1234-1234-123456789012",
   "/a~1b", "/a~2", "1", "true", "null", "ü" }
 local NUMBERS = { "0", "1", "-1", "2", "3", "4.5", "5", "0.5", "1.0", "0.1", "0.3", "0.30000000000000004",
   "1e21", "10", "11", "1.5", "-0.5", "0.7" }
-local KEYS = { "a", "b", "c", "d", "e", "f", "x", "y", "z", "zz" }
-
-local function pick(t) return t[math.random(#t)] end
+local KEYS = { "a", "b", "c", "d", "e", "f", "x", "y", "z", "zz", "a", "b" }
 
 local gen
 -- A random YAML flow value.
@@ -99,7 +143,9 @@ describe("hfl.chart.schema against helm on random values #unit", function()
     local total = { ["3"] = 0, ["4"] = 0 }
     while rounds == 0 or os.time() < deadline do
       local cases = {}
-      for i = 1, PER_ROUND do cases[i] = { schema = pick(SCHEMAS), values = values_text() } end
+      for i = 1, PER_ROUND do
+        cases[i] = { schema = i % 2 == 0 and random_schema() or pick(SCHEMAS), values = values_text() }
+      end
       local problems, rendered = umbrella.judge(cases)
       assert.are.same({}, problems)
       total["3"], total["4"] = total["3"] + rendered["3"], total["4"] + rendered["4"]

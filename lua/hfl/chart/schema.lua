@@ -68,6 +68,32 @@ set(NOT_NATIVE, "$id id $anchor $dynamicRef $dynamicAnchor $recursiveRef $recurs
 local TYPES = {}
 set(TYPES, "array boolean integer null number object string")
 
+-- The draft whose metaschema first defines each keyword (santhosh checks a schema against its
+-- draft's metaschema and compiles those keywords; others are unknown and unchecked).
+local SINCE = {}
+local function since(draft, words) for w in words:gmatch("%S+") do SINCE[w] = draft end end
+since(4, [[$ref type properties patternProperties additionalProperties required dependencies items
+  additionalItems enum multipleOf minimum maximum exclusiveMinimum exclusiveMaximum minLength
+  maxLength pattern format minItems maxItems uniqueItems minProperties maxProperties allOf anyOf
+  oneOf not definitions title description default]])
+since(6, "contains propertyNames const examples")
+since(7, "if then else $comment readOnly writeOnly contentMediaType contentEncoding")
+since(2019, [[$defs dependentSchemas dependentRequired unevaluatedProperties unevaluatedItems
+  minContains maxContains deprecated contentSchema]])
+since(2020, "prefixItems")
+-- Keywords of those drafts that gojsonschema never parses
+local GOJS_IGNORES = {}
+set(GOJS_IGNORES, "examples $comment readOnly writeOnly contentMediaType contentEncoding")
+
+-- Whether ctx's library and draft read keyword key (and so may refuse a schema over it).
+local function known(ctx, key)
+  local first = SINCE[key]
+  if not first or ctx.draft < first then return false end
+  if ctx.lib == "gojsonschema" then return first < 2019 and not GOJS_IGNORES[key] end
+  -- 2020-12 dropped additionalItems
+  return not (key == "additionalItems" and ctx.draft >= 2020)
+end
+
 local function string_list(x, key, allow_empty)
   if skind(x) ~= "list" or (#x == 0 and not allow_empty) then unsupported(key .. " that is not a list of names") end
   local seen = {}
@@ -88,6 +114,9 @@ local function lint_keyword(s, key, x, ctx)
     if s ~= ctx.root then unsupported("$schema inside a schema") end
   elseif key == "$ref" then
     lint(resolve(ctx, x), ctx)
+  elseif not known(ctx, key) then
+    -- unknown to this library and draft: never read (a $ref into it is linted where it points)
+    return
   elseif key == "type" then
     -- gojsonschema takes an empty list as no type at all
     if type(x) ~= "string" and (skind(x) ~= "list" or (#x == 0 and ctx.lib ~= "gojsonschema")) then
@@ -127,7 +156,8 @@ local function lint_keyword(s, key, x, ctx)
   elseif key == "required" then
     string_list(x, key, ctx.lib == "gojsonschema" or draft ~= 4)
   elseif key == "enum" then
-    if skind(x) ~= "list" or (#x == 0 and ctx.lib ~= "gojsonschema") then unsupported("enum that is not a list") end
+    -- empty: gojsonschema ignores it, santhosh matches nothing (its metaschemas before 2019-09 refuse it)
+    if skind(x) ~= "list" or (#x == 0 and ctx.lib == "santhosh" and draft < 2019) then unsupported("enum that is not a list") end
     -- gojsonschema refuses repeated values, and so do the metaschemas before 2019-09
     for i = 2, (ctx.lib == "santhosh" and draft >= 2019) and 0 or #x do
       for j = 1, i - 1 do

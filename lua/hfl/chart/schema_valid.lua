@@ -286,7 +286,7 @@ function valid(s, v, ctx, depth)
     end
     if not any then return false end
   end
-  if s.enum ~= nil and #s.enum > 0 then
+  if s.enum ~= nil and (#s.enum > 0 or lib == "santhosh") then
     local found = false
     for _, e in ipairs(s.enum) do
       if equal(e, v, lib) then found = true break end
