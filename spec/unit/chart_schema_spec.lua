@@ -189,6 +189,9 @@ root('{"definitions": {"node": {"type": "object", "properties": {"child": {"$ref
 root('{"type": "object", "properties": {"a": {"$ref": "#"}}}', { "a: {a: {}}\n", "a: 5\n" })
 root('{"properties": {"a": {"$ref": "#/properties/b"}, "b": {"type": "string"}}}', { "a: 1\n", "a: s\n" })
 root('{"properties": {"a": {"$ref": "#/definitions/nope"}}}', { "a: 1\n" })
+-- gojsonschema never reads the siblings of a $ref written once; santhosh's metaschema does
+root('{"$schema": "' .. D7 .. '", "definitions": {"p": {}}, "properties": {"a": {"$ref": "#/definitions/p", "minLength": 1.5}}}', { "a: 1\n" })
+root('{"definitions": {"p": {}}, "properties": {"a": {"$ref": "#/definitions/p", "title": 5}}}', { "a: 1\n" })
 root('{"properties": {"a": {"$ref": "http://127.0.0.1:1/x.json"}}}', { "a: 1\n" })
 root('{"properties": {"a": {"$ref": "other.json"}}}', { "a: 1\n" })
 root('{"$id": "http://example.com/s.json", "properties": {"a": {"type": "integer"}}}', { "a: 1\n" }, BOTH)

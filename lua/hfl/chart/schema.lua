@@ -202,6 +202,18 @@ function lint(s, ctx)
   if skind(s) ~= "map" then unsupported("a schema that is not an object") end
   if ctx.linted[s] then return end
   ctx.linted[s] = true
+  local ref = s["$ref"]
+  if ctx.lib == "gojsonschema" and type(ref) == "string" and ctx.ref_counts[ref] == 1 then
+    -- gojsonschema parses ids, definitions, title and description, then stops at a $ref it
+    -- meets first: the siblings of a $ref written once are never read (written twice, the
+    -- second one's are, in Go's random map order, so those are linted)
+    for key, x in pairs(s) do
+      if NOT_NATIVE[key] or key == "$ref" or key == "definitions" or key == "title" or key == "description" then
+        lint_keyword(s, key, x, ctx)
+      end
+    end
+    return
+  end
   for key, x in pairs(s) do lint_keyword(s, key, x, ctx) end
   for _, pair in ipairs { { "minLength", "maxLength" }, { "minProperties", "maxProperties" } } do
     -- gojsonschema refuses such a schema; santhosh accepts it
@@ -212,11 +224,23 @@ function lint(s, ctx)
 end
 
 -- Reads and lints a schema for lib: its context for valid(), or nil and why it is left to helm.
+-- How often each $ref string is written in the document (anywhere: counting too many only lints more).
+local function count_refs(x, counts)
+  local k = skind(x)
+  if k == "map" then
+    if type(x["$ref"]) == "string" then counts[x["$ref"]] = (counts[x["$ref"]] or 0) + 1 end
+    for _, sub in pairs(x) do count_refs(sub, counts) end
+  elseif k == "list" then
+    for _, sub in ipairs(x) do count_refs(sub, counts) end
+  end
+  return counts
+end
+
 local function compile(text, lib)
   local root, err = json.decode(text, { number = node.literal })
   if err then return nil, "values.schema.json is not valid JSON" end
   if root == nil then return nil, "values.schema.json is null" end
-  local ctx = { lib = lib, root = root, linted = {}, regexes = {}, targets = {} }
+  local ctx = { lib = lib, root = root, linted = {}, regexes = {}, targets = {}, ref_counts = count_refs(root, {}) }
   local ok, res = pcall(function()
     ctx.draft = draft_of(root, lib)
     lint(root, ctx)
