@@ -63,27 +63,37 @@ releases:
     assert.matches('invalid value "yes" for --server-side: must be one of true, false, auto', err2, 1, true)
   end)
 
-  -- The fake cluster serves no OpenAPI document, so helm's validation of a render fails there:
-  -- a diff that validates exits 1 saying so, one that does not validate succeeds.
+  -- A diff renders against the cluster (Helm 4: `helm template --dry-run=server`, which the fake
+  -- helm answers with the fake server's versions); a release not installed yet is rendered
+  -- without it under --skip-diff-validation-on-install, with the server's versions added to
+  -- helm's defaults instead.
   it("diffs a release's first install without validating under --skip-diff-validation-on-install", function()
-    local code, _, err = hfl { "diff", "--validate" }
-    assert.equal(1, code)
-    assert.matches("error validating", err, 1, true)
-    fc:clear_calls()
-    code, _, err = hfl { "diff", "--validate", "--skip-diff-validation-on-install" }
+    local code, _, err = hfl { "diff" }
     assert.equal(0, code, err)
     local tpl = helm_calls(fc, "template")
     assert.equal(1, #tpl)
+    assert.matches(" %-%-dry%-run=server ", tpl[1])
+    assert.not_matches(" %-%-api%-versions ", tpl[1])
+    fc:clear_calls()
+    code, _, err = hfl { "diff", "--validate", "--skip-diff-validation-on-install" }
+    assert.equal(0, code, err)
+    tpl = helm_calls(fc, "template")
+    assert.equal(1, #tpl)
     assert.not_matches(" %-%-validate ", tpl[1])
+    assert.not_matches(" %-%-dry%-run", tpl[1])
+    assert.matches(" %-%-kube%-version v1%.20%.0%-hfl%-fake ", tpl[1])
   end)
 
   it("still validates an installed release's diff under --skip-diff-validation-on-install", function()
     assert.equal(0, (hfl { "sync" }))
-    local code, _, err = hfl { "diff", "--validate", "--skip-diff-validation-on-install",
+    fc:clear_calls()
+    local code, _, err = hfl { "diff", "--skip-diff-validation-on-install",
       "--state-values-set", "greeting=hi" }
-    assert.equal(1, code)
-    assert.matches("error validating", err, 1, true)
-    assert.matches(" %-%-validate ", helm_calls(fc, "template")[1])
+    assert.equal(0, code, err)
+    local tpl = helm_calls(fc, "template")
+    assert.equal(1, #tpl)
+    assert.matches(" %-%-dry%-run=server ", tpl[1])
+    assert.matches(" %-%-is%-upgrade ", tpl[1])
   end)
 
   it("accepts sync --suppress-diff and apply/sync --skip-diff-validation-on-install", function()

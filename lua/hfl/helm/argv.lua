@@ -43,6 +43,13 @@ local function nonempty(s)
   return s
 end
 
+--- A release's field, else its state's helmDefaults field (nil when neither is set).
+---@param r table  a release
+---@param field string
+function M.setting(r, field)
+  return setting(r, field)
+end
+
 --- Splits an --args string into words: whitespace separates, single and double quotes group
 --- (no escapes inside single quotes; `\` escapes in double quotes and bare words).
 ---@param s string|nil
@@ -332,6 +339,8 @@ function M.template(prep, opts)
   if opts.validate and not (opts.skip_diff_validation_on_install and not opts.is_upgrade) then
     out[#out + 1] = "--validate"
   end
+  -- how the diff renders against the cluster: the server's Capabilities (and live lookups)
+  if opts.dry_run_server then out[#out + 1] = "--dry-run=server" end
   if opts.include_crds then out[#out + 1] = "--include-crds" end
   if opts.no_hooks then out[#out + 1] = "--no-hooks" end
   if opts.skip_tests then out[#out + 1] = "--skip-tests" end

@@ -567,7 +567,27 @@ local function cmd_test(p)
   return 0
 end
 
-local function client_side(root, args)
+-- `helm template --validate` / `--dry-run=server` render against the cluster, which the real
+-- helm cannot reach here: the fake API server's Kubernetes and API versions are passed instead
+-- (added to helm's defaults, as the fake's upgrades render; the server's checks of the objects
+-- are not imitated).
+local function against_fake_server(args)
+  local out, server = {}, false
+  for _, a in ipairs(args) do
+    if a == "--validate" or a == "--dry-run=server" then server = true else out[#out + 1] = a end
+  end
+  if not server then return args end
+  out[#out + 1] = "--kube-version"
+  out[#out + 1] = M.KUBE_VERSION
+  for _, v in ipairs(M.API_VERSIONS) do
+    out[#out + 1] = "--api-versions"
+    out[#out + 1] = v
+  end
+  return out
+end
+
+local function client_side(root, args, cmd)
+  if cmd == "template" then args = against_fake_server(args) end
   local argv = { real_helm(root) }
   for i = 1, #args do argv[i + 1] = args[i] end
   argv.stdin, argv.stdout, argv.stderr = true, "inherit", "inherit"
@@ -592,7 +612,7 @@ function M.main(args, root)
     if VALUED[args[i]] then i = i + 1 end
     i = i + 1
   end
-  if not cmd or not CLUSTER_SIDE[cmd] then return client_side(root, args) end
+  if not cmd or not CLUSTER_SIDE[cmd] then return client_side(root, args, cmd) end
   local rest, skipped = {}, false
   for i = 1, #args do
     if args[i] == cmd and not skipped then skipped = true else rest[#rest + 1] = args[i] end
