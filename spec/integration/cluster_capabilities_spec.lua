@@ -15,7 +15,8 @@ local hfl_api = require "hfl"
 -- The API versions printed are the built-in groups' only (sorted: helm's order is a Go map's):
 -- other spec files add CRDs to the shared server meanwhile.
 local CAPS = {
-  ["Chart.yaml"] = "apiVersion: v2\nname: kcaps\nversion: 1.0.0\n",
+  -- the server (1.20) meets the constraint: rendered natively
+  ["Chart.yaml"] = "apiVersion: v2\nname: kcaps\nversion: 1.0.0\nkubeVersion: \">=1.19.0-0\"\n",
   ["values.yaml"] = "suffix: a\n",
   ["templates/caps.yaml"] = [[
 apiVersion: v1
@@ -40,6 +41,12 @@ data:
 local THING = {
   ["Chart.yaml"] = "apiVersion: v2\nname: thing\nversion: 1.0.0\n",
   ["templates/thing.yaml"] = "apiVersion: things.hfl.test/v1\nkind: Thing\nmetadata:\n  name: {{ .Release.Name }}\n",
+}
+
+-- A chart for newer servers than the test server: helm refuses to render it there.
+local NEWER = {
+  ["Chart.yaml"] = "apiVersion: v2\nname: newer\nversion: 1.0.0\nkubeVersion: \">=1.25.0-0\"\n",
+  ["templates/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
 }
 
 -- The MANIFEST section of `helm upgrade --dry-run=server`'s output (helm prints it with
@@ -113,6 +120,7 @@ for _, major in ipairs { 4, 3 } do
       calls_log = work .. "/helm-calls.log"
       files.tree(work .. "/charts/kcaps", CAPS)
       files.tree(work .. "/charts/thing", THING)
+      files.tree(work .. "/charts/newer", NEWER)
       files.write(work .. "/bin/helm", ("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%s'\nexec '%s' \"$@\"\n")
         :format(calls_log, hflrun.root() .. "/.deps/bin/helm" .. major))
       os.execute("chmod +x '" .. work .. "/bin/helm'")
@@ -132,7 +140,11 @@ releases:
     namespace: %s
     chart: ./charts/kcaps
     installed: {{ .Values | get "taken" false }}
-]]):format(ns.name, ns.name, ns.name))
+  - name: newer
+    namespace: %s
+    chart: ./charts/newer
+    installed: {{ .Values | get "newer" false }}
+]]):format(ns.name, ns.name, ns.name, ns.name))
     end)
 
     teardown(function()
@@ -217,6 +229,16 @@ releases:
       assert.equal(1, #calls)
       assert.not_matches(" %-%-dry%-run", calls[1])
       assert.matches(" %-%-api%-versions apps/v1/Deployment ", calls[1])
+    end)
+
+    it("leaves a chart whose kubeVersion the server does not meet to helm, which refuses it", function()
+      local r = hfl { "--debug", "diff", "-l", "name=newer", "--state-values-set", "newer=true" }
+      assert.equal(1, r.code, r.stdout .. r.stderr)
+      local v = cjson.decode(ns:kubectl({ "get", "--raw", "/version" }).stdout)
+      assert.matches(('release "newer": the native renderer falls back to helm: the chart\'s kubeVersion '
+        .. ">=1.25.0-0 refuses Kubernetes %s"):format(v.gitVersion), r.stderr, 1, true)
+      assert.matches(("chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes %s")
+        :format(v.gitVersion), r.stderr, 1, true)
     end)
 
     it("leaves an install whose object exists already to helm, which refuses it", function()

@@ -86,6 +86,34 @@ describe("hfl.chart #unit", function()
       end)
     end)
 
+    it("for a kubeVersion the Kubernetes version does not meet, where helm refuses the chart", function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("cp -r " .. FIX .. " " .. dir) == 0)
+      local f = assert(io.open(dir .. "/Chart.yaml", "a"))
+      f:write('kubeVersion: ">=1.25.0-0"\n')
+      f:close()
+      local outcomes = {}
+      for _, v in ipairs { "3", "4" } do
+        for _, kv in ipairs { "1.20.2", "1.24.9", "1.25.0", "1.29.3-rc.1" } do
+          local argv = { "helm", "template", "web", dir, "-n", "apps", "--kube-version", kv }
+          local got, why = chart.template_argv(argv, v)
+          local res = assert(proc.run { HELMS[v], "template", "web", dir, "-n", "apps", "--kube-version", kv,
+            env = { KUBECONFIG = "/dev/null/none" } })
+          outcomes[res.code == 0] = true
+          if res.code == 0 then
+            assert.are.equal(res.stdout, got, why)
+          else
+            assert.is_nil(got)
+            assert.matches("chart requires kubeVersion: >=1.25.0-0", res.stderr, 1, true)
+            assert.matches("the chart's kubeVersion >=1.25.0-0 refuses Kubernetes v" .. kv, why, 1, true)
+          end
+        end
+      end
+      os.execute("rm -rf " .. dir)
+      assert.is_true(outcomes[true] and outcomes[false])
+    end)
+
     it("for a schema keyword it does not check", function()
       with_schema('{"$id": "http://example.com/values.json", "properties": {"replicaCount": {"multipleOf": 2}}}', function(dir)
         local got, why = chart.template_argv({ "helm", "template", "web", dir, "-n", "apps" }, "3")

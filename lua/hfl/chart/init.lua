@@ -121,6 +121,17 @@ end
 local SET_ORDER = { { "set_json", "json" }, { "set", "set" }, { "set_string", "string" },
   { "set_file", "file" }, { "set_literal", "literal" } }
 
+-- renderResources: a chart whose Chart.yaml sets kubeVersion renders only for a Kubernetes
+-- version that meets it (chartutil.IsCompatibleRange; the top chart only).
+local function kube_version_allowed(c, version, helm)
+  local want = c.metadata.kubeVersion
+  if want == nil or want == "" then return true end
+  local semver = require "hfl.semver"
+  local v = semver.parse(version)
+  local constraint = v and semver.constraint(want, { prerelease = semver.rule_for_helm(helm) })
+  return constraint ~= nil and constraint:check(v)
+end
+
 local function user_values(files, opts, helm)
   local vals, texts = value.map(), opts.values_texts
   for _, f in ipairs(files) do
@@ -279,6 +290,10 @@ function M.template(opts)
     caps, cerr = objects.capabilities(helm, opts.kube_version, opts.api_versions)
   end
   if not caps then return unsupported(cerr) end
+  if not kube_version_allowed(c, caps.KubeVersion.Version, helm) then
+    return unsupported("the chart's kubeVersion " .. c.metadata.kubeVersion .. " refuses Kubernetes "
+      .. caps.KubeVersion.Version .. " (helm's error)")
+  end
   local final, fverr = cvalues.coalesce(c, vals, false, helm)
   if not final then return unsupported(fverr) end
   if not opts.skip_schema_validation then
