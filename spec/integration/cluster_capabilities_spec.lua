@@ -35,6 +35,35 @@ data:
     {{- end }}
     {{- end }}
 ]],
+  -- valid for the server's OpenAPI schema (ints, int-or-strings, maps, lists, nested refs)
+  ["templates/deployment.yaml"] = [[
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  strategy:
+    rollingUpdate: {maxSurge: 1, maxUnavailable: "25%"}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25
+          ports: [{containerPort: 80, name: http}]
+          resources:
+            limits: {cpu: 100m, memory: 64Mi}
+          readinessProbe:
+            httpGet: {path: /, port: http}
+{{- if .Values.unknownField }}
+      colour: blue
+{{- end }}
+]],
 }
 
 -- A custom resource whose CRD the server does not have.
@@ -131,6 +160,7 @@ releases:
     chart: ./charts/kcaps
     values:
       - suffix: {{ .Values | get "suffix" "a" }}
+        unknownField: {{ .Values | get "unknownField" false }}
   - name: thing
     namespace: %s
     chart: ./charts/thing
@@ -239,6 +269,20 @@ releases:
         .. ">=1.25.0-0 refuses Kubernetes %s"):format(v.gitVersion), r.stderr, 1, true)
       assert.matches(("chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes %s")
         :format(v.gitVersion), r.stderr, 1, true)
+    end)
+
+    it("leaves an object the server's OpenAPI schema may refuse to helm, which refuses it", function()
+      for _, renderer in ipairs { "native", "helm" } do
+        local r = hfl { "--debug", "diff", "-l", "name=kc", "--state-values-set", "suffix=c,unknownField=true",
+          "--renderer", renderer }
+        assert.equal(1, r.code, r.stdout .. r.stderr)
+        assert.matches('unknown field "colour" in io.k8s.api.core.v1.PodSpec', r.stderr, 1, true)
+        if renderer == "native" then
+          assert.matches('release "kc": helm renders it to check it with the server: not surely valid for '
+            .. "the server's OpenAPI schema: Deployment.spec.template.spec: field colour is not in the schema",
+            r.stderr, 1, true)
+        end
+      end
     end)
 
     it("leaves an install whose object exists already to helm, which refuses it", function()

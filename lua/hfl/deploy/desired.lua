@@ -24,7 +24,8 @@ local value = require "hfl.value"
 local M = {}
 
 -- What the cluster of a kube context gives renders, read once per run: { kube_version =,
--- version = (major, minor, git_version), api_versions =, served = (a set of them), lookup = };
+-- version = (major, minor, git_version), api_versions =, served = (a set of them), lookup =,
+-- valid = (hfl.kube.openapi's check) };
 -- false when unreachable (then helm's defaults apply, as with plain `helm template`).
 local function cluster(ctx, r)
   local where = target.of(r, ctx.session)
@@ -45,7 +46,7 @@ local function cluster(ctx, r)
     local served = {}
     for _, a in ipairs(apis) do served[a] = true end
     return { kube_version = version, version = v, api_versions = apis, served = served,
-      lookup = require("hfl.kube.lookup").new(c) }
+      lookup = require("hfl.kube.lookup").new(c), valid = require("hfl.kube.openapi").new(c) }
   end)
 end
 
@@ -70,11 +71,11 @@ local function server_capabilities(live)
     minor = live.version.minor, api_versions = live.api_versions }
 end
 
--- What helm's render against the server checks after rendering, checked natively where hfl
--- can: every object is of a kind the server serves (kube.Build's REST mapping), and an
--- install's objects do not exist yet (helm refuses or adopts them). true, or nil and why helm
--- must render it (helm then fails with its own words, or adopts). The OpenAPI validation of
--- fields is helm's alone.
+-- What helm's render against the server checks after rendering, checked natively: every
+-- object is of a kind the server serves (kube.Build's REST mapping) and surely valid for the
+-- server's OpenAPI schema (its validation; hfl.kube.openapi), and an install's objects do not
+-- exist yet (helm refuses or adopts them). true, or nil and why helm must render it (helm then
+-- fails with its own words, or adopts).
 local function server_accepts(live, item, text)
   local docs, err = require("hfl.yaml").decode_all(text)
   if not docs then return nil, "reading the rendered manifest: " .. tostring(err) end
@@ -88,6 +89,8 @@ local function server_accepts(live, item, text)
       if not live.served[av .. "/" .. kind] then
         return nil, ("the server serves no kind %s in %s"):format(kind, av)
       end
+      local valid, why = live.valid(d)
+      if not valid then return nil, "not surely valid for the server's OpenAPI schema: " .. why end
       if not item.record then
         local ns = type(md.namespace) == "string" and md.namespace ~= "" and md.namespace
           or target.namespace(item.release)
