@@ -2,7 +2,7 @@
 """The fake cluster's API server: answers hfl.kube's reads from the release records the helm
 shim keeps, the way kube-apiserver would, on 127.0.0.1.
 
-  GET [/ctx/CONTEXT]/version | /api | /apis | /api/v1
+  GET [/ctx/CONTEXT]/version | /api | /apis | /api/v1 | /openapi/v2 (openapi-v2.json)
   GET [/ctx/CONTEXT]/api/v1[/namespaces/NS]/secrets|configmaps[?labelSelector=&limit=&continue=&watch=1]
   GET [/ctx/CONTEXT]/api/v1/namespaces/NS/secrets|configmaps/NAME
 
@@ -157,6 +157,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if p == "/version":
             return self.send_json(200, {"major": "1", "minor": "20", "gitVersion": "v1.20.0-hfl-fake",
                                         "platform": "linux/amd64"})
+        if p == "/openapi/v2":
+            # the real server's schema of the kinds it serves (Kubernetes v1.20.2's)
+            with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "openapi-v2.json")) as f:
+                return self.send_json(200, json.load(f))
         if p == "/api":
             return self.send_json(200, {"kind": "APIVersions", "versions": ["v1"]})
         if p == "/apis":
