@@ -161,6 +161,7 @@ releases:
     values:
       - suffix: {{ .Values | get "suffix" "a" }}
         unknownField: {{ .Values | get "unknownField" false }}
+    disableOpenAPIValidation: {{ .Values | get "noOpenAPI" false }}
   - name: thing
     namespace: %s
     chart: ./charts/thing
@@ -283,6 +284,23 @@ releases:
             r.stderr, 1, true)
         end
       end
+    end)
+
+    it("skips the OpenAPI check for a release with disableOpenAPIValidation, natively as helm does", function()
+      template_calls()
+      local args = { "diff", "-l", "name=kc", "--state-values-set", "suffix=c,unknownField=true,noOpenAPI=true" }
+      local r = hfl(args)
+      assert.equal(0, r.code, r.stdout .. r.stderr)
+      assert.matches("colour: blue", r.stdout, 1, true)
+      assert.equal(0, #template_calls())
+      args[#args + 1] = "--renderer"
+      args[#args + 1] = "helm"
+      local h = hfl(args)
+      assert.equal(r.code, h.code, h.stderr)
+      assert.equal(r.stdout, h.stdout)
+      local calls = template_calls()
+      assert.equal(1, #calls)
+      assert.matches(" %-%-disable%-openapi%-validation ", calls[1])
     end)
 
     it("leaves an install whose object exists already to helm, which refuses it", function()

@@ -341,6 +341,10 @@ function M.template(prep, opts)
   end
   -- how the diff renders against the cluster: the server's Capabilities (and live lookups)
   if opts.dry_run_server then out[#out + 1] = "--dry-run=server" end
+  -- helm-diff passes the release's disableOpenAPIValidation to the render it validates
+  if (opts.validate or opts.dry_run_server) and setting(r, "disableOpenAPIValidation") == true then
+    out[#out + 1] = "--disable-openapi-validation"
+  end
   if opts.include_crds then out[#out + 1] = "--include-crds" end
   if opts.no_hooks then out[#out + 1] = "--no-hooks" end
   if opts.skip_tests then out[#out + 1] = "--skip-tests" end
