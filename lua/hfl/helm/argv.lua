@@ -342,7 +342,7 @@ function M.template(prep, opts)
   -- how the diff renders against the cluster: the server's Capabilities (and live lookups)
   if opts.dry_run_server then out[#out + 1] = "--dry-run=server" end
   -- helm-diff passes the release's disableOpenAPIValidation to the render it validates
-  if (opts.validate or opts.dry_run_server) and setting(r, "disableOpenAPIValidation") == true then
+  if opts.dry_run_server and setting(r, "disableOpenAPIValidation") == true then
     out[#out + 1] = "--disable-openapi-validation"
   end
   if opts.include_crds then out[#out + 1] = "--include-crds" end
