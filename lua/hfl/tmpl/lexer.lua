@@ -1,9 +1,11 @@
---- The lexer of Go's text/template: turns template text into a token array.
+--- The lexer of Go's text/template: turns template text into tokens.
 --
--- Tokens are `{ typ, val, pos, line }` with pos a 0-based byte offset (as Go reports columns)
--- and line the line where the token starts. Trim markers (`{{- `, ` -}}`) are applied here,
--- comments are dropped, and a lexical error ends the array with an `error` token whose val
--- is Go's message.
+-- `scan` returns the tokens as parallel arrays (no table per token: a large chart has hundreds
+-- of thousands of them): `typ[k]`, `s[k]`/`e[k]` the 1-based byte span of the token in the
+-- text, `line[k]` the line where it starts, `n` their count, `err` the message of a final
+-- `error` token. A token's Go position (reported as a column) is `s[k] - 1`. Trim markers
+-- (`{{- `, ` -}}`) are applied here, comments are dropped, and a lexical error ends the
+-- tokens with an `error` token. `lex` returns the same tokens as `{ typ, val, pos, line }`.
 local M = {}
 
 local sbyte, ssub, sfind, sfmt = string.byte, string.sub, string.find, string.format
@@ -11,15 +13,22 @@ local sbyte, ssub, sfind, sfmt = string.byte, string.sub, string.find, string.fo
 local keywords = {
   block = "block", ["break"] = "break", continue = "continue", define = "define",
   ["else"] = "else", ["end"] = "end", ["if"] = "if", range = "range", ["nil"] = "nil",
-  template = "template", with = "with",
+  template = "template", with = "with", ["true"] = "bool", ["false"] = "bool",
 }
-M.keywords = keywords
 -- Token kinds printed as <val> in Go's "unexpected" messages.
 M.keyword_kinds = { block = true, ["break"] = true, continue = true, dot = true, define = true,
   ["else"] = true, ["end"] = true, ["if"] = true, ["nil"] = true, range = true, template = true,
   with = true }
 
 local SPACE = { [32] = true, [9] = true, [13] = true, [10] = true }
+-- Bytes that may follow a word (identifier, keyword, field, variable) besides spaces and the
+-- right delimiter: . , | : ) (
+local AFTER_WORD = { [46] = true, [44] = true, [124] = true, [58] = true, [41] = true, [40] = true }
+local NOT_SPACE = "[^ \t\r\n]"
+-- A word's characters: letters, digits, _ and every non-ASCII byte (Go accepts Unicode
+-- letters and digits; a byte ≥ 0x80 is taken as part of one).
+local WORD = "^[0-9A-Za-z_\128-\255]*"
+local DIGITS = { [10] = "^[0-9_]*", [16] = "^[0-9a-fA-F_]*", [8] = "^[0-7_]*", [2] = "^[01_]*" }
 
 local function is_alnum(c)
   return c and (c == 95 or (c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122) or c >= 128)
@@ -42,148 +51,140 @@ local function fmt_U(s, i)
 end
 M.fmt_U = fmt_U
 
---- Lexes text; returns the tokens (the last one `eof` or `error`).
+-- The end (exclusive) of the run matching an anchored pattern at p.
+local function run_end(text, p, pattern)
+  local _, e = sfind(text, pattern, p)
+  return e + 1
+end
+
+-- Scans one number literal at p (Go's lexNumber/scanNumber); returns where it stops and
+-- whether it is well formed.
+local function scan_number(text, p)
+  local c = sbyte(text, p)
+  if c == 43 or c == 45 then p = p + 1 end
+  local base = 10
+  if sbyte(text, p) == 48 then
+    p = p + 1
+    c = sbyte(text, p)
+    if c == 120 or c == 88 then base, p = 16, p + 1
+    elseif c == 111 or c == 79 then base, p = 8, p + 1
+    elseif c == 98 or c == 66 then base, p = 2, p + 1 end
+  end
+  p = run_end(text, p, DIGITS[base])
+  if sbyte(text, p) == 46 then p = run_end(text, p + 1, DIGITS[base]) end
+  c = sbyte(text, p)
+  if (base == 10 and (c == 101 or c == 69)) or (base == 16 and (c == 112 or c == 80)) then
+    p = p + 1
+    c = sbyte(text, p)
+    if c == 43 or c == 45 then p = p + 1 end
+    p = run_end(text, p, DIGITS[10])
+  end
+  if sbyte(text, p) == 105 then p = p + 1 end
+  if is_alnum(sbyte(text, p)) then return p + 1, false end
+  return p, true
+end
+
+-- The end (inclusive) of a quoted string or character constant starting at p, or nil when
+-- it is not terminated on its line.
+local function quoted_end(text, p, stops)
+  while true do
+    local q = sfind(text, stops, p + 1)
+    if not q then return nil end
+    local ch = sbyte(text, q)
+    if ch == 10 then return nil end
+    if ch ~= 92 then return q end
+    local ch2 = sbyte(text, q + 1)
+    if not ch2 or ch2 == 10 then return nil end
+    p = q + 1
+  end
+end
+
+--- Lexes text into parallel token arrays (see the module comment).
 ---@param text string
 ---@param ldelim string|nil
 ---@param rdelim string|nil
----@return table[]
-function M.lex(text, ldelim, rdelim)
+---@return table tokens { typ=, s=, e=, line=, n=, err= }
+function M.scan(text, ldelim, rdelim)
   ldelim, rdelim = ldelim or "{{", rdelim or "}}"
-  local toks, n = {}, 0
+  local llen, rlen, rd1 = #ldelim, #rdelim, sbyte(rdelim, 1)
+  local typ, starts, ends, lines = {}, {}, {}, {}
+  local toks = { typ = typ, s = starts, e = ends, line = lines, n = 0 }
+  local n = 0
   local len = #text
-  local pos = 1 -- 1-based cursor
   local line = 1
-  -- the next newline not counted yet in `line` (nil: none left). Remembering it keeps a long
-  -- line linear: searching from the last position on every token rescanned the rest of it.
+  -- the next newline not counted yet in `line` (nil: none left); tokens come in text order
   local next_nl = sfind(text, "\n", 1, true)
 
-  local function line_of(p)
-    -- p 1-based; counts newlines before p incrementally (positions only grow)
-    while next_nl and next_nl < p do
+  local function emit(kind, s, e)
+    while next_nl and next_nl < s do
       line = line + 1
       next_nl = sfind(text, "\n", next_nl + 1, true)
     end
-    return line
-  end
-
-  local function emit(typ, s, e)
     n = n + 1
-    toks[n] = { typ, ssub(text, s, e), s - 1, line_of(s) }
+    typ[n], starts[n], ends[n], lines[n] = kind, s, e, line
   end
   local function fail(msg, at)
-    n = n + 1
-    toks[n] = { "error", msg, (at or pos) - 1, line_of(at or pos) }
+    emit("error", at, at - 1)
+    toks.n, toks.err = n, msg
     return toks
   end
-
-  local function has_left_trim(p)
-    return sbyte(text, p) == 45 and SPACE[sbyte(text, p + 1)]
-  end
-  local function at_right_delim(p)
-    if SPACE[sbyte(text, p)] and sbyte(text, p + 1) == 45 and ssub(text, p + 2, p + 1 + #rdelim) == rdelim then
-      return true, true
-    end
-    if ssub(text, p, p + #rdelim - 1) == rdelim then return true, false end
-    return false, false
+  local function rdelim_at(p)
+    return sbyte(text, p) == rd1 and (rlen == 1 or ssub(text, p, p + rlen - 1) == rdelim)
   end
   local function skip_spaces(p)
-    while SPACE[sbyte(text, p)] do p = p + 1 end
+    return sfind(text, NOT_SPACE, p) or len + 1
+  end
+  -- Whether the word ending before p may end there.
+  local function word_ends(p)
+    local nc = sbyte(text, p)
+    return nc == nil or SPACE[nc] or AFTER_WORD[nc] or rdelim_at(p)
+  end
+
+  -- Lexes a number at pos; returns the position after it, or nil after an error token.
+  local function number(pos)
+    local p, ok = scan_number(text, pos)
+    if ok then
+      local nc = sbyte(text, p)
+      -- a complex number such as 1+2i; anything else is malformed
+      if nc == 43 or nc == 45 then
+        p, ok = scan_number(text, p)
+        ok = ok and sbyte(text, p - 1) == 105
+      end
+    end
+    if not ok then fail(sfmt("bad number syntax: %q", ssub(text, pos, p - 1)), pos) return nil end
+    emit("number", pos, p - 1)
     return p
   end
 
-  while true do
-    -- text
-    local x = sfind(text, ldelim, pos, true)
-    if not x then
-      if pos <= len then emit("text", pos, len) end
-      n = n + 1
-      toks[n] = { "eof", "", len, line_of(len + 1) }
-      return toks
-    end
-    local tend = x - 1
-    local after = x + #ldelim
-    local trim = has_left_trim(after)
-    if trim then
-      while tend >= pos and SPACE[sbyte(text, tend)] do tend = tend - 1 end
-    end
-    if tend >= pos then emit("text", pos, tend) end
-    pos = after
-    if trim then pos = pos + 2 end
-    if ssub(text, pos, pos + 1) == "/*" then
-      local c = sfind(text, "*/", pos + 2, true)
-      if not c then return fail("unclosed comment") end
-      pos = c + 2
-      local d, tr = at_right_delim(pos)
-      if not d then return fail("comment ends before closing delimiter") end
-      if tr then pos = pos + 2 end
-      pos = pos + #rdelim
-      if tr then pos = skip_spaces(pos) end
-    else
-      emit("ldelim", x, after - 1)
-      local depth = 0
-      -- inside the action
-      while true do
-        local d, tr = at_right_delim(pos)
-        if d then
-          if depth ~= 0 then return fail("unclosed left paren") end
-          if tr then pos = pos + 2 end
-          emit("rdelim", pos, pos + #rdelim - 1)
-          pos = pos + #rdelim
-          if tr then pos = skip_spaces(pos) end
-          break
+  -- Lexes the inside of an action from pos (after the left delimiter); returns the position
+  -- after the right delimiter, or nil after an error token.
+  local function action(pos)
+    local depth = 0
+    while true do
+      local c = sbyte(text, pos)
+      if c == rd1 and rdelim_at(pos) then
+        if depth ~= 0 then fail("unclosed left paren", pos) return nil end
+        emit("rdelim", pos, pos + rlen - 1)
+        return pos + rlen
+      elseif SPACE[c] then
+        local p = skip_spaces(pos + 1)
+        if sbyte(text, p) == 45 and rdelim_at(p + 1) then
+          -- a trim-marked right delimiter: the space before its '-' belongs to it
+          if p - 1 > pos then emit("space", pos, p - 2) end
+          if depth ~= 0 then fail("unclosed left paren", p - 1) return nil end
+          emit("rdelim", p + 1, p + rlen)
+          return skip_spaces(p + 1 + rlen)
         end
-        local c = sbyte(text, pos)
-        local start = pos
-        if not c then
-          return fail("unclosed action", pos)
-        elseif SPACE[c] then
-          local p = pos
-          while SPACE[sbyte(text, p)] do p = p + 1 end
-          -- a trim-marked right delimiter starts with a space
-          local d2, tr2 = at_right_delim(p - 1)
-          if d2 and tr2 then
-            if p - 1 > pos then emit("space", pos, p - 2) end
-            pos = p - 1
-          else
-            emit("space", pos, p - 1)
-            pos = p
-          end
-        elseif c == 61 then -- =
-          emit("assign", pos, pos) pos = pos + 1
-        elseif c == 58 then -- :
-          if sbyte(text, pos + 1) ~= 61 then return fail("expected :=", pos) end
-          emit("declare", pos, pos + 1) pos = pos + 2
-        elseif c == 124 then
-          emit("pipe", pos, pos) pos = pos + 1
-        elseif c == 34 then -- "
-          local p = pos + 1
-          while true do
-            local ch = sbyte(text, p)
-            if ch == 92 then
-              p = p + 1
-              local ch2 = sbyte(text, p)
-              if not ch2 or ch2 == 10 then return fail("unterminated quoted string", start) end
-            elseif not ch or ch == 10 then
-              return fail("unterminated quoted string", start)
-            elseif ch == 34 then
-              break
-            end
-            p = p + 1
-          end
-          emit("string", pos, p) pos = p + 1
-        elseif c == 96 then -- `
-          local p = sfind(text, "`", pos + 1, true)
-          if not p then return fail("unterminated raw quoted string", start) end
-          emit("rawstring", pos, p) pos = p + 1
-        elseif c == 36 or (c == 46 and sbyte(text, pos + 1) and not (sbyte(text, pos + 1) >= 48 and sbyte(text, pos + 1) <= 57)) then
-          -- $var or .field
-          local p = pos + 1
-          while is_alnum(sbyte(text, p)) do p = p + 1 end
-          local nc = sbyte(text, p)
-          local dd = at_right_delim(p)
-          if not (nc == nil or SPACE[nc] or nc == 46 or nc == 44 or nc == 124 or nc == 58 or nc == 41 or nc == 40 or dd) then
-            return fail("bad character " .. fmt_U(text, p), start)
-          end
+        emit("space", pos, p - 1)
+        pos = p
+      elseif c == 46 or c == 36 then -- .field, $variable (or a number such as .5)
+        local nc = sbyte(text, pos + 1)
+        if c == 46 and (not nc or (nc >= 48 and nc <= 57)) then
+          pos = number(pos)
+          if not pos then return nil end
+        else
+          local p = run_end(text, pos + 1, WORD)
+          if not word_ends(p) then fail("bad character " .. fmt_U(text, p), pos) return nil end
           if c == 36 then
             emit("variable", pos, p - 1)
           elseif p == pos + 1 then
@@ -192,90 +193,116 @@ function M.lex(text, ldelim, rdelim)
             emit("field", pos, p - 1)
           end
           pos = p
-        elseif c == 39 then -- '
-          local p = pos + 1
-          while true do
-            local ch = sbyte(text, p)
-            if ch == 92 then
-              p = p + 1
-              local ch2 = sbyte(text, p)
-              if not ch2 or ch2 == 10 then return fail("unterminated character constant", start) end
-            elseif not ch or ch == 10 then
-              return fail("unterminated character constant", start)
-            elseif ch == 39 then
-              break
-            end
-            p = p + 1
-          end
-          emit("char", pos, p) pos = p + 1
-        elseif c == 43 or c == 45 or c == 46 or (c >= 48 and c <= 57) then
-          local p = pos
-          local function accept(set)
-            local ch = sbyte(text, p)
-            if ch and sfind(set, string.char(ch), 1, true) then p = p + 1 return true end
-            return false
-          end
-          local function run(set) while accept(set) do end end
-          local function scan()
-            accept("+-")
-            local digits = "0123456789_"
-            if accept("0") then
-              if accept("xX") then digits = "0123456789abcdefABCDEF_"
-              elseif accept("oO") then digits = "01234567_"
-              elseif accept("bB") then digits = "01_" end
-            end
-            run(digits)
-            if accept(".") then run(digits) end
-            if #digits == 11 and accept("eE") then accept("+-") run("0123456789_") end
-            if #digits == 23 and accept("pP") then accept("+-") run("0123456789_") end
-            accept("i")
-            if is_alnum(sbyte(text, p)) then p = p + 1 return false end
-            return true
-          end
-          if not scan() then
-            return fail(sfmt("bad number syntax: %q", ssub(text, pos, p - 1)), start)
-          end
-          local nc = sbyte(text, p)
-          if nc == 43 or nc == 45 then
-            -- a complex number such as 1+2i; anything else is malformed
-            if not scan() or sbyte(text, p - 1) ~= 105 then
-              return fail(sfmt("bad number syntax: %q", ssub(text, pos, p - 1)), start)
-            end
-          end
-          emit("number", pos, p - 1)
-          pos = p
-        elseif is_alnum(c) then
-          local p = pos
-          while is_alnum(sbyte(text, p)) do p = p + 1 end
-          local nc = sbyte(text, p)
-          local dd = at_right_delim(p)
-          if not (nc == nil or SPACE[nc] or nc == 46 or nc == 44 or nc == 124 or nc == 58 or nc == 41 or nc == 40 or dd) then
-            return fail("bad character " .. fmt_U(text, p), start)
-          end
-          local word = ssub(text, pos, p - 1)
-          if keywords[word] then
-            emit(keywords[word], pos, p - 1)
-          elseif word == "true" or word == "false" then
-            emit("bool", pos, p - 1)
-          else
-            emit("identifier", pos, p - 1)
-          end
-          pos = p
-        elseif c == 40 then
-          emit("lparen", pos, pos) pos = pos + 1
-          depth = depth + 1
-        elseif c == 41 then
-          emit("rparen", pos, pos) pos = pos + 1
-          depth = depth - 1
-          if depth < 0 then return fail("unexpected right paren U+0029 ')'", pos) end
-        elseif c < 128 and c >= 32 and c ~= 127 then
-          emit("punct", pos, pos) pos = pos + 1
-        else
-          return fail("unrecognized character in action: " .. fmt_U(text, pos), start)
         end
+      elseif c == 124 then
+        emit("pipe", pos, pos)
+        pos = pos + 1
+      elseif c == 34 then -- "
+        local q = quoted_end(text, pos, '["\\\n]')
+        if not q then fail("unterminated quoted string", pos) return nil end
+        emit("string", pos, q)
+        pos = q + 1
+      elseif c == 43 or c == 45 or (c and c >= 48 and c <= 57) then
+        pos = number(pos)
+        if not pos then return nil end
+      elseif is_alnum(c) then
+        local p = run_end(text, pos, WORD)
+        if not word_ends(p) then fail("bad character " .. fmt_U(text, p), pos) return nil end
+        emit(keywords[ssub(text, pos, p - 1)] or "identifier", pos, p - 1)
+        pos = p
+      elseif c == 40 then
+        emit("lparen", pos, pos)
+        pos = pos + 1
+        depth = depth + 1
+      elseif c == 41 then
+        emit("rparen", pos, pos)
+        pos = pos + 1
+        depth = depth - 1
+        if depth < 0 then fail("unexpected right paren U+0029 ')'", pos) return nil end
+      elseif c == 61 then
+        emit("assign", pos, pos)
+        pos = pos + 1
+      elseif c == 58 then
+        if sbyte(text, pos + 1) ~= 61 then fail("expected :=", pos) return nil end
+        emit("declare", pos, pos + 1)
+        pos = pos + 2
+      elseif c == 96 then -- `
+        local q = sfind(text, "`", pos + 1, true)
+        if not q then fail("unterminated raw quoted string", pos) return nil end
+        emit("rawstring", pos, q)
+        pos = q + 1
+      elseif c == 39 then -- '
+        local q = quoted_end(text, pos, "['\\\n]")
+        if not q then fail("unterminated character constant", pos) return nil end
+        emit("char", pos, q)
+        pos = q + 1
+      elseif not c then
+        fail("unclosed action", pos)
+        return nil
+      elseif c < 128 and c >= 32 and c ~= 127 then
+        emit("punct", pos, pos)
+        pos = pos + 1
+      else
+        fail("unrecognized character in action: " .. fmt_U(text, pos), pos)
+        return nil
       end
     end
   end
+
+  -- Lexes a comment from pos (at its /*); returns the position after the action, or nil.
+  local function comment(pos)
+    local c = sfind(text, "*/", pos + 2, true)
+    if not c then fail("unclosed comment", pos) return nil end
+    pos = c + 2
+    if rdelim_at(pos) then return pos + rlen end
+    if SPACE[sbyte(text, pos)] and sbyte(text, pos + 1) == 45 and rdelim_at(pos + 2) then
+      return skip_spaces(pos + 2 + rlen)
+    end
+    fail("comment ends before closing delimiter", pos)
+    return nil
+  end
+
+  local pos = 1
+  while pos do
+    local x = sfind(text, ldelim, pos, true)
+    if not x then
+      if pos <= len then emit("text", pos, len) end
+      emit("eof", len + 1, len)
+      toks.n = n
+      return toks
+    end
+    local tend = x - 1
+    local after = x + llen
+    local trim = sbyte(text, after) == 45 and SPACE[sbyte(text, after + 1)]
+    if trim then
+      while tend >= pos and SPACE[sbyte(text, tend)] do tend = tend - 1 end
+      after = after + 2
+    end
+    if tend >= pos then emit("text", pos, tend) end
+    if sbyte(text, after) == 47 and sbyte(text, after + 1) == 42 then
+      pos = comment(after)
+    else
+      emit("ldelim", x, x + llen - 1)
+      pos = action(after)
+    end
+  end
+  return toks
+end
+
+--- Lexes text; returns the tokens as `{ typ, val, pos, line }` (the last one `eof` or `error`).
+---@param text string
+---@param ldelim string|nil
+---@param rdelim string|nil
+---@return table[]
+function M.lex(text, ldelim, rdelim)
+  local toks = M.scan(text, ldelim, rdelim)
+  local out = {}
+  for k = 1, toks.n do
+    local kind = toks.typ[k]
+    local val = kind == "error" and toks.err or ssub(text, toks.s[k], toks.e[k])
+    out[k] = { kind, val, toks.s[k] - 1, toks.line[k] }
+  end
+  return out
 end
 
 return M

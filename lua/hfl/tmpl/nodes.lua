@@ -7,7 +7,7 @@ local lexer = require "hfl.tmpl.lexer"
 
 local M = {}
 
-local sfmt, ssub, sbyte, schar, concat = string.format, string.sub, string.byte, string.char, table.concat
+local sfmt, ssub, sbyte, schar, sfind, concat = string.format, string.sub, string.byte, string.char, string.find, table.concat
 local tonumber = tonumber
 
 local function perr(msg) error({ tmpl_parse = msg }, 0) end
@@ -52,6 +52,8 @@ end
 function M.unquote(q)
   local first = ssub(q, 1, 1)
   if first == "`" then return (ssub(q, 2, -2):gsub("\r", "")) end
+  -- most literals are plain ASCII: nothing to decode
+  if not sfind(q, "[\\\128-\255]", 2) then return ssub(q, 2, -2) end
   local out, i, stop = {}, 2, #q
   while i < stop do
     local piece, nxt = unquote_char(q, i, '"')

@@ -4,395 +4,431 @@
 -- `trees[name]` and one tree per `define`/`block`; a tree is
 -- `{ name=, parse_name=, text=, root=list }`. Errors are returned as
 -- "template: NAME:LINE: message" strings.
+--
+-- One parse is a set of closures over the token arrays of hfl.tmpl.lexer and a cursor (charts
+-- hold megabytes of templates: upvalues and token indices cost less than a parser object and
+-- a table per token). A token is its index k in those arrays.
 local lexer = require "hfl.tmpl.lexer"
 local fmt = require "hfl.tmpl.fmt"
 local nodes = require "hfl.tmpl.nodes"
 
 local M = {}
 
-local sfmt, ssub = string.format, string.sub
+local sfmt, ssub, sfind = string.format, string.sub, string.find
 local perr, number_node, tok_string, node_string = nodes.perr, nodes.number_node, nodes.tok_string, nodes.node_string
-M.node_string, M.unquote = node_string, nodes.unquote
-
-local Parser = {}
-Parser.__index = Parser
-
-function Parser:next()
-  local i = self.i
-  self.i = i + 1
-  if i > self.far then self.far = i end
-  return self.toks[i]
-end
-function Parser:backup(k) self.i = self.i - (k or 1) end
-function Parser:peek()
-  local tok = self:next()
-  self:backup()
-  return tok
-end
-function Parser:next_non_space()
-  local tok = self:next()
-  while tok[1] == "space" do tok = self:next() end
-  return tok
-end
-function Parser:peek_non_space()
-  local i = self.i
-  local tok = self:next_non_space()
-  self.i = i
-  return tok
-end
-
-function Parser:errorf(msg)
-  local tok = self.toks[self.far] or self.toks[#self.toks]
-  perr(sfmt("template: %s:%d: %s", self.parse_name, tok[4], msg))
-end
-
-function Parser:unexpected(tok, context)
-  if tok[1] == "error" then
-    local extra = ""
-    if self.action_line and self.action_line ~= tok[4] then
-      extra = sfmt(" in action started at %s:%d", self.parse_name, self.action_line)
-      if tok[2]:sub(-7) == " action" then extra = extra:sub(#" in action" + 1) end
-    end
-    self:errorf(tok_string(tok) .. extra)
-  end
-  self:errorf(sfmt("unexpected %s in %s", tok_string(tok), context))
-end
-
-function Parser:expect(typ, context)
-  local tok = self:next_non_space()
-  if tok[1] ~= typ then self:unexpected(tok, context) end
-  return tok
-end
-
-function Parser:pop_vars(n)
-  for i = #self.vars, n + 1, -1 do self.vars[i] = nil end
-end
-
-function Parser:add_tree(name, root)
-  local trees = self.trees
-  local old = trees[name]
-  if old and M.is_empty(root) and old.root then return end
-  if self.added[name] and old and not M.is_empty(old.root) and not M.is_empty(root) then
-    self:errorf(sfmt("template: multiple definition of template %s", fmt.quote(name)))
-  end
-  self.added[name] = true
-  trees[name] = { name = name, parse_name = self.parse_name, text = self.text, root = root }
-end
-
-function Parser:parse_top()
-  local root = { t = "list", nodes = {}, pos = 0 }
-  while self:peek()[1] ~= "eof" do
-    if self:peek()[1] == "ldelim" then
-      local save = self.i
-      self:next()
-      if self:next_non_space()[1] == "define" then
-        self:parse_definition()
-        goto continue
-      end
-      self.i = save
-    end
-    do
-      local n = self:text_or_action()
-      if n.t == "end" or n.t == "else" then
-        self:errorf("unexpected " .. (n.t == "end" and "{{end}}" or "{{else}}"))
-      end
-      root.nodes[#root.nodes + 1] = n
-    end
-    ::continue::
-  end
-  if self:peek()[1] == "eof" then self:next() end
-  return root
-end
-
-function Parser:template_name(tok, context)
-  if tok[1] == "string" or tok[1] == "rawstring" then
-    local s = M.unquote(tok[2])
-    if not s then self:errorf("invalid syntax") end
-    return s
-  end
-  self:unexpected(tok, context)
-end
-
-function Parser:parse_definition()
-  local context = "define clause"
-  local tok = self:next_non_space()
-  if tok[1] ~= "string" and tok[1] ~= "rawstring" then self:unexpected(tok, context) end
-  local name = self:template_name(tok, context)
-  self:expect("rdelim", context)
-  local saved_vars = self.vars
-  self.vars = { "$" }
-  local list, stop = self:item_list()
-  if stop.t ~= "end" then self:errorf("unexpected {{else}} in " .. context) end
-  self.vars = saved_vars
-  self:add_tree(name, list)
-end
-
-function Parser:item_list()
-  local list = { t = "list", nodes = {}, pos = self:peek_non_space()[3] }
-  while self:peek_non_space()[1] ~= "eof" do
-    local n = self:text_or_action()
-    if n.t == "end" or n.t == "else" then return list, n end
-    list.nodes[#list.nodes + 1] = n
-  end
-  local tok = self:peek_non_space()
-  if tok[1] == "error" then self:next_non_space() self:unexpected(tok, "input") end
-  self:errorf("unexpected EOF")
-end
-
-function Parser:text_or_action()
-  local tok = self:next_non_space()
-  if tok[1] == "text" then
-    return { t = "text", pos = tok[3], text = tok[2] }
-  elseif tok[1] == "ldelim" then
-    local saved = self.action_line
-    self.action_line = tok[4]
-    local n = self:action()
-    self.action_line = saved
-    return n
-  end
-  self:unexpected(tok, "input")
-end
-
-function Parser:action()
-  local tok = self:next_non_space()
-  local typ = tok[1]
-  if typ == "block" then return self:block_control()
-  elseif typ == "break" or typ == "continue" then
-    local t2 = self:next_non_space()
-    if t2[1] ~= "rdelim" then self:unexpected(t2, "{{" .. typ .. "}}") end
-    if self.range_depth == 0 then self:errorf("{{" .. typ .. "}} outside {{range}}") end
-    return { t = typ, pos = tok[3], line = tok[4] }
-  elseif typ == "else" then
-    local peek = self:peek_non_space()
-    if peek[1] == "if" or (peek[1] == "with" and self.allow_else_with) then
-      return { t = "else", pos = peek[3], line = peek[4], chained = peek[1] }
-    end
-    local t2 = self:expect("rdelim", "else")
-    return { t = "else", pos = t2[3], line = t2[4] }
-  elseif typ == "end" then
-    local t2 = self:expect("rdelim", "end")
-    return { t = "end", pos = t2[3] }
-  elseif typ == "if" or typ == "range" or typ == "with" then
-    return self:control(typ)
-  elseif typ == "template" then
-    local context = "template clause"
-    local ntok = self:next_non_space()
-    local name = self:template_name(ntok, context)
-    local pipe
-    if self:next_non_space()[1] ~= "rdelim" then
-      self:backup()
-      pipe = self:pipeline(context, "rdelim")
-    end
-    return { t = "template", pos = ntok[3], line = ntok[4], name = name, pipe = pipe }
-  end
-  self:backup()
-  local p = self:peek()
-  return { t = "action", pos = p[3], line = p[4], pipe = self:pipeline("command", "rdelim") }
-end
-
-function Parser:block_control()
-  local context = "block clause"
-  local ntok = self:next_non_space()
-  local name = self:template_name(ntok, context)
-  local pipe = self:pipeline(context, "rdelim")
-  local saved_vars, saved_depth = self.vars, self.range_depth
-  self.vars, self.range_depth = { "$" }, 0
-  local list, stop = self:item_list()
-  if stop.t ~= "end" then self:errorf("unexpected {{else}} in " .. context) end
-  self.vars, self.range_depth = saved_vars, saved_depth
-  self:add_tree(name, list)
-  return { t = "template", pos = ntok[3], line = ntok[4], name = name, pipe = pipe }
-end
+local unquote = nodes.unquote
+M.node_string, M.unquote = node_string, unquote
 
 -- Nesting of control structures and parentheses is bounded so that hostile input cannot
 -- exhaust the Lua stack (Go's limit is its goroutine stack).
 M.max_nesting = 1000
 
-function Parser:enter()
-  self.depth = self.depth + 1
-  if self.depth > M.max_nesting then
-    self:errorf(sfmt("template nesting exceeds %d levels", M.max_nesting))
-  end
-end
-
-function Parser:control(kind)
-  self:enter()
-  local nvars = #self.vars
-  local pipe = self:pipeline(kind, "rdelim")
-  if kind == "range" then self.range_depth = self.range_depth + 1 end
-  local list, stop = self:item_list()
-  if kind == "range" then self.range_depth = self.range_depth - 1 end
-  local else_list
-  if stop.t == "else" then
-    if stop.chained == "if" and kind == "if" or stop.chained == "with" and kind == "with" then
-      self:next_non_space() -- the if/with keyword
-      else_list = { t = "list", pos = stop.pos, nodes = { self:control(stop.chained) } }
-    else
-      -- a plain else; "else if" inside range/with leaves the if to fail as Go's does
-      local stop2
-      else_list, stop2 = self:item_list()
-      if stop2.t ~= "end" then self:errorf("expected end; found {{else}}") end
-    end
-  end
-  self:pop_vars(nvars)
-  self.depth = self.depth - 1
-  return { t = kind, pos = pipe.pos, line = pipe.line, pipe = pipe, list = list, else_list = else_list }
-end
-
-local operand_start = { bool = true, char = true, dot = true, field = true, identifier = true,
-  number = true, ["nil"] = true, rawstring = true, string = true, variable = true, lparen = true }
-
-function Parser:pipeline(context, stop)
-  local first = self:peek_non_space()
-  local pipe = { t = "pipe", pos = first[3], line = first[4], decl = {}, cmds = {} }
-  ::decls::
-  local v = self:peek_non_space()
-  if v[1] == "variable" then
-    local save = self.i
-    self:next_non_space()
-    local nxt = self:peek_non_space()
-    if nxt[1] == "assign" or nxt[1] == "declare" then
-      pipe.is_assign = nxt[1] == "assign"
-      self:next_non_space()
-      pipe.decl[#pipe.decl + 1] = { t = "variable", pos = v[3], ident = { v[2] } }
-      self.vars[#self.vars + 1] = v[2]
-    elseif nxt[1] == "punct" and nxt[2] == "," then
-      self:next_non_space()
-      pipe.decl[#pipe.decl + 1] = { t = "variable", pos = v[3], ident = { v[2] } }
-      self.vars[#self.vars + 1] = v[2]
-      if context == "range" and #pipe.decl < 2 then
-        local pk = self:peek_non_space()[1]
-        if pk == "variable" or pk == "rdelim" or pk == "rparen" then goto decls end
-        self:errorf("range can only initialize variables")
-      end
-      self:errorf("too many declarations in " .. context)
-    else
-      self.i = save
-    end
-  end
-  while true do
-    local tok = self:next_non_space()
-    if tok[1] == stop then
-      if #pipe.cmds == 0 then self:errorf("missing value for " .. context) end
-      for i = 2, #pipe.cmds do
-        local a = pipe.cmds[i].args[1].t
-        if a == "bool" or a == "dot" or a == "nil" or a == "number" or a == "string" then
-          self:errorf(sfmt("non executable command in pipeline stage %d", i))
-        end
-      end
-      return pipe
-    elseif operand_start[tok[1]] then
-      self:backup()
-      pipe.cmds[#pipe.cmds + 1] = self:command()
-    else
-      self:unexpected(tok, context)
-    end
-  end
-end
-
-function Parser:command()
-  local cmd = { t = "command", pos = self:peek_non_space()[3], args = {} }
-  while true do
-    self:peek_non_space()
-    local op = self:operand()
-    if op then cmd.args[#cmd.args + 1] = op end
-    local tok = self:next()
-    local typ = tok[1]
-    if typ == "space" then
-      -- continue
-    elseif typ == "rdelim" or typ == "rparen" then
-      self:backup()
-      break
-    elseif typ == "pipe" then
-      break
-    else
-      self:unexpected(tok, "operand")
-    end
-  end
-  if #cmd.args == 0 then self:errorf("empty command") end
-  return cmd
-end
-
-function Parser:operand()
-  local node = self:term()
-  if not node then return nil end
-  if self:peek()[1] == "field" then
-    local fields = {}
-    local chain_pos = self:peek()[3]
-    while self:peek()[1] == "field" do
-      fields[#fields + 1] = ssub(self:next()[2], 2)
-    end
-    local t = node.t
-    if t == "field" then
-      for _, f in ipairs(fields) do node.ident[#node.ident + 1] = f end
-      node.pos = chain_pos
-    elseif t == "variable" then
-      for _, f in ipairs(fields) do node.ident[#node.ident + 1] = f end
-      node.pos = chain_pos
-    elseif t == "bool" or t == "string" or t == "number" or t == "nil" or t == "dot" then
-      self:errorf(sfmt("unexpected . after term %s", fmt.quote(node_string(node))))
-    else
-      node = { t = "chain", pos = chain_pos, node = node, field = fields }
-    end
-  end
-  return node
-end
-
-function Parser:use_var(pos, name)
-  local base = name:match("^(%$[^.]*)")
-  for i = #self.vars, 1, -1 do
-    if self.vars[i] == base then return end
-  end
-  self:errorf(sfmt("undefined variable %s", fmt.quote(base)))
-end
-
-function Parser:term()
-  local tok = self:next_non_space()
-  local typ = tok[1]
-  if typ == "identifier" then
-    if not self.has_func(tok[2]) then
-      self:errorf(sfmt("function %s not defined", fmt.quote(tok[2])))
-    end
-    return { t = "identifier", pos = tok[3], name = tok[2] }
-  elseif typ == "dot" then
-    return { t = "dot", pos = tok[3] }
-  elseif typ == "nil" then
-    return { t = "nil", pos = tok[3] }
-  elseif typ == "variable" then
-    self:use_var(tok[3], tok[2])
-    local ident = {}
-    for part in (tok[2] .. "."):gmatch("([^.]*)%.") do ident[#ident + 1] = part end
-    return { t = "variable", pos = tok[3], ident = ident }
-  elseif typ == "field" then
-    return { t = "field", pos = tok[3], ident = { ssub(tok[2], 2) } }
-  elseif typ == "bool" then
-    return { t = "bool", pos = tok[3], val = tok[2] == "true" }
-  elseif typ == "char" or typ == "number" then
-    local ok, node = pcall(number_node, tok)
-    if not ok then
-      self:errorf(node.tmpl_parse or tostring(node))
-    end
-    return node
-  elseif typ == "lparen" then
-    self:enter()
-    local pipe = self:pipeline("parenthesized pipeline", "rparen")
-    self.depth = self.depth - 1
-    return pipe
-  elseif typ == "string" or typ == "rawstring" then
-    local s = M.unquote(tok[2])
-    if not s then self:errorf("invalid syntax") end
-    return { t = "string", pos = tok[3], quoted = tok[2], text = s }
-  end
-  self:backup()
-  return nil
-end
-
 --- Whether a list holds nothing but whitespace text (Go's parse.IsEmptyTree).
 function M.is_empty(list)
   for _, n in ipairs(list.nodes) do
-    if n.t ~= "text" or n.text:find("%S") then return false end
+    if n.t ~= "text" or sfind(n.text, "%S") then return false end
   end
   return true
+end
+local is_empty = M.is_empty
+
+local operand_start = { bool = true, char = true, dot = true, field = true, identifier = true,
+  number = true, ["nil"] = true, rawstring = true, string = true, variable = true, lparen = true }
+local non_executable = { bool = true, dot = true, ["nil"] = true, number = true, string = true }
+
+-- Parses the tokens of text; stores its trees in `trees` (raises { tmpl_parse = message }).
+local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
+  local T, S, E, L = toks.typ, toks.s, toks.e, toks.line
+  -- the next token; the furthest token read (Go reports the line of the last token lexed)
+  local i, far = 1, 1
+  local vars, range_depth, depth, action_line = { "$" }, 0, 0, nil
+  local added = {}
+
+  local function next_tok()
+    local k = i
+    i = k + 1
+    if k > far then far = k end
+    return k
+  end
+  local function peek()
+    if i > far then far = i end
+    return i
+  end
+  local function next_non_space()
+    local k = i
+    while T[k] == "space" do k = k + 1 end
+    i = k + 1
+    if k > far then far = k end
+    return k
+  end
+  local function peek_non_space()
+    local k = i
+    while T[k] == "space" do k = k + 1 end
+    if k > far then far = k end
+    return k
+  end
+  local function val(k)
+    local typ = T[k]
+    if typ == "error" then return toks.err end
+    return ssub(text, S[k], E[k])
+  end
+  local function tok(k) return { T[k], val(k), S[k] - 1, L[k] } end
+
+  local function errorf(msg)
+    local k = T[far] and far or toks.n
+    perr(sfmt("template: %s:%d: %s", name, L[k], msg))
+  end
+  local function unexpected(k, context)
+    if T[k] == "error" then
+      local extra = ""
+      if action_line and action_line ~= L[k] then
+        extra = sfmt(" in action started at %s:%d", name, action_line)
+        if ssub(toks.err, -7) == " action" then extra = ssub(extra, #" in action" + 1) end
+      end
+      errorf(tok_string(tok(k)) .. extra)
+    end
+    errorf(sfmt("unexpected %s in %s", tok_string(tok(k)), context))
+  end
+  local function expect(typ, context)
+    local k = next_non_space()
+    if T[k] ~= typ then unexpected(k, context) end
+    return k
+  end
+  local function enter()
+    depth = depth + 1
+    if depth > M.max_nesting then errorf(sfmt("template nesting exceeds %d levels", M.max_nesting)) end
+  end
+
+  local function add_tree(tname, root)
+    local old = trees[tname]
+    if old and is_empty(root) and old.root then return end
+    if added[tname] and old and not is_empty(old.root) and not is_empty(root) then
+      errorf(sfmt("template: multiple definition of template %s", fmt.quote(tname)))
+    end
+    added[tname] = true
+    trees[tname] = { name = tname, parse_name = name, text = text, root = root }
+  end
+
+  local function template_name(k, context)
+    local typ = T[k]
+    if typ == "string" or typ == "rawstring" then
+      local s = unquote(val(k))
+      if not s then errorf("invalid syntax") end
+      return s
+    end
+    unexpected(k, context)
+  end
+
+  local function use_var(vname)
+    -- a variable token holds no '.': $x.y lexes as $x then .y
+    for j = #vars, 1, -1 do
+      if vars[j] == vname then return end
+    end
+    errorf(sfmt("undefined variable %s", fmt.quote(vname)))
+  end
+
+  local pipeline, item_list
+
+  local function term()
+    local k = next_non_space()
+    local typ = T[k]
+    local pos = S[k] - 1
+    if typ == "field" then
+      return { t = "field", pos = pos, ident = { ssub(text, S[k] + 1, E[k]) } }
+    elseif typ == "identifier" then
+      local fname = val(k)
+      if not has_func(fname) then errorf(sfmt("function %s not defined", fmt.quote(fname))) end
+      return { t = "identifier", pos = pos, name = fname }
+    elseif typ == "string" or typ == "rawstring" then
+      local q = val(k)
+      local s = unquote(q)
+      if not s then errorf("invalid syntax") end
+      return { t = "string", pos = pos, quoted = q, text = s }
+    elseif typ == "variable" then
+      local vname = val(k)
+      use_var(vname)
+      return { t = "variable", pos = pos, ident = { vname } }
+    elseif typ == "dot" then
+      return { t = "dot", pos = pos }
+    elseif typ == "lparen" then
+      enter()
+      local pipe = pipeline("parenthesized pipeline", "rparen")
+      depth = depth - 1
+      return pipe
+    elseif typ == "char" or typ == "number" then
+      local ok, node = pcall(number_node, tok(k))
+      if not ok then errorf(node.tmpl_parse or tostring(node)) end
+      return node
+    elseif typ == "bool" then
+      return { t = "bool", pos = pos, val = val(k) == "true" }
+    elseif typ == "nil" then
+      return { t = "nil", pos = pos }
+    end
+    i = i - 1
+    return nil
+  end
+
+  local function operand()
+    local node = term()
+    if not node then return nil end
+    if T[peek()] ~= "field" then return node end
+    local fields = {}
+    local chain_pos = S[i] - 1
+    while T[peek()] == "field" do
+      local k = next_tok()
+      fields[#fields + 1] = ssub(text, S[k] + 1, E[k])
+    end
+    local t = node.t
+    if t == "field" or t == "variable" then
+      local ident = node.ident
+      for _, f in ipairs(fields) do ident[#ident + 1] = f end
+      node.pos = chain_pos
+    elseif t == "bool" or t == "string" or t == "number" or t == "nil" or t == "dot" then
+      errorf(sfmt("unexpected . after term %s", fmt.quote(node_string(node))))
+    else
+      node = { t = "chain", pos = chain_pos, node = node, field = fields }
+    end
+    return node
+  end
+
+  local function command()
+    local args = {}
+    local cmd = { t = "command", pos = S[peek_non_space()] - 1, args = args }
+    while true do
+      peek_non_space()
+      local op = operand()
+      if op then args[#args + 1] = op end
+      local k = next_tok()
+      local typ = T[k]
+      if typ == "space" then
+        -- the next operand
+      elseif typ == "rdelim" or typ == "rparen" then
+        i = i - 1
+        break
+      elseif typ == "pipe" then
+        break
+      else
+        unexpected(k, "operand")
+      end
+    end
+    if #args == 0 then errorf("empty command") end
+    return cmd
+  end
+
+  -- Declarations at the start of a pipeline ($x :=, $x =, and range's $i, $v :=).
+  local function declarations(pipe, context)
+    local decl = pipe.decl
+    while true do
+      local v = peek_non_space()
+      if T[v] ~= "variable" then return end
+      local save = i
+      next_non_space()
+      local nxt = peek_non_space()
+      local ntyp = T[nxt]
+      if ntyp == "assign" or ntyp == "declare" then
+        pipe.is_assign = ntyp == "assign"
+        next_non_space()
+        local vname = val(v)
+        decl[#decl + 1] = { t = "variable", pos = S[v] - 1, ident = { vname } }
+        vars[#vars + 1] = vname
+        return
+      elseif ntyp == "punct" and val(nxt) == "," then
+        next_non_space()
+        local vname = val(v)
+        decl[#decl + 1] = { t = "variable", pos = S[v] - 1, ident = { vname } }
+        vars[#vars + 1] = vname
+        if context == "range" and #decl < 2 then
+          local pk = T[peek_non_space()]
+          if pk ~= "variable" and pk ~= "rdelim" and pk ~= "rparen" then
+            errorf("range can only initialize variables")
+          end
+        else
+          errorf("too many declarations in " .. context)
+        end
+      else
+        i = save
+        return
+      end
+    end
+  end
+
+  function pipeline(context, stop)
+    local first = peek_non_space()
+    local cmds = {}
+    local pipe = { t = "pipe", pos = S[first] - 1, line = L[first], decl = {}, cmds = cmds }
+    declarations(pipe, context)
+    while true do
+      local k = next_non_space()
+      local typ = T[k]
+      if typ == stop then
+        if #cmds == 0 then errorf("missing value for " .. context) end
+        for j = 2, #cmds do
+          if non_executable[cmds[j].args[1].t] then
+            errorf(sfmt("non executable command in pipeline stage %d", j))
+          end
+        end
+        return pipe
+      elseif operand_start[typ] then
+        i = i - 1
+        cmds[#cmds + 1] = command()
+      else
+        unexpected(k, context)
+      end
+    end
+  end
+
+  local function control(kind)
+    enter()
+    local nvars = #vars
+    local pipe = pipeline(kind, "rdelim")
+    if kind == "range" then range_depth = range_depth + 1 end
+    local list, stop = item_list()
+    if kind == "range" then range_depth = range_depth - 1 end
+    local else_list
+    if stop.t == "else" then
+      if stop.chained == "if" and kind == "if" or stop.chained == "with" and kind == "with" then
+        next_non_space() -- the if/with keyword
+        else_list = { t = "list", pos = stop.pos, nodes = { control(stop.chained) } }
+      else
+        -- a plain else; "else if" inside range/with leaves the if to fail as Go's does
+        local stop2
+        else_list, stop2 = item_list()
+        if stop2.t ~= "end" then errorf("expected end; found {{else}}") end
+      end
+    end
+    for j = #vars, nvars + 1, -1 do vars[j] = nil end
+    depth = depth - 1
+    return { t = kind, pos = pipe.pos, line = pipe.line, pipe = pipe, list = list, else_list = else_list }
+  end
+
+  -- A define or block body, with its own variables ($ only) and outside any range.
+  local function body(context)
+    local saved_vars, saved_range = vars, range_depth
+    vars, range_depth = { "$" }, 0
+    local list, stop = item_list()
+    if stop.t ~= "end" then errorf("unexpected {{else}} in " .. context) end
+    vars, range_depth = saved_vars, saved_range
+    return list
+  end
+
+  local function block_control()
+    local context = "block clause"
+    local ntok = next_non_space()
+    local tname = template_name(ntok, context)
+    local pipe = pipeline(context, "rdelim")
+    add_tree(tname, body(context))
+    return { t = "template", pos = S[ntok] - 1, line = L[ntok], name = tname, pipe = pipe }
+  end
+
+  local function template_call()
+    local context = "template clause"
+    local ntok = next_non_space()
+    local tname = template_name(ntok, context)
+    local pipe
+    if T[next_non_space()] ~= "rdelim" then
+      i = i - 1
+      pipe = pipeline(context, "rdelim")
+    end
+    return { t = "template", pos = S[ntok] - 1, line = L[ntok], name = tname, pipe = pipe }
+  end
+
+  local function action()
+    local k = next_non_space()
+    local typ = T[k]
+    if typ == "if" or typ == "range" or typ == "with" then
+      return control(typ)
+    elseif typ == "end" then
+      local k2 = expect("rdelim", "end")
+      return { t = "end", pos = S[k2] - 1 }
+    elseif typ == "else" then
+      local p = peek_non_space()
+      local ptyp = T[p]
+      if ptyp == "if" or (ptyp == "with" and allow_else_with) then
+        return { t = "else", pos = S[p] - 1, line = L[p], chained = ptyp }
+      end
+      local k2 = expect("rdelim", "else")
+      return { t = "else", pos = S[k2] - 1, line = L[k2] }
+    elseif typ == "template" then
+      return template_call()
+    elseif typ == "block" then
+      return block_control()
+    elseif typ == "break" or typ == "continue" then
+      local k2 = next_non_space()
+      if T[k2] ~= "rdelim" then unexpected(k2, "{{" .. typ .. "}}") end
+      if range_depth == 0 then errorf("{{" .. typ .. "}} outside {{range}}") end
+      return { t = typ, pos = S[k] - 1, line = L[k] }
+    end
+    i = i - 1
+    local p = peek()
+    return { t = "action", pos = S[p] - 1, line = L[p], pipe = pipeline("command", "rdelim") }
+  end
+
+  local function text_or_action()
+    local k = next_non_space()
+    local typ = T[k]
+    if typ == "text" then
+      return { t = "text", pos = S[k] - 1, text = ssub(text, S[k], E[k]) }
+    elseif typ == "ldelim" then
+      local saved = action_line
+      action_line = L[k]
+      local n = action()
+      action_line = saved
+      return n
+    end
+    unexpected(k, "input")
+  end
+
+  function item_list()
+    local list_nodes = {}
+    local list = { t = "list", nodes = list_nodes, pos = S[peek_non_space()] - 1 }
+    while T[peek_non_space()] ~= "eof" do
+      local n = text_or_action()
+      local t = n.t
+      if t == "end" or t == "else" then return list, n end
+      list_nodes[#list_nodes + 1] = n
+    end
+    local k = peek_non_space()
+    if T[k] == "error" then
+      next_non_space()
+      unexpected(k, "input")
+    end
+    errorf("unexpected EOF")
+  end
+
+  local function definition()
+    local context = "define clause"
+    local k = next_non_space()
+    local typ = T[k]
+    if typ ~= "string" and typ ~= "rawstring" then unexpected(k, context) end
+    local tname = template_name(k, context)
+    expect("rdelim", context)
+    add_tree(tname, body(context))
+  end
+
+  local function parse_top()
+    local root_nodes = {}
+    local root = { t = "list", nodes = root_nodes, pos = 0 }
+    while T[peek()] ~= "eof" do
+      local is_define = false
+      if T[peek()] == "ldelim" then
+        local save = i
+        next_tok()
+        is_define = T[next_non_space()] == "define"
+        if is_define then definition() else i = save end
+      end
+      if not is_define then
+        local n = text_or_action()
+        if n.t == "end" or n.t == "else" then
+          errorf("unexpected " .. (n.t == "end" and "{{end}}" or "{{else}}"))
+        end
+        root_nodes[#root_nodes + 1] = n
+      end
+    end
+    next_tok()
+    return root
+  end
+
+  add_tree(name, parse_top())
 end
 
 --- Parses text; adds its trees to `trees`.
@@ -403,16 +439,9 @@ end
 ---@param opts table|nil { allow_else_with = bool }
 ---@return boolean|nil ok, string|nil err
 function M.parse(text, name, has_func, trees, opts)
-  local toks = lexer.lex(text)
-  local p = setmetatable({
-    toks = toks, i = 1, far = 1, parse_name = name, text = text, has_func = has_func,
-    trees = trees, vars = { "$" }, range_depth = 0, added = {}, depth = 0,
-    allow_else_with = not (opts and opts.allow_else_with == false),
-  }, Parser)
-  local ok, err = pcall(function()
-    local root = p:parse_top()
-    p:add_tree(name, root)
-  end)
+  local toks = lexer.scan(text)
+  local allow_else_with = not (opts and opts.allow_else_with == false)
+  local ok, err = pcall(parse_tokens, text, toks, name, has_func, trees, allow_else_with)
   if ok then return true end
   if type(err) == "table" and err.tmpl_parse then return nil, err.tmpl_parse end
   error(err, 0)
