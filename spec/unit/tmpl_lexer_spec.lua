@@ -1,4 +1,4 @@
--- hfl.tmpl.lexer: tokens, positions and lines, trim markers, lexical errors.
+-- hfl.tmpl.lexer: tokens, positions and lines, spaces, trim markers, lexical errors.
 local lexer = require "hfl.tmpl.lexer"
 
 local function kinds(text)
@@ -9,13 +9,13 @@ end
 
 describe("hfl.tmpl.lexer #unit", function()
   it("splits text and actions", function()
-    assert.are.equal("text=a ldelim={{ space=  field=.x space=  rdelim=}} text=b eof=", kinds("a{{ .x }}b"))
+    assert.are.equal("text=a ldelim={{ field=.x rdelim=}} text=b eof=", kinds("a{{ .x }}b"))
   end)
 
   it("recognises every operand kind", function()
-    assert.are.equal("ldelim={{ variable=$x declare=:= number=1 space=  pipe=| space=  identifier=f space=  "
-      .. "string=\"s\" space=  rawstring=`r` space=  char='c' space=  bool=true space=  nil=nil space=  "
-      .. "dot=. space=  lparen=( field=.a rparen=) rdelim=}} eof=",
+    assert.are.equal("ldelim={{ variable=$x declare=:= number=1 pipe=| identifier=f "
+      .. "string=\"s\" rawstring=`r` char='c' bool=true nil=nil "
+      .. "dot=. lparen=( field=.a rparen=) rdelim=}} eof=",
       kinds("{{$x:=1 | f \"s\" `r` 'c' true nil . (.a)}}"))
   end)
 
@@ -30,8 +30,17 @@ describe("hfl.tmpl.lexer #unit", function()
 
   it("records 0-based positions and the line of each token", function()
     local toks = lexer.lex("x\n  {{ .y }}")
-    local field = toks[4]
+    local field = toks[3]
     assert.are.same({ "field", ".y", 7, 2 }, field)
+  end)
+
+  it("marks spaces by a gap between tokens, not by tokens", function()
+    local toks = lexer.scan("{{ .a .b.c\n| f (.d) -}}")
+    local spaced = {}
+    for k = 2, toks.n - 1 do
+      spaced[#spaced + 1] = toks.typ[k] .. (toks.s[k] > toks.e[k - 1] + 1 and "+" or "")
+    end
+    assert.are.equal("field+ field+ field pipe+ identifier+ lparen+ field rparen rdelim+", table.concat(spaced, " "))
   end)
 
   it("ends with an error token carrying Go's message", function()

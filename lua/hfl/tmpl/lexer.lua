@@ -1,11 +1,13 @@
 --- The lexer of Go's text/template: turns template text into tokens.
 --
 -- `scan` returns the tokens as parallel arrays (no table per token: a large chart has hundreds
--- of thousands of them): `typ[k]`, `s[k]`/`e[k]` the 1-based byte span of the token in the
--- text, `line[k]` the line where it starts, `n` their count, `err` the message of a final
--- `error` token. A token's Go position (reported as a column) is `s[k] - 1`. Trim markers
--- (`{{- `, ` -}}`) are applied here, comments are dropped, and a lexical error ends the
--- tokens with an `error` token. `lex` returns the same tokens as `{ typ, val, pos, line }`.
+-- of thousands of them): `typ[k]`, and `s[k]`/`e[k]` the 1-based byte span of the token in the
+-- text; `n` is their count and `err` the message of a final `error` token. A token's Go
+-- position (reported as a column) is `s[k] - 1`. Spaces inside actions are not tokens: a
+-- token after a space starts past the end of the one before (`s[k] > e[k-1] + 1`). Trim markers
+-- (`{{- `, ` -}}`) are applied here, comments are dropped, and a lexical error ends the tokens
+-- with an `error` token. Lines are not recorded: `M.line_at` counts them where a message needs
+-- one. `lex` returns the same tokens as `{ typ, val, pos, line }`.
 local M = {}
 
 local sbyte, ssub, sfind, sfmt = string.byte, string.sub, string.find, string.format
@@ -99,34 +101,36 @@ local function quoted_end(text, p, stops)
   end
 end
 
+--- The line of the byte at pos (1-based).
+---@param text string
+---@param pos integer
+---@return integer
+function M.line_at(text, pos)
+  local line, nl = 1, sfind(text, "\n", 1, true)
+  while nl and nl < pos do
+    line = line + 1
+    nl = sfind(text, "\n", nl + 1, true)
+  end
+  return line
+end
+
 --- Lexes text into parallel token arrays (see the module comment).
 ---@param text string
 ---@param ldelim string|nil
 ---@param rdelim string|nil
----@return table tokens { typ=, s=, e=, line=, n=, err= }
+---@return table tokens { typ=, s=, e=, n=, err= }
 function M.scan(text, ldelim, rdelim)
   ldelim, rdelim = ldelim or "{{", rdelim or "}}"
   local llen, rlen, rd1 = #ldelim, #rdelim, sbyte(rdelim, 1)
-  local typ, starts, ends, lines = {}, {}, {}, {}
-  local toks = { typ = typ, s = starts, e = ends, line = lines, n = 0 }
+  local typ, starts, ends = {}, {}, {}
+  local toks = { typ = typ, s = starts, e = ends, n = 0 }
   local n = 0
   local len = #text
-  local line = 1
-  -- the next newline not counted yet in `line` (nil: none left); tokens come in text order
-  local next_nl = sfind(text, "\n", 1, true)
 
-  local function emit(kind, s, e)
-    while next_nl and next_nl < s do
-      line = line + 1
-      next_nl = sfind(text, "\n", next_nl + 1, true)
-    end
-    n = n + 1
-    typ[n], starts[n], ends[n], lines[n] = kind, s, e, line
-  end
   local function fail(msg, at)
-    emit("error", at, at - 1)
+    n = n + 1
+    typ[n], starts[n], ends[n] = "error", at, at - 1
     toks.n, toks.err = n, msg
-    return toks
   end
   local function rdelim_at(p)
     return sbyte(text, p) == rd1 and (rlen == 1 or ssub(text, p, p + rlen - 1) == rdelim)
@@ -152,30 +156,63 @@ function M.scan(text, ldelim, rdelim)
       end
     end
     if not ok then fail(sfmt("bad number syntax: %q", ssub(text, pos, p - 1)), pos) return nil end
-    emit("number", pos, p - 1)
+    n = n + 1
+    typ[n], starts[n], ends[n] = "number", pos, p - 1
     return p
   end
 
+  -- Lexes the less frequent tokens at pos; returns the position after, or nil after an error.
+  local function rare_token(pos)
+    local c = sbyte(text, pos)
+    local kind, e = nil, pos
+    if c == 61 then
+      kind = "assign"
+    elseif c == 58 then
+      if sbyte(text, pos + 1) ~= 61 then fail("expected :=", pos) return nil end
+      kind, e = "declare", pos + 1
+    elseif c == 96 then -- `
+      e = sfind(text, "`", pos + 1, true)
+      if not e then fail("unterminated raw quoted string", pos) return nil end
+      kind = "rawstring"
+    elseif c == 39 then -- '
+      e = quoted_end(text, pos, "['\\\n]")
+      if not e then fail("unterminated character constant", pos) return nil end
+      kind = "char"
+    elseif not c then
+      fail("unclosed action", pos)
+      return nil
+    elseif c < 128 and c >= 32 and c ~= 127 then
+      kind = "punct"
+    else
+      fail("unrecognized character in action: " .. fmt_U(text, pos), pos)
+      return nil
+    end
+    n = n + 1
+    typ[n], starts[n], ends[n] = kind, pos, e
+    return e + 1
+  end
+
   -- Lexes the inside of an action from pos (after the left delimiter); returns the position
-  -- after the right delimiter, or nil after an error token.
+  -- after the right delimiter, or nil after an error token. The most frequent tokens come
+  -- first and are stored in place (a function call each costs as much as the rest).
   local function action(pos)
     local depth = 0
     while true do
       local c = sbyte(text, pos)
       if c == rd1 and rdelim_at(pos) then
         if depth ~= 0 then fail("unclosed left paren", pos) return nil end
-        emit("rdelim", pos, pos + rlen - 1)
+        n = n + 1
+        typ[n], starts[n], ends[n] = "rdelim", pos, pos + rlen - 1
         return pos + rlen
       elseif SPACE[c] then
         local p = skip_spaces(pos + 1)
         if sbyte(text, p) == 45 and rdelim_at(p + 1) then
           -- a trim-marked right delimiter: the space before its '-' belongs to it
-          if p - 1 > pos then emit("space", pos, p - 2) end
           if depth ~= 0 then fail("unclosed left paren", p - 1) return nil end
-          emit("rdelim", p + 1, p + rlen)
+          n = n + 1
+          typ[n], starts[n], ends[n] = "rdelim", p + 1, p + rlen
           return skip_spaces(p + 1 + rlen)
         end
-        emit("space", pos, p - 1)
         pos = p
       elseif c == 46 or c == 36 then -- .field, $variable (or a number such as .5)
         local nc = sbyte(text, pos + 1)
@@ -183,68 +220,45 @@ function M.scan(text, ldelim, rdelim)
           pos = number(pos)
           if not pos then return nil end
         else
-          local p = run_end(text, pos + 1, WORD)
-          if not word_ends(p) then fail("bad character " .. fmt_U(text, p), pos) return nil end
-          if c == 36 then
-            emit("variable", pos, p - 1)
-          elseif p == pos + 1 then
-            emit("dot", pos, pos)
-          else
-            emit("field", pos, p - 1)
-          end
-          pos = p
+          local _, e = sfind(text, WORD, pos + 1)
+          if not word_ends(e + 1) then fail("bad character " .. fmt_U(text, e + 1), pos) return nil end
+          n = n + 1
+          typ[n], starts[n], ends[n] = c == 36 and "variable" or e == pos and "dot" or "field", pos, e
+          pos = e + 1
         end
       elseif c == 124 then
-        emit("pipe", pos, pos)
+        n = n + 1
+        typ[n], starts[n], ends[n] = "pipe", pos, pos
         pos = pos + 1
       elseif c == 34 then -- "
         local q = quoted_end(text, pos, '["\\\n]')
         if not q then fail("unterminated quoted string", pos) return nil end
-        emit("string", pos, q)
+        n = n + 1
+        typ[n], starts[n], ends[n] = "string", pos, q
         pos = q + 1
       elseif c == 43 or c == 45 or (c and c >= 48 and c <= 57) then
         pos = number(pos)
         if not pos then return nil end
       elseif is_alnum(c) then
-        local p = run_end(text, pos, WORD)
-        if not word_ends(p) then fail("bad character " .. fmt_U(text, p), pos) return nil end
-        emit(keywords[ssub(text, pos, p - 1)] or "identifier", pos, p - 1)
-        pos = p
+        local _, e = sfind(text, WORD, pos)
+        if not word_ends(e + 1) then fail("bad character " .. fmt_U(text, e + 1), pos) return nil end
+        n = n + 1
+        typ[n], starts[n], ends[n] = keywords[ssub(text, pos, e)] or "identifier", pos, e
+        pos = e + 1
       elseif c == 40 then
-        emit("lparen", pos, pos)
+        n = n + 1
+        typ[n], starts[n], ends[n] = "lparen", pos, pos
         pos = pos + 1
         depth = depth + 1
       elseif c == 41 then
-        emit("rparen", pos, pos)
+        n = n + 1
+        typ[n], starts[n], ends[n] = "rparen", pos, pos
         pos = pos + 1
         depth = depth - 1
         if depth < 0 then fail("unexpected right paren U+0029 ')'", pos) return nil end
-      elseif c == 61 then
-        emit("assign", pos, pos)
-        pos = pos + 1
-      elseif c == 58 then
-        if sbyte(text, pos + 1) ~= 61 then fail("expected :=", pos) return nil end
-        emit("declare", pos, pos + 1)
-        pos = pos + 2
-      elseif c == 96 then -- `
-        local q = sfind(text, "`", pos + 1, true)
-        if not q then fail("unterminated raw quoted string", pos) return nil end
-        emit("rawstring", pos, q)
-        pos = q + 1
-      elseif c == 39 then -- '
-        local q = quoted_end(text, pos, "['\\\n]")
-        if not q then fail("unterminated character constant", pos) return nil end
-        emit("char", pos, q)
-        pos = q + 1
-      elseif not c then
-        fail("unclosed action", pos)
-        return nil
-      elseif c < 128 and c >= 32 and c ~= 127 then
-        emit("punct", pos, pos)
-        pos = pos + 1
       else
-        fail("unrecognized character in action: " .. fmt_U(text, pos), pos)
-        return nil
+        pos = rare_token(pos)
+        if not pos then return nil end
       end
     end
   end
@@ -266,8 +280,12 @@ function M.scan(text, ldelim, rdelim)
   while pos do
     local x = sfind(text, ldelim, pos, true)
     if not x then
-      if pos <= len then emit("text", pos, len) end
-      emit("eof", len + 1, len)
+      if pos <= len then
+        n = n + 1
+        typ[n], starts[n], ends[n] = "text", pos, len
+      end
+      n = n + 1
+      typ[n], starts[n], ends[n] = "eof", len + 1, len
       toks.n = n
       return toks
     end
@@ -278,11 +296,15 @@ function M.scan(text, ldelim, rdelim)
       while tend >= pos and SPACE[sbyte(text, tend)] do tend = tend - 1 end
       after = after + 2
     end
-    if tend >= pos then emit("text", pos, tend) end
+    if tend >= pos then
+      n = n + 1
+      typ[n], starts[n], ends[n] = "text", pos, tend
+    end
     if sbyte(text, after) == 47 and sbyte(text, after + 1) == 42 then
       pos = comment(after)
     else
-      emit("ldelim", x, x + llen - 1)
+      n = n + 1
+      typ[n], starts[n], ends[n] = "ldelim", x, x + llen - 1
       pos = action(after)
     end
   end
@@ -297,10 +319,13 @@ end
 function M.lex(text, ldelim, rdelim)
   local toks = M.scan(text, ldelim, rdelim)
   local out = {}
+  local line, at = 1, 1
   for k = 1, toks.n do
-    local kind = toks.typ[k]
-    local val = kind == "error" and toks.err or ssub(text, toks.s[k], toks.e[k])
-    out[k] = { kind, val, toks.s[k] - 1, toks.line[k] }
+    local kind, s = toks.typ[k], toks.s[k]
+    local _, newlines = ssub(text, at, s - 1):gsub("\n", "")
+    line, at = line + newlines, s
+    local val = kind == "error" and toks.err or ssub(text, s, toks.e[k])
+    out[k] = { kind, val, s - 1, line }
   end
   return out
 end

@@ -7,14 +7,15 @@
 --
 -- One parse is a set of closures over the token arrays of hfl.tmpl.lexer and a cursor (charts
 -- hold megabytes of templates: upvalues and token indices cost less than a parser object and
--- a table per token). A token is its index k in those arrays.
+-- a table per token). A token is its index k in those arrays. Nodes carry Go's byte position
+-- (`pos`); lines are counted only for error messages.
 local lexer = require "hfl.tmpl.lexer"
 local fmt = require "hfl.tmpl.fmt"
 local nodes = require "hfl.tmpl.nodes"
 
 local M = {}
 
-local sfmt, ssub, sfind = string.format, string.sub, string.find
+local sfmt, ssub, sfind, sbyte = string.format, string.sub, string.find, string.byte
 local perr, number_node, tok_string, node_string = nodes.perr, nodes.number_node, nodes.tok_string, nodes.node_string
 local unquote = nodes.unquote
 M.node_string, M.unquote = node_string, unquote
@@ -38,10 +39,11 @@ local non_executable = { bool = true, dot = true, ["nil"] = true, number = true,
 
 -- Parses the tokens of text; stores its trees in `trees` (raises { tmpl_parse = message }).
 local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
-  local T, S, E, L = toks.typ, toks.s, toks.e, toks.line
+  local T, S, E = toks.typ, toks.s, toks.e
   -- the next token; the furthest token read (Go reports the line of the last token lexed)
   local i, far = 1, 1
-  local vars, range_depth, depth, action_line = { "$" }, 0, 0, nil
+  -- the position of the action being parsed (its left delimiter)
+  local vars, range_depth, depth, action_pos = { "$" }, 0, 0, nil
   local added = {}
 
   local function next_tok()
@@ -54,34 +56,34 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
     if i > far then far = i end
     return i
   end
-  local function next_non_space()
-    local k = i
-    while T[k] == "space" do k = k + 1 end
-    i = k + 1
-    if k > far then far = k end
-    return k
-  end
-  local function peek_non_space()
-    local k = i
-    while T[k] == "space" do k = k + 1 end
-    if k > far then far = k end
-    return k
+  -- Whether a space separates token k from the one before (inside an action).
+  local function spaced(k) return S[k] ~= E[k - 1] + 1 end
+  -- Where Go's lexer starts the space token before token k (nil: none): the space before a
+  -- trim marker belongs to the right delimiter.
+  local function space_start(k)
+    local gap = E[k - 1] + 1
+    if S[k] == gap or (T[k] == "rdelim" and S[k] - 2 == gap and sbyte(text, S[k] - 1) == 45) then
+      return nil
+    end
+    return gap
   end
   local function val(k)
     local typ = T[k]
     if typ == "error" then return toks.err end
     return ssub(text, S[k], E[k])
   end
-  local function tok(k) return { T[k], val(k), S[k] - 1, L[k] } end
+  local function tok(k) return { T[k], val(k), S[k] - 1 } end
 
-  local function errorf(msg)
+  -- Raises Go's parse error at the line of the furthest token read (or of the byte at `at`).
+  local function errorf(msg, at)
     local k = T[far] and far or toks.n
-    perr(sfmt("template: %s:%d: %s", name, L[k], msg))
+    perr(sfmt("template: %s:%d: %s", name, lexer.line_at(text, at or S[k]), msg))
   end
   local function unexpected(k, context)
     if T[k] == "error" then
       local extra = ""
-      if action_line and action_line ~= L[k] then
+      local action_line = action_pos and lexer.line_at(text, action_pos)
+      if action_line and action_line ~= lexer.line_at(text, S[k]) then
         extra = sfmt(" in action started at %s:%d", name, action_line)
         if ssub(toks.err, -7) == " action" then extra = ssub(extra, #" in action" + 1) end
       end
@@ -90,7 +92,7 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
     errorf(sfmt("unexpected %s in %s", tok_string(tok(k)), context))
   end
   local function expect(typ, context)
-    local k = next_non_space()
+    local k = next_tok()
     if T[k] ~= typ then unexpected(k, context) end
     return k
   end
@@ -130,7 +132,7 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
   local pipeline, item_list
 
   local function term()
-    local k = next_non_space()
+    local k = next_tok()
     local typ = T[k]
     local pos = S[k] - 1
     if typ == "field" then
@@ -171,10 +173,10 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
   local function operand()
     local node = term()
     if not node then return nil end
-    if T[peek()] ~= "field" then return node end
+    if T[peek()] ~= "field" or spaced(i) then return node end
     local fields = {}
     local chain_pos = S[i] - 1
-    while T[peek()] == "field" do
+    while T[peek()] == "field" and not spaced(i) do
       local k = next_tok()
       fields[#fields + 1] = ssub(text, S[k] + 1, E[k])
     end
@@ -184,7 +186,8 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
       for _, f in ipairs(fields) do ident[#ident + 1] = f end
       node.pos = chain_pos
     elseif t == "bool" or t == "string" or t == "number" or t == "nil" or t == "dot" then
-      errorf(sfmt("unexpected . after term %s", fmt.quote(node_string(node))))
+      -- the last token read is the one after the fields, a space if one follows
+      errorf(sfmt("unexpected . after term %s", fmt.quote(node_string(node))), space_start(i))
     else
       node = { t = "chain", pos = chain_pos, node = node, field = fields }
     end
@@ -193,22 +196,27 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
 
   local function command()
     local args = {}
-    local cmd = { t = "command", pos = S[peek_non_space()] - 1, args = args }
+    local cmd = { t = "command", pos = S[peek()] - 1, args = args }
+    -- the token whose leading space was read (Go reads a space as a token of its own)
+    local space_read = nil
     while true do
-      peek_non_space()
+      peek()
       local op = operand()
       if op then args[#args + 1] = op end
-      local k = next_tok()
-      local typ = T[k]
-      if typ == "space" then
-        -- the next operand
-      elseif typ == "rdelim" or typ == "rparen" then
-        i = i - 1
-        break
-      elseif typ == "pipe" then
-        break
+      local k = i
+      if space_read ~= k and spaced(k) then
+        space_read = k -- then the next operand
       else
-        unexpected(k, "operand")
+        next_tok()
+        local typ = T[k]
+        if typ == "rdelim" or typ == "rparen" then
+          i = i - 1
+          break
+        elseif typ == "pipe" then
+          break
+        else
+          unexpected(k, "operand")
+        end
       end
     end
     if #args == 0 then errorf("empty command") end
@@ -219,26 +227,26 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
   local function declarations(pipe, context)
     local decl = pipe.decl
     while true do
-      local v = peek_non_space()
+      local v = peek()
       if T[v] ~= "variable" then return end
       local save = i
-      next_non_space()
-      local nxt = peek_non_space()
+      next_tok()
+      local nxt = peek()
       local ntyp = T[nxt]
       if ntyp == "assign" or ntyp == "declare" then
         pipe.is_assign = ntyp == "assign"
-        next_non_space()
+        next_tok()
         local vname = val(v)
         decl[#decl + 1] = { t = "variable", pos = S[v] - 1, ident = { vname } }
         vars[#vars + 1] = vname
         return
       elseif ntyp == "punct" and val(nxt) == "," then
-        next_non_space()
+        next_tok()
         local vname = val(v)
         decl[#decl + 1] = { t = "variable", pos = S[v] - 1, ident = { vname } }
         vars[#vars + 1] = vname
         if context == "range" and #decl < 2 then
-          local pk = T[peek_non_space()]
+          local pk = T[peek()]
           if pk ~= "variable" and pk ~= "rdelim" and pk ~= "rparen" then
             errorf("range can only initialize variables")
           end
@@ -253,12 +261,12 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
   end
 
   function pipeline(context, stop)
-    local first = peek_non_space()
+    local first = peek()
     local cmds = {}
-    local pipe = { t = "pipe", pos = S[first] - 1, line = L[first], decl = {}, cmds = cmds }
+    local pipe = { t = "pipe", pos = S[first] - 1, decl = {}, cmds = cmds }
     declarations(pipe, context)
     while true do
-      local k = next_non_space()
+      local k = next_tok()
       local typ = T[k]
       if typ == stop then
         if #cmds == 0 then errorf("missing value for " .. context) end
@@ -287,7 +295,7 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
     local else_list
     if stop.t == "else" then
       if stop.chained == "if" and kind == "if" or stop.chained == "with" and kind == "with" then
-        next_non_space() -- the if/with keyword
+        next_tok() -- the if/with keyword
         else_list = { t = "list", pos = stop.pos, nodes = { control(stop.chained) } }
       else
         -- a plain else; "else if" inside range/with leaves the if to fail as Go's does
@@ -298,7 +306,7 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
     end
     for j = #vars, nvars + 1, -1 do vars[j] = nil end
     depth = depth - 1
-    return { t = kind, pos = pipe.pos, line = pipe.line, pipe = pipe, list = list, else_list = else_list }
+    return { t = kind, pos = pipe.pos, pipe = pipe, list = list, else_list = else_list }
   end
 
   -- A define or block body, with its own variables ($ only) and outside any range.
@@ -313,27 +321,27 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
 
   local function block_control()
     local context = "block clause"
-    local ntok = next_non_space()
+    local ntok = next_tok()
     local tname = template_name(ntok, context)
     local pipe = pipeline(context, "rdelim")
     add_tree(tname, body(context))
-    return { t = "template", pos = S[ntok] - 1, line = L[ntok], name = tname, pipe = pipe }
+    return { t = "template", pos = S[ntok] - 1, name = tname, pipe = pipe }
   end
 
   local function template_call()
     local context = "template clause"
-    local ntok = next_non_space()
+    local ntok = next_tok()
     local tname = template_name(ntok, context)
     local pipe
-    if T[next_non_space()] ~= "rdelim" then
+    if T[next_tok()] ~= "rdelim" then
       i = i - 1
       pipe = pipeline(context, "rdelim")
     end
-    return { t = "template", pos = S[ntok] - 1, line = L[ntok], name = tname, pipe = pipe }
+    return { t = "template", pos = S[ntok] - 1, name = tname, pipe = pipe }
   end
 
   local function action()
-    local k = next_non_space()
+    local k = next_tok()
     local typ = T[k]
     if typ == "if" or typ == "range" or typ == "with" then
       return control(typ)
@@ -341,38 +349,38 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
       local k2 = expect("rdelim", "end")
       return { t = "end", pos = S[k2] - 1 }
     elseif typ == "else" then
-      local p = peek_non_space()
+      local p = peek()
       local ptyp = T[p]
       if ptyp == "if" or (ptyp == "with" and allow_else_with) then
-        return { t = "else", pos = S[p] - 1, line = L[p], chained = ptyp }
+        return { t = "else", pos = S[p] - 1, chained = ptyp }
       end
       local k2 = expect("rdelim", "else")
-      return { t = "else", pos = S[k2] - 1, line = L[k2] }
+      return { t = "else", pos = S[k2] - 1 }
     elseif typ == "template" then
       return template_call()
     elseif typ == "block" then
       return block_control()
     elseif typ == "break" or typ == "continue" then
-      local k2 = next_non_space()
+      local k2 = next_tok()
       if T[k2] ~= "rdelim" then unexpected(k2, "{{" .. typ .. "}}") end
       if range_depth == 0 then errorf("{{" .. typ .. "}} outside {{range}}") end
-      return { t = typ, pos = S[k] - 1, line = L[k] }
+      return { t = typ, pos = S[k] - 1 }
     end
     i = i - 1
     local p = peek()
-    return { t = "action", pos = S[p] - 1, line = L[p], pipe = pipeline("command", "rdelim") }
+    return { t = "action", pos = S[p] - 1, pipe = pipeline("command", "rdelim") }
   end
 
   local function text_or_action()
-    local k = next_non_space()
+    local k = next_tok()
     local typ = T[k]
     if typ == "text" then
       return { t = "text", pos = S[k] - 1, text = ssub(text, S[k], E[k]) }
     elseif typ == "ldelim" then
-      local saved = action_line
-      action_line = L[k]
+      local saved = action_pos
+      action_pos = S[k]
       local n = action()
-      action_line = saved
+      action_pos = saved
       return n
     end
     unexpected(k, "input")
@@ -380,16 +388,16 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
 
   function item_list()
     local list_nodes = {}
-    local list = { t = "list", nodes = list_nodes, pos = S[peek_non_space()] - 1 }
-    while T[peek_non_space()] ~= "eof" do
+    local list = { t = "list", nodes = list_nodes, pos = S[peek()] - 1 }
+    while T[peek()] ~= "eof" do
       local n = text_or_action()
       local t = n.t
       if t == "end" or t == "else" then return list, n end
       list_nodes[#list_nodes + 1] = n
     end
-    local k = peek_non_space()
+    local k = peek()
     if T[k] == "error" then
-      next_non_space()
+      next_tok()
       unexpected(k, "input")
     end
     errorf("unexpected EOF")
@@ -397,7 +405,7 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
 
   local function definition()
     local context = "define clause"
-    local k = next_non_space()
+    local k = next_tok()
     local typ = T[k]
     if typ ~= "string" and typ ~= "rawstring" then unexpected(k, context) end
     local tname = template_name(k, context)
@@ -413,7 +421,7 @@ local function parse_tokens(text, toks, name, has_func, trees, allow_else_with)
       if T[peek()] == "ldelim" then
         local save = i
         next_tok()
-        is_define = T[next_non_space()] == "define"
+        is_define = T[next_tok()] == "define"
         if is_define then definition() else i = save end
       end
       if not is_define then
