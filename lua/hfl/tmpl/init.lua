@@ -187,6 +187,16 @@ function Set:_funcs(basedir, prerender)
   return merged
 end
 
+-- A tree's fn that compiles it, with the set that parsed it, when first run: a chart defines
+-- many more templates than one render executes (compiling cannot fail, so nothing is
+-- reported later than before).
+local function lazily_compiled(tree, set)
+  return function(st, dot)
+    tree.fn = nil
+    return exec.compile_tree(tree, set)(st, dot)
+  end
+end
+
 --- Parses text as the template `name` (default: the set's name); its defines join the set.
 ---@param text string
 ---@param name string|nil
@@ -196,7 +206,7 @@ function Set:parse(text, name)
     { allow_else_with = true })
   if not ok then return nil, err end
   for _, tree in pairs(self.trees) do
-    if not tree.fn then exec.compile_tree(tree, self) end
+    if not tree.fn then tree.fn = lazily_compiled(tree, self) end
   end
   return self
 end
