@@ -18,6 +18,7 @@ local objects = require "hfl.chart.objects"
 local render = require "hfl.chart.render"
 local output = require "hfl.chart.output"
 local schema = require "hfl.chart.schema"
+local kubeconfig = require "hfl.kube.kubeconfig"
 local strvals = require "hfl.chart.strvals"
 local outdir = require "hfl.chart.outdir"
 local postrender = require "hfl.chart.postrender"
@@ -44,7 +45,8 @@ local VALUE_FLAGS = {
   ["--output-dir"] = "output_dir",
   ["--post-renderer"] = "post_renderer", ["--post-renderer-args"] = "post_renderer_args",
   -- client-side commands never use the cluster these name
-  ["--kube-context"] = "ignored", ["--kubeconfig"] = "ignored",
+  -- only the namespace comes from them, when none is given
+  ["--kube-context"] = "kube_context", ["--kubeconfig"] = "kubeconfig",
 }
 local BOOL_FLAGS = {
   ["--include-crds"] = "include_crds", ["--no-hooks"] = "no_hooks", ["--skip-tests"] = "skip_tests",
@@ -210,6 +212,37 @@ local function kubeconfig_present()
   return home ~= nil and fs.exists(home .. "/.kube/config")
 end
 
+-- client-go's ConfirmUsable refuses a context whose files are missing or whose exec plugin
+-- is incomplete, and helm then takes "default": whether the context is surely usable.
+local function usable(ctx)
+  for _, f in ipairs { ctx.cluster["certificate-authority"], ctx.user["client-certificate"],
+    ctx.user["client-key"], ctx.user.tokenFile } do
+    if type(f) == "string" and f ~= "" and not fs.exists(f) then return false end
+  end
+  local exec = ctx.user.exec
+  if exec ~= nil and (value.kind(exec) ~= "map" or type(exec.command) ~= "string" or exec.command == ""
+    or type(exec.apiVersion) ~= "string" or exec.apiVersion == "") then return false end
+  return ctx.user["auth-provider"] == nil
+end
+
+-- The namespace helm takes when none is given (HELM_NAMESPACE aside): the kube context's, as
+-- client-go reads the kubeconfig; "default" without one. nil, why when it is not sure.
+local function kubeconfig_namespace(opts)
+  local explicit = opts.kubeconfig ~= "" and opts.kubeconfig or nil
+  if not explicit and not kubeconfig_present() then
+    if (os.getenv("KUBERNETES_SERVICE_HOST") or "") ~= "" then
+      return nil, "the namespace would come from the in-cluster service account"
+    end
+    return "default"
+  end
+  local context = opts.kube_context
+  if context == nil or context == "" then context = os.getenv("HELM_KUBECONTEXT") end
+  local ctx, err = kubeconfig.resolve { kubeconfig = explicit, context = context }
+  if not ctx then return nil, "the namespace would come from the kubeconfig: " .. tostring(err) end
+  if not usable(ctx) then return nil, "the namespace would come from the kubeconfig (context " .. ctx.name .. ")" end
+  return ctx.namespace
+end
+
 -- A copy of a loaded chart's records, for one render to change (dependencies, metadata and
 -- values are replaced, never changed in place, by hfl.chart.values).
 local function fresh(c, parent)
@@ -252,8 +285,9 @@ function M.template(opts)
   if namespace == nil or namespace == "" then
     namespace = os.getenv("HELM_NAMESPACE")
     if namespace == nil or namespace == "" then
-      if kubeconfig_present() then return unsupported("the namespace would come from the kubeconfig") end
-      namespace = "default"
+      local why
+      namespace, why = kubeconfig_namespace(opts)
+      if not namespace then return unsupported(why) end
     end
   end
   local c, err, code = loaded(opts.chart, opts.cache)
