@@ -41,7 +41,8 @@ local function encode_string(s, html, out)
       local ok = len > 0 and #ch == len and ch:match("^.[\128-\191]*$") ~= nil
       if ok then
         local r = text.runes(ch)
-        ok = #r == 1 and r[1] ~= 0xFFFD
+        -- text.runes reads an invalid sequence as U+FFFD too; a real U+FFFD is its own 3 bytes
+        ok = #r == 1 and (r[1] ~= 0xFFFD or ch == "\239\191\189")
         if ok and (r[1] == 0x2028 or r[1] == 0x2029) then
           out[#out + 1] = sub(s, start, i - 1)
           out[#out + 1] = fmt("\\u%04x", r[1])
@@ -384,6 +385,22 @@ function M.decode(s, opts)
   end
   if res == null then return nil end
   return res
+end
+
+--- json.Decoder.Decode of the first value in s at index i (what follows it is left alone):
+--- the value (value.null for null) and the index after it, or nil, err. Numbers as M.decode.
+---@param s string
+---@param i integer
+---@return any value, integer|string next_or_err
+function M.decode_at(s, i)
+  local d = setmetatable({ s = s, i = i, depth = 0 }, Decoder)
+  local ok, res = pcall(d.value, d)
+  if not ok then
+    if type(res) == "table" and res.json_error then return nil, res.json_error end
+    error(res, 0)
+  end
+  if d.overflow then return nil, "number " .. d.overflow .. " out of float64 range" end
+  return res, d.i
 end
 
 M.funcs = {

@@ -89,6 +89,7 @@ describe("hfl.chart --set flags #unit", function()
     { "--set-json", 'a={"x":[1,2.5,1e6,-0.0]},b=3' },
     { "--set-json", 'a= ,b=1' },
     { "--set-json", 'a=[1, {"k": null}] , b="s\\u00e9\\ud83d\\ude00"' },
+    { "--set-json", 'a="\\ud800x",b="\\ufffd"' },
     { "--set-json", '{"a":{"b":1},"nested":{"keep":true}}' },
     { "--set-json", 'list[1]={"k":"v"}' },
     { "--set-literal", "a.b=c,d=e\\,f" },
