@@ -16,6 +16,7 @@
 --- release to helm, whose error text is then the user's.
 local value = require "hfl.value"
 local fs = require "hfl.fs"
+local json = require "hfl.stdlib.json"
 
 local M = {}
 
@@ -129,153 +130,13 @@ local function key_index(sc, literal)
   return tonumber(digits)
 end
 
-local JSON_SPACE = { [" "] = true, ["\t"] = true, ["\n"] = true, ["\r"] = true }
-
--- A JSON value at the start of s[i..] as encoding/json's Decoder reads one (numbers as
--- float64): the value and the index after it.
-local json_value
-
 local function json_error(why) fail("invalid JSON: " .. why) end
-
-local function skip_space(s, i)
-  while JSON_SPACE[sub(s, i, i)] do i = i + 1 end
-  return i
-end
-
-local function utf8_char(cp)
-  if cp < 0x80 then return string.char(cp) end
-  if cp < 0x800 then return string.char(0xC0 + math.floor(cp / 64), 0x80 + cp % 64) end
-  if cp < 0x10000 then
-    return string.char(0xE0 + math.floor(cp / 4096), 0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
-  end
-  return string.char(0xF0 + math.floor(cp / 262144), 0x80 + math.floor(cp / 4096) % 64,
-    0x80 + math.floor(cp / 64) % 64, 0x80 + cp % 64)
-end
-
-local ESCAPES = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
-
-local function json_string(s, i)
-  -- s[i] is the opening quote
-  local buf = {}
-  i = i + 1
-  while true do
-    local c = sub(s, i, i)
-    if c == "" then json_error("unexpected end of JSON input") end
-    if c == '"' then return concat(buf), i + 1 end
-    if byte(c) < 0x20 then json_error("control character in string literal") end
-    if c == "\\" then
-      local e = sub(s, i + 1, i + 1)
-      if ESCAPES[e] then
-        buf[#buf + 1] = ESCAPES[e]
-        i = i + 2
-      elseif e == "u" then
-        local hex = sub(s, i + 2, i + 5)
-        if not hex:match("^%x%x%x%x$") then json_error("invalid \\u escape") end
-        local cp = tonumber(hex, 16)
-        i = i + 6
-        if cp >= 0xD800 and cp < 0xDC00 then
-          local lo = sub(s, i, i + 1) == "\\u" and sub(s, i + 2, i + 5)
-          local lcp = lo and lo:match("^%x%x%x%x$") and tonumber(lo, 16)
-          if lcp and lcp >= 0xDC00 and lcp < 0xE000 then
-            cp = 0x10000 + (cp - 0xD800) * 0x400 + (lcp - 0xDC00)
-            i = i + 6
-          else
-            cp = 0xFFFD
-          end
-        elseif cp >= 0xDC00 and cp < 0xE000 then
-          cp = 0xFFFD
-        end
-        buf[#buf + 1] = utf8_char(cp)
-      else
-        json_error("invalid escape in string literal")
-      end
-    else
-      buf[#buf + 1] = c
-      i = i + 1
-    end
-  end
-end
-
-local function json_number(s, i)
-  local j = i
-  if sub(s, j, j) == "-" then j = j + 1 end
-  if sub(s, j, j) == "0" then
-    j = j + 1
-  elseif sub(s, j, j):match("^[1-9]$") then
-    while sub(s, j, j):match("^%d$") do j = j + 1 end
-  else
-    json_error("invalid character in numeric literal")
-  end
-  if sub(s, j, j) == "." then
-    j = j + 1
-    if not sub(s, j, j):match("^%d$") then json_error("invalid character after decimal point in numeric literal") end
-    while sub(s, j, j):match("^%d$") do j = j + 1 end
-  end
-  local e = sub(s, j, j)
-  if e == "e" or e == "E" then
-    j = j + 1
-    if sub(s, j, j) == "+" or sub(s, j, j) == "-" then j = j + 1 end
-    if not sub(s, j, j):match("^%d$") then json_error("invalid character in exponent of numeric literal") end
-    while sub(s, j, j):match("^%d$") do j = j + 1 end
-  end
-  local n = tonumber(sub(s, i, j - 1))
-  if not n or n == math.huge or n == -math.huge then json_error("number out of float64 range") end
-  return value.float(n), j
-end
-
-function json_value(s, i, depth)
-  if depth > 10000 then json_error("exceeded max depth") end
-  i = skip_space(s, i)
-  local c = sub(s, i, i)
-  if c == "{" then
-    local m = value.map()
-    i = skip_space(s, i + 1)
-    if sub(s, i, i) == "}" then return m, i + 1 end
-    while true do
-      if sub(s, i, i) ~= '"' then json_error("looking for beginning of object key string") end
-      local k
-      k, i = json_string(s, i)
-      i = skip_space(s, i)
-      if sub(s, i, i) ~= ":" then json_error("after object key") end
-      local v
-      v, i = json_value(s, i + 1, depth + 1)
-      m[k] = v
-      i = skip_space(s, i)
-      local d = sub(s, i, i)
-      if d == "}" then return m, i + 1 end
-      if d ~= "," then json_error("after object key:value pair") end
-      i = skip_space(s, i + 1)
-    end
-  elseif c == "[" then
-    local l = value.list()
-    i = skip_space(s, i + 1)
-    if sub(s, i, i) == "]" then return l, i + 1 end
-    while true do
-      local v
-      v, i = json_value(s, i, depth + 1)
-      l[#l + 1] = v
-      i = skip_space(s, i)
-      local d = sub(s, i, i)
-      if d == "]" then return l, i + 1 end
-      if d ~= "," then json_error("after array element") end
-      i = i + 1
-    end
-  elseif c == '"' then
-    return json_string(s, i)
-  elseif c == "-" or c:match("^%d$") then
-    return json_number(s, i)
-  end
-  for word, v in pairs { ["true"] = true, ["false"] = false, ["null"] = null } do
-    if sub(s, i, i + #word - 1) == word then return v, i + #word end
-  end
-  if c == "" then json_error("unexpected end of JSON input") end
-  json_error("invalid character looking for beginning of value")
-end
 
 --- One JSON document (json.Unmarshal: nothing but white space may follow), or raises.
 local function json_document(s)
-  local v, i = json_value(s, 1, 0)
-  if skip_space(s, i) <= #s then json_error("invalid character after top-level value") end
+  local v, j = json.decode_at(s, 1)
+  if v == nil then json_error(j) end
+  if sub(s, j):match("^[ \t\r\n]*$") == nil then json_error("invalid character after top-level value") end
   return v
 end
 
@@ -297,7 +158,8 @@ end
 
 -- A JSON value at the scanner (json.Decoder.Decode, then InputOffset).
 local function json_at(sc)
-  local v, j = json_value(sc.s, sc.i, 0)
+  local v, j = json.decode_at(sc.s, sc.i)
+  if v == nil then json_error(j) end
   sc.i = j
   empty_val(sc)
   return v
