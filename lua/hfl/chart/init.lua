@@ -254,10 +254,12 @@ local function fresh(c, parent)
   return out
 end
 
+local function chart_key(path) return "chart\0" .. path end
+
 -- The chart at path, loaded once per cache (a run does not change the charts it renders).
 local function loaded(path, cache)
   if not cache then return load.load(path) end
-  local key = "chart\0" .. path
+  local key = chart_key(path)
   local hit = cache[key]
   if not hit then
     local c, err, code = load.load(path)
@@ -268,17 +270,8 @@ local function loaded(path, cache)
   return fresh(hit.c, nil)
 end
 
---- Renders as `helm template` does; see parse_argv for opts. opts.cache (a table the
---- caller keeps, e.g. per session) keeps parsed templates between renders of one chart;
---- opts.values_texts (path → text) gives --values files not written to disk.
---- As `helm upgrade` renders against a cluster: opts.lookup (see hfl.chart.render),
---- opts.revision (.Release.Revision) and opts.server_capabilities ({ git_version =, major =,
---- minor =, api_versions = } as the server reports them, instead of --kube-version and
---- --api-versions over helm's defaults).
----@param opts table
----@return string|nil text, string|nil err, string|nil reason  reason: why helm must render it
----   (nil with err: a failure helm would not do better, e.g. writing --output-dir's files)
-function M.template(opts)
+-- M.template's render (see there).
+local function render_release(opts)
   local helm = opts.helm == "4" and "4" or "3"
   if not valid_release_name(opts.name) then return unsupported("release name " .. opts.name .. " is invalid") end
   local namespace = opts.namespace
@@ -362,6 +355,35 @@ function M.template(opts)
     return plan.stdout .. text
   end
   return text
+end
+
+-- A chart's first render in a run parses and compiles its templates and runs most of the
+-- renderer's code for the first time: LuaJIT compiling traces for code that then runs little
+-- cost more than it saved (a one-release `hfl template` of kube-prometheus-stack took ~15%
+-- more CPU than with the JIT off). That render runs interpreted; the renders of a chart
+-- already in the cache, where the same code runs again, keep the JIT.
+local function interpreted(fn, opts)
+  jit.off()
+  local ok, text, err, reason = pcall(fn, opts)
+  jit.on()
+  if not ok then error(text, 0) end
+  return text, err, reason
+end
+
+--- Renders as `helm template` does; see parse_argv for opts. opts.cache (a table the
+--- caller keeps, e.g. per session) keeps parsed templates between renders of one chart;
+--- opts.values_texts (path → text) gives --values files not written to disk.
+--- As `helm upgrade` renders against a cluster: opts.lookup (see hfl.chart.render),
+--- opts.revision (.Release.Revision) and opts.server_capabilities ({ git_version =, major =,
+--- minor =, api_versions = } as the server reports them, instead of --kube-version and
+--- --api-versions over helm's defaults).
+---@param opts table
+---@return string|nil text, string|nil err, string|nil reason  reason: why helm must render it
+---   (nil with err: a failure helm would not do better, e.g. writing --output-dir's files)
+function M.template(opts)
+  local warm = opts.cache and opts.cache[chart_key(opts.chart)]
+  if warm or not (jit and jit.status()) then return render_release(opts) end
+  return interpreted(render_release, opts)
 end
 
 --- Renders a `helm template` argv natively: stdout text, or nil, reason (left to helm), or
