@@ -16,7 +16,7 @@ M.null = null
 -- Lists whose Go type is []string (splitList, keys, toStrings…) and maps that are
 -- map[string]string (split), so typeOf can say so; weak, as the values are ordinary lists
 -- and maps.
-local go_types = setmetatable({}, { __mode = "k" })
+local go_types = gofmt.go_types
 
 --- Types of values made by the function library itself (time.Time, *url.URL-like…) register
 --- here: mt → { go_type =, go_kind =, string = function(v) }.
@@ -46,6 +46,11 @@ function M.strlist(t)
 end
 function M.strmap(t)
   go_types[t] = "map[string]string"
+  return t
+end
+--- t, whose Go type is now name (for typeOf, typeIs and %T; kindOf follows its kind).
+function M.go_typed(t, name)
+  go_types[t] = name
   return t
 end
 

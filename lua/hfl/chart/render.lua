@@ -15,6 +15,7 @@ local hfl_yaml = require "hfl.yaml"
 local objects = require "hfl.chart.objects"
 local bytes = require "hfl.chart.bytes"
 local cvalues = require "hfl.chart.values"
+local gotypes = require "hfl.stdlib.util"
 
 local M = {}
 
@@ -33,15 +34,18 @@ local function is_partial(name)
   return byte(name, i + 1) == 95
 end
 
+-- A chart's .Values: Helm's own map type (typeOf says chartutil.Values, common.Values in Helm 4),
+-- so a copy: the parent sees the same map as a plain map[string]interface {} (.Values.sub).
+local function values_of(v, helm)
+  local out = value.map()
+  for _, k in ipairs(value.keys(v)) do out[k] = v[k] end
+  return gotypes.go_typed(out, helm == "4" and "common.Values" or "chartutil.Values")
+end
+
 -- recAllTpls: each chart's data (.Values scoped to it) and its templates.
 local function collect(c, parent_top, is_root, out, helm)
   local subcharts = value.map()
-  local vals
-  if is_root then
-    vals = parent_top.Values
-  else
-    vals = cvalues.sub_values(parent_top.Values, c.metadata.name)
-  end
+  local vals = values_of(is_root and parent_top.Values or cvalues.sub_values(parent_top.Values, c.metadata.name), helm)
   local top = value.map {
     Chart = objects.chart(c, is_root, helm),
     Files = objects.files(c),

@@ -25,12 +25,18 @@ local is_printable, quote_char, can_backquote, hex_float = strconv.is_printable,
 
 M.format_float, M.quote, M.runes, M.utf8_encode = strconv.format_float, strconv.quote, runes, utf8_encode
 
+--- Go types of plain maps and lists that are not map[string]interface {} / []interface {}
+--- (a []string from splitList, Helm's chartutil.Values…): table → type name, weak.
+M.go_types = setmetatable({}, { __mode = "k" })
+local go_types = M.go_types
+
 -- Go's type name of a value, as %T and the %!verb(type=value) forms print it.
 local function type_name(v)
   local t = type(v)
   if t == "table" or t == "userdata" then
     local mt = getmetatable(v)
     if mt and mt.__gotype then return mt.__gotype end
+    if go_types[v] then return go_types[v] end
     if mt == int_mt and v.go_int64 then return "int64" end
   end
   local k = kind_of(v)
