@@ -61,6 +61,28 @@ describe("the parallel spec runner #integration", function()
     assert.matches("last words", out, 1, true)
   end)
 
+  it("runs a file again once when LuaJIT dies of a segmentation fault, and names the crash", function()
+    local dir = servers.tmpdir()
+    -- the first run leaves a marker and dies as LuaJIT's JIT now and then does
+    write(dir .. "/once_spec.lua", ([[describe("o", function() it("passes the second time", function()
+      local marker = "%s/crashed"
+      local f = io.open(marker)
+      if f then f:close() return end
+      io.open(marker, "w"):close()
+      require("ffi").cast("int *", 0)[0] = 1
+    end) end)]]):format(dir))
+    write(dir .. "/always_spec.lua", [[describe("a", function() it("dies", function()
+      require("ffi").cast("int *", 0)[0] = 1
+    end) end)]])
+    local code, out = run_specs(dir)
+    assert.are_not.equal(0, code)
+    assert.equal("1 passed, 1 failed", last_line(out))
+    assert.matches("RUN AGAIN after a LuaJIT segmentation fault: " .. dir .. "/once_spec.lua", out, 1, true)
+    assert.matches("RUN AGAIN after a LuaJIT segmentation fault: " .. dir .. "/always_spec.lua", out, 1, true)
+    assert.matches("CRASH: " .. dir .. "/always_spec.lua", out, 1, true)
+    assert.not_matches("CRASH: " .. dir .. "/once_spec.lua", out, 1, true)
+  end)
+
   it("stops a file that outlives HFL_SPEC_TIMEOUT and counts it as a failure", function()
     local dir = servers.tmpdir()
     write(dir .. "/hangs_spec.lua", [[describe("h", function()
