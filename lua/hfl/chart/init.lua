@@ -243,6 +243,19 @@ local function kubeconfig_namespace(opts)
   return ctx.namespace
 end
 
+-- kubeconfig_namespace, read once per cache (a run) and kubeconfig/context, not per release.
+local function kubeconfig_namespace_once(opts)
+  if not opts.cache then return kubeconfig_namespace(opts) end
+  local key = table.concat({ "kubens", opts.kubeconfig or "", opts.kube_context or "" }, "\0")
+  local hit = opts.cache[key]
+  if not hit then
+    local ns, why = kubeconfig_namespace(opts)
+    hit = { ns = ns, why = why }
+    opts.cache[key] = hit
+  end
+  return hit.ns, hit.why
+end
+
 -- A copy of a loaded chart's records, for one render to change (dependencies, metadata and
 -- values are replaced, never changed in place, by hfl.chart.values).
 local function fresh(c, parent)
@@ -279,7 +292,7 @@ local function render_release(opts)
     namespace = os.getenv("HELM_NAMESPACE")
     if namespace == nil or namespace == "" then
       local why
-      namespace, why = kubeconfig_namespace(opts)
+      namespace, why = kubeconfig_namespace_once(opts)
       if not namespace then return unsupported(why) end
     end
   end
