@@ -60,40 +60,11 @@ local function runes(s)
   return out
 end
 
-local function key_less(a, b)
-  local ar, br = runes(a), runes(b)
-  local n = math.min(#ar, #br)
-  for i = 1, n do
-    local x, y = ar[i], br[i]
-    if x ~= y then
-      local al, bl = is_letter(x), is_letter(y)
-      if al and bl then return x < y end
-      if al or bl then return bl end
-      local an, bn = 0, 0
-      if x == 48 or y == 48 then
-        local j = i - 1
-        while j >= 1 and is_digit(ar[j]) do
-          if ar[j] ~= 48 then an, bn = 1, 1 break end
-          j = j - 1
-        end
-      end
-      local ai, bi = i, i
-      while ai <= #ar and is_digit(ar[ai]) do an = an * 10 + ar[ai] - 48; ai = ai + 1 end
-      while bi <= #br and is_digit(br[bi]) do bn = bn * 10 + br[bi] - 48; bi = bi + 1 end
-      if an ~= bn then return an < bn end
-      if ai ~= bi then return ai < bi end
-      return x < y
-    end
-  end
-  return #ar < #br
-end
-M.key_less = key_less
-
--- key_less for keys of ASCII only (runes are bytes), without the rune lists.
-local function ascii_key_less(a, b)
-  local na, nb = #a, #b
+-- go-yaml v2's keyList.Less over two sequences of code points: a and b are rune lists read
+-- with rawget, or ASCII strings read with string.byte (no rune lists to build).
+local function natural_less(a, b, na, nb, at)
   for i = 1, na < nb and na or nb do
-    local x, y = byte(a, i), byte(b, i)
+    local x, y = at(a, i), at(b, i)
     if x ~= y then
       local al, bl = is_letter(x), is_letter(y)
       if al and bl then return x < y end
@@ -101,20 +72,31 @@ local function ascii_key_less(a, b)
       local an, bn = 0, 0
       if x == 48 or y == 48 then
         local j = i - 1
-        while j >= 1 and is_digit(byte(a, j)) do
-          if byte(a, j) ~= 48 then an, bn = 1, 1 break end
+        while j >= 1 and is_digit(at(a, j)) do
+          if at(a, j) ~= 48 then an, bn = 1, 1 break end
           j = j - 1
         end
       end
       local ai, bi = i, i
-      while ai <= na and is_digit(byte(a, ai)) do an = an * 10 + byte(a, ai) - 48; ai = ai + 1 end
-      while bi <= nb and is_digit(byte(b, bi)) do bn = bn * 10 + byte(b, bi) - 48; bi = bi + 1 end
+      while ai <= na and is_digit(at(a, ai)) do an = an * 10 + at(a, ai) - 48; ai = ai + 1 end
+      while bi <= nb and is_digit(at(b, bi)) do bn = bn * 10 + at(b, bi) - 48; bi = bi + 1 end
       if an ~= bn then return an < bn end
       if ai ~= bi then return ai < bi end
       return x < y
     end
   end
   return na < nb
+end
+
+local function key_less(a, b)
+  local ar, br = runes(a), runes(b)
+  return natural_less(ar, br, #ar, #br, rawget)
+end
+M.key_less = key_less
+
+-- key_less for keys of ASCII only (runes are bytes).
+local function ascii_key_less(a, b)
+  return natural_less(a, b, #a, #b, byte)
 end
 
 -- Strings go-yaml v2 would read back as something else (resolve() not giving !!str).
