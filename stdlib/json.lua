@@ -222,7 +222,7 @@ function Decoder:number()
   if self.ints and not text:find("[.eE]") and fits_int64(text) then
     -- an int64, as client-go holds it: boxed (value.int_mt) and marked, so that typeOf,
     -- kindOf and %T say int64 and DeepEqual-style comparisons with an int fail as in Go
-    return setmetatable({ n == 0 and "0" or text, go_int64 = true }, value.int_mt)
+    return value.int64(n == 0 and "0" or text)
   end
   return value.float(n)
 end

@@ -7,7 +7,7 @@ local M = {}
 
 local type, getmetatable, setmetatable, tostring, tonumber = type, getmetatable, setmetatable, tostring, tonumber
 local floor, huge, fmt = math.floor, math.huge, string.format
-local null, map_mt, list_mt, float_mt, int_mt = value.null, value.map_mt, value.list_mt, value.float_mt, value.int_mt
+local null, map_mt, list_mt, float_mt = value.null, value.map_mt, value.list_mt, value.float_mt
 local kind = value.kind
 
 M.kind = kind
@@ -61,7 +61,7 @@ function M.float(n) return value.float(n) end
 function M.go_type(v)
   local st = type(v) == "table" and M.types[getmetatable(v)]
   if st then return st.go_type end
-  if type(v) == "table" and getmetatable(v) == int_mt and v.go_int64 then return "int64" end
+  if value.is_int64(v) then return "int64" end
   if go_types[v] then return go_types[v] end
   local k = kind(v)
   if k == "string" then return "string"
@@ -82,7 +82,7 @@ end
 function M.go_kind(v)
   local st = type(v) == "table" and M.types[getmetatable(v)]
   if st then return st.go_kind end
-  if type(v) == "table" and getmetatable(v) == int_mt and v.go_int64 then return "int64" end
+  if value.is_int64(v) then return "int64" end
   local k = kind(v)
   if k == "float" then return "float64"
   elseif k == "null" then return "invalid"

@@ -283,10 +283,8 @@ function M.equal(a, b)
     end
     return true
   elseif ka == "float" or ka == "int" then
-    -- an int64 (a looked-up object's, see hfl.stdlib.json) is never DeepEqual to an int
-    if ka == "int" and (type(a) == "table" and a.go_int64 or false) ~= (type(b) == "table" and b.go_int64 or false) then
-      return false
-    end
+    -- reflect.DeepEqual: an int64 (M.int64) never equals an int
+    if ka == "int" and M.is_int64(a) ~= M.is_int64(b) then return false end
     local x, y = num(a), num(b)
     if x ~= x and y ~= y then return true end
     if ka == "int" and type(a) == "table" and type(b) == "table" then return a[1] == b[1] end

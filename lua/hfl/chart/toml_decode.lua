@@ -198,7 +198,7 @@ end
 -- int64s of Kubernetes objects (typeOf, kindOf and %T say int64).
 local function int64(digits)
   if digits == "-0" then digits = "0" end
-  return setmetatable({ digits, go_int64 = true }, int_mt)
+  return value.int64(digits)
 end
 
 local function underscores_ok(s) return not (s:find("__", 1, true) or s:find("^_") or s:find("_$")) end

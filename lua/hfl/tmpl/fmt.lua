@@ -37,7 +37,7 @@ local function type_name(v)
     local mt = getmetatable(v)
     if mt and mt.__gotype then return mt.__gotype end
     if go_types[v] then return go_types[v] end
-    if mt == int_mt and v.go_int64 then return "int64" end
+    if value.is_int64(v) then return "int64" end
   end
   local k = kind_of(v)
   if k == "null" then return "<nil>" end
