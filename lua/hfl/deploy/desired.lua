@@ -214,7 +214,10 @@ function M.render(ctx, item)
   local template = require "hfl.helm.template"
   local renderer, rerr = template.renderer(ctx.opts)
   if not renderer then return nil, rerr end
-  if item.record and uses_lookup(item.prep.chart) then
+  -- a chart is searched once a run, however many releases use it
+  if item.record and ctx.session:once("uses_lookup", item.prep.chart, function()
+    return uses_lookup(item.prep.chart)
+  end) then
     local text = renderer == "native" and render_live(ctx, item)
     if text then return text end
     return render_on_server(ctx, item)
